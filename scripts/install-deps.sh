@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package meterd needs to build, test and run its demo.
+# Idempotent: only missing packages are installed. Run as root (or with sudo available).
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config git
+  libboost-dev libboost-system-dev
+  libmodbus-dev
+  libpaho-mqttpp-dev libpaho-mqtt-dev
+  libsqlite3-dev sqlite3
+  libyaml-cpp-dev
+  libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev
+  libsystemd-dev systemd
+  libssl-dev
+  nlohmann-json3-dev
+  mosquitto mosquitto-clients
+  socat python3 python3-pymodbus mbpoll
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+# The packaged broker starts itself on port 1883 on some systems; meterd's scripts and
+# tests run their own broker on a free port, so the system one is left as the admin set it.

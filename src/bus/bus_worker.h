@@ -1,0 +1,74 @@
+// One bus, one thread. The worker owns a MeterDriver and polls each meter's groups at their
+// intervals, runs queued actions ahead of polls, and backs off a meter that failed
+// `offline_after_failures` polls in a row (polled every backoff_interval until it answers).
+// Results go to the sink on the bus thread; the daemon posts them onward to the loop.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <variant>
+
+#include "config/app_config.h"
+#include "core/clock.h"
+#include "core/driver.h"
+
+namespace meterd {
+
+struct MeterPolled {
+  std::string meter_id;
+  std::string group;
+  WallTime time;
+  MeterReading reading;
+};
+
+struct MeterStateChanged {
+  std::string meter_id;
+  bool online = false;
+  WallTime time;
+  std::string reason;  // the last error for offline
+};
+
+using BusOutput = std::variant<MeterPolled, MeterStateChanged>;
+
+struct BusStats {
+  std::int64_t polls = 0;
+  std::int64_t poll_errors = 0;
+  std::int64_t timeouts = 0;
+  std::int64_t actions = 0;
+  std::int64_t action_errors = 0;
+  std::int64_t offline_meters = 0;
+  double latency_avg_ms = 0;  // mean poll latency since the last snapshot
+  double latency_max_ms = 0;
+};
+
+class BusWorker {
+ public:
+  using Sink = std::function<void(BusOutput)>;
+  using ActionDone = std::function<void(Result<MeterReading>)>;
+
+  BusWorker(const BusConfig& config, std::unique_ptr<MeterDriver> driver, const Clock& clock,
+            Sink sink);
+  ~BusWorker();  // stops and joins
+  BusWorker(const BusWorker&) = delete;
+  BusWorker& operator=(const BusWorker&) = delete;
+
+  void start();
+  // Finishes the transaction in progress and joins the thread.
+  void stop();
+  // Queues an action ahead of polls; `done` runs on the bus thread. Unknown meter: done gets
+  // kInvalidArgument at once.
+  void submit_action(const std::string& meter_id, Action action, ActionDone done);
+  const std::string& name() const;
+  // Stats since the previous snapshot for the rates, totals for the counters.
+  BusStats snapshot();
+  SteadyTime last_progress() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace meterd

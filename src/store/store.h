@@ -1,0 +1,89 @@
+// The store: one SQLite connection owned by one thread, the store thread. Everything that
+// must survive a crash goes through here: the outbox (what the cloud has not acknowledged
+// yet, with a monotonic seq), events (never evicted), latest values per point.
+//
+// Threading: every public method may be called from any thread; writes are queued and
+// committed by the store thread in batches (one transaction per commit_interval or batch_rows),
+// never one commit per row. Callbacks run on the store thread: callers post them onward
+// (the loop does `asio::post`).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/app_config.h"
+#include "core/clock.h"
+#include "core/event.h"
+#include "core/point.h"
+
+namespace meterd {
+
+enum class OutboxKind { kTelemetry = 0, kEvent = 1, kResult = 2 };
+
+// A row waiting in the outbox; the uplink turns it into one MQTT message carrying `seq`.
+struct OutboxRow {
+  std::int64_t seq = 0;
+  OutboxKind kind = OutboxKind::kTelemetry;
+  std::string meter_id;   // empty for gateway-level rows
+  std::int64_t ts_ms = 0; // when it happened (unix ms)
+  std::string body_json;  // the payload's kind-specific part, a JSON object
+};
+
+struct Telemetry {
+  std::string meter_id;
+  std::string group;
+  WallTime time;
+  std::vector<PointValue> values;
+  std::vector<PointError> errors;
+};
+
+struct StoreStats {
+  std::int64_t backlog_rows = 0;      // rows in the outbox
+  std::int64_t db_bytes = 0;          // used pages * page size
+  std::int64_t evicted_rows = 0;      // telemetry rows evicted for the budget, since start
+  std::int64_t committed_rows = 0;    // rows committed since start
+  std::int64_t commits = 0;
+  std::int64_t write_errors = 0;      // failed commits (disk full ...), rows kept queued
+  std::int64_t last_seq = 0;          // highest seq committed
+};
+
+class Store {
+ public:
+  // Opens (creating and migrating) the database and starts the store thread.
+  // Throws std::runtime_error at start-up when the file cannot be opened or migrated.
+  // `on_commit(max_seq)` runs on the store thread after each commit that added outbox rows.
+  Store(const StoreConfig& config, const Clock& clock,
+        std::function<void(std::int64_t max_seq)> on_commit);
+  ~Store();  // flushes and stops
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  void append_telemetry(Telemetry telemetry);
+  void append_event(Event event);
+  // A row of another kind (command results later) with a ready body.
+  void append_row(OutboxKind kind, std::string meter_id, WallTime time, std::string body_json);
+
+  // Reads up to `limit` outbox rows with seq > after_seq, in seq order; `done` runs on the
+  // store thread.
+  void fetch_outbox(std::int64_t after_seq, int limit,
+                    std::function<void(std::vector<OutboxRow>)> done);
+  // Removes acknowledged rows (batched with the next commit).
+  void acknowledge(std::vector<std::int64_t> seqs);
+
+  // Commits everything queued so far and waits for it. Used at shutdown and in tests.
+  void flush();
+
+  StoreStats stats() const;
+  // Steady time of the store thread's last loop turn; the watchdog checks it.
+  SteadyTime last_progress() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace meterd

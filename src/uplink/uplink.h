@@ -1,0 +1,47 @@
+// The MQTT uplink: one Paho async session to the first reachable server of the list, the
+// store-and-forward drain of the outbox, the retained status with birth message and last
+// will, and health publishing. Lives on the loop (an asio::io_context thread): every public
+// method must be called on the loop; Paho callbacks are posted to it at once.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include "config/app_config.h"
+#include "store/store.h"
+
+namespace meterd {
+
+struct UplinkStats {
+  bool connected = false;
+  std::string server;               // the server currently connected to
+  std::int64_t published = 0;       // outbox rows acknowledged by the broker
+  std::int64_t publish_failures = 0;
+  std::int64_t reconnects = 0;
+  std::int64_t inflight = 0;
+};
+
+class Uplink {
+ public:
+  Uplink(boost::asio::io_context& loop, const AppConfig& config, Store& store);
+  ~Uplink();
+  void start();
+  // Publishes `offline` to status, disconnects; bounded by `timeout`.
+  void stop(std::chrono::milliseconds timeout);
+  // The store committed rows up to `max_seq`: drain them if connected.
+  void on_outbox_committed(std::int64_t max_seq);
+  // Publishes a non-persistent message under the topic root (health): QoS 0, dropped when
+  // disconnected.
+  void publish_volatile(const std::string& topic_suffix, const std::string& payload);
+  UplinkStats stats() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace meterd
