@@ -1,2 +1,59 @@
-// Placeholder until the daemon's composition root lands.
-int main() { return 0; }
+// meterd: parses the command line, validates the configuration (with every plugin's own
+// settings), then hands over to the Daemon.
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include "app/cli_options.h"
+#include "app/config_validation.h"
+#include "app/daemon.h"
+#include "app/logging.h"
+#include "core/clock.h"
+
+namespace {
+
+int print_errors(const meterd::ConfigErrors& errors) {
+  for (const auto& error : errors.all()) std::cerr << error.to_string() << "\n";
+  std::cerr << errors.size() << " configuration error" << (errors.size() == 1 ? "" : "s")
+            << "\n";
+  return meterd::kExitConfig;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace meterd;
+  const CliOptions options = parse_cli(std::vector<std::string>(argv + 1, argv + argc));
+  if (!options.error.empty()) {
+    std::cerr << "meterd: " << options.error << "\n\n" << usage_text();
+    return kExitUsage;
+  }
+  if (options.show_help) {
+    std::cout << usage_text();
+    return 0;
+  }
+  if (options.show_version) {
+    std::cout << "meterd " << METERD_VERSION << " (plugin ABI " << kDriverAbiVersion << ")\n";
+    return 0;
+  }
+
+  SystemClock validation_clock;
+  ValidatedConfig validated = load_and_validate(options.config_path, DriverEnv{&validation_clock});
+  if (!validated.config) return print_errors(validated.errors);
+  if (options.check_config) {
+    std::cout << options.config_path << ": OK (" << validated.config->buses.size()
+              << " buses)\n";
+    return 0;
+  }
+
+  setup_logging(validated.config->log_level);
+  try {
+    Daemon daemon(options.config_path, std::move(validated));
+    return daemon.run();
+  } catch (const std::exception& e) {
+    spdlog::critical("start-up failed: {}", e.what());
+    return 1;
+  }
+}

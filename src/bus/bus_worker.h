@@ -33,13 +33,16 @@ struct MeterStateChanged {
 
 using BusOutput = std::variant<MeterPolled, MeterStateChanged>;
 
+// Counters are totals since start; polls counts every read attempt (probes of offline meters
+// included), overruns counts scheduled polls skipped because the bus was too busy to run them.
 struct BusStats {
   std::int64_t polls = 0;
   std::int64_t poll_errors = 0;
   std::int64_t timeouts = 0;
   std::int64_t actions = 0;
   std::int64_t action_errors = 0;
-  std::int64_t offline_meters = 0;
+  std::int64_t offline_meters = 0;  // a gauge: meters offline now
+  std::int64_t overruns = 0;
   double latency_avg_ms = 0;  // mean poll latency since the last snapshot
   double latency_max_ms = 0;
 };
@@ -55,15 +58,19 @@ class BusWorker {
   BusWorker(const BusWorker&) = delete;
   BusWorker& operator=(const BusWorker&) = delete;
 
+  // Starts the bus thread: opens the driver (reopening with backoff while it fails) and polls.
   void start();
-  // Finishes the transaction in progress and joins the thread.
+  // Finishes the transaction in progress and joins the thread. Actions still queued get an
+  // error. Idempotent; the worker cannot be restarted.
   void stop();
   // Queues an action ahead of polls; `done` runs on the bus thread. Unknown meter: done gets
   // kInvalidArgument at once.
   void submit_action(const std::string& meter_id, Action action, ActionDone done);
   const std::string& name() const;
-  // Stats since the previous snapshot for the rates, totals for the counters.
+  // Stats since the previous snapshot for the rates, totals for the counters. Any thread.
   BusStats snapshot();
+  // Steady time of the last transaction or idle wake (at least every 500 ms while running);
+  // the watchdog uses it to tell a stuck bus. Any thread.
   SteadyTime last_progress() const;
 
  private:

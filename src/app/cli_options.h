@@ -1,0 +1,24 @@
+// Command-line options of the meterd binary. Pure parsing; no I/O.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace meterd {
+
+struct CliOptions {
+  std::string config_path = "/etc/meterd/meterd.yaml";
+  bool check_config = false;
+  bool show_version = false;
+  bool show_help = false;
+  std::string error;  // non-empty when the arguments are invalid
+};
+
+CliOptions parse_cli(const std::vector<std::string>& args);
+std::string usage_text();
+
+// sysexits.h EX_CONFIG: the exit code for a bad configuration.
+inline constexpr int kExitConfig = 78;
+inline constexpr int kExitUsage = 64;
+
+}  // namespace meterd

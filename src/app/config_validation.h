@@ -1,0 +1,29 @@
+// Loads a configuration file and has each bus's plugin validate its own settings, so that
+// --check-config, start-up and SIGHUP reload all report every error of a file at once.
+// Start-up/reload only; runs on the calling thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bus/plugin_loader.h"
+#include "config/app_config.h"
+#include "core/driver.h"
+
+namespace meterd {
+
+struct ValidatedConfig {
+  std::optional<AppConfig> config;  // set only when there are no errors
+  ConfigErrors errors;
+  // The plugins of config.plugin_dir; declared before `drivers` so it outlives them.
+  std::shared_ptr<PluginRegistry> registry;
+  // One driver per bus of `config`, in order, created (not opened) during validation.
+  std::vector<std::unique_ptr<MeterDriver>> drivers;
+};
+
+// A missing or mismatched plugin is an error at the bus's position.
+ValidatedConfig load_and_validate(const std::string& path, const DriverEnv& env);
+
+}  // namespace meterd

@@ -1,0 +1,214 @@
+#include "app/daemon.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <csignal>
+#include <nlohmann/json.hpp>
+
+#include "app/bus_fleet.h"
+#include "app/health_report.h"
+#include "app/logging.h"
+#include "app/reading_router.h"
+#include "app/systemd_notifier.h"
+#include "store/store.h"
+#include "uplink/uplink.h"
+
+namespace meterd {
+namespace asio = boost::asio;
+
+class Daemon::Impl {
+ public:
+  Impl(std::string config_path, ValidatedConfig validated)
+      : config_path_(std::move(config_path)), config_(*validated.config) {
+    store_ = std::make_unique<Store>(config_.store, clock_, [this](std::int64_t max_seq) {
+      asio::post(loop_, [this, max_seq] {
+        if (uplink_) uplink_->on_outbox_committed(max_seq);
+      });
+    });
+    router_ = std::make_unique<ReadingRouter>(*store_);
+    uplink_ = std::make_unique<Uplink>(loop_, config_, *store_);
+    fleet_ = make_fleet(validated);
+  }
+
+  int run() {
+    signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+      on_signal(ec, signo);
+    });
+    uplink_->start();
+    fleet_->start();
+    started_ = clock_.steady_now();
+    spdlog::info("meterd {} running: gateway '{}', {} meters on {} buses", METERD_VERSION,
+                 config_.gateway_id, fleet_->meter_count(), config_.buses.size());
+    notifier_.ready(status_line(snapshot(false), fleet_->meter_count()));
+    schedule_health();
+    schedule_watchdog();
+    loop_.run();
+    return exit_code_;
+  }
+
+ private:
+  std::unique_ptr<BusFleet> make_fleet(ValidatedConfig& validated) {
+    return std::make_unique<BusFleet>(validated, clock_, [this](BusOutput output) {
+      asio::post(loop_, [this, out = std::move(output)]() mutable { router_->route(std::move(out)); });
+    });
+  }
+
+  void on_signal(const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    if (signo == SIGHUP) {
+      reload();
+      signals_.async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
+      return;
+    }
+    spdlog::info("signal {}: finishing current work, flushing the store", signo);
+    shutdown();
+  }
+
+  void shutdown() {
+    notifier_.stopping();
+    health_timer_.cancel();
+    watchdog_timer_.cancel();
+    const bool buses_stopped = fleet_->stop(std::chrono::milliseconds(2500));
+    // Readings the bus threads posted before they stopped are still queued on the loop
+    // (handlers run in order): finish after them so nothing read is lost.
+    asio::post(loop_, [this, buses_stopped] { finish_shutdown(buses_stopped); });
+  }
+
+  void finish_shutdown(bool buses_stopped) {
+    store_->flush();
+    uplink_->stop(std::chrono::milliseconds(1000));
+    store_->flush();
+    spdlog::info("stopped: store flushed, last seq {}", store_->stats().last_seq);
+    if (!buses_stopped) {
+      spdlog::default_logger()->flush();
+      std::_Exit(0);  // a bus thread is stuck in a driver call; the store is safe already
+    }
+    loop_.stop();
+  }
+
+  void reload() {
+    notifier_.reloading();
+    spdlog::info("SIGHUP: reloading {}", config_path_);
+    DriverEnv env{&clock_};
+    ValidatedConfig validated = load_and_validate(config_path_, env);
+    std::string refusal;
+    if (!validated.config) {
+      for (const auto& e : validated.errors.all()) refusal += e.to_string() + "\n";
+    } else if (validated.config->gateway_id != config_.gateway_id) {
+      refusal = "gateway_id cannot change on reload (restart the service)";
+    } else if (validated.config->store.path != config_.store.path) {
+      refusal = "store.path cannot change on reload (restart the service)";
+    }
+    if (!refusal.empty()) {
+      spdlog::error("reload rejected, keeping the running configuration:\n{}", refusal);
+      nlohmann::json details = {{"file", config_path_}, {"errors", refusal}};
+      store_->append_event(Event{"config_rejected", "", clock_.wall_now(), details.dump()});
+      notifier_.ready(status_line(snapshot(false), fleet_->meter_count()));
+      return;
+    }
+    // Buses are rebuilt from the new file; the uplink is rebuilt when its settings changed.
+    // Readings of the old buses still queued on the loop route to the same store.
+    fleet_->stop(std::chrono::milliseconds(2500));
+    const bool mqtt_changed = !same_mqtt(validated.config->mqtt, config_.mqtt);
+    config_ = *validated.config;
+    set_log_level(config_.log_level);
+    fleet_ = make_fleet(validated);
+    if (mqtt_changed) {
+      uplink_->stop(std::chrono::milliseconds(1000));
+      uplink_ = std::make_unique<Uplink>(loop_, config_, *store_);
+      uplink_->start();
+    }
+    fleet_->start();
+    nlohmann::json details = {{"file", config_path_},
+                              {"meters", fleet_->meter_count()},
+                              {"mqtt_reconnected", mqtt_changed}};
+    store_->append_event(Event{"config_reloaded", "", clock_.wall_now(), details.dump()});
+    spdlog::info("reloaded: {} meters on {} buses", fleet_->meter_count(), config_.buses.size());
+    notifier_.ready(status_line(snapshot(false), fleet_->meter_count()));
+  }
+
+  static bool same_mqtt(const MqttConfig& a, const MqttConfig& b) {
+    return a.servers == b.servers && a.client_id == b.client_id &&
+           a.credentials_file == b.credentials_file && a.tls.enabled == b.tls.enabled &&
+           a.tls.ca_file == b.tls.ca_file && a.tls.cert_file == b.tls.cert_file &&
+           a.tls.key_file == b.tls.key_file && a.tls.verify_hostname == b.tls.verify_hostname &&
+           a.keepalive == b.keepalive && a.max_inflight == b.max_inflight &&
+           a.drain_batch == b.drain_batch && a.reconnect_min == b.reconnect_min &&
+           a.reconnect_max == b.reconnect_max && a.health_interval == b.health_interval;
+  }
+
+  // `take_bus_stats` resets the buses' per-interval latency figures.
+  HealthSnapshot snapshot(bool take_bus_stats) {
+    HealthSnapshot s;
+    s.gateway_id = config_.gateway_id;
+    s.time = clock_.wall_now();
+    s.uptime = std::chrono::duration_cast<std::chrono::seconds>(clock_.steady_now() - started_);
+    if (take_bus_stats) {
+      for (BusWorker* worker : fleet_->workers()) {
+        s.buses.push_back({worker->name(), worker->snapshot()});
+      }
+      last_buses_ = s.buses;
+    } else {
+      s.buses = last_buses_;
+    }
+    s.store = store_->stats();
+    s.uplink = uplink_->stats();
+    return s;
+  }
+
+  void schedule_health() {
+    health_timer_.expires_after(config_.mqtt.health_interval);
+    health_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      HealthSnapshot s = snapshot(true);
+      uplink_->publish_volatile("health", health_json(s));
+      notifier_.status(status_line(s, fleet_->meter_count()));
+      schedule_health();
+    });
+  }
+
+  void schedule_watchdog() {
+    const auto period = notifier_.watchdog_period();
+    if (!period) return;
+    watchdog_timer_.expires_after(*period / 3);
+    watchdog_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      const SteadyTime now = clock_.steady_now();
+      const bool store_alive = now - store_->last_progress() <
+                               config_.store.commit_interval * 10 + std::chrono::seconds(20);
+      if (store_alive && fleet_->all_progressing(now)) {
+        notifier_.watchdog();
+      } else {
+        spdlog::error("watchdog withheld: {} thread stalled", store_alive ? "a bus" : "the store");
+      }
+      schedule_watchdog();
+    });
+  }
+
+  std::string config_path_;
+  AppConfig config_;
+  SystemClock clock_;
+  asio::io_context loop_;
+  asio::signal_set signals_{loop_, SIGTERM, SIGINT, SIGHUP};
+  asio::steady_timer health_timer_{loop_};
+  asio::steady_timer watchdog_timer_{loop_};
+  SystemdNotifier notifier_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<ReadingRouter> router_;
+  std::unique_ptr<Uplink> uplink_;
+  std::unique_ptr<BusFleet> fleet_;
+  std::vector<BusHealth> last_buses_;
+  SteadyTime started_{};
+  int exit_code_ = 0;
+};
+
+Daemon::Daemon(std::string config_path, ValidatedConfig validated)
+    : impl_(std::make_unique<Impl>(std::move(config_path), std::move(validated))) {}
+Daemon::~Daemon() = default;
+int Daemon::run() { return impl_->run(); }
+
+}  // namespace meterd

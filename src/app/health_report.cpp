@@ -1,0 +1,46 @@
+#include "app/health_report.h"
+
+#include <nlohmann/json.hpp>
+
+namespace meterd {
+
+std::string health_json(const HealthSnapshot& s) {
+  nlohmann::json buses = nlohmann::json::array();
+  for (const auto& bus : s.buses) {
+    buses.push_back({{"name", bus.name},
+                     {"polls", bus.stats.polls},
+                     {"poll_errors", bus.stats.poll_errors},
+                     {"timeouts", bus.stats.timeouts},
+                     {"actions", bus.stats.actions},
+                     {"action_errors", bus.stats.action_errors},
+                     {"offline_meters", bus.stats.offline_meters},
+                     {"latency_avg_ms", bus.stats.latency_avg_ms},
+                     {"latency_max_ms", bus.stats.latency_max_ms}});
+  }
+  nlohmann::json j = {{"gw", s.gateway_id},
+                      {"ts", to_unix_ms(s.time)},
+                      {"uptime_s", s.uptime.count()},
+                      {"buses", buses},
+                      {"backlog_rows", s.store.backlog_rows},
+                      {"store_bytes", s.store.db_bytes},
+                      {"evicted_rows", s.store.evicted_rows},
+                      {"write_errors", s.store.write_errors},
+                      {"last_seq", s.store.last_seq},
+                      {"connected", s.uplink.connected},
+                      {"server", s.uplink.server},
+                      {"published", s.uplink.published},
+                      {"publish_failures", s.uplink.publish_failures},
+                      {"reconnects", s.uplink.reconnects}};
+  return j.dump();
+}
+
+std::string status_line(const HealthSnapshot& s, std::size_t meters) {
+  std::int64_t offline = 0;
+  for (const auto& bus : s.buses) offline += bus.stats.offline_meters;
+  return std::to_string(meters) + " meters on " + std::to_string(s.buses.size()) + " buses, " +
+         std::to_string(offline) + " offline; uplink " +
+         (s.uplink.connected ? "up (" + s.uplink.server + ")" : std::string("down")) +
+         "; backlog " + std::to_string(s.store.backlog_rows) + " rows";
+}
+
+}  // namespace meterd

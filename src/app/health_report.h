@@ -1,0 +1,31 @@
+// Builds the JSON of the periodic `health` message (see docs/mqtt-api.md). Pure.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bus/bus_worker.h"
+#include "store/store.h"
+#include "uplink/uplink.h"
+
+namespace meterd {
+
+struct BusHealth {
+  std::string name;
+  BusStats stats;
+};
+
+struct HealthSnapshot {
+  std::string gateway_id;
+  WallTime time;
+  std::chrono::seconds uptime{0};
+  std::vector<BusHealth> buses;
+  StoreStats store;
+  UplinkStats uplink;
+};
+
+std::string health_json(const HealthSnapshot& snapshot);
+// One line for systemd's STATUS=.
+std::string status_line(const HealthSnapshot& snapshot, std::size_t meters);
+
+}  // namespace meterd

@@ -1,0 +1,21 @@
+#include "app/reading_router.h"
+
+#include <nlohmann/json.hpp>
+
+namespace meterd {
+
+void ReadingRouter::route(BusOutput output) {
+  if (auto* polled = std::get_if<MeterPolled>(&output)) {
+    store_.append_telemetry(Telemetry{polled->meter_id, polled->group, polled->time,
+                                      std::move(polled->reading.values),
+                                      std::move(polled->reading.errors)});
+    return;
+  }
+  auto& change = std::get<MeterStateChanged>(output);
+  nlohmann::json details = nlohmann::json::object();
+  if (!change.online) details["reason"] = change.reason;
+  store_.append_event(Event{change.online ? "meter_online" : "meter_offline", change.meter_id,
+                            change.time, details.dump()});
+}
+
+}  // namespace meterd

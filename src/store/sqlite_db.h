@@ -1,0 +1,88 @@
+// A thin RAII layer over one SQLite connection: open, exec, prepared statements and
+// transactions. Errors on the data path come back as Status values carrying the SQLite
+// extended result code in Error::code; only open() failures at start-up throw.
+// Not thread-safe: a SqliteDb and its statements belong to one thread (the store thread).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace meterd {
+
+class SqliteDb {
+ public:
+  // Opens (creating) the file; throws std::runtime_error when it cannot.
+  explicit SqliteDb(const std::string& path);
+  ~SqliteDb();
+  SqliteDb(const SqliteDb&) = delete;
+  SqliteDb& operator=(const SqliteDb&) = delete;
+
+  // Runs one or more statements that return no rows worth reading.
+  Status exec(const std::string& sql);
+  // Runs a statement whose first column of the first row is an integer (PRAGMA page_count).
+  Result<std::int64_t> query_int(const std::string& sql);
+  std::int64_t last_insert_rowid() const;
+  int changes() const;
+  bool in_transaction() const;
+  Error last_error(std::string_view what) const;
+  sqlite3* handle() { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+class Statement {
+ public:
+  enum class Step { kRow, kDone };
+
+  // Prepares `sql` once for repeated use; throws std::runtime_error on a syntax error
+  // (a bug, found at start-up because the store prepares everything when it opens).
+  Statement(SqliteDb& db, const std::string& sql);
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  // Parameters are 1-based, as in SQLite.
+  void bind(int index, std::int64_t value);
+  void bind(int index, double value);
+  void bind(int index, std::string_view text);
+  void bind_null(int index);
+  Result<Step> step();
+  // Steps a statement that returns no rows; resets it afterwards.
+  Status run();
+  // Clears bindings and rewinds, ready for the next use.
+  void reset();
+
+  bool column_is_null(int index) const;
+  std::int64_t column_int(int index) const;
+  std::string column_text(int index) const;
+
+ private:
+  SqliteDb& db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit() succeeded.
+class Transaction {
+ public:
+  explicit Transaction(SqliteDb& db);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  const Status& begun() const { return begun_; }
+  Status commit();
+
+ private:
+  SqliteDb& db_;
+  Status begun_ = Ok{};
+  bool open_ = false;
+};
+
+}  // namespace meterd

@@ -1,0 +1,36 @@
+// Topic names and payloads of the uplink, composed as strings. Pure functions: no I/O, no
+// state, callable from any thread. The payload of an outbox row is the row's body object with
+// the self-describing header fields spliced in front, so the body is never re-parsed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "store/store.h"
+
+namespace meterd {
+
+// "telemetry", "event", "result".
+const char* to_string(OutboxKind kind);
+
+// "meterd/v1/<gateway_id>/".
+std::string topic_root(std::string_view gateway_id);
+
+// The topic of an outbox row under `root`: meters/<meter>/telemetry, meters/<meter>/events,
+// events (gateway-level event), cmd/result.
+std::string outbox_topic(std::string_view root, const OutboxRow& row);
+
+// {"seq":N,"gw":"..","meter":"..","ts":<unix ms>,"kind":"..",<body members>}. "meter" is left
+// out when the row has no meter. A body that is not a JSON object (a broken invariant) is
+// dropped and only the header is sent.
+std::string outbox_payload(std::string_view gateway_id, const OutboxRow& row);
+
+// The retained status: {"state":"online"|"offline","gw":"..","ts":<unix ms>,"version":".."}.
+std::string status_payload(bool online, std::string_view gateway_id, std::int64_t ts_ms,
+                           std::string_view version);
+
+// `text` as a JSON string literal, quotes included.
+std::string json_quote(std::string_view text);
+
+}  // namespace meterd
