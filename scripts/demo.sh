@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The demo: installs what is missing, builds, starts a local mosquitto on a free port and
+# meterd on config/demo.yaml (simulated meters, SQLite), and shows the live MQTT traffic.
+# Ctrl-C stops everything. Set DEMO_SECONDS=N to stop by itself after N seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+scripts/install-deps.sh
+scripts/build.sh
+
+work=$(mktemp -d /tmp/meterd-demo.XXXXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "demo stopped; files kept in $work"
+}
+trap cleanup EXIT INT TERM
+
+cat > "$work/mosquitto.conf" <<CONF
+listener $port 127.0.0.1
+allow_anonymous true
+persistence false
+CONF
+/usr/sbin/mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
+pids+=($!)
+
+# The demo config, pointed at this broker, the build's plugins and a store in $work.
+sed -e "s#tcp://127.0.0.1:1883#tcp://127.0.0.1:$port#" \
+    -e "s#^store:#plugin_dir: $root/build/plugins\nstore:#" \
+    config/demo.yaml > "$work/demo.yaml"
+sed -i "s#^\(  path:\).*#\1 $work/meterd-demo.db#" "$work/demo.yaml"
+
+for _ in $(seq 50); do
+  mosquitto_sub -p "$port" -t '$SYS/#' -C 1 -W 1 >/dev/null 2>&1 && break
+  sleep 0.1
+done
+echo "== broker on 127.0.0.1:$port; meterd log in $work/meterd.log"
+build/src/app/meterd --config "$work/demo.yaml" >"$work/meterd.log" 2>&1 &
+pids+=($!)
+echo "== live MQTT traffic (mosquitto_sub -v -t 'meterd/#'); Ctrl-C to stop"
+if [ -n "${DEMO_SECONDS:-}" ]; then
+  mosquitto_sub -p "$port" -v -t 'meterd/#' -W "$DEMO_SECONDS" || true
+else
+  mosquitto_sub -p "$port" -v -t 'meterd/#'
+fi
