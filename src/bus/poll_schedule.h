@@ -33,8 +33,8 @@ enum class MeterTransition { kNone, kWentOffline, kCameOnline };
 
 class PollSchedule {
  public:
-  PollSchedule(std::size_t meters, std::vector<Millis> group_intervals,
-               int offline_after_failures, Millis backoff_interval);
+  PollSchedule(std::size_t meters, std::vector<Millis> group_intervals, int offline_after_failures,
+               Millis backoff_interval);
 
   // Schedules every (meter, group) with phases spread over its interval, starting at `now`.
   void start(SteadyTime now);

@@ -27,24 +27,24 @@ struct MqttConfig {
   std::string credentials_file;      // optional; "username:password" on one line
   TlsConfig tls;
   std::chrono::seconds keepalive{30};
-  int max_inflight = 64;             // publishes awaiting PUBACK
-  int drain_batch = 256;             // outbox rows fetched per store read
+  int max_inflight = 64;  // publishes awaiting PUBACK
+  int drain_batch = 256;  // outbox rows fetched per store read
   std::chrono::milliseconds reconnect_min{500};
   std::chrono::milliseconds reconnect_max{30'000};
   std::chrono::milliseconds health_interval{60'000};
 };
 
 struct StoreConfig {
-  std::string path;                       // SQLite file
+  std::string path;  // SQLite file
   std::uint64_t budget_bytes = 256ull << 20;
   std::chrono::milliseconds commit_interval{200};  // max time a row waits for its batch
-  std::size_t batch_rows = 1000;          // commit early when this many rows are pending
+  std::size_t batch_rows = 1000;                   // commit early when this many rows are pending
 };
 
 struct BusConfig {
-  BusSpec spec;                           // name, protocol, plugin settings, meters, groups
+  BusSpec spec;  // name, protocol, plugin settings, meters, groups
   SourcePos pos;
-  int offline_after_failures = 3;         // K polls failed in a row -> offline, backed off
+  int offline_after_failures = 3;  // K polls failed in a row -> offline, backed off
   std::chrono::milliseconds backoff_interval{60'000};  // poll period of an offline meter
   std::map<std::string, std::map<std::string, std::string>> meter_tags;  // meter -> tags
 };
@@ -52,8 +52,8 @@ struct BusConfig {
 struct AppConfig {
   std::string source_file;
   std::string gateway_id;
-  std::string log_level = "info";         // trace, debug, info, warn, error
-  std::string plugin_dir;                 // where meterd-<name>.so live
+  std::string log_level = "info";  // trace, debug, info, warn, error
+  std::string plugin_dir;          // where meterd-<name>.so live
   MqttConfig mqtt;
   StoreConfig store;
   std::vector<PollGroupSpec> poll_groups;
@@ -61,14 +61,17 @@ struct AppConfig {
 };
 
 struct ConfigLoad {
-  std::optional<AppConfig> config;        // set when there are no errors
+  std::optional<AppConfig> config;  // set when there are no errors
   ConfigErrors errors;
 };
 
-// Loads and validates `path`: every error of the file in one pass, as file:line:col.
-// Plugin-specific settings are not validated here (the plugin factory does that).
+// Loads and validates `path`: every error of the file in one pass, as file:line:col, sorted
+// by position. Relative paths in the file (plugin_dir, store.path, mqtt credentials and TLS
+// files) are resolved against the file's directory. Plugin-specific settings are not
+// validated here (the plugin factory does that). Format: docs/config-format.md.
 ConfigLoad load_config(const std::string& path);
-// The same from text (for tests); `name` stands in for the file name in positions.
+// The same from text (for tests); `name` stands in for the file name in positions, and its
+// directory (possibly empty: left relative) is the base for relative paths.
 ConfigLoad load_config_text(const std::string& text, const std::string& name);
 
 }  // namespace meterd

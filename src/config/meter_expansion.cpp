@@ -1,5 +1,7 @@
 #include "config/meter_expansion.h"
 
+#include <cctype>
+
 #include "core/settings_reader.h"
 
 namespace meterd {
@@ -36,9 +38,8 @@ void substitute_all(SettingsNode& node, std::int64_t n) {
 
 SettingsNode without_counter_keys(const SettingsNode& entry) {
   SettingsNode out = entry;
-  std::erase_if(out.entries, [](const SettingsNode::Entry& e) {
-    return e.key == "count" || e.key == "first";
-  });
+  std::erase_if(out.entries,
+                [](const SettingsNode::Entry& e) { return e.key == "count" || e.key == "first"; });
   return out;
 }
 
@@ -90,7 +91,12 @@ std::vector<SettingsNode> expand_meter_entry(const SettingsNode& entry, ConfigEr
   if (id && id->is_scalar() && !has_counter(id->scalar)) {
     errors.add(id->pos, "'id' must contain {n} when 'count' is set, got '" + id->scalar + "'");
   }
-  if (errors.size() != before) return {template_entry};
+  if (errors.size() != before) {
+    // One meter still goes on, so the rest of the entry is validated too.
+    SettingsNode once = template_entry;
+    substitute_all(once, first);
+    return {once};
+  }
 
   std::vector<SettingsNode> out;
   out.reserve(static_cast<std::size_t>(count));

@@ -88,9 +88,7 @@ class TreeBuilder : public YAML::EventHandler {
     std::unordered_map<std::string, int> first_line;
   };
 
-  SourcePos to_pos(const YAML::Mark& mark) const {
-    return {file_, mark.line + 1, mark.column + 1};
-  }
+  SourcePos to_pos(const YAML::Mark& mark) const { return {file_, mark.line + 1, mark.column + 1}; }
 
   void open(SettingsNode::Kind kind, const YAML::Mark& mark, YAML::anchor_t anchor) {
     Frame frame;
@@ -166,7 +164,9 @@ std::optional<SettingsNode> yaml_to_settings(const std::string& text, const std:
   try {
     YAML::Parser parser(in);
     if (!parser.HandleNextDocument(builder)) {
-      return SettingsNode{.kind = SettingsNode::Kind::kNull, .pos = {file, 1, 1}};
+      SettingsNode empty;
+      empty.pos = {file, 1, 1};
+      return empty;
     }
     SettingsNode root = builder.take_root();
     if (builder.too_large()) {

@@ -1,5 +1,6 @@
 #include "core/settings_reader.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -16,9 +17,12 @@ std::string describe_ms(std::chrono::milliseconds ms) {
 
 std::optional<std::int64_t> parse_integer(const std::string& text) {
   if (text.empty()) return std::nullopt;
+  // Decimal, or hex with 0x. Not base 0: a leading zero must not turn "010" into octal 8.
+  const bool hex = text.starts_with("0x") || text.starts_with("0X") || text.starts_with("-0x") ||
+                   text.starts_with("-0X");
   errno = 0;
   char* end = nullptr;
-  long long value = std::strtoll(text.c_str(), &end, 0);
+  long long value = std::strtoll(text.c_str(), &end, hex ? 16 : 10);
   if (errno != 0 || end == text.c_str() || *end != '\0') return std::nullopt;
   return static_cast<std::int64_t>(value);
 }
@@ -26,7 +30,8 @@ std::optional<std::int64_t> parse_integer(const std::string& text) {
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
   std::size_t digits = 0;
   while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
-  if (digits == 0 || digits > 12) return std::nullopt;
+  // At most 10 digits, so even days in milliseconds stay far inside int64.
+  if (digits == 0 || digits > 10) return std::nullopt;
   const std::int64_t n = std::stoll(text.substr(0, digits));
   const std::string unit = text.substr(digits);
   if (unit.empty() || unit == "s") return std::chrono::milliseconds(n * 1000);
@@ -44,14 +49,17 @@ std::optional<std::uint64_t> parse_size(const std::string& text) {
   const std::uint64_t n = std::stoull(text.substr(0, digits));
   std::string unit = text.substr(digits);
   if (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
-  if (unit.empty() || unit == "B") return n;
-  if (unit == "KiB") return n << 10;
-  if (unit == "MiB") return n << 20;
-  if (unit == "GiB") return n << 30;
-  if (unit == "kB" || unit == "KB") return n * 1000;
-  if (unit == "MB") return n * 1000 * 1000;
-  if (unit == "GB") return n * 1000 * 1000 * 1000;
-  return std::nullopt;
+  std::uint64_t factor = 0;
+  if (unit.empty() || unit == "B") factor = 1;
+  if (unit == "KiB") factor = 1ull << 10;
+  if (unit == "MiB") factor = 1ull << 20;
+  if (unit == "GiB") factor = 1ull << 30;
+  if (unit == "kB" || unit == "KB") factor = 1000;
+  if (unit == "MB") factor = 1000 * 1000;
+  if (unit == "GB") factor = 1000 * 1000 * 1000;
+  // A product that wraps around would pass any range check.
+  if (factor == 0 || n > UINT64_MAX / factor) return std::nullopt;
+  return n * factor;
 }
 
 SettingsReader::SettingsReader(const SettingsNode& node, ConfigErrors& errors, std::string what)

@@ -11,6 +11,7 @@ namespace {
 constexpr double kHighWater = 0.90;
 constexpr double kLowWater = 0.75;
 constexpr std::int64_t kFirstChunkRows = 256;
+constexpr std::int64_t kMinChunkRows = 32;
 constexpr std::int64_t kMaxChunkRows = 16384;
 
 }  // namespace
@@ -23,8 +24,7 @@ struct SizeBudget::Statements {
                          "SELECT count(*), min(seq), max(seq) FROM (SELECT seq FROM outbox "
                          "WHERE kind = 0 ORDER BY seq LIMIT ?1)"),
         delete_telemetry(db, "DELETE FROM outbox WHERE kind = 0 AND seq <= ?1"),
-        add_evicted(db,
-                    "UPDATE counters SET value = value + ?1 WHERE name = 'evicted_rows_total'"),
+        add_evicted(db, "UPDATE counters SET value = value + ?1 WHERE name = 'evicted_rows_total'"),
         evicted_total(db, "SELECT value FROM counters WHERE name = 'evicted_rows_total'") {}
   Statement page_count;
   Statement freelist_count;
@@ -81,7 +81,8 @@ Result<RoomOutcome> SizeBudget::make_room(std::int64_t incoming_bytes) {
     return outcome;
   }
   const auto target = static_cast<std::int64_t>(budget_ * kLowWater) - incoming_bytes;
-  // Freeing a page takes a run of deleted rows, so the chunk doubles while more is needed.
+  // Freeing a page takes a run of deleted rows; after the first chunk, the bytes it freed per
+  // row size the next one, so the eviction stops close to the low-water mark.
   std::int64_t chunk = kFirstChunkRows;
   while (used.value() >= target) {
     st_->oldest_telemetry.bind(1, chunk);
@@ -98,9 +99,12 @@ Result<RoomOutcome> SizeBudget::make_room(std::int64_t incoming_bytes) {
     if (outcome.evicted.rows == 0) outcome.evicted.oldest_seq = oldest;
     outcome.evicted.newest_seq = newest;
     outcome.evicted.rows += rows;
-    chunk = std::min(chunk * 2, kMaxChunkRows);
+    const std::int64_t before = used.value();
     used = used_bytes();
     if (!used) return used.error();
+    const std::int64_t freed = before - used.value();
+    chunk = freed > 0 ? (used.value() - target) * rows / freed + 1 : chunk * 2;
+    chunk = std::clamp(chunk, kMinChunkRows, kMaxChunkRows);
   }
   if (outcome.evicted.rows > 0) {
     st_->add_evicted.bind(1, outcome.evicted.rows);

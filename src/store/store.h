@@ -6,6 +6,11 @@
 // committed by the store thread in batches (one transaction per commit_interval or batch_rows),
 // never one commit per row. Callbacks run on the store thread: callers post them onward
 // (the loop does `asio::post`).
+//
+// Disk: the main file stays within StoreConfig::budget_bytes (see budget.h; freed pages are
+// reused). The -wal file is checkpointed every min(1000, budget/8/page_size) pages and
+// truncated back to that size after each checkpoint, so it peaks at about that plus one
+// transaction (at most 4 x batch_rows rows): 4 MiB + one batch with the default budget.
 #pragma once
 
 #include <atomic>
@@ -28,9 +33,9 @@ enum class OutboxKind { kTelemetry = 0, kEvent = 1, kResult = 2 };
 struct OutboxRow {
   std::int64_t seq = 0;
   OutboxKind kind = OutboxKind::kTelemetry;
-  std::string meter_id;   // empty for gateway-level rows
-  std::int64_t ts_ms = 0; // when it happened (unix ms)
-  std::string body_json;  // the payload's kind-specific part, a JSON object
+  std::string meter_id;    // empty for gateway-level rows
+  std::int64_t ts_ms = 0;  // when it happened (unix ms)
+  std::string body_json;   // the payload's kind-specific part, a JSON object
 };
 
 struct Telemetry {
@@ -42,13 +47,15 @@ struct Telemetry {
 };
 
 struct StoreStats {
-  std::int64_t backlog_rows = 0;      // rows in the outbox
-  std::int64_t db_bytes = 0;          // used pages * page size
-  std::int64_t evicted_rows = 0;      // telemetry rows evicted for the budget, since start
-  std::int64_t committed_rows = 0;    // rows committed since start
+  std::int64_t backlog_rows = 0;        // rows in the outbox
+  std::int64_t db_bytes = 0;            // used pages * page size
+  std::int64_t evicted_rows = 0;        // telemetry rows evicted for the budget, since start
+  std::int64_t evicted_rows_total = 0;  // the same over the database's life (persisted)
+  std::int64_t committed_rows = 0;      // rows committed since start
   std::int64_t commits = 0;
-  std::int64_t write_errors = 0;      // failed commits (disk full ...), rows kept queued
-  std::int64_t last_seq = 0;          // highest seq committed
+  std::int64_t write_errors = 0;  // failed commits (disk full ...), rows kept queued
+  std::int64_t last_seq = 0;      // highest seq committed
+  bool over_budget = false;       // only never-evictable rows left and still over budget
 };
 
 class Store {
@@ -75,7 +82,9 @@ class Store {
   void acknowledge(std::vector<std::int64_t> seqs);
 
   // Commits everything queued so far and waits for it. Used at shutdown and in tests.
-  void flush();
+  // Returns false when a commit failed (the rows stay queued and are retried) or when called
+  // on the store thread itself (from a callback), where waiting would deadlock.
+  bool flush();
 
   StoreStats stats() const;
   // Steady time of the store thread's last loop turn; the watchdog checks it.

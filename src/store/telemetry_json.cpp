@@ -20,8 +20,8 @@ void append_double(std::string& out, double value) {
   char buffer[32];
   auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
   out.append(buffer, end);
-  if (std::string_view(buffer, static_cast<std::size_t>(end - buffer))
-          .find_first_of(".e") == std::string_view::npos) {
+  if (std::string_view(buffer, static_cast<std::size_t>(end - buffer)).find_first_of(".e") ==
+      std::string_view::npos) {
     out += ".0";
   }
 }
@@ -40,11 +40,21 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
   for (char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += "\\u00";

@@ -95,6 +95,7 @@ std::string outbox_payload(std::string_view gateway_id, const OutboxRow& row) {
 
   std::string_view body = row.body_json;
   while (!body.empty() && is_space(body.front())) body.remove_prefix(1);
+  while (!body.empty() && is_space(body.back())) body.remove_suffix(1);
   if (body.empty() || body.front() != '{') {
     out.push_back('}');
     return out;

@@ -4,12 +4,12 @@
 // method must be called on the loop; Paho callbacks are posted to it at once.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <boost/asio/io_context.hpp>
 
 #include "config/app_config.h"
 #include "store/store.h"
@@ -18,11 +18,12 @@ namespace meterd {
 
 struct UplinkStats {
   bool connected = false;
-  std::string server;               // the server currently connected to
-  std::int64_t published = 0;       // outbox rows acknowledged by the broker
+  std::string server;          // the server currently connected to
+  std::int64_t published = 0;  // outbox rows acknowledged by the broker
   std::int64_t publish_failures = 0;
   std::int64_t reconnects = 0;
-  std::int64_t inflight = 0;
+  std::int64_t inflight = 0;          // outbox rows published, awaiting their PUBACK
+  std::int64_t volatile_dropped = 0;  // publish_volatile() messages dropped while disconnected
 };
 
 class Uplink {
@@ -34,8 +35,8 @@ class Uplink {
   void stop(std::chrono::milliseconds timeout);
   // The store committed rows up to `max_seq`: drain them if connected.
   void on_outbox_committed(std::int64_t max_seq);
-  // Publishes a non-persistent message under the topic root (health): QoS 0, dropped when
-  // disconnected.
+  // Publishes a message that is not stored under the topic root (health): QoS 1, retain
+  // false; dropped (counted in volatile_dropped) when disconnected.
   void publish_volatile(const std::string& topic_suffix, const std::string& payload);
   UplinkStats stats() const;
 

@@ -26,7 +26,7 @@ std::optional<Address> parse_address(std::string_view text);
 // The 12-character nameplate form; wildcard pairs print as "AA".
 std::string to_string(const Address& address);
 
-bool is_wildcard(const Address& address);  // all six bytes AA
+bool is_wildcard(const Address& address);   // all six bytes AA
 bool is_broadcast(const Address& address);  // all six bytes 99
 // Whether a meter with address `meter` answers a frame sent to `target`: equal, or equal on
 // every byte of `target` that is not AA.

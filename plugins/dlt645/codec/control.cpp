@@ -15,14 +15,17 @@ std::uint8_t encode_control(const ControlByte& control) {
 }
 
 std::string describe_err(std::uint8_t err, Version version) {
-  static constexpr std::array<const char*, 8> k2007 = {
-      "other error",          "no data requested",    "password wrong/unauthorised",
-      "baud rate not changeable", "too many year zones", "too many daily periods",
-      "too many tariffs",     "reserved bit 7"};
+  static constexpr std::array<const char*, 8> k2007 = {"other error",
+                                                       "no data requested",
+                                                       "password wrong/unauthorised",
+                                                       "baud rate not changeable",
+                                                       "too many year zones",
+                                                       "too many daily periods",
+                                                       "too many tariffs",
+                                                       "reserved bit 7"};
   static constexpr std::array<const char*, 8> k1997 = {
-      "illegal data",         "wrong data identifier", "password wrong",
-      "reserved bit 3",       "too many year zones",   "too many daily periods",
-      "too many tariffs",     "reserved bit 7"};
+      "illegal data",        "wrong data identifier",  "password wrong",   "reserved bit 3",
+      "too many year zones", "too many daily periods", "too many tariffs", "reserved bit 7"};
   const auto& names = version == Version::k2007 ? k2007 : k1997;
   if (err == 0) return "no error bits";
   std::string text;

@@ -28,9 +28,9 @@ inline constexpr std::uint8_t kBroadcastTime = 0x08;
 }  // namespace fn1997
 
 struct ControlByte {
-  bool reply = false;      // bit7: 1 = sent by the meter
-  bool abnormal = false;   // bit6: the data field is an ERR byte
-  bool follow_up = false;  // bit5: more frames follow
+  bool reply = false;         // bit7: 1 = sent by the meter
+  bool abnormal = false;      // bit6: the data field is an ERR byte
+  bool follow_up = false;     // bit5: more frames follow
   std::uint8_t function = 0;  // bits 4..0
 
   friend bool operator==(const ControlByte&, const ControlByte&) = default;
@@ -42,9 +42,9 @@ std::uint8_t encode_control(const ControlByte& control);  // function is masked 
 // ERR bits of DL/T 645-2007 abnormal replies.
 namespace err {
 inline constexpr std::uint8_t kOther = 0x01;
-inline constexpr std::uint8_t kNoData = 0x02;        // no data requested / unknown DI
-inline constexpr std::uint8_t kPassword = 0x04;      // password wrong / unauthorised
-inline constexpr std::uint8_t kBaud = 0x08;          // baud rate not changeable
+inline constexpr std::uint8_t kNoData = 0x02;    // no data requested / unknown DI
+inline constexpr std::uint8_t kPassword = 0x04;  // password wrong / unauthorised
+inline constexpr std::uint8_t kBaud = 0x08;      // baud rate not changeable
 inline constexpr std::uint8_t kYearZones = 0x10;
 inline constexpr std::uint8_t kDailyPeriods = 0x20;
 inline constexpr std::uint8_t kTariffs = 0x40;

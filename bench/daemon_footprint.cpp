@@ -1,0 +1,73 @@
+// Daemon footprint: the real meterd with M sim meters (default 1,000 on 4 buses, polled every
+// 10 s) against a local mosquitto; samples RSS and CPU time from /proc for D seconds
+// (default 60). Usage: bench_daemon_footprint [meters] [seconds]
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "daemon_site.h"
+#include "support/broker.h"
+#include "support/mqtt_collector.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+namespace {
+
+long rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return -1;
+}
+
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(content.substr(content.rfind(')') + 2));
+  std::string skip;
+  for (int i = 0; i < 11; ++i) fields >> skip;  // state .. cmajflt
+  long utime = 0, stime = 0;
+  fields >> utime >> stime;
+  return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace meterd;
+  using namespace std::chrono;
+  const int meters = argc > 1 ? std::atoi(argv[1]) : 1000;
+  const int seconds = argc > 2 ? std::atoi(argv[2]) : 60;
+  test::TempDir dir("meterd-bench-footprint");
+  test::MosquittoBroker broker(dir.path() / "broker");
+  broker.start();
+  test::MqttCollector collector(broker.uri(), "bench-footprint", "meterd/v1/bench/meters/#");
+  const std::string config = dir.file("meterd.yaml");
+  bench::write_site(config, broker.uri(), dir.file("meterd.db"), 4, meters / 4, "10s");
+  test::ChildProcess daemon({METERD_BINARY, "--config", config}, dir.file("meterd.log"));
+  std::this_thread::sleep_for(seconds / 6 * 1s);  // warm-up: first poll round everywhere
+  const double cpu0 = cpu_seconds(daemon.pid());
+  const std::size_t msgs0 = collector.size();
+  const auto t0 = steady_clock::now();
+  long rss_max = 0, rss_first = rss_kib(daemon.pid());
+  while (steady_clock::now() - t0 < seconds * 1s) {
+    std::this_thread::sleep_for(1s);
+    rss_max = std::max(rss_max, rss_kib(daemon.pid()));
+  }
+  const double wall = duration<double>(steady_clock::now() - t0).count();
+  const double cpu = cpu_seconds(daemon.pid()) - cpu0;
+  std::printf(
+      "cores=%ld meters=%d interval=10s window=%.0fs: cpu %.2f%% of one core, RSS start %ld KiB "
+      "max %ld KiB, %zu telemetry messages received (%.0f/s)\n",
+      sysconf(_SC_NPROCESSORS_ONLN), meters, wall, 100.0 * cpu / wall, rss_first, rss_max,
+      collector.size() - msgs0, (collector.size() - msgs0) / wall);
+  daemon.terminate();
+  return 0;
+}

@@ -1,0 +1,111 @@
+#include "config/app_config.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "config/config_sections.h"
+#include "config/yaml_to_settings.h"
+#include "core/settings_reader.h"
+
+#ifndef METERD_DEFAULT_PLUGIN_DIR
+#error "METERD_DEFAULT_PLUGIN_DIR must be defined by the build"
+#endif
+
+namespace meterd {
+
+StoreConfig read_store_section(const SettingsNode& node, const std::filesystem::path& base,
+                               ConfigErrors& errors) {
+  SettingsReader r(node, errors, "store");
+  StoreConfig store;
+  store.path = resolve_config_path(r.required_string("path"), base);
+  store.budget_bytes = r.size_bytes("budget", 256ull << 20, 64ull << 10, 1ull << 40);
+  store.commit_interval = r.duration("commit_interval", std::chrono::milliseconds(200),
+                                     std::chrono::milliseconds(10), std::chrono::seconds(10));
+  store.batch_rows = static_cast<std::size_t>(r.integer("batch_rows", 1000, 1, 100'000));
+  r.finish();
+  return store;
+}
+
+namespace {
+
+// Errors come out in file order, like a compiler's, whatever order the sections ran in.
+ConfigErrors sorted(const ConfigErrors& errors) {
+  std::vector<ConfigError> all = errors.all();
+  std::stable_sort(all.begin(), all.end(), [](const ConfigError& a, const ConfigError& b) {
+    return std::pair(a.pos.line, a.pos.column) < std::pair(b.pos.line, b.pos.column);
+  });
+  ConfigErrors out;
+  for (auto& e : all) out.add(e.pos, std::move(e.message));
+  return out;
+}
+
+void read_root(const SettingsNode& root, const std::filesystem::path& base, AppConfig& config,
+               ConfigErrors& errors) {
+  SettingsReader r(root, errors, "config");
+  if (!root.is_map()) return;
+  config.gateway_id = r.required_string("gateway_id");
+  if (!config.gateway_id.empty() && !is_valid_name(config.gateway_id, 64, "_-")) {
+    errors.add(r.any("gateway_id")->pos,
+               "'gateway_id' may only hold letters, digits, '_' and '-' (at most 64), got '" +
+                   config.gateway_id + "'");
+  }
+  config.log_level = r.one_of("log_level", "info", {"trace", "debug", "info", "warn", "error"});
+  if (r.has("plugin_dir")) {
+    config.plugin_dir = resolve_config_path(r.required_string("plugin_dir"), base);
+  } else {
+    config.plugin_dir = METERD_DEFAULT_PLUGIN_DIR;
+  }
+  if (const SettingsNode* mqtt = r.map("mqtt", true)) {
+    config.mqtt = read_mqtt_section(*mqtt, config.gateway_id, base, errors);
+  }
+  if (const SettingsNode* store = r.map("store", true)) {
+    config.store = read_store_section(*store, base, errors);
+  }
+  if (const SettingsNode* groups = r.sequence("poll_groups", true)) {
+    config.poll_groups = read_poll_groups_section(*groups, errors);
+  }
+  if (const SettingsNode* buses = r.sequence("buses", true)) {
+    config.buses = read_buses_section(*buses, config.poll_groups, errors);
+  }
+  r.finish();
+}
+
+ConfigLoad load(const std::string& text, const std::string& name,
+                const std::filesystem::path& base) {
+  ConfigLoad result;
+  ConfigErrors errors;
+  std::optional<SettingsNode> root = yaml_to_settings(text, name, errors);
+  AppConfig config;
+  config.source_file = name;
+  if (root) read_root(*root, base, config, errors);
+  result.errors = sorted(errors);
+  if (result.errors.empty()) result.config = std::move(config);
+  return result;
+}
+
+}  // namespace
+
+ConfigLoad load_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    ConfigLoad result;
+    result.errors.add({path, 0, 0},
+                      std::string("cannot open config file: ") + std::strerror(errno));
+    return result;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::error_code ec;
+  std::filesystem::path absolute = std::filesystem::absolute(path, ec);
+  return load(text.str(), path,
+              ec ? std::filesystem::path(path).parent_path() : absolute.parent_path());
+}
+
+ConfigLoad load_config_text(const std::string& text, const std::string& name) {
+  return load(text, name, std::filesystem::path(name).parent_path());
+}
+
+}  // namespace meterd

@@ -1,0 +1,40 @@
+// Readers for the sections of the config file. Each fills its part of AppConfig and reports
+// every problem to ConfigErrors, going on after errors so one run lists them all.
+// Internal to src/config; pure functions, any thread.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/app_config.h"
+
+namespace meterd {
+
+// `mqtt:`; client_id defaults to "meterd-<gateway_id>"; relative files resolve against `base`.
+MqttConfig read_mqtt_section(const SettingsNode& node, const std::string& gateway_id,
+                             const std::filesystem::path& base, ConfigErrors& errors);
+// `store:`; a relative path resolves against `base`.
+StoreConfig read_store_section(const SettingsNode& node, const std::filesystem::path& base,
+                               ConfigErrors& errors);
+// `poll_groups:` (a list). Groups with a valid, unique name are returned even when other keys
+// are wrong, so buses naming them do not get follow-on errors.
+std::vector<PollGroupSpec> read_poll_groups_section(const SettingsNode& list, ConfigErrors& errors);
+// `buses:` (a list), with meter expansion and id uniqueness across all buses.
+std::vector<BusConfig> read_buses_section(const SettingsNode& list,
+                                          const std::vector<PollGroupSpec>& groups,
+                                          ConfigErrors& errors);
+
+// Shared value checks.
+// Letters, digits and the characters in `extra`; 1..max_length characters.
+bool is_valid_name(std::string_view text, std::size_t max_length, std::string_view extra);
+// `path` joined to the config file's directory `base`, unless it is empty or absolute.
+std::string resolve_config_path(const std::string& path, const std::filesystem::path& base);
+// "bus 'line1'" when `item` is a map with a scalar `key`, else just `kind`.
+std::string describe_item(const std::string& kind, const SettingsNode& item,
+                          const std::string& key);
+// Adds the errors of `from` that `into` does not hold yet (same position and message).
+void append_unique(ConfigErrors& into, const ConfigErrors& from);
+
+}  // namespace meterd

@@ -1,0 +1,39 @@
+#include <set>
+#include <utility>
+
+#include "config/config_sections.h"
+
+namespace meterd {
+
+bool is_valid_name(std::string_view text, std::size_t max_length, std::string_view extra) {
+  if (text.empty() || text.size() > max_length) return false;
+  for (char c : text) {
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!plain && extra.find(c) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
+std::string resolve_config_path(const std::string& path, const std::filesystem::path& base) {
+  if (path.empty() || base.empty()) return path;
+  const std::filesystem::path p(path);
+  if (p.is_absolute()) return path;
+  return (base / p).lexically_normal().string();
+}
+
+std::string describe_item(const std::string& kind, const SettingsNode& item,
+                          const std::string& key) {
+  const SettingsNode* name = item.is_map() ? item.find(key) : nullptr;
+  if (name && name->is_scalar() && !name->scalar.empty()) return kind + " '" + name->scalar + "'";
+  return kind;
+}
+
+void append_unique(ConfigErrors& into, const ConfigErrors& from) {
+  std::set<std::pair<std::string, std::pair<int, int>>> seen;
+  for (const auto& e : into.all()) seen.insert({e.message, {e.pos.line, e.pos.column}});
+  for (const auto& e : from.all()) {
+    if (seen.insert({e.message, {e.pos.line, e.pos.column}}).second) into.add(e.pos, e.message);
+  }
+}
+
+}  // namespace meterd

@@ -1,0 +1,395 @@
+#include "store/store.h"
+
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <variant>
+
+#include "store/batch_writer.h"
+#include "store/budget.h"
+#include "store/migrations.h"
+#include "store/sqlite_db.h"
+
+namespace meterd {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+struct RawRow {
+  OutboxKind kind;
+  std::string meter_id;
+  WallTime time;
+  std::string body;
+};
+using QueuedWrite = std::variant<Telemetry, Event, RawRow>;
+
+struct FetchRequest {
+  std::int64_t after_seq;
+  int limit;
+  std::function<void(std::vector<OutboxRow>)> done;
+};
+
+// Retries of a failed commit back off from one commit interval up to this.
+constexpr std::chrono::milliseconds kMaxBackoff{30'000};
+// A transaction takes at most this many batches' worth of queued rows.
+constexpr std::size_t kBacklogBatches = 4;
+// At shutdown a failing disk gets this many more attempts before queued rows are given up.
+constexpr int kShutdownAttempts = 3;
+
+PendingRow encode(QueuedWrite write) {
+  if (auto* t = std::get_if<Telemetry>(&write)) return make_pending(std::move(*t));
+  if (auto* e = std::get_if<Event>(&write)) return make_pending(*e);
+  auto& raw = std::get<RawRow>(write);
+  return make_pending(raw.kind, std::move(raw.meter_id), raw.time, std::move(raw.body));
+}
+
+}  // namespace
+
+// The store thread owns db_, budget_, writer_, fetch_ and batch_; the mutex guards the
+// queues shared with callers; stats_mu_ guards stats_.
+class Store::Impl {
+ public:
+  Impl(const StoreConfig& config, const Clock& clock, std::function<void(std::int64_t)> on_commit)
+      : config_(config), clock_(clock), on_commit_(std::move(on_commit)) {
+    open();
+    progress_ns_ = clock_.steady_now().time_since_epoch().count();
+    thread_ = std::thread([this] { run(); });
+    pthread_setname_np(thread_.native_handle(), "meterd-store");
+  }
+
+  ~Impl() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+
+  void push(QueuedWrite write) {
+    {
+      std::lock_guard lock(mu_);
+      if (queue_.empty() && acks_.empty()) oldest_pending_ = Steady::now();
+      queue_.push_back(std::move(write));
+      if (queue_.size() + acks_.size() < config_.batch_rows) return;
+    }
+    cv_.notify_one();
+  }
+
+  void acknowledge(std::vector<std::int64_t> seqs) {
+    {
+      std::lock_guard lock(mu_);
+      if (queue_.empty() && acks_.empty()) oldest_pending_ = Steady::now();
+      acks_.insert(acks_.end(), seqs.begin(), seqs.end());
+      if (queue_.size() + acks_.size() < config_.batch_rows) return;
+    }
+    cv_.notify_one();
+  }
+
+  void fetch(std::int64_t after_seq, int limit, std::function<void(std::vector<OutboxRow>)> done) {
+    {
+      std::lock_guard lock(mu_);
+      fetches_.push_back({after_seq, limit, std::move(done)});
+    }
+    cv_.notify_one();
+  }
+
+  bool flush() {
+    if (std::this_thread::get_id() == thread_.get_id()) return false;
+    std::promise<bool> done;
+    std::future<bool> result = done.get_future();
+    {
+      std::lock_guard lock(mu_);
+      flushes_.push_back(std::move(done));
+    }
+    cv_.notify_one();
+    return result.get();
+  }
+
+  StoreStats stats() const {
+    std::lock_guard lock(stats_mu_);
+    return stats_;
+  }
+
+  SteadyTime last_progress() const {
+    return SteadyTime{} + SteadyTime::duration(progress_ns_.load());
+  }
+
+ private:
+  void open() {
+    db_ = std::make_unique<SqliteDb>(config_.path);
+    Status status = db_->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
+    if (!status) throw std::runtime_error("cannot set up database: " + status.error().message);
+    migrate(*db_);
+    budget_ = std::make_unique<SizeBudget>(*db_, config_.budget_bytes);
+    const WalLimits wal = wal_limits_for(config_.budget_bytes, budget_->page_size());
+    status = db_->exec("PRAGMA wal_autocheckpoint = " + std::to_string(wal.autocheckpoint_pages) +
+                       "; PRAGMA journal_size_limit = " + std::to_string(wal.journal_limit_bytes));
+    if (!status) throw std::runtime_error("cannot set up database: " + status.error().message);
+    writer_ = std::make_unique<BatchWriter>(*db_, *budget_, clock_);
+    fetch_ = std::make_unique<Statement>(
+        *db_,
+        "SELECT seq, kind, meter_id, ts_ms, body FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+
+    auto read = [this](const std::string& sql) {
+      Result<std::int64_t> value = db_->query_int(sql);
+      if (!value) throw std::runtime_error("cannot read store state: " + value.error().message);
+      return value.value();
+    };
+    stats_.backlog_rows = read("SELECT count(*) FROM outbox");
+    stats_.last_seq =
+        read("SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'outbox'");
+    Result<std::int64_t> evicted = budget_->evicted_total();
+    Result<std::int64_t> used = budget_->used_bytes();
+    if (!evicted || !used) throw std::runtime_error("cannot read store state");
+    stats_.evicted_rows_total = evicted.value();
+    stats_.db_bytes = used.value();
+  }
+
+  std::size_t pending_locked() const { return queue_.size() + acks_.size() + batch_.size(); }
+
+  void run() {
+    std::unique_lock lock(mu_);
+    const auto interval = std::max(config_.commit_interval, std::chrono::milliseconds(1));
+    while (true) {
+      const Steady::time_point now = Steady::now();
+      Steady::time_point deadline = now + interval;
+      if (pending_locked() > 0) deadline = std::min(deadline, std::max(due_at(), retry_at_));
+      cv_.wait_until(lock, deadline, [&] {
+        return stop_ || !fetches_.empty() || !flushes_.empty() ||
+               (pending_locked() >= config_.batch_rows && Steady::now() >= retry_at_);
+      });
+      progress_ns_ = clock_.steady_now().time_since_epoch().count();
+
+      const bool stopping = stop_;
+      std::deque<FetchRequest> fetches;
+      fetches.swap(fetches_);
+      std::vector<std::promise<bool>> flushes;
+      flushes.swap(flushes_);
+      const Steady::time_point woke = Steady::now();
+      const bool due = pending_locked() > 0 &&
+                       (pending_locked() >= config_.batch_rows || woke >= due_at()) &&
+                       woke >= retry_at_;
+      lock.unlock();
+
+      bool flushed = true;
+      if (stopping) {
+        commit_for_shutdown();
+        flushed = !has_pending();
+      } else if (!flushes.empty()) {
+        flushed = commit_all();
+      } else if (due) {
+        commit_once();
+      }
+      for (FetchRequest& request : fetches) serve(request);
+      for (std::promise<bool>& waiter : flushes) waiter.set_value(flushed);
+
+      lock.lock();
+      if (stopping) break;
+    }
+    // Anyone who asked while we were stopping still gets an answer.
+    for (FetchRequest& request : fetches_) serve(request);
+    for (std::promise<bool>& waiter : flushes_) waiter.set_value(pending_locked() == 0);
+  }
+
+  Steady::time_point due_at() const { return oldest_pending_ + config_.commit_interval; }
+
+  // Takes queued rows into batch_ (which still holds a failed batch's rows, in order) and
+  // commits them with all pending acks. Store thread only. A backlog that built up during
+  // the previous commit goes in larger transactions (up to kBacklogBatches * batch_rows):
+  // fewer fsyncs when ingest outpaces the disk, and still a bounded WAL.
+  bool commit_once(bool write_latest_now = false) {
+    std::vector<QueuedWrite> taken;
+    {
+      std::lock_guard lock(mu_);
+      const std::size_t max_rows = config_.batch_rows * kBacklogBatches;
+      const std::size_t room = max_rows > batch_.size() ? max_rows - batch_.size() : 0;
+      const std::size_t n = std::min(room, queue_.size());
+      taken.reserve(n);
+      std::move(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n),
+                std::back_inserter(taken));
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+      batch_acks_.insert(batch_acks_.end(), acks_.begin(), acks_.end());
+      acks_.clear();
+      // What is left waits a fresh interval at most (or is taken at once if a batch is full).
+      oldest_pending_ = Steady::now();
+    }
+    for (QueuedWrite& write : taken) batch_.push_back(encode(std::move(write)));
+    if (failures_ > 0) {
+      // The rows survived; the failure is still reported, in the batch that succeeds.
+      Event event{"store_write_error", "", clock_.wall_now(),
+                  "{\"failures\":" + std::to_string(failures_) + "}"};
+      if (!batch_.empty() && batch_.front().event_type == "store_write_error") {
+        batch_.front() = make_pending(event);  // ours, from the previous failed attempt
+      } else {
+        batch_.insert(batch_.begin(), make_pending(event));
+      }
+    }
+
+    Result<BatchOutcome> result = writer_->write(batch_, batch_acks_, write_latest_now);
+    if (!result) {
+      ++failures_;
+      const auto backoff = std::min<std::chrono::milliseconds>(
+          config_.commit_interval * (1LL << std::min(failures_ - 1, 16)), kMaxBackoff);
+      {
+        std::lock_guard lock(mu_);
+        retry_at_ = Steady::now() + backoff;
+      }
+      {
+        std::lock_guard lock(stats_mu_);
+        ++stats_.write_errors;
+      }
+      if (failures_ == 1 || failures_ % 10 == 0) {
+        spdlog::error("store: commit failed ({} in a row, {} rows kept queued): {}", failures_,
+                      batch_.size(), result.error().message);
+      }
+      return false;
+    }
+    if (failures_ > 0) spdlog::info("store: commits succeed again after {} failures", failures_);
+    failures_ = 0;
+    const BatchOutcome& outcome = result.value();
+    {
+      std::lock_guard lock(stats_mu_);
+      stats_.commits += 1;
+      stats_.committed_rows += outcome.rows_added;
+      stats_.backlog_rows += outcome.rows_added - outcome.rows_acked - outcome.evicted.rows;
+      stats_.evicted_rows += outcome.evicted.rows;
+      stats_.evicted_rows_total += outcome.evicted.rows;
+      stats_.db_bytes = outcome.used_bytes;
+      stats_.over_budget = outcome.over_budget;
+      if (outcome.max_seq > 0) stats_.last_seq = outcome.max_seq;
+    }
+    if (outcome.evicted.rows > 0) {
+      spdlog::warn("store: evicted {} telemetry rows (seq {}..{}) to stay within {} bytes",
+                   outcome.evicted.rows, outcome.evicted.oldest_seq, outcome.evicted.newest_seq,
+                   config_.budget_bytes);
+    }
+    batch_.clear();
+    batch_acks_.clear();
+    if (outcome.rows_added > 0 && on_commit_) {
+      try {
+        on_commit_(outcome.max_seq);
+      } catch (const std::exception& e) {
+        spdlog::error("store: on_commit callback threw: {}", e.what());
+      }
+    }
+    return true;
+  }
+
+  bool has_pending() {
+    std::lock_guard lock(mu_);
+    return pending_locked() > 0;
+  }
+
+  // Used by flush and at shutdown, so `latest` is written too.
+  bool commit_all() {
+    while (has_pending()) {
+      if (!commit_once(/*write_latest_now=*/true)) return false;
+    }
+    return !writer_->has_unwritten_latest() || commit_once(/*write_latest_now=*/true);
+  }
+
+  void commit_for_shutdown() {
+    for (int attempt = 0; attempt <= kShutdownAttempts; ++attempt) {
+      if (commit_all()) return;
+      std::this_thread::sleep_for(config_.commit_interval);
+    }
+    std::lock_guard lock(mu_);
+    spdlog::error("store: stopping with {} rows not written (commits keep failing)",
+                  pending_locked());
+  }
+
+  void serve(FetchRequest& request) {
+    std::vector<OutboxRow> rows;
+    rows.reserve(static_cast<std::size_t>(std::clamp(request.limit, 0, 4096)));
+    fetch_->bind(1, request.after_seq);
+    fetch_->bind(2, std::int64_t{request.limit});
+    while (true) {
+      Result<Statement::Step> step = fetch_->step();
+      if (!step) {
+        spdlog::error("store: reading the outbox failed: {}", step.error().message);
+        break;
+      }
+      if (step.value() == Statement::Step::kDone) break;
+      OutboxRow row;
+      row.seq = fetch_->column_int(0);
+      row.kind = static_cast<OutboxKind>(fetch_->column_int(1));
+      row.meter_id = fetch_->column_text(2);
+      row.ts_ms = fetch_->column_int(3);
+      row.body_json = fetch_->column_text(4);
+      rows.push_back(std::move(row));
+    }
+    fetch_->reset();
+    if (!request.done) return;
+    try {
+      request.done(std::move(rows));
+    } catch (const std::exception& e) {
+      spdlog::error("store: fetch callback threw: {}", e.what());
+    }
+  }
+
+  const StoreConfig config_;
+  const Clock& clock_;
+  const std::function<void(std::int64_t)> on_commit_;
+
+  // Store thread only (and open(), before the thread starts).
+  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<SizeBudget> budget_;
+  std::unique_ptr<BatchWriter> writer_;
+  std::unique_ptr<Statement> fetch_;
+  std::vector<PendingRow> batch_;  // encoded, not yet committed; survives a failed commit
+  std::vector<std::int64_t> batch_acks_;
+  int failures_ = 0;  // failed commits in a row
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<QueuedWrite> queue_;
+  std::vector<std::int64_t> acks_;
+  std::deque<FetchRequest> fetches_;
+  std::vector<std::promise<bool>> flushes_;
+  Steady::time_point oldest_pending_{};
+  Steady::time_point retry_at_{};
+  bool stop_ = false;
+
+  mutable std::mutex stats_mu_;
+  StoreStats stats_;
+  std::atomic<SteadyTime::rep> progress_ns_{0};
+  std::thread thread_;
+};
+
+Store::Store(const StoreConfig& config, const Clock& clock,
+             std::function<void(std::int64_t max_seq)> on_commit)
+    : impl_(std::make_unique<Impl>(config, clock, std::move(on_commit))) {}
+
+Store::~Store() = default;
+
+void Store::append_telemetry(Telemetry telemetry) { impl_->push(std::move(telemetry)); }
+
+void Store::append_event(Event event) { impl_->push(std::move(event)); }
+
+void Store::append_row(OutboxKind kind, std::string meter_id, WallTime time,
+                       std::string body_json) {
+  impl_->push(RawRow{kind, std::move(meter_id), time, std::move(body_json)});
+}
+
+void Store::fetch_outbox(std::int64_t after_seq, int limit,
+                         std::function<void(std::vector<OutboxRow>)> done) {
+  impl_->fetch(after_seq, limit, std::move(done));
+}
+
+void Store::acknowledge(std::vector<std::int64_t> seqs) { impl_->acknowledge(std::move(seqs)); }
+
+bool Store::flush() { return impl_->flush(); }
+
+StoreStats Store::stats() const { return impl_->stats(); }
+
+SteadyTime Store::last_progress() const { return impl_->last_progress(); }
+
+}  // namespace meterd

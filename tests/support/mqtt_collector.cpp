@@ -1,0 +1,104 @@
+#include "support/mqtt_collector.h"
+
+#include <mqtt/async_client.h>
+
+#include <stdexcept>
+
+namespace meterd::test {
+
+nlohmann::json CollectedMessage::json() const {
+  return nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
+}
+
+MqttCollector::MqttCollector(std::string server_uri, std::string client_id,
+                             std::string topic_filter, std::chrono::milliseconds timeout)
+    : topic_filter_(std::move(topic_filter)),
+      client_(std::make_unique<mqtt::async_client>(server_uri, client_id, nullptr)) {
+  client_->set_message_callback([this](mqtt::const_message_ptr msg) {
+    {
+      std::lock_guard lock(mutex_);
+      messages_.push_back(CollectedMessage{msg->get_topic(), msg->get_payload_str(),
+                                           msg->is_retained(), msg->get_qos()});
+    }
+    arrived_.notify_all();
+  });
+  // The broker keeps the subscription in the persistent session; subscribing again after an
+  // automatic reconnect covers a broker that lost it.
+  client_->set_connected_handler([this](const std::string&) {
+    try {
+      client_->subscribe(topic_filter_, 1);
+    } catch (const mqtt::exception&) {
+      // The connection went again; the next reconnect subscribes.
+    }
+  });
+  auto opts = mqtt::connect_options_builder()
+                  .clean_session(false)
+                  .keep_alive_interval(std::chrono::seconds(5))
+                  .automatic_reconnect(std::chrono::milliseconds(100), std::chrono::seconds(1))
+                  .connect_timeout(timeout)
+                  .finalize();
+  try {
+    if (!client_->connect(opts)->wait_for(timeout)) {
+      throw std::runtime_error("MqttCollector: connect to " + server_uri + " timed out");
+    }
+    if (!client_->subscribe(topic_filter_, 1)->wait_for(timeout)) {
+      throw std::runtime_error("MqttCollector: subscribe timed out");
+    }
+  } catch (const mqtt::exception& e) {
+    throw std::runtime_error("MqttCollector: " + server_uri + ": " + e.what());
+  }
+}
+
+MqttCollector::~MqttCollector() {
+  try {
+    client_->disable_callbacks();
+    if (client_->is_connected()) client_->disconnect(0)->wait_for(std::chrono::seconds(2));
+  } catch (const mqtt::exception&) {
+    // Going away anyway.
+  }
+}
+
+MqttCollector::Messages MqttCollector::messages() const {
+  std::lock_guard lock(mutex_);
+  return messages_;
+}
+
+MqttCollector::Messages MqttCollector::messages_on(const std::string& topic) const {
+  std::lock_guard lock(mutex_);
+  Messages out;
+  for (const auto& m : messages_) {
+    if (m.topic == topic) out.push_back(m);
+  }
+  return out;
+}
+
+std::size_t MqttCollector::size() const {
+  std::lock_guard lock(mutex_);
+  return messages_.size();
+}
+
+void MqttCollector::clear() {
+  std::lock_guard lock(mutex_);
+  messages_.clear();
+}
+
+bool MqttCollector::connected() const { return client_->is_connected(); }
+
+bool MqttCollector::wait_until(const std::function<bool(const Messages&)>& predicate,
+                               std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return arrived_.wait_for(lock, timeout, [&] { return predicate(messages_); });
+}
+
+bool MqttCollector::wait_for_count(const std::string& topic, std::size_t n,
+                                   std::chrono::milliseconds timeout) {
+  return wait_until(
+      [&](const Messages& all) {
+        std::size_t count = 0;
+        for (const auto& m : all) count += m.topic == topic ? 1 : 0;
+        return count >= n;
+      },
+      timeout);
+}
+
+}  // namespace meterd::test

@@ -1,0 +1,65 @@
+// A test subscriber: a Paho client with a fixed client id and a persistent session
+// (clean_session=false, QoS 1, automatic reconnect), so messages published while it is away
+// (a broker restart) are queued by the broker and still arrive. Collects every message in
+// arrival order; all methods are thread-safe.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace mqtt {
+class async_client;
+}
+
+namespace meterd::test {
+
+struct CollectedMessage {
+  std::string topic;
+  std::string payload;
+  bool retained = false;
+  int qos = 0;
+  // The payload parsed; a discarded value (is_discarded()) when it is not JSON.
+  nlohmann::json json() const;
+};
+
+class MqttCollector {
+ public:
+  using Messages = std::vector<CollectedMessage>;
+
+  // Connects to `server_uri` and subscribes to `topic_filter` with QoS 1; throws
+  // std::runtime_error when that does not succeed within `timeout`.
+  MqttCollector(std::string server_uri, std::string client_id, std::string topic_filter,
+                std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  ~MqttCollector();  // disconnects
+  MqttCollector(const MqttCollector&) = delete;
+  MqttCollector& operator=(const MqttCollector&) = delete;
+
+  Messages messages() const;
+  Messages messages_on(const std::string& topic) const;
+  std::size_t size() const;
+  void clear();
+  bool connected() const;
+
+  // True as soon as `predicate(messages)` holds (checked on every arrival), false after
+  // `timeout`.
+  bool wait_until(const std::function<bool(const Messages&)>& predicate,
+                  std::chrono::milliseconds timeout);
+  // Waits for at least `n` messages on `topic`.
+  bool wait_for_count(const std::string& topic, std::size_t n, std::chrono::milliseconds timeout);
+
+ private:
+  std::string topic_filter_;
+  std::unique_ptr<mqtt::async_client> client_;
+  mutable std::mutex mutex_;
+  std::condition_variable arrived_;
+  Messages messages_;
+};
+
+}  // namespace meterd::test

@@ -1,0 +1,76 @@
+// Golden strings for the uplink's topics and payloads.
+#include "uplink/topics.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace meterd {
+namespace {
+
+OutboxRow row(std::int64_t seq, OutboxKind kind, std::string meter, std::string body) {
+  OutboxRow r;
+  r.seq = seq;
+  r.kind = kind;
+  r.meter_id = std::move(meter);
+  r.ts_ms = 1700000000123;
+  r.body_json = std::move(body);
+  return r;
+}
+
+TEST(Topics, RootCarriesGatewayId) { EXPECT_EQ(topic_root("gw-7"), "meterd/v1/gw-7/"); }
+
+TEST(Topics, EachKindHasItsTopic) {
+  const std::string root = "meterd/v1/gw-7/";
+  EXPECT_EQ(outbox_topic(root, row(1, OutboxKind::kTelemetry, "m1", "{}")),
+            "meterd/v1/gw-7/meters/m1/telemetry");
+  EXPECT_EQ(outbox_topic(root, row(1, OutboxKind::kEvent, "m1", "{}")),
+            "meterd/v1/gw-7/meters/m1/events");
+  EXPECT_EQ(outbox_topic(root, row(1, OutboxKind::kEvent, "", "{}")), "meterd/v1/gw-7/events");
+  EXPECT_EQ(outbox_topic(root, row(1, OutboxKind::kResult, "", "{}")), "meterd/v1/gw-7/cmd/result");
+}
+
+TEST(Payload, HeaderIsSplicedInFrontOfTheBody) {
+  EXPECT_EQ(outbox_payload("gw-7", row(42, OutboxKind::kTelemetry, "m1",
+                                       R"({"group":"slow","values":{"energy_total":1234}})")),
+            R"({"seq":42,"gw":"gw-7","meter":"m1","ts":1700000000123,"kind":"telemetry",)"
+            R"("group":"slow","values":{"energy_total":1234}})");
+}
+
+TEST(Payload, EmptyBodyGivesHeaderOnly) {
+  EXPECT_EQ(outbox_payload("gw-7", row(3, OutboxKind::kEvent, "m1", " { } ")),
+            R"({"seq":3,"gw":"gw-7","meter":"m1","ts":1700000000123,"kind":"event"})");
+}
+
+TEST(Payload, GatewayLevelRowHasNoMeter) {
+  EXPECT_EQ(outbox_payload("gw-7", row(9, OutboxKind::kEvent, "", R"({"type":"store_full"})")),
+            R"({"seq":9,"gw":"gw-7","ts":1700000000123,"kind":"event","type":"store_full"})");
+}
+
+TEST(Payload, BodyThatIsNotAnObjectIsDroppedNotSpliced) {
+  const std::string payload = outbox_payload("gw-7", row(5, OutboxKind::kResult, "", "[1,2]"));
+  EXPECT_EQ(payload, R"({"seq":5,"gw":"gw-7","ts":1700000000123,"kind":"result"})");
+}
+
+TEST(Payload, IdsAreEscaped) {
+  const std::string payload =
+      outbox_payload("g\"w\\", row(1, OutboxKind::kTelemetry, "m\n1", R"({"a":1})"));
+  const auto json = nlohmann::json::parse(payload);
+  EXPECT_EQ(json["gw"], "g\"w\\");
+  EXPECT_EQ(json["meter"], "m\n1");
+  EXPECT_EQ(json["a"], 1);
+}
+
+TEST(Payload, ControlCharactersAreUnicodeEscaped) {
+  EXPECT_EQ(json_quote(std::string("a\x01z", 3)), "\"a\\u0001z\"");
+}
+
+TEST(Status, OnlineAndOffline) {
+  EXPECT_EQ(status_payload(true, "gw-7", 1700000000123, "0.1.0"),
+            R"({"state":"online","gw":"gw-7","ts":1700000000123,"version":"0.1.0"})");
+  EXPECT_EQ(status_payload(false, "gw-7", 5, "0.1.0"),
+            R"({"state":"offline","gw":"gw-7","ts":5,"version":"0.1.0"})");
+}
+
+}  // namespace
+}  // namespace meterd

@@ -1,0 +1,313 @@
+// The uplink against real parts: a mosquitto broker started on a free port, the real Store on
+// a SQLite file in a temp dir, and a subscriber that collects what the cloud would see.
+#include "uplink/uplink.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "support/broker.h"
+#include "support/mqtt_collector.h"
+#include "support/net.h"
+#include "support/tcp_proxy.h"
+#include "support/temp_dir.h"
+#include "support/wait.h"
+
+namespace meterd {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using test::CollectedMessage;
+using test::MosquittoBroker;
+using test::MqttCollector;
+using test::TempDir;
+using test::wait_for;
+
+constexpr auto kDeadline = 20s;
+const std::string kRoot = "meterd/v1/gw-test/";
+
+// The seqs of the outbox messages received, in arrival order.
+std::vector<std::int64_t> seqs_of(const MqttCollector::Messages& messages) {
+  std::vector<std::int64_t> seqs;
+  for (const auto& m : messages) {
+    if (m.topic.find("/meters/") == std::string::npos) continue;
+    const auto json = m.json();
+    if (json.is_object() && json.contains("seq")) seqs.push_back(json["seq"].get<std::int64_t>());
+  }
+  return seqs;
+}
+
+std::size_t distinct(const std::vector<std::int64_t>& seqs) {
+  return std::set<std::int64_t>(seqs.begin(), seqs.end()).size();
+}
+
+// Runs `f` on the loop thread and returns its result: the uplink lives on the loop.
+template <typename F>
+auto run_on(asio::io_context& loop, F f) {
+  std::packaged_task<decltype(f())()> task(std::move(f));
+  auto result = task.get_future();
+  asio::post(loop, [&task] { task(); });
+  return result.get();
+}
+
+class UplinkTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    broker_ = std::make_unique<MosquittoBroker>(dir_.path());
+    broker_->start();
+    config_.gateway_id = "gw-test";
+    config_.mqtt.servers = {broker_->uri()};
+    config_.mqtt.keepalive = 2s;
+    config_.mqtt.reconnect_min = 100ms;
+    config_.mqtt.reconnect_max = 400ms;
+    config_.mqtt.max_inflight = 8;  // small, so the window really limits
+    config_.mqtt.drain_batch = 16;
+    config_.store.path = dir_.file("meterd.db");
+    config_.store.commit_interval = 20ms;
+    store_ = std::make_unique<Store>(config_.store, clock_, [this](std::int64_t max_seq) {
+      asio::post(loop_, [this, max_seq] {
+        if (uplink_) uplink_->on_outbox_committed(max_seq);
+      });
+    });
+    loop_thread_ = std::thread([this] { loop_.run(); });
+  }
+
+  void TearDown() override {
+    run_on(loop_, [this] {
+      if (uplink_) uplink_->stop(2s);
+      uplink_.reset();
+    });
+    store_.reset();
+    work_.reset();
+    loop_.stop();
+    loop_thread_.join();
+  }
+
+  void start_uplink() {
+    run_on(loop_, [this] {
+      uplink_ = std::make_unique<Uplink>(loop_, config_, *store_);
+      uplink_->start();
+    });
+  }
+  UplinkStats stats() {
+    return run_on(loop_, [this] { return uplink_->stats(); });
+  }
+  bool wait_connected() {
+    return wait_for([this] { return stats().connected; }, kDeadline);
+  }
+  void append(int n, const std::string& meter = "m1") {
+    for (int i = 0; i < n; ++i) {
+      store_->append_row(OutboxKind::kTelemetry, meter, clock_.wall_now(),
+                         R"({"i":)" + std::to_string(appended_++) + "}");
+    }
+  }
+  bool wait_backlog_empty() {
+    return wait_for([this] { return store_->stats().backlog_rows == 0; }, kDeadline, 20ms);
+  }
+  std::unique_ptr<MqttCollector> collector(const std::string& id, const std::string& filter) {
+    return std::make_unique<MqttCollector>(broker_->uri(), id, filter);
+  }
+  static bool has_state(const MqttCollector::Messages& ms, const std::string& state) {
+    for (const auto& m : ms) {
+      if (m.topic == kRoot + "status" && m.json().value("state", "") == state) return true;
+    }
+    return false;
+  }
+
+  TempDir dir_{"meterd-uplink-test"};
+  SystemClock clock_;
+  AppConfig config_;
+  std::unique_ptr<MosquittoBroker> broker_;
+  asio::io_context loop_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(loop_);
+  std::thread loop_thread_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Uplink> uplink_;
+  int appended_ = 0;
+};
+
+TEST_F(UplinkTest, RowsArriveWithTheirSeqAndLeaveTheOutboxAfterPuback) {
+  auto cloud = collector("cloud", kRoot + "#");
+  start_uplink();
+  ASSERT_TRUE(wait_connected());
+  append(50);
+  ASSERT_TRUE(
+      cloud->wait_until([](const auto& ms) { return distinct(seqs_of(ms)) >= 50; }, kDeadline));
+  ASSERT_TRUE(wait_backlog_empty());
+
+  const auto seqs = seqs_of(cloud->messages());
+  EXPECT_EQ(distinct(seqs), 50u);
+  EXPECT_TRUE(std::is_sorted(seqs.begin(), seqs.end()));
+  const auto telemetry = cloud->messages_on(kRoot + "meters/m1/telemetry");
+  ASSERT_FALSE(telemetry.empty());
+  const auto first = telemetry.front().json();
+  EXPECT_EQ(first["gw"], "gw-test");
+  EXPECT_EQ(first["meter"], "m1");
+  EXPECT_EQ(first["kind"], "telemetry");
+  EXPECT_EQ(first["i"], 0);
+  EXPECT_GT(first["ts"].get<std::int64_t>(), 1'600'000'000'000);
+  EXPECT_EQ(telemetry.front().qos, 1);
+  const auto s = stats();
+  EXPECT_EQ(s.published, 50);
+  EXPECT_EQ(s.inflight, 0);
+  EXPECT_EQ(s.server, broker_->uri());
+}
+
+TEST_F(UplinkTest, EventsAndGatewayEventsGoToTheirTopics) {
+  auto cloud = collector("cloud", kRoot + "#");
+  start_uplink();
+  ASSERT_TRUE(wait_connected());
+  store_->append_event(Event{"meter_offline", "m2", clock_.wall_now(), R"({"failures":3})"});
+  store_->append_event(Event{"store_eviction", "", clock_.wall_now(), R"({"rows":10})"});
+  ASSERT_TRUE(cloud->wait_for_count(kRoot + "meters/m2/events", 1, kDeadline));
+  ASSERT_TRUE(cloud->wait_for_count(kRoot + "events", 1, kDeadline));
+  const auto meter_event = cloud->messages_on(kRoot + "meters/m2/events").front().json();
+  EXPECT_EQ(meter_event["kind"], "event");
+  EXPECT_EQ(meter_event["meter"], "m2");
+  const auto gw_event = cloud->messages_on(kRoot + "events").front().json();
+  EXPECT_FALSE(gw_event.contains("meter"));
+  EXPECT_LT(meter_event["seq"].get<std::int64_t>(), gw_event["seq"].get<std::int64_t>());
+}
+
+TEST_F(UplinkTest, BirthIsRetainedOnlineAndWillIsOfflineWhenTheConnectionDies) {
+  test::TcpProxy proxy(broker_->port());
+  config_.mqtt.servers = {proxy.uri()};
+  auto cloud = collector("cloud", kRoot + "status");
+  start_uplink();
+  ASSERT_TRUE(wait_connected());
+  ASSERT_TRUE(cloud->wait_until([](const auto& ms) { return has_state(ms, "online"); }, kDeadline));
+  {
+    auto late = collector("late-1", kRoot + "status");
+    ASSERT_TRUE(late->wait_for_count(kRoot + "status", 1, kDeadline));
+    const auto status = late->messages().front();
+    EXPECT_TRUE(status.retained);
+    EXPECT_EQ(status.json()["state"], "online");
+    EXPECT_EQ(status.json()["gw"], "gw-test");
+    EXPECT_EQ(status.json()["version"], METERD_VERSION);
+  }
+
+  // The network breaks: no DISCONNECT reaches the broker, so it publishes the last will.
+  proxy.set_refusing(true);
+  proxy.cut();
+  ASSERT_TRUE(
+      cloud->wait_until([](const auto& ms) { return has_state(ms, "offline"); }, kDeadline));
+  EXPECT_TRUE(wait_for([this] { return !stats().connected; }, kDeadline));
+  {
+    auto late = collector("late-2", kRoot + "status");
+    ASSERT_TRUE(late->wait_for_count(kRoot + "status", 1, kDeadline));
+    EXPECT_TRUE(late->messages().front().retained);
+    EXPECT_EQ(late->messages().front().json()["state"], "offline");
+  }
+
+  // The network heals: the uplink reconnects by itself and is online again.
+  cloud->clear();
+  proxy.set_refusing(false);
+  ASSERT_TRUE(cloud->wait_until([](const auto& ms) { return has_state(ms, "online"); }, kDeadline));
+  EXPECT_TRUE(wait_connected());
+  EXPECT_EQ(stats().reconnects, 1);
+}
+
+TEST_F(UplinkTest, StopPublishesOfflineRetained) {
+  start_uplink();
+  ASSERT_TRUE(wait_connected());
+  run_on(loop_, [this] { uplink_->stop(2s); });
+  auto late = collector("late", kRoot + "status");
+  ASSERT_TRUE(late->wait_for_count(kRoot + "status", 1, kDeadline));
+  EXPECT_TRUE(late->messages().front().retained);
+  EXPECT_EQ(late->messages().front().json()["state"], "offline");
+}
+
+TEST_F(UplinkTest, RowsWaitWhileTheBrokerIsDownAndAllArriveInOrderAfterwards) {
+  auto cloud = collector("cloud", kRoot + "meters/#");
+  start_uplink();
+  ASSERT_TRUE(wait_connected());
+  append(20);
+  ASSERT_TRUE(
+      cloud->wait_until([](const auto& ms) { return distinct(seqs_of(ms)) >= 20; }, kDeadline));
+
+  broker_->stop();
+  ASSERT_TRUE(wait_for([this] { return !stats().connected; }, kDeadline));
+  append(300);
+  store_->flush();
+  EXPECT_GE(store_->stats().backlog_rows, 300);  // the outbox is the buffer
+
+  broker_->start();
+  ASSERT_TRUE(
+      cloud->wait_until([](const auto& ms) { return distinct(seqs_of(ms)) >= 320; }, kDeadline))
+      << "received " << distinct(seqs_of(cloud->messages())) << " distinct rows";
+  ASSERT_TRUE(wait_backlog_empty());
+
+  // Every seq arrived; duplicates may repeat a seen seq, but a new seq never comes early.
+  const auto seqs = seqs_of(cloud->messages());
+  std::set<std::int64_t> seen;
+  std::int64_t highest = 0;
+  for (const auto seq : seqs) {
+    if (seen.insert(seq).second) {
+      EXPECT_GT(seq, highest) << "seq " << seq << " arrived after " << highest;
+      highest = seq;
+    }
+  }
+  EXPECT_EQ(seen.size(), 320u);
+  EXPECT_EQ(*seen.begin(), 1);
+  EXPECT_EQ(*seen.rbegin(), 320);
+  EXPECT_GE(stats().reconnects, 1);
+}
+
+TEST_F(UplinkTest, RowsInFlightWhenTheConnectionBreaksAreSentAgain) {
+  test::TcpProxy proxy(broker_->port());
+  config_.mqtt.servers = {proxy.uri()};
+  auto cloud = collector("cloud", kRoot + "meters/#");
+  start_uplink();
+  ASSERT_TRUE(wait_connected());
+  append(2000);
+  // Cut in the middle of the drain: rows are in flight and buffered at that moment.
+  ASSERT_TRUE(
+      cloud->wait_until([](const auto& ms) { return distinct(seqs_of(ms)) >= 100; }, kDeadline));
+  proxy.cut();
+  ASSERT_TRUE(
+      cloud->wait_until([](const auto& ms) { return distinct(seqs_of(ms)) >= 2000; }, kDeadline))
+      << "received " << distinct(seqs_of(cloud->messages())) << " distinct rows";
+  EXPECT_TRUE(wait_backlog_empty()) << store_->stats().backlog_rows << " rows left";
+  EXPECT_GE(stats().reconnects, 1);
+  EXPECT_GE(proxy.connections(), 2);
+}
+
+TEST_F(UplinkTest, FailsOverToTheNextServerWhenTheFirstIsDead) {
+  const std::string dead = "tcp://127.0.0.1:" + std::to_string(test::free_tcp_port());
+  config_.mqtt.servers = {dead, broker_->uri()};
+  auto cloud = collector("cloud", kRoot + "meters/#");
+  start_uplink();
+  ASSERT_TRUE(wait_connected());
+  EXPECT_EQ(stats().server, broker_->uri());
+  append(5);
+  EXPECT_TRUE(
+      cloud->wait_until([](const auto& ms) { return distinct(seqs_of(ms)) >= 5; }, kDeadline));
+}
+
+TEST_F(UplinkTest, VolatileMessagesGoOutWhenConnectedAndAreCountedWhenDropped) {
+  config_.mqtt.servers = {"tcp://127.0.0.1:" + std::to_string(test::free_tcp_port())};
+  start_uplink();
+  run_on(loop_, [this] { uplink_->publish_volatile("health", R"({"uptime_s":1})"); });
+  EXPECT_EQ(stats().volatile_dropped, 1);
+  run_on(loop_, [this] {
+    uplink_->stop(1s);
+    uplink_.reset();
+  });
+
+  config_.mqtt.servers = {broker_->uri()};
+  auto cloud = collector("cloud", kRoot + "health");
+  start_uplink();
+  ASSERT_TRUE(wait_connected());
+  run_on(loop_, [this] { uplink_->publish_volatile("health", R"({"uptime_s":2})"); });
+  ASSERT_TRUE(cloud->wait_for_count(kRoot + "health", 1, kDeadline));
+  EXPECT_EQ(cloud->messages_on(kRoot + "health").front().json()["uptime_s"], 2);
+  EXPECT_EQ(store_->stats().backlog_rows, 0);  // not stored
+}
+
+}  // namespace
+}  // namespace meterd

@@ -1,0 +1,271 @@
+// dlt645-sim: serves simulated DL/T 645-2007 meters (plugins/dlt645/sim) on a tty or pty.
+//
+//   dlt645-sim --device PATH [--baud 2400] [--parity none|even] [--wire-delay]
+//              [--preamble N] [--password 02000000] [--utc-offset-min 480]
+//              [--fault ADDRESS=no-reply|bad-checksum|garbage|extra-preamble[:N]]
+//              ADDRESS...
+//
+// ADDRESS is a 12-digit meter address. Use --parity none on ptys (PROTOCOLS.md: 8E1 may fail
+// on a pty). --wire-delay holds each reply back for the time its bytes take on the wire at the
+// chosen baud rate and framing. A partial request is dropped after 500 ms of silence.
+// Runs until SIGINT or SIGTERM; prints its counters to stderr on exit.
+#include <fcntl.h>
+#include <poll.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "dlt645/sim/line_sim.h"
+
+namespace {
+
+using namespace meterd::dlt645;
+
+volatile std::sig_atomic_t g_stop = 0;
+void on_signal(int) { g_stop = 1; }
+
+struct FaultArg {
+  Address address;
+  SimFault fault;
+  int replies;
+};
+
+struct Options {
+  std::string device;
+  int baud = 2400;
+  bool even_parity = false;
+  bool wire_delay = false;
+  std::size_t preamble = 0;
+  Password password{0x02, 0};
+  int utc_offset_min = 8 * 60;
+  std::vector<Address> meters;
+  std::vector<FaultArg> faults;
+};
+
+[[noreturn]] void usage(const std::string& problem) {
+  std::fprintf(stderr,
+               "dlt645-sim: %s\nusage: dlt645-sim --device PATH [--baud 2400] [--parity "
+               "none|even] [--wire-delay] [--preamble N] [--password 02000000] "
+               "[--utc-offset-min 480] [--fault ADDRESS=KIND[:N]] ADDRESS...\n",
+               problem.c_str());
+  std::exit(64);
+}
+
+int to_int(const std::string& text, const char* what) {
+  try {
+    std::size_t used = 0;
+    const int value = std::stoi(text, &used);
+    if (used == text.size()) return value;
+  } catch (const std::exception&) {
+  }
+  usage(std::string("bad ") + what + ": " + text);
+}
+
+Address to_address(const std::string& text) {
+  auto address = parse_address(text);
+  if (!address) usage("bad meter address: " + text);
+  return *address;
+}
+
+FaultArg to_fault(const std::string& text) {
+  static const std::map<std::string, SimFault> kinds = {
+      {"no-reply", SimFault::kNoReply},
+      {"bad-checksum", SimFault::kBadChecksum},
+      {"garbage", SimFault::kGarbagePrefix},
+      {"extra-preamble", SimFault::kExtraPreamble}};
+  const auto equals = text.find('=');
+  if (equals == std::string::npos) usage("bad --fault: " + text);
+  std::string kind = text.substr(equals + 1);
+  int replies = -1;
+  if (const auto colon = kind.find(':'); colon != std::string::npos) {
+    replies = to_int(kind.substr(colon + 1), "fault count");
+    kind.resize(colon);
+  }
+  auto it = kinds.find(kind);
+  if (it == kinds.end()) usage("unknown fault kind: " + kind);
+  return FaultArg{to_address(text.substr(0, equals)), it->second, replies};
+}
+
+Options parse_options(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage(arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--device") {
+      options.device = value();
+    } else if (arg == "--baud") {
+      options.baud = to_int(value(), "baud");
+    } else if (arg == "--parity") {
+      const std::string parity = value();
+      if (parity != "none" && parity != "even") usage("--parity is none or even");
+      options.even_parity = parity == "even";
+    } else if (arg == "--wire-delay") {
+      options.wire_delay = true;
+    } else if (arg == "--preamble") {
+      options.preamble = static_cast<std::size_t>(to_int(value(), "preamble"));
+    } else if (arg == "--password") {
+      const std::string text = value();
+      auto password = parse_password(text);
+      if (!password) usage("bad password (8 hex digits, level first): " + text);
+      options.password = *password;
+    } else if (arg == "--utc-offset-min") {
+      options.utc_offset_min = to_int(value(), "UTC offset");
+    } else if (arg == "--fault") {
+      options.faults.push_back(to_fault(value()));
+    } else if (arg.starts_with("--")) {
+      usage("unknown option " + arg);
+    } else {
+      options.meters.push_back(to_address(arg));
+    }
+  }
+  if (options.device.empty()) usage("--device is required");
+  if (options.meters.empty()) usage("at least one meter address is required");
+  return options;
+}
+
+speed_t to_speed(int baud) {
+  switch (baud) {
+    case 1200:
+      return B1200;
+    case 2400:
+      return B2400;
+    case 4800:
+      return B4800;
+    case 9600:
+      return B9600;
+    case 19200:
+      return B19200;
+    case 38400:
+      return B38400;
+    case 115200:
+      return B115200;
+    default:
+      usage("unsupported baud rate " + std::to_string(baud));
+  }
+}
+
+int open_line(const Options& options) {
+  const int fd = ::open(options.device.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    std::fprintf(stderr, "dlt645-sim: %s: %s\n", options.device.c_str(), std::strerror(errno));
+    std::exit(66);
+  }
+  termios tio{};
+  if (tcgetattr(fd, &tio) != 0) {
+    std::fprintf(stderr, "dlt645-sim: %s is not a tty\n", options.device.c_str());
+    std::exit(66);
+  }
+  cfmakeraw(&tio);
+  tio.c_cflag |= CLOCAL | CREAD;
+  tio.c_cflag &= ~static_cast<tcflag_t>(CSTOPB | PARENB | PARODD);
+  if (options.even_parity) tio.c_cflag |= PARENB;
+  tio.c_cc[VMIN] = 0;
+  tio.c_cc[VTIME] = 0;
+  cfsetispeed(&tio, to_speed(options.baud));
+  cfsetospeed(&tio, to_speed(options.baud));
+  if (tcsetattr(fd, TCSANOW, &tio) != 0) {
+    std::fprintf(stderr, "dlt645-sim: tcsetattr %s: %s\n", options.device.c_str(),
+                 std::strerror(errno));
+    std::exit(66);
+  }
+  return fd;
+}
+
+bool write_all(int fd, const std::vector<std::uint8_t>& bytes) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options options = parse_options(argc, argv);
+  meterd::SystemClock clock;
+  LineSim line(clock, std::chrono::minutes{options.utc_offset_min});
+  line.set_reply_preamble(options.preamble);
+  for (const auto& address : options.meters) {
+    if (line.find(address)) usage("duplicate meter address " + to_string(address));
+    line.add_meter(SimMeter(address, options.password));
+  }
+  for (const auto& fault : options.faults) {
+    if (!line.find(fault.address)) usage("--fault for an unknown meter");
+    line.inject_fault(fault.address, fault.fault, fault.replies);
+  }
+
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+
+  const int fd = open_line(options);
+  // start + 8 data + parity + stop
+  const int bits_per_byte = options.even_parity ? 11 : 10;
+  std::fprintf(stderr, "dlt645-sim: %zu meter(s) on %s at %d baud\n", options.meters.size(),
+               options.device.c_str(), options.baud);
+
+  std::uint8_t buffer[512];
+  int status = 0;
+  while (!g_stop) {
+    pollfd pfd{fd, POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, 500);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) {
+      std::perror("dlt645-sim: poll");
+      status = 1;
+      break;
+    }
+    if (ready == 0) {
+      line.clear_input();  // silence: a half frame will never complete
+      continue;
+    }
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n <= 0) {
+      if (n < 0 && errno != EINTR && errno != EAGAIN && errno != EIO) {
+        std::perror("dlt645-sim: read");
+        status = 1;
+        break;
+      }
+      // 0 or EIO: the pty's other end is closed (POLLHUP); wait for a master to open it.
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
+    const auto reply = line.receive(std::span(buffer, static_cast<std::size_t>(n)));
+    if (reply.empty()) continue;
+    if (options.wire_delay) {
+      std::this_thread::sleep_for(std::chrono::microseconds(
+          static_cast<std::int64_t>(reply.size()) * bits_per_byte * 1'000'000 / options.baud));
+    }
+    if (!write_all(fd, reply)) {
+      std::perror("dlt645-sim: write");
+      status = 1;
+      break;
+    }
+  }
+  const auto& stats = line.stats();
+  std::fprintf(stderr,
+               "dlt645-sim: frames %llu, bad checksum %llu, garbage bytes %llu, replies %llu\n",
+               static_cast<unsigned long long>(stats.frames),
+               static_cast<unsigned long long>(stats.bad_checksum),
+               static_cast<unsigned long long>(stats.garbage_bytes),
+               static_cast<unsigned long long>(stats.replies));
+  ::close(fd);
+  return status;
+}
