@@ -58,6 +58,11 @@ void read_root(const SettingsNode& root, const std::filesystem::path& base, AppC
   } else {
     config.plugin_dir = METERD_DEFAULT_PLUGIN_DIR;
   }
+  if (r.has("profile_dir")) {
+    config.profile_dir = resolve_config_path(r.required_string("profile_dir"), base);
+  } else {
+    config.profile_dir = (base / "profiles").string();
+  }
   if (const SettingsNode* mqtt = r.map("mqtt", true)) {
     config.mqtt = read_mqtt_section(*mqtt, config.gateway_id, base, errors);
   }
@@ -68,7 +73,7 @@ void read_root(const SettingsNode& root, const std::filesystem::path& base, AppC
     config.poll_groups = read_poll_groups_section(*groups, errors);
   }
   if (const SettingsNode* buses = r.sequence("buses", true)) {
-    config.buses = read_buses_section(*buses, config.poll_groups, errors);
+    config.buses = read_buses_section(*buses, config.poll_groups, config.profile_dir, errors);
   }
   r.finish();
 }

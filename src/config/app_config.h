@@ -54,6 +54,7 @@ struct AppConfig {
   std::string gateway_id;
   std::string log_level = "info";  // trace, debug, info, warn, error
   std::string plugin_dir;          // where meterd-<name>.so live
+  std::string profile_dir;         // meter profiles <name>.yaml; default <config dir>/profiles
   MqttConfig mqtt;
   StoreConfig store;
   std::vector<PollGroupSpec> poll_groups;

@@ -4,6 +4,7 @@
 
 #include "config/config_sections.h"
 #include "config/meter_expansion.h"
+#include "config/profile_library.h"
 #include "core/settings_reader.h"
 
 namespace meterd {
@@ -46,7 +47,8 @@ std::map<std::string, std::string> read_tags(const SettingsNode& node, ConfigErr
 }
 
 // One expanded meter entry. Core keys are read here; the rest is the plugin's.
-void read_meter(const SettingsNode& node, BusConfig& bus, UniqueNames& ids, ConfigErrors& errors) {
+void read_meter(const SettingsNode& node, BusConfig& bus, UniqueNames& ids,
+                ProfileLibrary& profiles, ConfigErrors& errors) {
   SettingsReader r(node, errors, describe_item("meter", node, "id"));
   if (!node.is_map()) return;
   MeterSpec meter;
@@ -64,6 +66,12 @@ void read_meter(const SettingsNode& node, BusConfig& bus, UniqueNames& ids, Conf
       r.duration("timeout", milliseconds(500), milliseconds(10), std::chrono::seconds(30));
   std::map<std::string, std::string> tags;
   if (const SettingsNode* t = r.map("tags")) tags = read_tags(*t, errors);
+  if (r.has("profile")) {
+    meter.profile = r.required_string("profile");
+    if (!meter.profile.empty()) {
+      meter.profile_settings = profiles.load(meter.profile, r.any("profile")->pos, errors);
+    }
+  }
   meter.settings = r.rest();
   if (!tags.empty()) bus.meter_tags[meter.id] = std::move(tags);
   bus.spec.meters.push_back(std::move(meter));
@@ -97,7 +105,8 @@ std::vector<PollGroupSpec> select_groups(const SettingsNode* list,
 }
 
 BusConfig read_bus(const SettingsNode& node, const std::vector<PollGroupSpec>& groups,
-                   UniqueNames& names, UniqueNames& ids, ConfigErrors& errors) {
+                   UniqueNames& names, UniqueNames& ids, ProfileLibrary& profiles,
+                   ConfigErrors& errors) {
   SettingsReader r(node, errors, describe_item("bus", node, "name"));
   BusConfig bus;
   bus.pos = node.pos;
@@ -127,7 +136,7 @@ BusConfig read_bus(const SettingsNode& node, const std::vector<PollGroupSpec>& g
       // The copies of a `count:` entry share positions; report each problem once.
       ConfigErrors entry_errors;
       for (const auto& meter : expand_meter_entry(entry, entry_errors)) {
-        read_meter(meter, bus, ids, entry_errors);
+        read_meter(meter, bus, ids, profiles, entry_errors);
       }
       append_unique(errors, entry_errors);
     }
@@ -140,12 +149,15 @@ BusConfig read_bus(const SettingsNode& node, const std::vector<PollGroupSpec>& g
 
 std::vector<BusConfig> read_buses_section(const SettingsNode& list,
                                           const std::vector<PollGroupSpec>& groups,
-                                          ConfigErrors& errors) {
+                                          const std::string& profile_dir, ConfigErrors& errors) {
   std::vector<BusConfig> buses;
   if (list.items.empty()) errors.add(list.pos, "'buses' must list at least one bus");
   UniqueNames names("bus name");
   UniqueNames ids("meter id");
-  for (const auto& item : list.items) buses.push_back(read_bus(item, groups, names, ids, errors));
+  ProfileLibrary profiles(profile_dir);
+  for (const auto& item : list.items) {
+    buses.push_back(read_bus(item, groups, names, ids, profiles, errors));
+  }
   return buses;
 }
 

@@ -22,9 +22,10 @@ StoreConfig read_store_section(const SettingsNode& node, const std::filesystem::
 // are wrong, so buses naming them do not get follow-on errors.
 std::vector<PollGroupSpec> read_poll_groups_section(const SettingsNode& list, ConfigErrors& errors);
 // `buses:` (a list), with meter expansion and id uniqueness across all buses.
+// Meter profiles are loaded from `profile_dir` on first use.
 std::vector<BusConfig> read_buses_section(const SettingsNode& list,
                                           const std::vector<PollGroupSpec>& groups,
-                                          ConfigErrors& errors);
+                                          const std::string& profile_dir, ConfigErrors& errors);
 
 // Shared value checks.
 // Letters, digits and the characters in `extra`; 1..max_length characters.

@@ -23,12 +23,17 @@
 namespace meterd {
 
 // Bumped on any change to the types in this header or those it includes.
-inline constexpr std::uint32_t kDriverAbiVersion = 1;
+inline constexpr std::uint32_t kDriverAbiVersion = 2;
 
 struct MeterSpec {
   std::string id;
   std::chrono::milliseconds timeout{500};
-  SettingsNode settings;  // plugin-specific keys (address, profile, ...)
+  SettingsNode settings;  // plugin-specific keys (address, ...)
+  // The meter model's profile (`profile: NAME` loads <profile_dir>/NAME.yaml): point and
+  // action mappings the plugin validates. Meters of one model share one tree; null when the
+  // meter names no profile.
+  std::string profile;
+  std::shared_ptr<const SettingsNode> profile_settings;
 };
 
 struct PollGroupSpec {

@@ -37,7 +37,11 @@ inline SettingsNode map_node(std::vector<std::pair<std::string, SettingsNode>> e
 
 inline MeterSpec sim_meter(const std::string& id, SettingsNode settings = map_node({}),
                            std::chrono::milliseconds timeout = std::chrono::milliseconds(50)) {
-  return MeterSpec{id, timeout, std::move(settings)};
+  MeterSpec meter;
+  meter.id = id;
+  meter.timeout = timeout;
+  meter.settings = std::move(settings);
+  return meter;
 }
 
 inline const PointValue* find_value(const MeterReading& reading, const std::string& name) {

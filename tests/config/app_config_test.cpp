@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 
 namespace meterd {
 namespace {
@@ -367,6 +369,48 @@ TEST(ShippedConfigs, DemoConfigHasTwoSimBusesOfTenMeters) {
     EXPECT_EQ(bus.spec.groups[0].interval, seconds(2));
     EXPECT_EQ(bus.spec.groups[1].interval, seconds(10));
   }
+}
+
+}  // namespace
+}  // namespace meterd
+
+namespace meterd {
+namespace {
+
+TEST(MeterProfiles, AreLoadedOnceAndSharedByMetersOfTheModel) {
+  const std::string dir = ::testing::TempDir() + "/profiles-ok";
+  std::filesystem::create_directories(dir + "/profiles");
+  std::ofstream(dir + "/profiles/acme-1.yaml") << "points:\n  energy_total: {address: 0x10}\n";
+  const std::string text =
+      "gateway_id: gw\nmqtt: {servers: [tcp://127.0.0.1:1883]}\nstore: {path: x.db}\n"
+      "poll_groups: [{name: f, interval: 1s, points: [power_total]}]\n"
+      "buses:\n  - name: b1\n    protocol: sim\n    meters:\n"
+      "      - {id: \"m{n}\", count: 3, profile: acme-1}\n";
+  ConfigLoad load = load_config_text(text, dir + "/meterd.yaml");
+  ASSERT_TRUE(load.config) << load.errors.all().front().to_string();
+  const auto& meters = load.config->buses[0].spec.meters;
+  ASSERT_EQ(meters.size(), 3u);
+  ASSERT_NE(meters[0].profile_settings, nullptr);
+  EXPECT_EQ(meters[0].profile, "acme-1");
+  EXPECT_EQ(meters[0].profile_settings.get(), meters[2].profile_settings.get());
+  EXPECT_TRUE(meters[0].profile_settings->find("points") != nullptr);
+  EXPECT_EQ(meters[0].profile_settings->pos.file, dir + "/profiles/acme-1.yaml");
+  EXPECT_TRUE(meters[0].settings.find("profile") == nullptr) << "profile is a core key";
+}
+
+TEST(MeterProfiles, MissingProfileIsOneErrorAtItsFirstUse) {
+  const std::string dir = ::testing::TempDir() + "/profiles-missing";
+  std::filesystem::create_directories(dir);
+  const std::string text =
+      "gateway_id: gw\nmqtt: {servers: [tcp://127.0.0.1:1883]}\nstore: {path: x.db}\n"
+      "poll_groups: [{name: f, interval: 1s, points: [power_total]}]\n"
+      "buses:\n  - name: b1\n    protocol: sim\n    meters:\n"
+      "      - {id: m1, profile: nope}\n      - {id: m2, profile: nope}\n";
+  ConfigLoad load = load_config_text(text, dir + "/meterd.yaml");
+  ASSERT_FALSE(load.config);
+  ASSERT_EQ(load.errors.size(), 1u);
+  EXPECT_EQ(load.errors.all()[0].pos.line, 9);
+  EXPECT_NE(load.errors.all()[0].message.find("profile 'nope'"), std::string::npos);
 }
 
 }  // namespace

@@ -77,7 +77,9 @@ TEST_F(SimPluginTest, ReportsEverySettingsErrorWithItsPosition) {
 }
 
 TEST_F(SimPluginTest, AcceptsMetersWithoutPluginSettings) {
-  BusSpec spec = bus({MeterSpec{"m1", 500ms, SettingsNode{}}}, SettingsNode{});
+  MeterSpec meter;
+  meter.id = "m1";
+  BusSpec spec = bus({meter}, SettingsNode{});
   auto driver = create_ok(spec);
   EXPECT_GT(int_value(read(*driver, 0, 0), "energy_total"), 0);
 }
