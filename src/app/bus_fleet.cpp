@@ -23,8 +23,8 @@ BusFleet::BusFleet(ValidatedConfig& validated, const Clock& clock, BusWorker::Si
     : registry_(validated.registry) {
   const AppConfig& config = *validated.config;
   for (std::size_t i = 0; i < config.buses.size(); ++i) {
-    workers_.push_back(std::make_unique<BusWorker>(config.buses[i],
-                                                   std::move(validated.drivers[i]), clock, sink));
+    workers_.push_back(
+        std::make_unique<BusWorker>(config.buses[i], std::move(validated.drivers[i]), clock, sink));
     stall_limits_.push_back(stall_limit(config.buses[i]));
     meter_count_ += config.buses[i].spec.meters.size();
   }

@@ -35,9 +35,8 @@ class Daemon::Impl {
   }
 
   int run() {
-    signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
-      on_signal(ec, signo);
-    });
+    signals_.async_wait(
+        [this](const boost::system::error_code& ec, int signo) { on_signal(ec, signo); });
     uplink_->start();
     fleet_->start();
     started_ = clock_.steady_now();
@@ -53,7 +52,8 @@ class Daemon::Impl {
  private:
   std::unique_ptr<BusFleet> make_fleet(ValidatedConfig& validated) {
     return std::make_unique<BusFleet>(validated, clock_, [this](BusOutput output) {
-      asio::post(loop_, [this, out = std::move(output)]() mutable { router_->route(std::move(out)); });
+      asio::post(loop_,
+                 [this, out = std::move(output)]() mutable { router_->route(std::move(out)); });
     });
   }
 

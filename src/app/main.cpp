@@ -16,8 +16,7 @@ namespace {
 
 int print_errors(const meterd::ConfigErrors& errors) {
   for (const auto& error : errors.all()) std::cerr << error.to_string() << "\n";
-  std::cerr << errors.size() << " configuration error" << (errors.size() == 1 ? "" : "s")
-            << "\n";
+  std::cerr << errors.size() << " configuration error" << (errors.size() == 1 ? "" : "s") << "\n";
   return meterd::kExitConfig;
 }
 
@@ -43,8 +42,7 @@ int main(int argc, char** argv) {
   ValidatedConfig validated = load_and_validate(options.config_path, DriverEnv{&validation_clock});
   if (!validated.config) return print_errors(validated.errors);
   if (options.check_config) {
-    std::cout << options.config_path << ": OK (" << validated.config->buses.size()
-              << " buses)\n";
+    std::cout << options.config_path << ": OK (" << validated.config->buses.size() << " buses)\n";
     return 0;
   }
 

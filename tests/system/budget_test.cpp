@@ -33,9 +33,9 @@ TEST(StoreBudget, TinyBudgetEvictsOldestTelemetryAndKeepsEveryEvent) {
       << daemon.log();
   const std::int64_t first_evictions = read_store(daemon.db_path()).evicted_total;
   // Keep it writing well past the first eviction; the file must not outgrow the budget.
-  ASSERT_TRUE(wait_for(
-      [&] { return read_store(daemon.db_path()).evicted_total > 3 * first_evictions; },
-      std::chrono::seconds(60)));
+  ASSERT_TRUE(
+      wait_for([&] { return read_store(daemon.db_path()).evicted_total > 3 * first_evictions; },
+               std::chrono::seconds(60)));
   auto status = daemon.terminate(std::chrono::seconds(5));
   ASSERT_TRUE(status && status->exited && status->code == 0) << daemon.log();
 

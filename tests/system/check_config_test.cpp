@@ -19,16 +19,16 @@ ExitStatus run_check(const std::string& config, const std::string& log) {
 TEST(CheckConfig, ReportsThreeDistinctErrorsWithTheirPositionsAndExits78) {
   TempDir dir;
   const std::string config = dir.file("bad.yaml");
-  std::ofstream(config) << "gateway_id: gw1\n"                           // 1
+  std::ofstream(config) << "gateway_id: gw1\n"                          // 1
                         << "plugin_dir: " << METERD_PLUGIN_DIR << "\n"  // 2
-                        << "colour: blue\n"                              // 3 unknown key
-                        << "mqtt:\n"                                     // 4
+                        << "colour: blue\n"                             // 3 unknown key
+                        << "mqtt:\n"                                    // 4
                         << "  servers: [tcp://127.0.0.1:1883]\n"        // 5
-                        << "  max_inflight: 0\n"                         // 6 out of range
-                        << "store:\n"                                    // 7
-                        << "  path: x.db\n"                              // 8
-                        << "  commit_interval: soon\n"                   // 9 wrong type
-                        << "poll_groups:\n"                              // 10
+                        << "  max_inflight: 0\n"                        // 6 out of range
+                        << "store:\n"                                   // 7
+                        << "  path: x.db\n"                             // 8
+                        << "  commit_interval: soon\n"                  // 9 wrong type
+                        << "poll_groups:\n"                             // 10
                         << "  - {name: fast, interval: 1s, points: [power_total]}\n"
                         << "buses:\n"
                         << "  - name: b1\n"

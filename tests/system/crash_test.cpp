@@ -46,25 +46,15 @@ TEST(CrashSafety, SigkillAtRandomMomentsLosesNoCommittedSeq) {
 
   // A last, clean run drains everything committed before it.
   daemon.start();
-  ASSERT_TRUE(wait_for(
-      [&] {
-        const StoreView now = read_store(daemon.db_path());
-        return now.pending.empty() || *now.pending.begin() > committed;
-      },
-      std::chrono::seconds(60)))
+  ASSERT_TRUE(wait_until_drained_through(daemon.db_path(), committed, std::chrono::seconds(60)))
       << daemon.log();
   auto status = daemon.terminate(std::chrono::seconds(5));
   ASSERT_TRUE(status && status->exited && status->code == 0);
 
   const StoreView view = read_store(daemon.db_path());
-  std::vector<std::int64_t> missing;
-  ASSERT_TRUE(collector.wait_until(
-      [&](const MqttCollector::Messages& m) {
-        missing = missing_seqs(view, analyse_seqs(m));
-        return missing.empty();
-      },
-      std::chrono::seconds(30)))
-      << missing.size() << " committed seqs never arrived, first " << missing.front();
+  const auto missing = wait_for_acknowledged_seqs(collector, view, std::chrono::seconds(30));
+  ASSERT_TRUE(missing.empty()) << missing.size() << " committed seqs never arrived, first "
+                               << missing.front();
   const SeqReport report = analyse_seqs(collector.messages());
   EXPECT_TRUE(report.conflicting_duplicates.empty())
       << "seq " << report.conflicting_duplicates.front() << " arrived with two payloads";

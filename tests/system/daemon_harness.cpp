@@ -8,6 +8,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "support/wait.h"
+
 namespace meterd::test {
 
 std::string site_yaml(const SiteSpec& spec, const std::string& db_path) {
@@ -55,8 +57,7 @@ DaemonUnderTest::DaemonUnderTest(const TempDir& dir, const SiteSpec& spec)
 
 void DaemonUnderTest::start(std::map<std::string, std::string> env) {
   process_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{METERD_BINARY, "--config", config_path_}, log_path_,
-      std::move(env));
+      std::vector<std::string>{METERD_BINARY, "--config", config_path_}, log_path_, std::move(env));
 }
 
 bool DaemonUnderTest::running() { return process_ && process_->is_running(); }
@@ -144,8 +145,8 @@ SeqReport analyse_seqs(const MqttCollector::Messages& messages) {
   std::map<std::int64_t, std::string> payloads;
   std::set<std::string> out_of_order;
   for (const auto& message : messages) {
-    const bool outbox_topic = message.topic.find("/telemetry") != std::string::npos ||
-                              message.topic.ends_with("/events");
+    const bool outbox_topic =
+        message.topic.find("/telemetry") != std::string::npos || message.topic.ends_with("/events");
     if (!outbox_topic) continue;
     nlohmann::json j = message.json();
     if (j.is_discarded() || !j.contains("seq")) continue;
@@ -173,6 +174,29 @@ std::vector<std::int64_t> missing_seqs(const StoreView& view, const SeqReport& r
   for (std::int64_t seq = 1; seq <= view.last_seq; ++seq) {
     if (!view.pending.count(seq) && !report.seen.count(seq)) missing.push_back(seq);
   }
+  return missing;
+}
+
+bool wait_until_drained_through(const std::string& db_path, std::int64_t seq,
+                                std::chrono::milliseconds timeout) {
+  return wait_for(
+      [&] {
+        const StoreView now = read_store(db_path);
+        return now.pending.empty() || *now.pending.begin() > seq;
+      },
+      timeout, std::chrono::milliseconds(50));
+}
+
+std::vector<std::int64_t> wait_for_acknowledged_seqs(MqttCollector& collector,
+                                                     const StoreView& view,
+                                                     std::chrono::milliseconds timeout) {
+  std::vector<std::int64_t> missing;
+  collector.wait_until(
+      [&](const MqttCollector::Messages& m) {
+        missing = missing_seqs(view, analyse_seqs(m));
+        return missing.empty();
+      },
+      timeout);
   return missing;
 }
 

@@ -60,12 +60,12 @@ class DaemonUnderTest {
 
 // Read-only queries on the daemon's database.
 struct StoreView {
-  std::int64_t last_seq = 0;               // highest seq ever assigned (sqlite_sequence)
-  std::set<std::int64_t> pending;          // seqs still in the outbox
+  std::int64_t last_seq = 0;                 // highest seq ever assigned (sqlite_sequence)
+  std::set<std::int64_t> pending;            // seqs still in the outbox
   std::set<std::int64_t> pending_telemetry;  // those of kind telemetry
-  std::int64_t event_rows = 0;             // rows in events
-  std::int64_t event_outbox_rows = 0;      // outbox rows of kind event
-  std::int64_t evicted_total = 0;          // persistent eviction counter
+  std::int64_t event_rows = 0;               // rows in events
+  std::int64_t event_outbox_rows = 0;        // outbox rows of kind event
+  std::int64_t evicted_total = 0;            // persistent eviction counter
   std::map<std::string, std::int64_t> events_by_type;
 };
 StoreView read_store(const std::string& db_path);
@@ -85,5 +85,14 @@ SeqReport analyse_seqs(const MqttCollector::Messages& messages);
 // The seqs in [1, view.last_seq] that the broker acknowledged (no longer pending) but the
 // subscriber never saw.
 std::vector<std::int64_t> missing_seqs(const StoreView& view, const SeqReport& report);
+
+// True once no seq at or below `seq` is left in the daemon's outbox, false after `timeout`.
+bool wait_until_drained_through(const std::string& db_path, std::int64_t seq,
+                                std::chrono::milliseconds timeout);
+// Waits until every seq of `view` that left the outbox has reached `collector`; returns the
+// ones still missing after `timeout` (empty on success).
+std::vector<std::int64_t> wait_for_acknowledged_seqs(MqttCollector& collector,
+                                                     const StoreView& view,
+                                                     std::chrono::milliseconds timeout);
 
 }  // namespace meterd::test

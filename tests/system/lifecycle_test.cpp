@@ -96,14 +96,9 @@ TEST(Lifecycle, NotifiesReadyAndWatchdogThenStopsCleanlyOnSigterm) {
   // Everything committed is either acknowledged (and so received) or still in the outbox.
   const StoreView view = read_store(daemon.db_path());
   ASSERT_GT(view.last_seq, 0);
-  std::vector<std::int64_t> missing;
-  EXPECT_TRUE(collector.wait_until(
-      [&](const MqttCollector::Messages& m) {
-        missing = missing_seqs(view, analyse_seqs(m));
-        return missing.empty();
-      },
-      std::chrono::seconds(20)))
-      << missing.size() << " acknowledged seqs never arrived, first " << missing.front();
+  const auto missing = wait_for_acknowledged_seqs(collector, view, std::chrono::seconds(20));
+  EXPECT_TRUE(missing.empty()) << missing.size() << " acknowledged seqs never arrived, first "
+                               << missing.front();
   // The retained status says offline after a clean stop.
   EXPECT_TRUE(collector.wait_until(
       [](const MqttCollector::Messages& m) {

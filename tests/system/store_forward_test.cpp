@@ -35,7 +35,8 @@ TEST(StoreAndForward, BrokerOutageLosesNothingAndKeepsOrderPerMeter) {
         return analyse_seqs(m).meters_with_telemetry.size() == 50;
       },
       std::chrono::seconds(30)))
-      << "not every meter reported\n" << daemon.log();
+      << "not every meter reported\n"
+      << daemon.log();
 
   broker.stop();
   const std::int64_t seq_at_outage_start = read_store(daemon.db_path()).last_seq;
@@ -47,25 +48,16 @@ TEST(StoreAndForward, BrokerOutageLosesNothingAndKeepsOrderPerMeter) {
   broker.start();
 
   // The backlog of the outage drains: none of its seqs stays in the outbox.
-  ASSERT_TRUE(wait_for(
-      [&] {
-        const StoreView now = read_store(daemon.db_path());
-        return now.pending.empty() || *now.pending.begin() > during.last_seq;
-      },
-      std::chrono::seconds(60)))
+  ASSERT_TRUE(
+      wait_until_drained_through(daemon.db_path(), during.last_seq, std::chrono::seconds(60)))
       << daemon.log();
   auto status = daemon.terminate(std::chrono::seconds(5));
   ASSERT_TRUE(status && status->exited && status->code == 0);
 
   const StoreView final_view = read_store(daemon.db_path());
-  std::vector<std::int64_t> missing;
-  ASSERT_TRUE(collector.wait_until(
-      [&](const MqttCollector::Messages& m) {
-        missing = missing_seqs(final_view, analyse_seqs(m));
-        return missing.empty();
-      },
-      std::chrono::seconds(30)))
-      << missing.size() << " seqs never arrived, first " << missing.front();
+  const auto missing = wait_for_acknowledged_seqs(collector, final_view, std::chrono::seconds(30));
+  ASSERT_TRUE(missing.empty()) << missing.size() << " seqs never arrived, first "
+                               << missing.front();
   const SeqReport report = analyse_seqs(collector.messages());
   for (std::int64_t seq = seq_at_outage_start + 1; seq <= during.last_seq; ++seq) {
     ASSERT_TRUE(report.seen.count(seq)) << "seq " << seq << " of the outage never arrived";
