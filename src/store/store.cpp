@@ -125,7 +125,10 @@ class Store::Impl {
  private:
   void open() {
     db_ = std::make_unique<SqliteDb>(config_.path);
-    Status status = db_->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
+    // Another process reading the file (meterctl, sqlite3, a test) may hold a lock for a
+    // moment, e.g. while recovering the WAL after a crash: wait for it instead of failing.
+    Status status = db_->exec(
+        "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
     if (!status) throw std::runtime_error("cannot set up database: " + status.error().message);
     migrate(*db_);
     budget_ = std::make_unique<SizeBudget>(*db_, config_.budget_bytes);

@@ -71,6 +71,7 @@ TEST(Lifecycle, NotifiesReadyAndWatchdogThenStopsCleanlyOnSigterm) {
   spec.servers = {broker.uri()};
   spec.meters_per_bus = 10;
   spec.fast_interval = "200ms";
+  spec.health_interval = "1s";
   DaemonUnderTest daemon(dir, spec);
   NotifySocket notify(dir.file("notify.sock"));
   daemon.start({{"NOTIFY_SOCKET", notify.path()}, {"WATCHDOG_USEC", "600000"}});
@@ -84,6 +85,23 @@ TEST(Lifecycle, NotifiesReadyAndWatchdogThenStopsCleanlyOnSigterm) {
         return analyse_seqs(m).meters_with_telemetry.size() == 10;
       },
       std::chrono::seconds(20)));
+
+  // Health reports the bus's polls and the store.
+  ASSERT_TRUE(collector.wait_until(
+      [](const MqttCollector::Messages& m) {
+        for (const auto& msg : m) {
+          if (msg.topic != "meterd/v1/gw-test/health") continue;
+          const auto j = msg.json();
+          if (j.contains("buses") && j["buses"].size() == 1 && j["buses"][0]["polls"] > 0 &&
+              j["buses"][0]["name"] == "bus1" && j.contains("backlog_rows") &&
+              j["store_bytes"] > 0 && j["connected"] == true) {
+            return true;
+          }
+        }
+        return false;
+      },
+      std::chrono::seconds(10)))
+      << "no health message with bus polls";
 
   const auto stop_started = std::chrono::steady_clock::now();
   auto status = daemon.terminate(std::chrono::seconds(5));
