@@ -33,7 +33,7 @@ sed -e "s#tcp://127.0.0.1:1883#tcp://127.0.0.1:$port#" \
 sed -i "s#^\(  path:\).*#\1 $work/meterd-demo.db#" "$work/demo.yaml"
 
 for _ in $(seq 50); do
-  mosquitto_sub -p "$port" -t '$SYS/#' -C 1 -W 1 >/dev/null 2>&1 && break
+  mosquitto_sub -h 127.0.0.1 -p "$port" -t '$SYS/#' -C 1 -W 1 >/dev/null 2>&1 && break
   sleep 0.1
 done
 echo "== broker on 127.0.0.1:$port; meterd log in $work/meterd.log"
@@ -41,7 +41,7 @@ build/src/app/meterd --config "$work/demo.yaml" >"$work/meterd.log" 2>&1 &
 pids+=($!)
 echo "== live MQTT traffic (mosquitto_sub -v -t 'meterd/#'); Ctrl-C to stop"
 if [ -n "${DEMO_SECONDS:-}" ]; then
-  mosquitto_sub -p "$port" -v -t 'meterd/#' -W "$DEMO_SECONDS" || true
+  mosquitto_sub -h 127.0.0.1 -p "$port" -v -t 'meterd/#' -W "$DEMO_SECONDS" || true
 else
-  mosquitto_sub -p "$port" -v -t 'meterd/#'
+  mosquitto_sub -h 127.0.0.1 -p "$port" -v -t 'meterd/#'
 fi
