@@ -137,6 +137,15 @@ Status SimMeter::recharge(std::int64_t amount, std::int64_t purchase_count) {
   return Ok{};
 }
 
+namespace {
+
+// A real meter reports analogs at its register resolution (0.1 V, 0.01 A, 0.001 PF ...).
+PointScalar at_resolution(double value, double step) {
+  return PointScalar{std::round(value / step) * step};
+}
+
+}  // namespace
+
 Result<PointScalar> SimMeter::value(const std::string& point) const {
   const double power = static_cast<double>(power_w_);
   const std::uint64_t minute = minute_index(last_wall_);
@@ -152,19 +161,21 @@ Result<PointScalar> SimMeter::value(const std::string& point) const {
   if (point == "energy_flat") return PointScalar{band_wh_[2]};
   if (point == "energy_valley") return PointScalar{band_wh_[3]};
   if (point == "power_total") return PointScalar{power};
-  if (point == "power_a") return PointScalar{power * phase_share_a_};
-  if (point == "power_b") return PointScalar{power * phase_share_b_};
-  if (point == "power_c") return PointScalar{power * share_c};
-  if (point == "voltage_a") return PointScalar{voltage(1)};
-  if (point == "voltage_b") return PointScalar{voltage(2)};
-  if (point == "voltage_c") return PointScalar{voltage(3)};
-  if (point == "current_a") return PointScalar{power * phase_share_a_ / voltage(1)};
-  if (point == "current_b") return PointScalar{power * phase_share_b_ / voltage(2)};
-  if (point == "current_c") return PointScalar{power * share_c / voltage(3)};
-  if (point == "pf_total") return PointScalar{pf};
-  if (point == "reactive_power_total") return PointScalar{power * std::tan(std::acos(pf))};
+  if (point == "power_a") return at_resolution(power * phase_share_a_, 1.0);
+  if (point == "power_b") return at_resolution(power * phase_share_b_, 1.0);
+  if (point == "power_c") return at_resolution(power * share_c, 1.0);
+  if (point == "voltage_a") return at_resolution(voltage(1), 0.1);
+  if (point == "voltage_b") return at_resolution(voltage(2), 0.1);
+  if (point == "voltage_c") return at_resolution(voltage(3), 0.1);
+  if (point == "current_a") return at_resolution(power * phase_share_a_ / voltage(1), 0.01);
+  if (point == "current_b") return at_resolution(power * phase_share_b_ / voltage(2), 0.01);
+  if (point == "current_c") return at_resolution(power * share_c / voltage(3), 0.01);
+  if (point == "pf_total") return at_resolution(pf, 0.001);
+  if (point == "reactive_power_total") {
+    return at_resolution(power * std::tan(std::acos(pf)), 1.0);
+  }
   if (point == "frequency") {
-    return PointScalar{50.0 + 0.1 * (unit(mix(meter_key_ ^ 0xf1, minute)) - 0.5)};
+    return at_resolution(50.0 + 0.1 * (unit(mix(meter_key_ ^ 0xf1, minute)) - 0.5), 0.01);
   }
   if (point == "balance") {
     if (!balance_) {
