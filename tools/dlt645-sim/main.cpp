@@ -1,13 +1,18 @@
 // dlt645-sim: serves simulated DL/T 645-2007 meters (plugins/dlt645/sim) on a tty or pty.
 //
 //   dlt645-sim --device PATH [--baud 2400] [--parity none|even] [--wire-delay]
+//              [--bits-per-char N] [--latency-ms N] [--vary]
 //              [--preamble N] [--password 02000000] [--utc-offset-min 480]
 //              [--fault ADDRESS=no-reply|bad-checksum|garbage|extra-preamble[:N]]
-//              ADDRESS...
+//              ADDRESS[:1997]...
 //
-// ADDRESS is a 12-digit meter address. Use --parity none on ptys (PROTOCOLS.md: 8E1 may fail
-// on a pty). --wire-delay holds each reply back for the time its bytes take on the wire at the
-// chosen baud rate and framing. A partial request is dropped after 500 ms of silence.
+// ADDRESS is a 12-digit meter address; ":1997" makes that meter speak DL/T 645-1997. Use
+// --parity none on ptys (PROTOCOLS.md: 8E1 may fail on a pty). --wire-delay holds each reply
+// back for the time the request and the reply take on the wire at the chosen baud rate and
+// framing (--bits-per-char overrides it: 11 for 8E1 on a pty set to 8N1), plus --latency-ms.
+// --vary gives the i-th meter (0-based) forward energy 1234.56 + i kWh, balance 100.00 + i
+// and purchase count 3 + i, so meters are told apart. A partial request is dropped after
+// 500 ms of silence.
 // Runs until SIGINT or SIGTERM; prints its counters to stderr on exit.
 #include <fcntl.h>
 #include <poll.h>
@@ -44,18 +49,22 @@ struct Options {
   int baud = 2400;
   bool even_parity = false;
   bool wire_delay = false;
+  int bits_per_char = 0;  // 0: from the parity
+  int latency_ms = 0;
+  bool vary = false;
   std::size_t preamble = 0;
   Password password{0x02, 0};
   int utc_offset_min = 8 * 60;
-  std::vector<Address> meters;
+  std::vector<std::pair<Address, Version>> meters;
   std::vector<FaultArg> faults;
 };
 
 [[noreturn]] void usage(const std::string& problem) {
   std::fprintf(stderr,
                "dlt645-sim: %s\nusage: dlt645-sim --device PATH [--baud 2400] [--parity "
-               "none|even] [--wire-delay] [--preamble N] [--password 02000000] "
-               "[--utc-offset-min 480] [--fault ADDRESS=KIND[:N]] ADDRESS...\n",
+               "none|even] [--wire-delay] [--bits-per-char N] [--latency-ms N] [--vary] "
+               "[--preamble N] [--password 02000000] [--utc-offset-min 480] "
+               "[--fault ADDRESS=KIND[:N]] ADDRESS[:1997]...\n",
                problem.c_str());
   std::exit(64);
 }
@@ -113,6 +122,12 @@ Options parse_options(int argc, char** argv) {
       options.even_parity = parity == "even";
     } else if (arg == "--wire-delay") {
       options.wire_delay = true;
+    } else if (arg == "--bits-per-char") {
+      options.bits_per_char = to_int(value(), "bits per char");
+    } else if (arg == "--latency-ms") {
+      options.latency_ms = to_int(value(), "latency");
+    } else if (arg == "--vary") {
+      options.vary = true;
     } else if (arg == "--preamble") {
       options.preamble = static_cast<std::size_t>(to_int(value(), "preamble"));
     } else if (arg == "--password") {
@@ -126,8 +141,10 @@ Options parse_options(int argc, char** argv) {
       options.faults.push_back(to_fault(value()));
     } else if (arg.starts_with("--")) {
       usage("unknown option " + arg);
+    } else if (arg.ends_with(":1997")) {
+      options.meters.emplace_back(to_address(arg.substr(0, arg.size() - 5)), Version::k1997);
     } else {
-      options.meters.push_back(to_address(arg));
+      options.meters.emplace_back(to_address(arg), Version::k2007);
     }
   }
   if (options.device.empty()) usage("--device is required");
@@ -201,9 +218,16 @@ int main(int argc, char** argv) {
   meterd::SystemClock clock;
   LineSim line(clock, std::chrono::minutes{options.utc_offset_min});
   line.set_reply_preamble(options.preamble);
-  for (const auto& address : options.meters) {
+  std::int64_t index = 0;
+  for (const auto& [address, variant] : options.meters) {
     if (line.find(address)) usage("duplicate meter address " + to_string(address));
-    line.add_meter(SimMeter(address, options.password));
+    SimMeter& meter = line.add_meter(SimMeter(address, options.password, variant));
+    if (options.vary) {
+      meter.set(di::kForwardActiveTotal, 123456 + index * 100);
+      meter.set(di::kRemainingAmount, 10000 + index * 100);
+      meter.set(di::kPurchaseCount, 3 + index);
+    }
+    ++index;
   }
   for (const auto& fault : options.faults) {
     if (!line.find(fault.address)) usage("--fault for an unknown meter");
@@ -217,7 +241,10 @@ int main(int argc, char** argv) {
 
   const int fd = open_line(options);
   // start + 8 data + parity + stop
-  const int bits_per_byte = options.even_parity ? 11 : 10;
+  const int bits_per_byte = options.bits_per_char > 0 ? options.bits_per_char
+                            : options.even_parity     ? 11
+                                                      : 10;
+  std::size_t request_bytes = 0;  // received since the last reply
   std::fprintf(stderr, "dlt645-sim: %zu meter(s) on %s at %d baud\n", options.meters.size(),
                options.device.c_str(), options.baud);
 
@@ -234,6 +261,7 @@ int main(int argc, char** argv) {
     }
     if (ready == 0) {
       line.clear_input();  // silence: a half frame will never complete
+      request_bytes = 0;
       continue;
     }
     const ssize_t n = ::read(fd, buffer, sizeof buffer);
@@ -247,12 +275,17 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
     }
+    request_bytes += static_cast<std::size_t>(n);
     const auto reply = line.receive(std::span(buffer, static_cast<std::size_t>(n)));
     if (reply.empty()) continue;
     if (options.wire_delay) {
-      std::this_thread::sleep_for(std::chrono::microseconds(
-          static_cast<std::int64_t>(reply.size()) * bits_per_byte * 1'000'000 / options.baud));
+      // The pty carries bytes at once; a real line would have taken this long for both.
+      const auto wire_bytes = static_cast<std::int64_t>(request_bytes + reply.size());
+      std::this_thread::sleep_for(
+          std::chrono::microseconds(wire_bytes * bits_per_byte * 1'000'000 / options.baud) +
+          std::chrono::milliseconds(options.latency_ms));
     }
+    request_bytes = 0;
     if (!write_all(fd, reply)) {
       std::perror("dlt645-sim: write");
       status = 1;

@@ -26,8 +26,8 @@ unsigned day_of_week(const CivilTime& t) {  // 0 = Sunday, as DL/T 645 counts
 
 }  // namespace
 
-SimMeter::SimMeter(const Address& address, const Password& password)
-    : address_(address), password_(password) {
+SimMeter::SimMeter(const Address& address, const Password& password, Version variant)
+    : address_(address), password_(password), variant_(variant) {
   const std::int64_t tariffs[4] = {10000, 40000, 50000, 23456};  // sums to 1234.56 kWh
   set(di::kForwardActiveTotal, 123456);
   set(di::kCombinedActiveTotal, 123456);
@@ -73,6 +73,10 @@ std::optional<std::int64_t> SimMeter::get(DataId id) const {
 std::optional<Frame> SimMeter::handle(const Frame& request, const CivilTime& now) {
   const ControlByte header = decode_control(request.control);
   if (header.reply) return std::nullopt;  // another meter's reply heard on the bus
+  if (variant_ == Version::k1997) {
+    if (header.function == fn1997::kRead) return read_1997(request.data);
+    return std::nullopt;  // 2007 frames and 1997 functions the simulator lacks: silence
+  }
   switch (header.function) {
     case fn2007::kRead: {
       auto id = decode_data_id(request.data);
@@ -118,6 +122,49 @@ Frame SimMeter::read(DataId id, const CivilTime& now) const {
     return make_abnormal_reply(address_, fn2007::kRead, err::kNoData);
   }
   return make_read_reply(address_, id, payload);
+}
+
+Frame SimMeter::read_1997(std::span<const std::uint8_t> data) const {
+  // 1997 DI -> the register it shows, in the 1997 format (the register's units divided by
+  // `divisor`: voltage XXX V from 0.1 V, current XX.XX A from 0.001 A).
+  struct Item {
+    DataId1997 id;
+    DataId source;
+    BcdFormat format;
+    std::int64_t divisor;
+  };
+  static const Item kItems[] = {
+      {0x9010, di::kForwardActiveTotal, kFmtEnergy, 1},
+      {0x9011, di::kForwardActiveTariff1, kFmtEnergy, 1},
+      {0x9012, di::kForwardActiveTariff1 + 0x100, kFmtEnergy, 1},
+      {0x9013, di::kForwardActiveTariff1 + 0x200, kFmtEnergy, 1},
+      {0x9014, di::kForwardActiveTariff1 + 0x300, kFmtEnergy, 1},
+      {0xB611, di::kVoltageA, {2, 0, false}, 10},
+      {0xB612, di::kVoltageA + 0x100, {2, 0, false}, 10},
+      {0xB613, di::kVoltageA + 0x200, {2, 0, false}, 10},
+      {0xB621, di::kCurrentA, {2, 2, false}, 10},
+      {0xB622, di::kCurrentA + 0x100, {2, 2, false}, 10},
+      {0xB623, di::kCurrentA + 0x200, {2, 2, false}, 10},
+      {0xB630, di::kActivePowerTotal, {3, 4, false}, 1},
+      {0xB631, di::kActivePowerTotal + 0x100, {3, 4, false}, 1},
+      {0xB632, di::kActivePowerTotal + 0x200, {3, 4, false}, 1},
+      {0xB633, di::kActivePowerTotal + 0x300, {3, 4, false}, 1},
+      {0xB650, di::kPowerFactorTotal, {2, 3, false}, 1},
+  };
+  auto error = [&](std::uint8_t bits) {
+    return make_abnormal_reply(address_, fn1997::kRead, bits);
+  };
+  if (data.size() != 2) return error(err::kOther);
+  const auto id = static_cast<DataId1997>(data[0] | data[1] << 8);
+  for (const auto& item : kItems) {
+    if (item.id != id) continue;
+    const auto bytes = encode_bcd(registers_.at(item.source) / item.divisor, item.format);
+    if (!bytes) return error(err::kOther);
+    std::vector<std::uint8_t> reply(data.begin(), data.end());
+    reply.insert(reply.end(), bytes->begin(), bytes->end());
+    return make_reply(address_, fn1997::kRead, std::move(reply));
+  }
+  return error(err::kNoData);
 }
 
 Frame SimMeter::write(const Frame& request) {

@@ -1,6 +1,8 @@
-// One simulated DL/T 645-2007 prepaid meter: its registers and how it answers read (11),
-// write (14) and control (1C) requests. Passwords, control deadlines and the vendor recharge
-// DI 04 90 00 00 (applied only when the purchase count is the current one + 1) are checked
+// One simulated DL/T 645 prepaid meter: its registers and how it answers read (11),
+// write (14) and control (1C) requests. A 1997 meter answers only 1997 reads (01) of the
+// 2-byte DIs it maps onto the same registers, and stays silent on 2007 frames (and a 2007
+// meter on 1997 frames), so both can share a line. Passwords, control deadlines and the vendor
+// recharge DI 04 90 00 00 (applied only when the purchase count is the current one + 1) are checked
 // as a meter would. Pure state machine: a request frame in, a reply frame (or none) out;
 // single-threaded.
 #pragma once
@@ -11,6 +13,7 @@
 
 #include "dlt645/codec/address.h"
 #include "dlt645/codec/bcd.h"
+#include "dlt645/codec/control.h"
 #include "dlt645/codec/data_id.h"
 #include "dlt645/codec/frame.h"
 #include "dlt645/codec/request.h"
@@ -21,8 +24,10 @@ class SimMeter {
  public:
   // Starts with plausible values: 1234.56 kWh, 220 V, balance 100.00, purchase count 3,
   // relay closed, money-prepaid type.
-  explicit SimMeter(const Address& address, const Password& password = {0x02, 0x000000});
+  explicit SimMeter(const Address& address, const Password& password = {0x02, 0x000000},
+                    Version variant = Version::k2007);
 
+  Version variant() const { return variant_; }
   const Address& address() const { return address_; }
   const Password& password() const { return password_; }
 
@@ -41,12 +46,14 @@ class SimMeter {
 
  private:
   Frame read(DataId id, const CivilTime& now) const;
+  Frame read_1997(std::span<const std::uint8_t> data) const;
   Frame write(const Frame& request);
   Frame recharge(std::span<const std::uint8_t> payload);
   Frame control(const Frame& request, const CivilTime& now);
 
   Address address_;
   Password password_;
+  Version variant_;
   std::map<DataId, std::int64_t> registers_;
   std::uint16_t status3_ = status3::kMoneyPrepaid;
 };

@@ -273,5 +273,29 @@ TEST_F(LineSimTest, PersistentFaultLastsUntilCleared) {
   EXPECT_FALSE(line_.receive(request).empty());
 }
 
+TEST_F(LineSimTest, A1997MeterAnswersOnlyItsOwnDialect) {
+  const Address old = *parse_address("000000001997");
+  line_.add_meter(SimMeter(old, kPassword, Version::k1997));
+  // 1997 read of 90 10 (forward active total): the same register in 1997 framing.
+  auto frame = exchange(build_read_1997(old, 0x9010));
+  ASSERT_TRUE(frame);
+  auto reply = parse_read_reply_1997(*frame, old, 0x9010);
+  ASSERT_TRUE(reply.ok()) << reply.error().message;
+  EXPECT_EQ(decode_bcd(reply.value().payload, kFmtEnergy), (Scaled{123456, 2}));
+  // B6 11 voltage A is XXX V in 1997: 220.5 V shows as 220.
+  frame = exchange(build_read_1997(old, 0xB611));
+  ASSERT_TRUE(frame);
+  reply = parse_read_reply_1997(*frame, old, 0xB611);
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(decode_bcd(reply.value().payload, BcdFormat{2, 0, false}), (Scaled{220, 0}));
+  // An unknown 1997 DI is an abnormal reply, not silence.
+  frame = exchange(build_read_1997(old, 0x1234));
+  ASSERT_TRUE(frame);
+  EXPECT_EQ(parse_read_reply_1997(*frame, old, 0x1234).error().kind, ErrorKind::kException);
+  // Each meter ignores the other dialect.
+  EXPECT_TRUE(line_.receive(build_read(old, di::kForwardActiveTotal)).empty());
+  EXPECT_TRUE(line_.receive(build_read_1997(kMeter1, 0x9010)).empty());
+}
+
 }  // namespace
 }  // namespace meterd::dlt645

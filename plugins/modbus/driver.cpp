@@ -1,0 +1,192 @@
+#include "modbus/driver.h"
+
+#include <algorithm>
+
+#include "modbus/codec/frame.h"
+
+namespace meterd::modbus {
+namespace {
+
+std::optional<std::int64_t> integer_of(const MeterReading& r, const std::string& name) {
+  for (const auto& v : r.values) {
+    if (v.name == name) {
+      if (const auto* i = std::get_if<std::int64_t>(&v.value)) return *i;
+    }
+  }
+  return std::nullopt;
+}
+
+bool meter_silent(const Error& e) {
+  return e.kind == ErrorKind::kTimeout || e.kind == ErrorKind::kChecksum ||
+         e.kind == ErrorKind::kMalformed || e.kind == ErrorKind::kBusError;
+}
+
+}  // namespace
+
+ModbusDriver::ModbusDriver(LineSettings line, std::vector<ModbusMeter> meters,
+                           const std::vector<PollGroupSpec>& groups)
+    : line_settings_(line), link_(std::move(line)), meters_(std::move(meters)) {
+  std::map<std::pair<const Profile*, std::size_t>, Plan> made;
+  for (const auto& meter : meters_) {
+    std::vector<Plan> per_group;
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      auto key = std::make_pair(meter.profile.get(), g);
+      auto it = made.find(key);
+      if (it == made.end())
+        it = made.emplace(key, make_plan(*meter.profile, groups[g].points)).first;
+      per_group.push_back(it->second);
+    }
+    plans_.push_back(std::move(per_group));
+  }
+}
+
+ModbusDriver::Plan ModbusDriver::make_plan(const Profile& profile,
+                                           const std::vector<std::string>& points) {
+  Plan plan;
+  std::vector<RegisterSpan> spans;
+  for (const auto& name : points) {
+    if (const PointMap* p = profile.point(name)) {
+      plan.points.push_back(p);
+      spans.push_back(p->span);
+    } else {
+      plan.unmapped.push_back(name);
+    }
+  }
+  plan.reads = plan_reads(spans, profile.read_blocks, profile.max_gap);
+  return plan;
+}
+
+Status ModbusDriver::open() {
+  return guard_plugin_call([&]() -> Status { return link_.open(); });
+}
+
+Result<MeterReading> ModbusDriver::run(const ModbusMeter& meter, const Plan& plan) {
+  MeterReading reading;
+  bool answered = false;
+  for (const PlannedRead& read : plan.reads) {
+    auto regs =
+        link_.read(meter.unit, read.span.fc, read.span.address, read.span.count, meter.timeout);
+    if (!regs.ok()) {
+      const Error& e = regs.error();
+      if (e.kind == ErrorKind::kBusError || (!answered && meter_silent(e))) {
+        return make_error(e.kind, "meter '" + meter.id + "': " + e.message, e.code);
+      }
+      for (std::size_t i : read.points) reading.errors.push_back({plan.points[i]->name, e});
+      answered = answered || e.kind == ErrorKind::kException;
+      continue;
+    }
+    answered = true;
+    for (std::size_t i : read.points) {
+      const PointMap& p = *plan.points[i];
+      const std::size_t offset = p.span.address - read.span.address;
+      const auto width = static_cast<std::size_t>(register_width(p.format.type));
+      auto value = decode_value(std::span<const std::uint16_t>(regs.value()).subspan(offset, width),
+                                p.format);
+      if (value.ok()) {
+        reading.values.push_back({p.name, value.value()});
+      } else {
+        reading.errors.push_back({p.name, value.error()});
+      }
+    }
+  }
+  for (const auto& name : plan.unmapped) {
+    reading.errors.push_back(
+        {name, make_error(ErrorKind::kNotSupported,
+                          "profile '" + meter.profile->name + "' has no point '" + name + "'")});
+  }
+  return reading;
+}
+
+Result<MeterReading> ModbusDriver::read(std::size_t meter, std::size_t group) {
+  return guard_plugin_call([&]() -> Result<MeterReading> {
+    if (meter >= meters_.size() || group >= plans_[meter].size()) {
+      return make_error(ErrorKind::kInvalidArgument, "no such meter or group");
+    }
+    if (!link_.is_open()) return make_error(ErrorKind::kBusError, "line not open");
+    return run(meters_[meter], plans_[meter][group]);
+  });
+}
+
+Status ModbusDriver::write_all(const ModbusMeter& meter, const ActionMap& map,
+                               const std::map<std::string, std::int64_t>& args, bool broadcast) {
+  for (const WriteStep& step : map.writes) {
+    std::vector<std::uint16_t> regs;
+    for (const WriteValue& v : step.values) {
+      if (v.literal) {
+        regs.push_back(*v.literal);
+        continue;
+      }
+      auto it = args.find(v.arg);
+      if (it == args.end()) {
+        return make_error(ErrorKind::kInvalidArgument,
+                          "action '" + map.name + "' needs integer '" + v.arg + "'");
+      }
+      auto encoded = encode_value(PointScalar{it->second}, v.format);
+      regs.insert(regs.end(), encoded.begin(), encoded.end());
+    }
+    Status s = link_.write(broadcast ? kBroadcast : meter.unit, step.fc, step.address, regs,
+                           meter.timeout);
+    if (!s.ok()) return s;
+  }
+  return Ok{};
+}
+
+Result<MeterReading> ModbusDriver::recharge(const ModbusMeter& meter, const ActionMap& map,
+                                            const Action& action) {
+  auto amount = action.integers.find("amount");
+  auto count = action.integers.find("purchase_count");
+  if (amount == action.integers.end() || count == action.integers.end() || amount->second <= 0) {
+    return make_error(ErrorKind::kInvalidArgument,
+                      "recharge needs a positive integer 'amount' and 'purchase_count'");
+  }
+  const Plan state = make_plan(*meter.profile, {"balance", "purchase_count"});
+  auto before = run(meter, state);
+  if (!before.ok()) return before;
+  auto balance = integer_of(before.value(), "balance");
+  auto purchases = integer_of(before.value(), "purchase_count");
+  if (!balance || !purchases) {
+    return make_error(ErrorKind::kRejected, "recharge: cannot read balance and purchase count");
+  }
+  if (*purchases == count->second) return before;  // applied before (e.g. ahead of a crash)
+  if (*purchases != count->second - 1) {
+    return make_error(ErrorKind::kRejected, "recharge: meter purchase count is " +
+                                                std::to_string(*purchases) + ", expected " +
+                                                std::to_string(count->second - 1));
+  }
+  const std::int64_t target = *balance + amount->second;
+  const std::map<std::string, std::int64_t> args = {
+      {"balance", target}, {"purchase_count", count->second}, {"amount", amount->second}};
+  if (Status s = write_all(meter, map, args, false); !s.ok()) return s.error();
+  auto after = run(meter, state);
+  if (!after.ok()) return after;
+  if (integer_of(after.value(), "balance") != target ||
+      integer_of(after.value(), "purchase_count") != count->second) {
+    return make_error(ErrorKind::kRejected, "recharge: read-back does not match the write");
+  }
+  return after;
+}
+
+Result<MeterReading> ModbusDriver::act(std::size_t meter, const Action& action) {
+  return guard_plugin_call([&]() -> Result<MeterReading> {
+    if (meter >= meters_.size()) return make_error(ErrorKind::kInvalidArgument, "no such meter");
+    if (!link_.is_open()) return make_error(ErrorKind::kBusError, "line not open");
+    const ModbusMeter& m = meters_[meter];
+    const ActionMap* map = m.profile->action(action.name);
+    if (map == nullptr) {
+      return make_error(ErrorKind::kNotSupported,
+                        "profile '" + m.profile->name + "' has no action '" + action.name + "'");
+    }
+    if (action.name == "recharge") return recharge(m, *map, action);
+    auto b = action.integers.find("broadcast");
+    const bool broadcast = b != action.integers.end() && b->second != 0;
+    if (broadcast && !map->broadcast) {
+      return make_error(ErrorKind::kInvalidArgument,
+                        "action '" + action.name + "' may not be broadcast");
+    }
+    if (Status s = write_all(m, *map, action.integers, broadcast); !s.ok()) return s.error();
+    if (broadcast || map->read_back.empty()) return MeterReading{};
+    return run(m, make_plan(*m.profile, map->read_back));
+  });
+}
+
+}  // namespace meterd::modbus
