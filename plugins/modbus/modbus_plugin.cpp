@@ -61,7 +61,7 @@ LineSettings read_line(const BusSpec& bus, ConfigErrors& errors) {
 
 std::unique_ptr<MeterDriver> create_modbus(const BusSpec& bus, const DriverEnv&,
                                            ConfigErrors& errors) {
-  try {
+  return guard_plugin_factory("modbus", bus, errors, [&]() -> std::unique_ptr<MeterDriver> {
     const std::size_t before = errors.size();
     LineSettings line = read_line(bus, errors);
     std::map<const SettingsNode*, std::shared_ptr<const Profile>> parsed;
@@ -89,13 +89,7 @@ std::unique_ptr<MeterDriver> create_modbus(const BusSpec& bus, const DriverEnv&,
       if (!m.profile) return nullptr;  // its errors were reported once, with the first meter
     }
     return std::make_unique<ModbusDriver>(std::move(line), std::move(meters), bus.groups);
-  } catch (const std::exception& e) {
-    errors.add(bus.settings.pos, std::string("modbus: ") + e.what());
-    return nullptr;
-  } catch (...) {
-    errors.add(bus.settings.pos, "modbus: unexpected error");
-    return nullptr;
-  }
+  });
 }
 
 constexpr const char* kProtocols[] = {"modbus", nullptr};

@@ -65,7 +65,7 @@ SimMeterConfig read_meter(const MeterSpec& meter, std::size_t index, std::uint64
 
 std::unique_ptr<MeterDriver> create_sim(const BusSpec& bus, const DriverEnv& env,
                                         ConfigErrors& errors) {
-  try {
+  return guard_plugin_factory("sim", bus, errors, [&]() -> std::unique_ptr<MeterDriver> {
     const std::size_t errors_before = errors.size();
     if (env.clock == nullptr) {
       errors.add(bus.settings.pos, "sim: the daemon passed no clock");
@@ -80,13 +80,7 @@ std::unique_ptr<MeterDriver> create_sim(const BusSpec& bus, const DriverEnv& env
     if (errors.size() != errors_before) return nullptr;
     return std::make_unique<SimDriver>(std::move(config), std::move(meters), bus.groups,
                                        *env.clock);
-  } catch (const std::exception& e) {
-    errors.add(bus.settings.pos, std::string("sim: ") + e.what());
-    return nullptr;
-  } catch (...) {
-    errors.add(bus.settings.pos, "sim: unexpected error");
-    return nullptr;
-  }
+  });
 }
 
 constexpr const char* kProtocols[] = {"sim", nullptr};

@@ -83,8 +83,8 @@ using DriverFactory = std::unique_ptr<MeterDriver> (*)(const BusSpec& bus, const
 
 struct PluginDescriptor {
   std::uint32_t abi_version;
-  const char* name;                    // "sim", "modbus" ...
-  const char* const* protocols;        // nullptr-terminated; the `protocol:` values it serves
+  const char* name;              // "sim", "modbus" ...
+  const char* const* protocols;  // nullptr-terminated; the `protocol:` values it serves
   DriverFactory create;
 };
 
@@ -98,6 +98,21 @@ auto guard_plugin_call(Fn&& body) -> decltype(body()) {
   } catch (...) {
     return make_error(ErrorKind::kInternal, "plugin exception");
   }
+}
+
+// Runs a plugin factory's body and turns any exception into a configuration error at the
+// bus, so none crosses the boundary.
+template <typename Fn>
+std::unique_ptr<MeterDriver> guard_plugin_factory(const char* plugin, const BusSpec& bus,
+                                                  ConfigErrors& errors, Fn&& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    errors.add(bus.settings.pos, std::string(plugin) + ": " + e.what());
+  } catch (...) {
+    errors.add(bus.settings.pos, std::string(plugin) + ": unexpected error");
+  }
+  return nullptr;
 }
 
 }  // namespace meterd

@@ -146,7 +146,7 @@ Dlt645MeterConfig read_meter(const MeterSpec& meter, ProfileCache& profiles, Con
 
 std::unique_ptr<MeterDriver> create_dlt645(const BusSpec& bus, const DriverEnv& env,
                                            ConfigErrors& errors) {
-  try {
+  return guard_plugin_factory("dlt645", bus, errors, [&]() -> std::unique_ptr<MeterDriver> {
     const std::size_t errors_before = errors.size();
     if (env.clock == nullptr) {
       errors.add(bus.settings.pos, "dlt645: the daemon passed no clock");
@@ -176,13 +176,7 @@ std::unique_ptr<MeterDriver> create_dlt645(const BusSpec& bus, const DriverEnv& 
     if (errors.size() != errors_before) return nullptr;
     return std::make_unique<Dlt645Driver>(std::move(config), std::move(meters), bus.groups,
                                           *env.clock);
-  } catch (const std::exception& e) {
-    errors.add(bus.settings.pos, std::string("dlt645: ") + e.what());
-    return nullptr;
-  } catch (...) {
-    errors.add(bus.settings.pos, "dlt645: unexpected error");
-    return nullptr;
-  }
+  });
 }
 
 constexpr const char* kProtocols[] = {"dlt645", nullptr};
