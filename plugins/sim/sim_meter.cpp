@@ -127,6 +127,7 @@ void SimMeter::consume(std::int64_t power_w, std::int64_t ms, TouBand band) {
 Status SimMeter::recharge(std::int64_t amount, std::int64_t purchase_count) {
   if (!balance_) return make_error(ErrorKind::kNotSupported, "meter-side balance is not enabled");
   if (amount <= 0) return make_error(ErrorKind::kInvalidArgument, "amount must be positive");
+  if (purchase_count == purchase_count_) return Ok{};  // applied before (e.g. ahead of a crash)
   if (purchase_count != purchase_count_ + 1) {
     return make_error(ErrorKind::kRejected, "purchase_count " + std::to_string(purchase_count) +
                                                 " is not the next count (meter is at " +

@@ -26,6 +26,9 @@ BusFleet::BusFleet(ValidatedConfig& validated, const Clock& clock, BusWorker::Si
     workers_.push_back(
         std::make_unique<BusWorker>(config.buses[i], std::move(validated.drivers[i]), clock, sink));
     stall_limits_.push_back(stall_limit(config.buses[i]));
+    for (const MeterSpec& meter : config.buses[i].spec.meters) {
+      meter_workers_[meter.id] = workers_.back().get();
+    }
     meter_count_ += config.buses[i].spec.meters.size();
   }
   validated.drivers.clear();
@@ -33,6 +36,11 @@ BusFleet::BusFleet(ValidatedConfig& validated, const Clock& clock, BusWorker::Si
 
 BusFleet::~BusFleet() {
   if (!stopped_) stop(std::chrono::seconds(10));
+}
+
+BusWorker* BusFleet::worker_for(const std::string& meter_id) const {
+  auto found = meter_workers_.find(meter_id);
+  return found == meter_workers_.end() ? nullptr : found->second;
 }
 
 void BusFleet::start() {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +25,8 @@ class BusFleet {
   bool stop(std::chrono::milliseconds deadline);
 
   std::vector<BusWorker*> workers();
+  // The worker polling `meter_id`, or nullptr.
+  BusWorker* worker_for(const std::string& meter_id) const;
   std::size_t meter_count() const { return meter_count_; }
   // True when every bus thread made progress within its stall limit.
   bool all_progressing(SteadyTime now) const;
@@ -32,6 +35,7 @@ class BusFleet {
   std::shared_ptr<PluginRegistry> registry_;  // outlives the workers' drivers
   std::vector<std::unique_ptr<BusWorker>> workers_;
   std::vector<std::chrono::milliseconds> stall_limits_;
+  std::map<std::string, BusWorker*> meter_workers_;
   std::size_t meter_count_ = 0;
   bool stopped_ = false;
 };

@@ -1,6 +1,7 @@
 #include "app/config_validation.h"
 
 #include <exception>
+#include <set>
 
 namespace meterd {
 
@@ -33,6 +34,13 @@ ValidatedConfig load_and_validate(const std::string& path, const DriverEnv& env)
     }
     result.errors.append(bus_errors);
     result.drivers.push_back(std::move(driver));
+  }
+  if (load.config->billing) {
+    std::set<std::string> meters;
+    for (const BusConfig& bus : load.config->buses) {
+      for (const MeterSpec& meter : bus.spec.meters) meters.insert(meter.id);
+    }
+    result.billing = read_billing_config(*load.config->billing, meters, result.errors);
   }
   if (result.errors.empty()) {
     result.config = std::move(load.config);

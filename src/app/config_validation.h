@@ -11,6 +11,7 @@
 #include "bus/plugin_loader.h"
 #include "config/app_config.h"
 #include "core/driver.h"
+#include "engine/billing_config.h"
 
 namespace meterd {
 
@@ -21,6 +22,8 @@ struct ValidatedConfig {
   std::shared_ptr<PluginRegistry> registry;
   // One driver per bus of `config`, in order, created (not opened) during validation.
   std::vector<std::unique_ptr<MeterDriver>> drivers;
+  // The prepaid engine's configuration (empty without a `billing:` section).
+  BillingConfig billing;
 };
 
 // A missing or mismatched plugin is an error at the bus's position.

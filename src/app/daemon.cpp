@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/bus_fleet.h"
+#include "app/fleet_action_port.h"
 #include "app/health_report.h"
 #include "app/logging.h"
 #include "app/reading_router.h"
@@ -32,11 +33,19 @@ class Daemon::Impl {
     router_ = std::make_unique<ReadingRouter>(*store_);
     uplink_ = std::make_unique<Uplink>(loop_, config_, *store_);
     fleet_ = make_fleet(validated);
+    engine_ = make_engine(std::move(validated.billing));
   }
 
   int run() {
     signals_.async_wait(
         [this](const boost::system::error_code& ec, int signo) { on_signal(ec, signo); });
+    try {
+      engine_->start();
+    } catch (const std::exception& e) {
+      spdlog::critical("{}", e.what());
+      return 1;
+    }
+    router_->set_engine(engine_.get());
     uplink_->start();
     fleet_->start();
     started_ = clock_.steady_now();
@@ -45,11 +54,27 @@ class Daemon::Impl {
     notifier_.ready(status_line(snapshot(false), fleet_->meter_count()));
     schedule_health();
     schedule_watchdog();
+    schedule_engine_tick();
     loop_.run();
     return exit_code_;
   }
 
  private:
+  std::unique_ptr<Engine> make_engine(BillingConfig billing) {
+    return std::make_unique<Engine>(
+        *store_, clock_, std::move(billing), action_port_,
+        [this](std::function<void()> fn) { asio::post(loop_, std::move(fn)); });
+  }
+
+  void schedule_engine_tick() {
+    engine_timer_.expires_after(std::chrono::seconds(1));
+    engine_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      engine_->on_tick();
+      schedule_engine_tick();
+    });
+  }
+
   std::unique_ptr<BusFleet> make_fleet(ValidatedConfig& validated) {
     return std::make_unique<BusFleet>(validated, clock_, [this](BusOutput output) {
       asio::post(loop_,
@@ -72,6 +97,7 @@ class Daemon::Impl {
     notifier_.stopping();
     health_timer_.cancel();
     watchdog_timer_.cancel();
+    engine_timer_.cancel();
     const bool buses_stopped = fleet_->stop(std::chrono::milliseconds(2500));
     // Readings the bus threads posted before they stopped are still queued on the loop
     // (handlers run in order): finish after them so nothing read is lost.
@@ -79,6 +105,7 @@ class Daemon::Impl {
   }
 
   void finish_shutdown(bool buses_stopped) {
+    engine_->stop();  // pending deductions go to the ledger
     store_->flush();
     uplink_->stop(std::chrono::milliseconds(1000));
     store_->flush();
@@ -113,6 +140,17 @@ class Daemon::Impl {
     // Buses are rebuilt from the new file; the uplink is rebuilt when its settings changed.
     // Readings of the old buses still queued on the loop route to the same store.
     fleet_->stop(std::chrono::milliseconds(2500));
+    // The engine is rebuilt from the store and the new billing section; readings of the old
+    // buses still queued on the loop go to the new engine, which bills them the same.
+    engine_->stop();
+    router_->set_engine(nullptr);
+    engine_ = make_engine(std::move(validated.billing));
+    try {
+      engine_->start();
+      router_->set_engine(engine_.get());
+    } catch (const std::exception& e) {
+      spdlog::error("reload: {}; billing is suspended until the next reload", e.what());
+    }
     const bool mqtt_changed = !same_mqtt(validated.config->mqtt, config_.mqtt);
     config_ = *validated.config;
     set_log_level(config_.log_level);
@@ -196,11 +234,14 @@ class Daemon::Impl {
   asio::signal_set signals_{loop_, SIGTERM, SIGINT, SIGHUP};
   asio::steady_timer health_timer_{loop_};
   asio::steady_timer watchdog_timer_{loop_};
+  asio::steady_timer engine_timer_{loop_};
   SystemdNotifier notifier_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<ReadingRouter> router_;
   std::unique_ptr<Uplink> uplink_;
   std::unique_ptr<BusFleet> fleet_;
+  FleetActionPort action_port_{loop_, [this] { return fleet_.get(); }};
+  std::unique_ptr<Engine> engine_;
   std::vector<BusHealth> last_buses_;
   SteadyTime started_{};
   int exit_code_ = 0;

@@ -6,6 +6,7 @@ namespace meterd {
 
 void ReadingRouter::route(BusOutput output) {
   if (auto* polled = std::get_if<MeterPolled>(&output)) {
+    if (engine_) engine_->on_reading(*polled);
     store_.append_telemetry(Telemetry{polled->meter_id, polled->group, polled->time,
                                       std::move(polled->reading.values),
                                       std::move(polled->reading.errors)});

@@ -1,9 +1,10 @@
 // Takes what the bus threads produce (posted to the loop) onward: poll results become
-// telemetry rows, meter state changes become meter_offline / meter_online events. The prepaid
-// engine hooks in here. Runs on the loop thread.
+// telemetry rows and go to the prepaid engine, meter state changes become meter_offline /
+// meter_online events. Runs on the loop thread.
 #pragma once
 
 #include "bus/bus_worker.h"
+#include "engine/engine.h"
 #include "store/store.h"
 
 namespace meterd {
@@ -12,9 +13,12 @@ class ReadingRouter {
  public:
   explicit ReadingRouter(Store& store) : store_(store) {}
   void route(BusOutput output);
+  // The engine readings also go to (replaced on reload); nullptr for none.
+  void set_engine(Engine* engine) { engine_ = engine; }
 
  private:
   Store& store_;
+  Engine* engine_ = nullptr;
 };
 
 }  // namespace meterd

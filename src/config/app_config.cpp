@@ -75,6 +75,7 @@ void read_root(const SettingsNode& root, const std::filesystem::path& base, AppC
   if (const SettingsNode* buses = r.sequence("buses", true)) {
     config.buses = read_buses_section(*buses, config.poll_groups, config.profile_dir, errors);
   }
+  if (const SettingsNode* billing = r.map("billing")) config.billing = *billing;
   r.finish();
 }
 

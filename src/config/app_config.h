@@ -59,6 +59,8 @@ struct AppConfig {
   StoreConfig store;
   std::vector<PollGroupSpec> poll_groups;
   std::vector<BusConfig> buses;
+  // `billing:` as written; the prepaid engine reads it (see engine/billing_config.h).
+  std::optional<SettingsNode> billing;
 };
 
 struct ConfigLoad {

@@ -81,12 +81,26 @@ PendingRow make_pending(OutboxKind kind, std::string meter_id, WallTime time, st
   return row;
 }
 
+void append_pending(StateWrite write, std::vector<PendingRow>& out) {
+  std::vector<Event> events = std::move(write.events);
+  std::vector<StateWrite::Row> rows = std::move(write.rows);
+  PendingRow change;
+  change.estimated_bytes = 4 * kRowOverhead;  // a ledger entry and a state row or two
+  change.state = std::make_shared<const StateWrite>(std::move(write));
+  out.push_back(std::move(change));
+  for (const Event& event : events) out.push_back(make_pending(event));
+  for (StateWrite::Row& row : rows) {
+    out.push_back(make_pending(row.kind, std::move(row.meter_id), row.time, std::move(row.body_json)));
+  }
+}
+
 BatchWriter::BatchWriter(SqliteDb& db, SizeBudget& budget, const Clock& clock)
     : db_(db), budget_(budget), clock_(clock), st_(std::make_unique<Statements>(db)) {}
 
 BatchWriter::~BatchWriter() = default;
 
 Status BatchWriter::insert(const PendingRow& row, BatchOutcome& outcome) {
+  if (row.state) return row.state->apply ? row.state->apply(db_) : Status{Ok{}};
   Statement& outbox = st_->insert_outbox;
   outbox.bind(1, static_cast<std::int64_t>(row.kind));
   outbox.bind(2, row.meter_id);

@@ -35,11 +35,14 @@ struct PendingRow {
   std::string details;               // events only: the sanitized details object
   std::vector<PointValue> latest;    // telemetry only: values for the `latest` table
   std::int64_t estimated_bytes = 0;  // what the row will take in the file, roughly
+  std::shared_ptr<const StateWrite> state;  // a state change: applied, not put in the outbox
 };
 
 PendingRow make_pending(Telemetry telemetry);
 PendingRow make_pending(const Event& event);
 PendingRow make_pending(OutboxKind kind, std::string meter_id, WallTime time, std::string body);
+// The state change first, then its events and rows, so one batch carries them all.
+void append_pending(StateWrite write, std::vector<PendingRow>& out);
 
 struct BatchOutcome {
   std::int64_t rows_added = 0;  // outbox rows, including the store's own events

@@ -37,6 +37,67 @@ CREATE TABLE counters(
   value INTEGER NOT NULL) WITHOUT ROWID;
 INSERT INTO counters(name, value) VALUES('evicted_rows_total', 0);
 )sql",
+    // 2: the prepaid engine. Money in 1/10000 units, energy in Wh, times in unix ms.
+    // The ledger is append-only; an account's balance is the sum of its entries' amounts and
+    // account_state.balance caches it. meter_billing holds the last billed reading of each
+    // meter, written in the same transaction as the deduction it closed.
+    R"sql(
+CREATE TABLE accounts(
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  mode TEXT NOT NULL,
+  low_1 INTEGER NOT NULL,
+  low_2 INTEGER NOT NULL,
+  cut_off INTEGER NOT NULL,
+  hysteresis INTEGER NOT NULL,
+  credit_limit INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  closed INTEGER NOT NULL DEFAULT 0,
+  updated_ms INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE account_meters(
+  meter_id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE tariff_changes(
+  account_id TEXT NOT NULL,
+  effective_ms INTEGER NOT NULL,
+  tariff TEXT NOT NULL,
+  source TEXT NOT NULL,
+  PRIMARY KEY(account_id, effective_ms)) WITHOUT ROWID;
+CREATE TABLE account_state(
+  account_id TEXT PRIMARY KEY,
+  balance INTEGER NOT NULL,
+  alarm_level INTEGER NOT NULL,
+  tier_period INTEGER NOT NULL,
+  tier_wh INTEGER NOT NULL,
+  allowance_period INTEGER NOT NULL,
+  allowance_used_wh INTEGER NOT NULL,
+  carry_milli INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE ledger(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  account_id TEXT NOT NULL,
+  ts_ms INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  amount INTEGER NOT NULL,
+  balance_after INTEGER NOT NULL,
+  order_id TEXT,
+  meter_id TEXT NOT NULL,
+  details TEXT NOT NULL);
+CREATE UNIQUE INDEX ledger_order ON ledger(kind, order_id) WHERE order_id IS NOT NULL;
+CREATE INDEX ledger_account ON ledger(account_id, id);
+CREATE TABLE meter_billing(
+  meter_id TEXT PRIMARY KEY,
+  energy_wh INTEGER NOT NULL,
+  ts_ms INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE meter_recharges(
+  order_id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  meter_id TEXT NOT NULL,
+  amount INTEGER NOT NULL,
+  purchase_count INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  ts_ms INTEGER NOT NULL) WITHOUT ROWID;
+)sql",
 };
 
 constexpr int kLatest = static_cast<int>(std::size(kMigrations));

@@ -28,7 +28,12 @@ struct RawRow {
   WallTime time;
   std::string body;
 };
-using QueuedWrite = std::variant<Telemetry, Event, RawRow>;
+using QueuedWrite = std::variant<Telemetry, Event, RawRow, StateWrite>;
+
+struct StateRead {
+  const std::function<Status(SqliteDb&)>* read;
+  std::promise<Status> done;
+};
 
 struct FetchRequest {
   std::int64_t after_seq;
@@ -43,11 +48,12 @@ constexpr std::size_t kBacklogBatches = 4;
 // At shutdown a failing disk gets this many more attempts before queued rows are given up.
 constexpr int kShutdownAttempts = 3;
 
-PendingRow encode(QueuedWrite write) {
-  if (auto* t = std::get_if<Telemetry>(&write)) return make_pending(std::move(*t));
-  if (auto* e = std::get_if<Event>(&write)) return make_pending(*e);
+void encode(QueuedWrite write, std::vector<PendingRow>& out) {
+  if (auto* t = std::get_if<Telemetry>(&write)) return out.push_back(make_pending(std::move(*t)));
+  if (auto* e = std::get_if<Event>(&write)) return out.push_back(make_pending(*e));
+  if (auto* state = std::get_if<StateWrite>(&write)) return append_pending(std::move(*state), out);
   auto& raw = std::get<RawRow>(write);
-  return make_pending(raw.kind, std::move(raw.meter_id), raw.time, std::move(raw.body));
+  out.push_back(make_pending(raw.kind, std::move(raw.meter_id), raw.time, std::move(raw.body)));
 }
 
 }  // namespace
@@ -99,6 +105,20 @@ class Store::Impl {
       fetches_.push_back({after_seq, limit, std::move(done)});
     }
     cv_.notify_one();
+  }
+
+  Status read_state(const std::function<Status(SqliteDb&)>& read) {
+    if (std::this_thread::get_id() == thread_.get_id()) {
+      return make_error(ErrorKind::kInvalidArgument, "read_state from the store thread");
+    }
+    std::promise<Status> done;
+    std::future<Status> result = done.get_future();
+    {
+      std::lock_guard lock(mu_);
+      reads_.push_back(StateRead{&read, std::move(done)});
+    }
+    cv_.notify_one();
+    return result.get();
   }
 
   bool flush() {
@@ -166,7 +186,7 @@ class Store::Impl {
       Steady::time_point deadline = now + interval;
       if (pending_locked() > 0) deadline = std::min(deadline, std::max(due_at(), retry_at_));
       cv_.wait_until(lock, deadline, [&] {
-        return stop_ || !fetches_.empty() || !flushes_.empty() ||
+        return stop_ || !fetches_.empty() || !flushes_.empty() || !reads_.empty() ||
                (pending_locked() >= config_.batch_rows && Steady::now() >= retry_at_);
       });
       progress_ns_ = clock_.steady_now().time_since_epoch().count();
@@ -176,6 +196,8 @@ class Store::Impl {
       fetches.swap(fetches_);
       std::vector<std::promise<bool>> flushes;
       flushes.swap(flushes_);
+      std::vector<StateRead> reads;
+      reads.swap(reads_);
       const Steady::time_point woke = Steady::now();
       const bool due = pending_locked() > 0 &&
                        (pending_locked() >= config_.batch_rows || woke >= due_at()) &&
@@ -186,13 +208,14 @@ class Store::Impl {
       if (stopping) {
         commit_for_shutdown();
         flushed = !has_pending();
-      } else if (!flushes.empty()) {
+      } else if (!flushes.empty() || !reads.empty()) {
         flushed = commit_all();
       } else if (due) {
         commit_once();
       }
       for (FetchRequest& request : fetches) serve(request);
       for (std::promise<bool>& waiter : flushes) waiter.set_value(flushed);
+      for (StateRead& request : reads) serve(request, flushed);
 
       lock.lock();
       if (stopping) break;
@@ -200,6 +223,7 @@ class Store::Impl {
     // Anyone who asked while we were stopping still gets an answer.
     for (FetchRequest& request : fetches_) serve(request);
     for (std::promise<bool>& waiter : flushes_) waiter.set_value(pending_locked() == 0);
+    for (StateRead& request : reads_) serve(request, pending_locked() == 0);
   }
 
   Steady::time_point due_at() const { return oldest_pending_ + config_.commit_interval; }
@@ -224,7 +248,7 @@ class Store::Impl {
       // What is left waits a fresh interval at most (or is taken at once if a batch is full).
       oldest_pending_ = Steady::now();
     }
-    for (QueuedWrite& write : taken) batch_.push_back(encode(std::move(write)));
+    for (QueuedWrite& write : taken) encode(std::move(write), batch_);
     if (failures_ > 0) {
       // The rows survived; the failure is still reported, in the batch that succeeds.
       Event event{"store_write_error", "", clock_.wall_now(),
@@ -274,6 +298,14 @@ class Store::Impl {
                    outcome.evicted.rows, outcome.evicted.oldest_seq, outcome.evicted.newest_seq,
                    config_.budget_bytes);
     }
+    for (const PendingRow& row : batch_) {
+      if (!row.state || !row.state->committed) continue;
+      try {
+        row.state->committed();
+      } catch (const std::exception& e) {
+        spdlog::error("store: committed callback threw: {}", e.what());
+      }
+    }
     batch_.clear();
     batch_acks_.clear();
     if (outcome.rows_added > 0 && on_commit_) {
@@ -307,6 +339,18 @@ class Store::Impl {
     std::lock_guard lock(mu_);
     spdlog::error("store: stopping with {} rows not written (commits keep failing)",
                   pending_locked());
+  }
+
+  void serve(StateRead& request, bool flushed) {
+    if (!flushed) {
+      request.done.set_value(make_error(ErrorKind::kInternal, "store: pending writes could not be committed"));
+      return;
+    }
+    try {
+      request.done.set_value((*request.read)(*db_));
+    } catch (const std::exception& e) {
+      request.done.set_value(make_error(ErrorKind::kInternal, e.what()));
+    }
   }
 
   void serve(FetchRequest& request) {
@@ -357,6 +401,7 @@ class Store::Impl {
   std::vector<std::int64_t> acks_;
   std::deque<FetchRequest> fetches_;
   std::vector<std::promise<bool>> flushes_;
+  std::vector<StateRead> reads_;
   Steady::time_point oldest_pending_{};
   Steady::time_point retry_at_{};
   bool stop_ = false;
@@ -380,6 +425,12 @@ void Store::append_event(Event event) { impl_->push(std::move(event)); }
 void Store::append_row(OutboxKind kind, std::string meter_id, WallTime time,
                        std::string body_json) {
   impl_->push(RawRow{kind, std::move(meter_id), time, std::move(body_json)});
+}
+
+void Store::append_state(StateWrite write) { impl_->push(std::move(write)); }
+
+Status Store::read_state(const std::function<Status(SqliteDb&)>& read) {
+  return impl_->read_state(read);
 }
 
 void Store::fetch_outbox(std::int64_t after_seq, int limit,

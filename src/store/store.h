@@ -24,6 +24,7 @@
 #include "core/clock.h"
 #include "core/event.h"
 #include "core/point.h"
+#include "core/result.h"
 
 namespace meterd {
 
@@ -44,6 +45,26 @@ struct Telemetry {
   WallTime time;
   std::vector<PointValue> values;
   std::vector<PointError> errors;
+};
+
+class SqliteDb;
+
+// A change to state tables (ledger, accounts, journal) made atomic with the outbox rows that
+// report it: `apply` runs on the store thread inside a batch transaction, and the events and
+// rows are inserted in the same transaction right after it. When the transaction fails it is
+// rolled back and `apply` runs again on the retry, so it must only touch the database.
+// `committed` (optional) runs on the store thread once everything is durable.
+struct StateWrite {
+  std::function<Status(SqliteDb&)> apply;
+  std::vector<Event> events;
+  struct Row {
+    OutboxKind kind = OutboxKind::kResult;
+    std::string meter_id;
+    WallTime time;
+    std::string body_json;
+  };
+  std::vector<Row> rows;
+  std::function<void()> committed;
 };
 
 struct StoreStats {
@@ -73,6 +94,12 @@ class Store {
   void append_event(Event event);
   // A row of another kind (command results later) with a ready body.
   void append_row(OutboxKind kind, std::string meter_id, WallTime time, std::string body_json);
+
+  // See StateWrite. Never evicted, never split from its events.
+  void append_state(StateWrite write);
+  // Commits what is queued, then runs `read` on the store thread and waits for it: for
+  // loading state at start-up. Not from a store callback (returns an error there).
+  Status read_state(const std::function<Status(SqliteDb&)>& read);
 
   // Reads up to `limit` outbox rows with seq > after_seq, in seq order; `done` runs on the
   // store thread.

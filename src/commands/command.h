@@ -1,0 +1,149 @@
+// A command from the cloud after validation: the op, whom it addresses, and its arguments
+// typed where the gateway acts on them itself (money, thresholds, relay, query, batch, command
+// references) and kept as JSON where an engine reads them later. Pure value types; no I/O.
+// The wire format is described in docs/commands.md.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "engine/money.h"
+
+namespace meterd {
+
+enum class CommandOp {
+  kRecharge,
+  kRefund,
+  kRelayOpen,
+  kRelayClose,
+  kSetTariff,
+  kSetThresholds,
+  kSetLoadLimits,
+  kSetSchedule,
+  kOpenAccount,
+  kCloseAccount,
+  kAssignMeter,
+  kQuery,
+  kBatch,
+  kCancel,
+  kGetResult,
+};
+
+// The wire name: "recharge", "relay_open", ...
+const char* to_string(CommandOp op);
+// The op named `name`, or nullopt for a name that is not an op.
+std::optional<CommandOp> command_op_from_string(std::string_view name);
+
+// Whom a command addresses. Exactly one form on the wire: "meter", "account", "meters" or
+// "select"; NoTarget for ops that address nobody (batch of explicit ops, cancel, get_result).
+struct NoTarget {
+  friend bool operator==(const NoTarget&, const NoTarget&) = default;
+};
+struct MeterTarget {
+  std::string meter;
+  friend bool operator==(const MeterTarget&, const MeterTarget&) = default;
+};
+struct AccountTarget {
+  std::string account;
+  friend bool operator==(const AccountTarget&, const AccountTarget&) = default;
+};
+struct MeterListTarget {
+  std::vector<std::string> meters;  // non-empty, no duplicates, in the order sent
+  friend bool operator==(const MeterListTarget&, const MeterListTarget&) = default;
+};
+struct TagSelector {
+  std::map<std::string, std::string> tags;  // a meter matches when it has every tag
+  friend bool operator==(const TagSelector&, const TagSelector&) = default;
+};
+using CommandTarget =
+    std::variant<NoTarget, MeterTarget, AccountTarget, MeterListTarget, TagSelector>;
+
+// recharge and refund: money onto or off an account, once per order.
+struct PaymentArgs {
+  std::string order_id;
+  Money amount;  // > 0
+};
+
+// set_thresholds: alarm levels on the balance; low_1 >= low_2 >= cut_off.
+struct ThresholdArgs {
+  Money low_1;
+  Money low_2;
+  Money cut_off;
+  std::optional<Money> hysteresis;    // >= 0
+  std::optional<Money> credit_limit;  // >= 0
+};
+
+// relay_open and relay_close take no arguments.
+struct RelayArgs {};
+
+// query: a live read of these points.
+struct QueryArgs {
+  std::vector<std::string> points;  // non-empty
+};
+
+// set_tariff: the tariff stays JSON for the engine to read.
+struct TariffArgs {
+  nlohmann::json tariff;                       // an object
+  std::optional<std::int64_t> effective_from;  // unix ms
+};
+
+// cancel and get_result: the command they are about.
+struct CommandRefArgs {
+  std::string command_id;
+};
+
+// set_load_limits, set_schedule, open_account, close_account, assign_meter: checked for shape,
+// kept as the JSON object that was sent.
+struct JsonArgs {
+  nlohmann::json args;  // an object
+};
+
+struct BatchStep;
+// batch: explicit steps, or one op over the batch's own target (then one step whose target is
+// the batch's). Steps are never batch, cancel or get_result.
+struct BatchArgs {
+  std::vector<BatchStep> steps;
+  std::optional<std::int64_t> run_at;  // unix ms; now when absent
+};
+
+using CommandArgs = std::variant<PaymentArgs, ThresholdArgs, RelayArgs, QueryArgs, TariffArgs,
+                                 CommandRefArgs, JsonArgs, BatchArgs>;
+
+// One operation of a batch: a command without id, issued_at or sig.
+struct BatchStep {
+  CommandOp op = CommandOp::kQuery;
+  CommandTarget target;
+  CommandArgs args;
+};
+
+struct Command {
+  std::string id;  // 1..64 of [A-Za-z0-9._:-]
+  CommandOp op = CommandOp::kQuery;
+  CommandTarget target;
+  CommandArgs args;
+  std::int64_t issued_at = 0;      // unix ms
+  std::optional<std::string> sig;  // hex HMAC-SHA256, checked by verify_command
+};
+
+// Why a command was refused. `code` is one of the kCode* values; `path` is a JSON pointer
+// (RFC 6901) to the offending member ("" for the whole payload, "/args/amount").
+struct CommandError {
+  std::string code;
+  std::string path;
+  std::string message;
+};
+
+inline constexpr std::string_view kCodeMalformed = "malformed";  // not JSON / not an object
+inline constexpr std::string_view kCodeInvalid = "invalid";      // schema or range
+inline constexpr std::string_view kCodeUnknownOp = "unknown_op";
+inline constexpr std::string_view kCodeTooLarge = "too_large";  // size, nesting, list length
+inline constexpr std::string_view kCodeUnauthenticated = "unauthenticated";
+inline constexpr std::string_view kCodeExpired = "expired";
+
+}  // namespace meterd

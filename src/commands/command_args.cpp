@@ -1,0 +1,153 @@
+#include "commands/command_args.h"
+
+#include <set>
+#include <string_view>
+
+namespace meterd {
+namespace {
+
+PaymentArgs read_payment(JsonObjectReader& r, const ParseLimits& limits) {
+  PaymentArgs payment;
+  payment.order_id = r.name("order_id", kOrderIdRule, true).value_or("");
+  payment.amount = r.money("amount", true).value_or(Money{});
+  if (r.failed()) return payment;
+  if (payment.amount <= Money{0}) {
+    r.fail(r.member_path("amount"), "must be positive");
+  } else if (payment.amount > limits.max_amount) {
+    r.fail(r.member_path("amount"), "must not exceed " + format_money(limits.max_amount));
+  }
+  return payment;
+}
+
+// A threshold in -max_amount..max_amount; non-negative when `at_least_zero`.
+std::optional<Money> read_level(JsonObjectReader& r, std::string_view key, bool required,
+                                bool at_least_zero, const ParseLimits& limits) {
+  const auto level = r.money(key, required);
+  if (!level) return level;
+  if (at_least_zero && *level < Money{0}) {
+    r.fail(r.member_path(key), "must not be negative");
+  } else if (*level > limits.max_amount || *level < -limits.max_amount) {
+    r.fail(r.member_path(key), "must be within -" + format_money(limits.max_amount) + ".." +
+                                   format_money(limits.max_amount));
+  }
+  return level;
+}
+
+ThresholdArgs read_thresholds(JsonObjectReader& r, const ParseLimits& limits) {
+  ThresholdArgs t;
+  t.low_1 = read_level(r, "low_1", true, false, limits).value_or(Money{});
+  t.low_2 = read_level(r, "low_2", true, false, limits).value_or(Money{});
+  t.cut_off = read_level(r, "cut_off", true, false, limits).value_or(Money{});
+  t.hysteresis = read_level(r, "hysteresis", false, true, limits);
+  t.credit_limit = read_level(r, "credit_limit", false, true, limits);
+  if (r.failed()) return t;
+  if (t.low_2 > t.low_1) {
+    r.fail(r.member_path("low_2"), "must not be above low_1");
+  } else if (t.cut_off > t.low_2) {
+    r.fail(r.member_path("cut_off"), "must not be above low_2");
+  }
+  return t;
+}
+
+QueryArgs read_query(JsonObjectReader& r, const ParseLimits& limits) {
+  QueryArgs query;
+  const nlohmann::json* points = r.array("points", true);
+  if (!points) return query;
+  const std::string path = r.member_path("points");
+  if (points->empty()) {
+    r.fail(path, "must name at least one point");
+    return query;
+  }
+  if (points->size() > limits.max_points) {
+    r.fail(path, "more than " + std::to_string(limits.max_points) + " points", kCodeTooLarge);
+    return query;
+  }
+  std::set<std::string_view> seen;
+  for (std::size_t i = 0; i < points->size(); ++i) {
+    const auto& point = (*points)[i];
+    if (!point.is_string() || !follows_rule(point.get_ref<const std::string&>(), kPointNameRule)) {
+      r.fail(json_pointer_child(path, i), "must be a point name: " + describe_rule(kPointNameRule));
+      return query;
+    }
+    if (!seen.insert(point.get_ref<const std::string&>()).second) {
+      r.fail(json_pointer_child(path, i), "point listed twice");
+      return query;
+    }
+    query.points.push_back(point.get<std::string>());
+  }
+  return query;
+}
+
+TariffArgs read_tariff(JsonObjectReader& r) {
+  TariffArgs tariff;
+  if (const nlohmann::json* object = r.object("tariff", true)) {
+    if (object->empty()) r.fail(r.member_path("tariff"), "must not be empty");
+    tariff.tariff = *object;
+  }
+  tariff.effective_from = r.unix_ms("effective_from", false);
+  return tariff;
+}
+
+// Ops whose args an engine reads later: only the shape is checked here, every member is kept.
+JsonArgs read_json_args(CommandOp op, JsonObjectReader& r, const nlohmann::json& args) {
+  switch (op) {
+    case CommandOp::kSetLoadLimits:
+    case CommandOp::kSetSchedule:
+      if (args.empty()) r.fail(r.path(), "must not be empty");
+      break;
+    case CommandOp::kAssignMeter:
+      r.name("account", kAccountIdRule, true);
+      break;
+    default:
+      break;
+  }
+  return JsonArgs{args};
+}
+
+}  // namespace
+
+Checked<CommandArgs> parse_args(CommandOp op, const nlohmann::json& args, const std::string& path,
+                                const ParseLimits& limits) {
+  JsonObjectReader r(args, path);
+  CommandArgs parsed = RelayArgs{};
+  bool strict = true;  // typed args refuse members they do not know
+  switch (op) {
+    case CommandOp::kRecharge:
+    case CommandOp::kRefund:
+      parsed = read_payment(r, limits);
+      break;
+    case CommandOp::kSetThresholds:
+      parsed = read_thresholds(r, limits);
+      break;
+    case CommandOp::kRelayOpen:
+    case CommandOp::kRelayClose:
+      parsed = RelayArgs{};
+      break;
+    case CommandOp::kQuery:
+      parsed = read_query(r, limits);
+      break;
+    case CommandOp::kSetTariff:
+      parsed = read_tariff(r);
+      break;
+    case CommandOp::kCancel:
+    case CommandOp::kGetResult:
+      parsed = CommandRefArgs{r.name("command_id", kCommandIdRule, true).value_or("")};
+      break;
+    case CommandOp::kSetLoadLimits:
+    case CommandOp::kSetSchedule:
+    case CommandOp::kOpenAccount:
+    case CommandOp::kCloseAccount:
+    case CommandOp::kAssignMeter:
+      parsed = read_json_args(op, r, args);
+      strict = false;
+      break;
+    case CommandOp::kBatch:
+      r.fail(path, "batch args are read by the operation parser");
+      break;
+  }
+  if (strict) r.finish();
+  if (r.failed()) return r.error();
+  return parsed;
+}
+
+}  // namespace meterd

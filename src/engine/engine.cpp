@@ -1,0 +1,44 @@
+#include "engine/engine.h"
+
+#include "engine/engine_impl.h"
+
+namespace meterd {
+
+Engine::Engine(Store& store, const Clock& clock, BillingConfig config, ActionPort& actions,
+               Post post)
+    : impl_(std::make_unique<Impl>(store, clock, std::move(config), actions, std::move(post))) {}
+
+Engine::~Engine() = default;
+
+void Engine::start() { impl_->start(); }
+
+void Engine::stop() {
+  impl_->flush_all();
+  impl_->stopped_ = true;
+}
+
+void Engine::on_reading(const MeterPolled& polled) { impl_->on_reading(polled); }
+
+void Engine::on_tick() { impl_->on_tick(); }
+
+void Engine::recharge(MoneyOrder order, std::function<void(MoneyOutcome)> done) {
+  impl_->recharge(std::move(order), std::move(done));
+}
+
+void Engine::refund(MoneyOrder order, std::function<void(MoneyOutcome)> done) {
+  impl_->refund(std::move(order), std::move(done));
+}
+
+const AccountRuntime* Engine::account(const std::string& id) const {
+  auto found = impl_->accounts_.find(id);
+  return found == impl_->accounts_.end() ? nullptr : &found->second;
+}
+
+const MeterRuntime* Engine::meter(const std::string& id) const {
+  auto found = impl_->meters_.find(id);
+  return found == impl_->meters_.end() ? nullptr : &found->second;
+}
+
+const EngineStats& Engine::stats() const { return impl_->stats_; }
+
+}  // namespace meterd

@@ -1,0 +1,91 @@
+// The prepaid engine: bills energy, keeps the ledger, raises balance alarms, cuts supply off
+// at the cut-off and restores it on recharge, applies recharges and refunds exactly once.
+// Runs on the loop thread; everything durable goes through the store as StateWrites, each
+// atomic with the events it raises.
+//
+// Billing (gateway mode): each energy_total reading makes an increment since the meter's
+// previous reading; it is priced at once (the live balance drives alarms and the relay), and
+// deductions are coalesced per account into ledger entries, written when the account's
+// pending increments would stop sharing one price (another TOU period, local day or tariff),
+// after `ledger_interval`, when the alarm level changes, before a recharge or refund, and at
+// stop. Each write carries the meters' last billed readings with the deduction, so a crash
+// loses only unwritten increments, which are billed again, once, from the committed reading:
+// since the lost increments shared one price, the result is the same to the last 1/10000.
+//
+// Meter mode: the meter keeps the balance; the engine mirrors `balance` readings (the drop
+// becomes a deduction entry, so the ledger still sums to the balance), and writes recharges
+// with the `recharge` action, the purchase count as the idempotency key, journaled in
+// meter_recharges before the write so a crash at any step neither loses nor repeats it.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "bus/bus_worker.h"
+#include "core/clock.h"
+#include "core/driver.h"
+#include "engine/account_runtime.h"
+#include "engine/billing_config.h"
+#include "store/store.h"
+
+namespace meterd {
+
+// Where relay and recharge actions go: the bus of the meter. `done` must run on the loop.
+class ActionPort {
+ public:
+  virtual ~ActionPort() = default;
+  virtual void submit(const std::string& meter_id, Action action,
+                      std::function<void(Result<MeterReading>)> done) = 0;
+};
+
+struct EngineStats {
+  std::int64_t increments = 0;
+  std::int64_t ledger_entries = 0;
+  std::int64_t relay_actions = 0;
+  std::int64_t relay_failures = 0;
+  std::int64_t energy_reversals = 0;
+};
+
+struct MoneyOrder {
+  std::string order_id;
+  std::string account_id;
+  Money amount;  // > 0
+  std::string operator_id;  // "cloud", or the technician for local commands
+};
+
+class Engine {
+ public:
+  using Post = std::function<void(std::function<void()>)>;  // onto the loop
+
+  Engine(Store& store, const Clock& clock, BillingConfig config, ActionPort& actions, Post post);
+  ~Engine();
+
+  // Loads accounts, balances and billed readings from the store, then creates or updates the
+  // accounts of the configuration (see docs/billing.md) and resumes unfinished meter-mode
+  // recharges. Throws std::runtime_error when the store cannot be read.
+  void start();
+  // Writes every pending deduction. No actions are started afterwards.
+  void stop();
+
+  void on_reading(const MeterPolled& polled);
+  // Every second or so: relay retries, ledger_interval flushes.
+  void on_tick();
+
+  // `done` runs on the loop once the outcome is durable (or at once for a rejection).
+  void recharge(MoneyOrder order, std::function<void(MoneyOutcome)> done);
+  void refund(MoneyOrder order, std::function<void(MoneyOutcome)> done);
+
+  // For queries and tests: the live state of an account.
+  const AccountRuntime* account(const std::string& id) const;
+  const MeterRuntime* meter(const std::string& id) const;
+  const EngineStats& stats() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace meterd

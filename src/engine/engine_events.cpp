@@ -1,0 +1,34 @@
+#include "engine/engine_events.h"
+
+#include <nlohmann/json.hpp>
+
+namespace meterd {
+
+std::string alarm_details(const AccountRuntime& account, AlarmLevel from) {
+  nlohmann::json details{{"account", account.id},
+                         {"meters", account.meters},
+                         {"balance", format_money(account.balance)},
+                         {"level", alarm_level_name(account.level)},
+                         {"from", alarm_level_name(from)}};
+  return details.dump();
+}
+
+std::string deduction_details(const PendingDeduction& d) {
+  nlohmann::json by_period = nlohmann::json::object();
+  for (int p = 0; p < kTouPeriods; ++p) {
+    if (d.wh_by_period[p] != 0) by_period[tou_period_name(static_cast<TouPeriod>(p))] = d.wh_by_period[p];
+  }
+  nlohmann::json details{{"wh", d.energy.wh},
+                         {"free_wh", d.free.wh},
+                         {"from_ms", to_unix_ms(d.from)},
+                         {"to_ms", to_unix_ms(d.to)},
+                         {"by_period", by_period}};
+  return details.dump();
+}
+
+std::string order_details(const std::string& order_id, Money amount, const std::string& who) {
+  nlohmann::json details{{"order_id", order_id}, {"amount", format_money(amount)}, {"operator", who}};
+  return details.dump();
+}
+
+}  // namespace meterd

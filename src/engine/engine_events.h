@@ -1,0 +1,17 @@
+// The JSON details of the engine's events and ledger entries. Pure.
+#pragma once
+
+#include <string>
+
+#include "engine/account_runtime.h"
+
+namespace meterd {
+
+// {"account":..,"meters":[..],"balance":"12.3400","level":"low_1","from":"normal"}
+std::string alarm_details(const AccountRuntime& account, AlarmLevel from);
+// {"wh":..,"free_wh":..,"from_ms":..,"to_ms":..,"by_period":{"peak":..}}
+std::string deduction_details(const PendingDeduction& deduction);
+// {"order_id":..,"amount":..,"operator":..}
+std::string order_details(const std::string& order_id, Money amount, const std::string& who);
+
+}  // namespace meterd

@@ -1,0 +1,128 @@
+// Engine internals, shared by engine*.cpp (each file one concern: start-up, billing,
+// relays, money orders). Loop thread only.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/engine.h"
+#include "engine/ledger_db.h"
+
+namespace meterd {
+
+struct RelayState {
+  std::optional<bool> desired;   // closed?
+  std::optional<bool> reported;  // from the last reading
+  bool needs_action = false;
+  bool in_flight = false;
+  int failures = 0;
+  SteadyTime retry_at{};
+  WallTime last_done{};  // readings taken before this do not count for reconciliation
+};
+
+struct MeterRechargeJob {
+  MeterRechargeRow row;
+  bool in_flight = false;
+  int failures = 0;
+  SteadyTime retry_at{};
+  std::string operator_id;
+};
+
+class Engine::Impl {
+ public:
+  Impl(Store& store, const Clock& clock, BillingConfig config, ActionPort& actions, Post post)
+      : store_(store), clock_(clock), config_(std::move(config)), actions_(actions),
+        post_(std::move(post)) {}
+
+  // engine_start.cpp
+  void start();
+  void load(const StoredEngineState& stored);
+  void seed_from_config();
+  void create_account(const AccountSpec& spec);
+  void update_config_account(AccountRuntime& account, const AccountSpec& spec);
+
+  // engine_billing.cpp
+  void on_reading(const MeterPolled& polled);
+  void bill(AccountRuntime& account, MeterRuntime& meter, Energy energy, WallTime time);
+  void mirror(AccountRuntime& account, MeterRuntime& meter, Money balance, WallTime time);
+  std::optional<std::int64_t> price_signature(const AccountRuntime& account, WallTime from,
+                                              WallTime to) const;
+  // Writes the account: every pending deduction with its meters' billed readings, then
+  // `credits` (entries whose amounts the live balance already includes), the account state,
+  // `events`, and `extra`; one atomic StateWrite.
+  void commit_account(AccountRuntime& account, std::vector<LedgerEntry> credits = {},
+                      std::vector<Event> events = {},
+                      std::function<Status(SqliteDb&)> extra = nullptr,
+                      std::function<void()> committed = nullptr);
+  // Re-evaluates the alarm level after a balance change; commits when it changed.
+  void evaluate_alarm(AccountRuntime& account, std::vector<Event>& events);
+  void on_tick();
+  void flush_all();
+
+  // engine_relays.cpp
+  void set_supply(AccountRuntime& account);
+  void reconcile_relay(const std::string& meter_id, bool closed, WallTime time);
+  void drive_relay(const std::string& meter_id);
+  void on_relay_done(const std::string& meter_id, bool closed, Result<MeterReading> result);
+
+  // engine_orders.cpp
+  void recharge(MoneyOrder order, std::function<void(MoneyOutcome)> done);
+  void refund(MoneyOrder order, std::function<void(MoneyOutcome)> done);
+  bool answer_known_order(const std::string& key, std::function<void(MoneyOutcome)>& done);
+  void finish_order(const std::string& key, MoneyOutcome outcome);
+  void reject(std::function<void(MoneyOutcome)>& done, std::string code, std::string message);
+  void start_meter_recharge(const std::string& key, MeterRechargeJob job);
+  void submit_meter_recharge(const std::string& key);
+  void on_meter_recharge_done(const std::string& key, Result<MeterReading> result);
+  void retry_meter_recharges();
+
+  Event event(std::string type, std::string meter_id, std::string details) const {
+    return Event{std::move(type), std::move(meter_id), clock_.wall_now(), std::move(details)};
+  }
+  SteadyTime backoff_after(int failures) const;
+
+  // Callbacks that outlive the engine (store commits, bus actions; the engine is replaced on
+  // reload) check this token first. `later(fn)` is for the store thread: it posts `fn` onto
+  // the loop. `alive(fn)` wraps a loop-thread callback.
+  std::function<void()> later(std::function<void()> fn) const {
+    return [post = post_, life = std::weak_ptr<char>(life_), fn = std::move(fn)]() mutable {
+      post([life, fn = std::move(fn)] {
+        if (!life.expired()) fn();
+      });
+    };
+  }
+  template <typename Fn>
+  auto alive(Fn fn) const {
+    return [life = std::weak_ptr<char>(life_), fn = std::move(fn)](auto&&... args) mutable {
+      if (!life.expired()) fn(std::forward<decltype(args)>(args)...);
+    };
+  }
+
+  Store& store_;
+  const Clock& clock_;
+  const BillingConfig config_;
+  ActionPort& actions_;
+  const Post post_;
+  bool stopped_ = false;
+
+  std::map<std::string, AccountRuntime> accounts_;
+  std::map<std::string, MeterRuntime> meters_;
+  std::map<std::string, RelayState> relays_;
+  // "recharge:<order>" / "refund:<order>" -> the outcome, once durable
+  std::map<std::string, MoneyOutcome> orders_;
+  // orders being applied: whoever asks meanwhile waits for the same outcome
+  std::map<std::string, std::vector<std::function<void(MoneyOutcome)>>> waiters_;
+  std::map<std::string, MeterRechargeJob> meter_jobs_;  // by order key
+  std::map<std::string, std::string> stored_tariff_json_;  // account -> newest, at start
+  EngineStats stats_;
+  std::shared_ptr<char> life_ = std::make_shared<char>();
+};
+
+std::optional<std::int64_t> integer_point(const MeterReading& reading, const std::string& name);
+std::optional<bool> flag_point(const MeterReading& reading, const std::string& name);
+
+}  // namespace meterd

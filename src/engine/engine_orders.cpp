@@ -1,0 +1,191 @@
+// Recharges and refunds, exactly once per order id. Gateway mode: one atomic write of the
+// ledger entry (unique by kind and order id), the account state and the events. Meter mode:
+// the write to the meter is journaled first (meter_recharges, with the purchase count it
+// will carry), so a retry after a crash sends the same count and the meter applies it once.
+#include <spdlog/spdlog.h>
+
+#include "engine/engine_events.h"
+#include "engine/engine_impl.h"
+
+namespace meterd {
+
+void Engine::Impl::reject(std::function<void(MoneyOutcome)>& done, std::string code,
+                          std::string message) {
+  MoneyOutcome outcome;
+  outcome.code = std::move(code);
+  outcome.message = std::move(message);
+  post_([done = std::move(done), outcome] { done(outcome); });
+}
+
+bool Engine::Impl::answer_known_order(const std::string& key,
+                                      std::function<void(MoneyOutcome)>& done) {
+  if (auto known = orders_.find(key); known != orders_.end()) {
+    MoneyOutcome outcome = known->second;
+    outcome.duplicate = true;
+    post_([done = std::move(done), outcome] { done(outcome); });
+    return true;
+  }
+  if (auto waiting = waiters_.find(key); waiting != waiters_.end()) {
+    waiting->second.push_back([done = std::move(done)](MoneyOutcome outcome) {
+      outcome.duplicate = true;
+      done(outcome);
+    });
+    return true;
+  }
+  return false;
+}
+
+void Engine::Impl::finish_order(const std::string& key, MoneyOutcome outcome) {
+  orders_[key] = outcome;
+  auto waiting = waiters_.find(key);
+  if (waiting == waiters_.end()) return;
+  std::vector<std::function<void(MoneyOutcome)>> callers = std::move(waiting->second);
+  waiters_.erase(waiting);
+  for (auto& caller : callers) caller(outcome);
+}
+
+void Engine::Impl::recharge(MoneyOrder order, std::function<void(MoneyOutcome)> done) {
+  const std::string key = "recharge:" + order.order_id;
+  if (answer_known_order(key, done)) return;
+  auto found = accounts_.find(order.account_id);
+  if (found == accounts_.end() || found->second.closed) {
+    return reject(done, "unknown_account", "no open account '" + order.account_id + "'");
+  }
+  if (order.amount <= Money{0}) return reject(done, "invalid_amount", "amount must be positive");
+  if (stopped_) return reject(done, "stopping", "the gateway is stopping");
+  AccountRuntime& account = found->second;
+  waiters_[key].push_back(std::move(done));
+
+  if (account.mode == BillingMode::kMeter) {
+    MeterRuntime& meter = meters_.at(account.meters.front());
+    if (!meter.purchase_count) {
+      MoneyOutcome outcome;
+      outcome.code = "meter_state_unknown";
+      outcome.message = "meter " + meter.meter_id + " has not reported its purchase count yet";
+      auto callers = std::move(waiters_[key]);
+      waiters_.erase(key);
+      for (auto& caller : callers) post_([caller, outcome] { caller(outcome); });
+      return;
+    }
+    MeterRechargeJob job;
+    job.row = MeterRechargeRow{order.order_id, "recharge", account.id, meter.meter_id,
+                               order.amount, *meter.purchase_count + 1, "pending",
+                               to_unix_ms(clock_.wall_now())};
+    job.operator_id = order.operator_id;
+    return start_meter_recharge(key, std::move(job));
+  }
+
+  account.balance += order.amount;
+  std::vector<Event> events;
+  evaluate_alarm(account, events);
+  MoneyOutcome outcome{true, "", "", order.amount, account.balance, false};
+  LedgerEntry entry{account.id, to_unix_ms(clock_.wall_now()), "recharge", order.amount, Money{},
+                    order.order_id, "", order_details(order.order_id, order.amount, order.operator_id)};
+  commit_account(account, {std::move(entry)}, std::move(events), nullptr,
+                 later([this, key, outcome] { finish_order(key, outcome); }));
+}
+
+void Engine::Impl::refund(MoneyOrder order, std::function<void(MoneyOutcome)> done) {
+  const std::string key = "refund:" + order.order_id;
+  if (answer_known_order(key, done)) return;
+  auto found = accounts_.find(order.account_id);
+  if (found == accounts_.end() || found->second.closed) {
+    return reject(done, "unknown_account", "no open account '" + order.account_id + "'");
+  }
+  AccountRuntime& account = found->second;
+  if (order.amount <= Money{0}) return reject(done, "invalid_amount", "amount must be positive");
+  if (account.mode == BillingMode::kMeter) {
+    return reject(done, "not_supported", "refunds of meter-billed accounts are made at the meter");
+  }
+  if (order.amount > account.balance) {
+    return reject(done, "insufficient_balance",
+                  "refund " + format_money(order.amount) + " exceeds the balance " +
+                      format_money(account.balance));
+  }
+  if (stopped_) return reject(done, "stopping", "the gateway is stopping");
+  waiters_[key].push_back(std::move(done));
+  account.balance -= order.amount;
+  std::vector<Event> events;
+  evaluate_alarm(account, events);
+  MoneyOutcome outcome{true, "", "", order.amount, account.balance, false};
+  LedgerEntry entry{account.id, to_unix_ms(clock_.wall_now()), "refund", -order.amount, Money{},
+                    order.order_id, "", order_details(order.order_id, order.amount, order.operator_id)};
+  commit_account(account, {std::move(entry)}, std::move(events), nullptr,
+                 later([this, key, outcome] { finish_order(key, outcome); }));
+}
+
+void Engine::Impl::start_meter_recharge(const std::string& key, MeterRechargeJob job) {
+  const MeterRechargeRow row = job.row;
+  meter_jobs_[key] = std::move(job);
+  StateWrite write;
+  write.apply = [row](SqliteDb& db) { return save_meter_recharge(db, row); };
+  // Only once the journal entry is durable does the write to the meter go out.
+  write.committed = later([this, key] { submit_meter_recharge(key); });
+  store_.append_state(std::move(write));
+}
+
+void Engine::Impl::submit_meter_recharge(const std::string& key) {
+  auto found = meter_jobs_.find(key);
+  if (found == meter_jobs_.end() || found->second.in_flight || stopped_) return;
+  MeterRechargeJob& job = found->second;
+  job.in_flight = true;
+  Action action{"recharge", {{"amount", job.row.amount.units}, {"purchase_count", job.row.purchase_count}}, {}};
+  actions_.submit(job.row.meter_id, std::move(action),
+                  alive([this, key](Result<MeterReading> result) {
+                    on_meter_recharge_done(key, std::move(result));
+                  }));
+}
+
+void Engine::Impl::on_meter_recharge_done(const std::string& key, Result<MeterReading> result) {
+  auto found = meter_jobs_.find(key);
+  if (found == meter_jobs_.end()) return;
+  MeterRechargeJob& job = found->second;
+  job.in_flight = false;
+  if (!result) {
+    const ErrorKind kind = result.error().kind;
+    if (kind == ErrorKind::kTimeout || kind == ErrorKind::kBusError || kind == ErrorKind::kChecksum ||
+        kind == ErrorKind::kMalformed) {
+      ++job.failures;
+      job.retry_at = backoff_after(job.failures);
+      spdlog::warn("engine: recharge {} of meter {} failed ({}), retrying: {}", job.row.order_id,
+                   job.row.meter_id, job.failures, result.error().message);
+      return;
+    }
+    MeterRechargeRow row = job.row;
+    row.state = "failed";
+    MoneyOutcome outcome{false, "meter_rejected", result.error().message, row.amount, Money{}, false};
+    meter_jobs_.erase(found);
+    StateWrite write;
+    write.apply = [row](SqliteDb& db) { return save_meter_recharge(db, row); };
+    write.committed = later([this, key, outcome] { finish_order(key, outcome); });
+    store_.append_state(std::move(write));
+    return;
+  }
+  MeterRechargeRow row = job.row;
+  row.state = "done";
+  const std::string operator_id = job.operator_id;
+  meter_jobs_.erase(found);
+  AccountRuntime& account = accounts_.at(row.account_id);
+  MeterRuntime& meter = meters_.at(row.meter_id);
+  meter.purchase_count = row.purchase_count;
+  account.balance += row.amount;
+  std::vector<Event> events;
+  evaluate_alarm(account, events);
+  MoneyOutcome outcome{true, "", "", row.amount, account.balance, false};
+  LedgerEntry entry{account.id, to_unix_ms(clock_.wall_now()), "recharge", row.amount, Money{},
+                    row.order_id, row.meter_id, order_details(row.order_id, row.amount, operator_id)};
+  commit_account(account, {std::move(entry)}, std::move(events),
+                 [row](SqliteDb& db) { return save_meter_recharge(db, row); },
+                 later([this, key, outcome] { finish_order(key, outcome); }));
+}
+
+void Engine::Impl::retry_meter_recharges() {
+  const SteadyTime now = clock_.steady_now();
+  std::vector<std::string> due;
+  for (const auto& [key, job] : meter_jobs_) {
+    if (!job.in_flight && job.failures > 0 && now >= job.retry_at) due.push_back(key);
+  }
+  for (const std::string& key : due) submit_meter_recharge(key);
+}
+
+}  // namespace meterd

@@ -1,0 +1,200 @@
+// Start-up: the store's picture first, then the configuration's accounts on top of it.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "config/yaml_to_settings.h"
+#include "engine/engine_events.h"
+#include "engine/engine_impl.h"
+
+namespace meterd {
+namespace {
+
+WallTime from_unix_ms(std::int64_t ms) { return WallTime{} + std::chrono::milliseconds(ms); }
+
+std::optional<Tariff> tariff_from_json(const std::string& json, const std::string& what) {
+  ConfigErrors errors;
+  std::optional<SettingsNode> node = yaml_to_settings(json, what, errors);
+  std::optional<Tariff> tariff;
+  if (node) tariff = read_tariff(*node, errors);
+  if (!errors.empty()) {
+    spdlog::error("engine: stored tariff of {} cannot be read: {}", what,
+                  errors.all().front().to_string());
+    return std::nullopt;
+  }
+  return tariff;
+}
+
+}  // namespace
+
+void Engine::Impl::start() {
+  StoredEngineState stored;
+  Status status = store_.read_state([&](SqliteDb& db) { return load_engine_state(db, stored); });
+  if (!status) throw std::runtime_error("engine: cannot load state: " + status.error().message);
+  load(stored);
+  seed_from_config();
+  for (const MeterRechargeRow& row : stored.meter_recharges) {
+    const std::string key = "recharge:" + row.order_id;
+    if (row.state != "pending") {
+      if (row.state == "failed") orders_[key] = MoneyOutcome{false, "meter_rejected", "the meter refused the recharge", row.amount, Money{}, false};
+      continue;
+    }
+    spdlog::info("engine: resuming recharge {} of meter {} (purchase count {})", row.order_id,
+                 row.meter_id, row.purchase_count);
+    MeterRechargeJob job;
+    job.row = row;
+    meter_jobs_[key] = std::move(job);
+    waiters_[key];  // a repeat of the order meanwhile waits for this outcome, not a new write
+    submit_meter_recharge(key);
+  }
+}
+
+void Engine::Impl::load(const StoredEngineState& stored) {
+  for (const AccountRow& row : stored.accounts) {
+    AccountRuntime account;
+    account.id = row.id;
+    account.name = row.name;
+    account.mode = row.mode;
+    account.thresholds = row.thresholds;
+    account.source = row.source;
+    account.closed = row.closed;
+    if (auto state = stored.states.find(row.id); state != stored.states.end()) {
+      account.balance = state->second.balance;
+      account.level = state->second.level;
+      account.counters = state->second.counters;
+    }
+    accounts_[row.id] = std::move(account);
+  }
+  for (const TariffRow& row : stored.tariffs) {
+    stored_tariff_json_[row.account_id] = row.tariff_json;  // rows come by effective time
+    auto account = accounts_.find(row.account_id);
+    if (account == accounts_.end()) continue;
+    if (std::optional<Tariff> tariff = tariff_from_json(row.tariff_json, "account " + row.account_id)) {
+      account->second.tariffs.add(TariffChange{from_unix_ms(row.effective_ms), std::move(*tariff)});
+    }
+  }
+  for (const auto& [meter_id, account_id] : stored.meter_accounts) {
+    auto account = accounts_.find(account_id);
+    if (account == accounts_.end()) continue;
+    account->second.meters.push_back(meter_id);
+    MeterRuntime meter;
+    meter.meter_id = meter_id;
+    meter.account_id = account_id;
+    if (auto billed = stored.billing.find(meter_id); billed != stored.billing.end()) {
+      meter.has_billed = true;
+      meter.billed_energy = meter.last_energy = billed->second.energy;
+      meter.billed_time = meter.last_time = from_unix_ms(billed->second.ts_ms);
+    }
+    meters_[meter_id] = std::move(meter);
+  }
+  for (const LedgerEntry& entry : stored.money_orders) {
+    orders_[entry.kind + ":" + entry.order_id] = MoneyOutcome{
+        true, "", "", entry.amount.units < 0 ? -entry.amount : entry.amount, entry.balance_after, false};
+  }
+  for (auto& [id, account] : accounts_) {
+    if (account.mode == BillingMode::kGateway) set_supply(account);
+  }
+}
+
+void Engine::Impl::seed_from_config() {
+  for (const AccountSpec& spec : config_.accounts) {
+    auto existing = accounts_.find(spec.id);
+    if (existing == accounts_.end()) {
+      create_account(spec);
+    } else if (existing->second.source == "config") {
+      update_config_account(existing->second, spec);
+    } else {
+      spdlog::warn("engine: account '{}' was last set by the cloud; its entry in the "
+                   "configuration is not applied",
+                   spec.id);
+    }
+  }
+}
+
+void Engine::Impl::create_account(const AccountSpec& spec) {
+  AccountRuntime& account = accounts_[spec.id];
+  account.id = spec.id;
+  account.name = spec.name;
+  account.mode = spec.mode;
+  account.meters = spec.meters;
+  account.thresholds = spec.thresholds;
+  account.source = "config";
+  account.balance = spec.opening_balance;
+  account.level = level_of(account.balance, account.thresholds);
+  std::optional<TariffRow> tariff;
+  if (!spec.tariff_id.empty()) {
+    account.tariffs.add(TariffChange{WallTime{}, config_.tariffs.at(spec.tariff_id)});
+    tariff = TariffRow{spec.id, 0, config_.tariff_json.at(spec.tariff_id), "config"};
+  }
+  for (const std::string& meter_id : spec.meters) {
+    MeterRuntime& meter = meters_[meter_id];
+    meter.meter_id = meter_id;
+    meter.account_id = spec.id;
+  }
+  const AccountRow row{spec.id, spec.name, spec.mode, spec.thresholds, "config", false,
+                       to_unix_ms(clock_.wall_now())};
+  std::vector<LedgerEntry> credits;
+  if (spec.opening_balance != Money{0}) {
+    credits.push_back(LedgerEntry{spec.id, to_unix_ms(clock_.wall_now()), "adjustment",
+                                  spec.opening_balance, Money{}, "opening:" + spec.id, "",
+                                  "{\"reason\":\"opening balance\"}"});
+  }
+  const std::vector<std::string> meters = spec.meters;
+  commit_account(account, std::move(credits), {}, [row, meters, tariff](SqliteDb& db) -> Status {
+    if (Status s = upsert_account(db, row); !s) return s;
+    if (Status s = replace_account_meters(db, row.id, meters); !s) return s;
+    return tariff ? upsert_tariff_change(db, *tariff) : Status{Ok{}};
+  });
+  spdlog::info("engine: account '{}' created from the configuration ({} meters, balance {})",
+               spec.id, spec.meters.size(), format_money(account.balance));
+  if (account.mode == BillingMode::kGateway) set_supply(account);
+}
+
+void Engine::Impl::update_config_account(AccountRuntime& account, const AccountSpec& spec) {
+  account.name = spec.name;
+  account.mode = spec.mode;
+  account.thresholds = spec.thresholds;
+  for (const std::string& old_meter : account.meters) {
+    if (std::find(spec.meters.begin(), spec.meters.end(), old_meter) == spec.meters.end()) {
+      meters_.erase(old_meter);
+    }
+  }
+  account.meters = spec.meters;
+  for (const std::string& meter_id : spec.meters) {
+    MeterRuntime& meter = meters_[meter_id];
+    meter.meter_id = meter_id;
+    meter.account_id = spec.id;
+  }
+  std::optional<TariffRow> tariff;
+  if (!spec.tariff_id.empty()) {
+    const std::string& json = config_.tariff_json.at(spec.tariff_id);
+    const auto& changes = account.tariffs.changes();
+    auto stored = stored_tariff_json_.find(spec.id);
+    const bool same = stored != stored_tariff_json_.end() && stored->second == json;
+    if (!same) {
+      const WallTime now = clock_.wall_now();
+      const WallTime effective = changes.empty() ? WallTime{} : now;
+      account.tariffs.add(TariffChange{effective, config_.tariffs.at(spec.tariff_id)});
+      tariff = TariffRow{spec.id, to_unix_ms(effective), json, "config"};
+      spdlog::info("engine: account '{}' takes tariff '{}' from now on", spec.id, spec.tariff_id);
+    }
+  }
+  const AccountRow row{spec.id, spec.name, spec.mode, spec.thresholds, "config", false,
+                       to_unix_ms(clock_.wall_now())};
+  const std::vector<std::string> meters = spec.meters;
+  std::vector<Event> events;
+  const AlarmLevel before = account.level;
+  account.level = next_level(account.level, account.balance, account.thresholds);
+  if (const char* type = alarm_event(before, account.level)) {
+    events.push_back(event(type, "", alarm_details(account, before)));
+  }
+  commit_account(account, {}, std::move(events), [row, meters, tariff](SqliteDb& db) -> Status {
+    if (Status s = upsert_account(db, row); !s) return s;
+    if (Status s = replace_account_meters(db, row.id, meters); !s) return s;
+    return tariff ? upsert_tariff_change(db, *tariff) : Status{Ok{}};
+  });
+  if (account.mode == BillingMode::kGateway) set_supply(account);
+}
+
+}  // namespace meterd

@@ -1,0 +1,204 @@
+// Every op parses into its typed command; targets in each of their forms.
+#include <gtest/gtest.h>
+
+#include "commands/command_parser.h"
+#include "commands/command_test_payloads.h"
+
+namespace meterd {
+namespace {
+
+using nlohmann::json;
+
+Command parse_ok(const json& payload) {
+  const ParsedCommand parsed = parse_command(payload.dump());
+  if (!parsed.ok()) {
+    ADD_FAILURE() << parsed.error().code << " at '" << parsed.error().path
+                  << "': " << parsed.error().message << "\n  in " << payload.dump();
+    return Command{};
+  }
+  return parsed.command();
+}
+
+json envelope(const std::string& op, json target, json args) {
+  json j = {{"id", "c-1"}, {"op", op}, {"issued_at", 1732537300000}};
+  if (!target.is_null()) j.update(target);
+  if (!args.is_null()) j["args"] = std::move(args);
+  return j;
+}
+
+TEST(CommandParserOps, RechargeHasAccountOrderAndExactAmount) {
+  const Command c = parse_ok(test::recharge_command());
+  EXPECT_EQ(c.id, "c-20241125-0042");
+  EXPECT_EQ(c.op, CommandOp::kRecharge);
+  EXPECT_EQ(c.issued_at, 1732537300000);
+  EXPECT_EQ(std::get<AccountTarget>(c.target).account, "a-17");
+  const auto& args = std::get<PaymentArgs>(c.args);
+  EXPECT_EQ(args.order_id, "ord-9");
+  EXPECT_EQ(args.amount, Money{500000});
+  EXPECT_FALSE(c.sig.has_value());
+}
+
+TEST(CommandParserOps, RefundAcceptsFewerDecimalsAndTheMaximum) {
+  const Command c = parse_ok(
+      envelope("refund", {{"account", "a1"}}, {{"order_id", "r/1#x"}, {"amount", "1000000"}}));
+  EXPECT_EQ(c.op, CommandOp::kRefund);
+  EXPECT_EQ(std::get<PaymentArgs>(c.args).amount, Money{1'000'000 * 10'000LL});
+  const Command small =
+      parse_ok(envelope("refund", {{"account", "a1"}}, {{"order_id", "r2"}, {"amount", "0.0001"}}));
+  EXPECT_EQ(std::get<PaymentArgs>(small.args).amount, Money{1});
+  const Command one_decimal =
+      parse_ok(envelope("refund", {{"account", "a1"}}, {{"order_id", "r3"}, {"amount", "12.5"}}));
+  EXPECT_EQ(std::get<PaymentArgs>(one_decimal.args).amount, Money{125000});
+}
+
+TEST(CommandParserOps, RelayOpsTakeMeterMetersOrSelector) {
+  const Command list = parse_ok(test::relay_command());
+  EXPECT_EQ(list.op, CommandOp::kRelayOpen);
+  EXPECT_EQ(std::get<MeterListTarget>(list.target).meters, (std::vector<std::string>{"m1", "m2"}));
+  EXPECT_TRUE(std::holds_alternative<RelayArgs>(list.args));
+
+  const Command one = parse_ok(envelope("relay_close", {{"meter", "m-0312"}}, json::object()));
+  EXPECT_EQ(one.op, CommandOp::kRelayClose);
+  EXPECT_EQ(std::get<MeterTarget>(one.target).meter, "m-0312");
+
+  const Command group = parse_ok(
+      envelope("relay_close", {{"select", {{"tags", {{"building", "B1"}, {"floor", "3"}}}}}}, {}));
+  const auto& tags = std::get<TagSelector>(group.target).tags;
+  EXPECT_EQ(tags.size(), 2u);
+  EXPECT_EQ(tags.at("building"), "B1");
+  EXPECT_EQ(tags.at("floor"), "3");
+}
+
+TEST(CommandParserOps, SetTariffKeepsTheTariffObjectAndEffectiveTime) {
+  const json tariff = {{"kind", "single"}, {"price", "0.5800"}};
+  const Command c = parse_ok(envelope("set_tariff", {{"account", "a1"}},
+                                      {{"tariff", tariff}, {"effective_from", 1735689600000}}));
+  EXPECT_EQ(c.op, CommandOp::kSetTariff);
+  const auto& args = std::get<TariffArgs>(c.args);
+  EXPECT_EQ(args.tariff, tariff);
+  EXPECT_EQ(args.effective_from, 1735689600000);
+}
+
+TEST(CommandParserOps, SetThresholdsReadsEveryLevel) {
+  const Command c = parse_ok(envelope("set_thresholds", {{"account", "a1"}},
+                                      {{"low_1", "20.0000"},
+                                       {"low_2", "10"},
+                                       {"cut_off", "-5.5"},
+                                       {"hysteresis", "1.0000"},
+                                       {"credit_limit", "5.5000"}}));
+  const auto& t = std::get<ThresholdArgs>(c.args);
+  EXPECT_EQ(t.low_1, Money{200000});
+  EXPECT_EQ(t.low_2, Money{100000});
+  EXPECT_EQ(t.cut_off, Money{-55000});
+  EXPECT_EQ(t.hysteresis, Money{10000});
+  EXPECT_EQ(t.credit_limit, Money{55000});
+}
+
+TEST(CommandParserOps, SetThresholdsOptionalLevelsMayBeLeftOut) {
+  const Command c = parse_ok(envelope("set_thresholds", {{"account", "a1"}},
+                                      {{"low_1", "5"}, {"low_2", "5"}, {"cut_off", "5"}}));
+  const auto& t = std::get<ThresholdArgs>(c.args);
+  EXPECT_FALSE(t.hysteresis.has_value());
+  EXPECT_FALSE(t.credit_limit.has_value());
+}
+
+TEST(CommandParserOps, EngineOpsKeepTheirArgsAsJson) {
+  struct Case {
+    const char* op;
+    json target;
+    json args;
+    CommandOp expected;
+  };
+  const std::vector<Case> cases{
+      {"set_load_limits", {{"meter", "m1"}}, {{"max_power_w", 5000}}, CommandOp::kSetLoadLimits},
+      {"set_schedule",
+       {{"select", {{"tags", {{"building", "B1"}}}}}},
+       {{"relay", json::array({{{"at", "22:00"}, {"state", "open"}}})}},
+       CommandOp::kSetSchedule},
+      {"open_account", {{"account", "a9"}}, {{"name", "Flat 3"}}, CommandOp::kOpenAccount},
+      {"close_account", {{"account", "a9"}}, json::object(), CommandOp::kCloseAccount},
+      {"assign_meter", {{"meter", "m1"}}, {{"account", "a9"}}, CommandOp::kAssignMeter},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.op);
+    const Command command = parse_ok(envelope(c.op, c.target, c.args));
+    EXPECT_EQ(command.op, c.expected);
+    EXPECT_EQ(std::get<JsonArgs>(command.args).args, c.args);
+  }
+}
+
+TEST(CommandParserOps, QueryReadsMetersAndPoints) {
+  const Command c = parse_ok(
+      envelope("query", {{"meters", {"m1", "m2"}}}, {{"points", {"energy_import", "voltage_a"}}}));
+  EXPECT_EQ(c.op, CommandOp::kQuery);
+  EXPECT_EQ(std::get<MeterListTarget>(c.target).meters.size(), 2u);
+  EXPECT_EQ(std::get<QueryArgs>(c.args).points,
+            (std::vector<std::string>{"energy_import", "voltage_a"}));
+}
+
+TEST(CommandParserOps, CancelAndGetResultNameAnotherCommand) {
+  const Command cancel = parse_ok(envelope("cancel", nullptr, {{"command_id", "c-0041"}}));
+  EXPECT_EQ(cancel.op, CommandOp::kCancel);
+  EXPECT_TRUE(std::holds_alternative<NoTarget>(cancel.target));
+  EXPECT_EQ(std::get<CommandRefArgs>(cancel.args).command_id, "c-0041");
+  const Command get = parse_ok(envelope("get_result", nullptr, {{"command_id", "x:1"}}));
+  EXPECT_EQ(get.op, CommandOp::kGetResult);
+  EXPECT_EQ(std::get<CommandRefArgs>(get.args).command_id, "x:1");
+}
+
+TEST(CommandParserOps, BatchOfExplicitStepsParsesEachStep) {
+  const json ops = json::array(
+      {{{"op", "relay_open"}, {"meter", "m1"}},
+       {{"op", "recharge"}, {"account", "a1"}, {"args", {{"order_id", "o1"}, {"amount", "1"}}}},
+       {{"op", "set_tariff"},
+        {"meters", {"m2", "m3"}},
+        {"args", {{"tariff", {{"kind", "single"}}}}}}});
+  const Command c = parse_ok(envelope("batch", nullptr, {{"ops", ops}, {"run_at", 1735689600000}}));
+  EXPECT_EQ(c.op, CommandOp::kBatch);
+  const auto& batch = std::get<BatchArgs>(c.args);
+  EXPECT_EQ(batch.run_at, 1735689600000);
+  ASSERT_EQ(batch.steps.size(), 3u);
+  EXPECT_EQ(batch.steps[0].op, CommandOp::kRelayOpen);
+  EXPECT_EQ(std::get<MeterTarget>(batch.steps[0].target).meter, "m1");
+  EXPECT_EQ(batch.steps[1].op, CommandOp::kRecharge);
+  EXPECT_EQ(std::get<PaymentArgs>(batch.steps[1].args).amount, Money{10000});
+  EXPECT_EQ(batch.steps[2].op, CommandOp::kSetTariff);
+  EXPECT_EQ(std::get<MeterListTarget>(batch.steps[2].target).meters.size(), 2u);
+}
+
+TEST(CommandParserOps, BatchOfOneOpOverASelectorCarriesTheSelector) {
+  const json select = {{"select", {{"tags", {{"building", "B1"}}}}}};
+  const Command c = parse_ok(envelope("batch", select, {{"op", "relay_close"}}));
+  const auto& batch = std::get<BatchArgs>(c.args);
+  EXPECT_FALSE(batch.run_at.has_value());
+  ASSERT_EQ(batch.steps.size(), 1u);
+  EXPECT_EQ(batch.steps[0].op, CommandOp::kRelayClose);
+  EXPECT_EQ(std::get<TagSelector>(batch.steps[0].target).tags.at("building"), "B1");
+  EXPECT_EQ(c.target, batch.steps[0].target);
+}
+
+TEST(CommandParserOps, BatchOfAThousandStepsIsAccepted) {
+  json ops = json::array();
+  for (int i = 0; i < 1000; ++i) {
+    ops.push_back({{"op", "relay_open"}, {"meter", "m" + std::to_string(i)}});
+  }
+  const Command c = parse_ok(envelope("batch", nullptr, {{"ops", ops}}));
+  EXPECT_EQ(std::get<BatchArgs>(c.args).steps.size(), 1000u);
+}
+
+TEST(CommandParserOps, SignatureIsKeptForVerification) {
+  json j = test::recharge_command();
+  j["sig"] = std::string(64, 'a');
+  EXPECT_EQ(parse_ok(j).sig, std::string(64, 'a'));
+}
+
+TEST(CommandParserOps, EveryOpNameRoundTrips) {
+  for (int i = 0; i <= static_cast<int>(CommandOp::kGetResult); ++i) {
+    const auto op = static_cast<CommandOp>(i);
+    EXPECT_EQ(command_op_from_string(to_string(op)), op) << to_string(op);
+  }
+  EXPECT_FALSE(command_op_from_string("Recharge").has_value());
+}
+
+}  // namespace
+}  // namespace meterd

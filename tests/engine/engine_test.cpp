@@ -1,0 +1,657 @@
+// Component tests of the prepaid engine: a real Store on a temporary SQLite file, virtual time
+// (ManualClock), an io_context as the loop. The only double is the ActionPort, which stands
+// for the buses: it records actions and the test answers them, posted onto the loop.
+#include "engine/engine.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/sqlite_db.h"
+#include "support/temp_dir.h"
+#include "support/wait.h"
+
+namespace meterd::test {
+namespace {
+
+using namespace std::chrono_literals;
+using std::chrono::March;
+
+// 2026-03-02 10:00 local at +08:00.
+const WallTime kStart = std::chrono::sys_days{std::chrono::year{2026} / March / 2} + 2h;
+constexpr std::int64_t kUnits = Money::kUnitsPerCurrency;
+
+// The cost of `wh` at one price from a zero carry: Wh * price / 1000, the rest carried.
+Money cost_at(std::int64_t wh, Money price_per_kwh) {
+  return Money{wh * price_per_kwh.units / 1000};
+}
+
+MeterReading gateway_reading(std::int64_t energy_wh, bool relay_closed) {
+  return MeterReading{{{"energy_total", PointScalar{energy_wh}}, {"relay_closed", PointScalar{relay_closed}}},
+                      {}};
+}
+
+MeterReading relay_reading(bool relay_closed) {
+  return MeterReading{{{"relay_closed", PointScalar{relay_closed}}}, {}};
+}
+
+MeterReading meter_mode_reading(Money balance, std::int64_t purchase_count) {
+  return MeterReading{
+      {{"balance", PointScalar{balance.units}}, {"purchase_count", PointScalar{purchase_count}}},
+      {}};
+}
+
+Tariff flat_tariff(Money price) {
+  Tariff tariff;
+  tariff.id = "flat";
+  tariff.price_per_kwh = price;
+  return tariff;
+}
+
+// valley until 08:00 local, peak after.
+Tariff tou_tariff() {
+  Tariff tariff;
+  tariff.id = "tou";
+  TimeOfUse tou;
+  tou.price_per_kwh = {Money{12000}, Money{9000}, Money{6000}, Money{3000}};
+  tou.default_day = {{0, TouPeriod::kValley}, {8 * 60, TouPeriod::kPeak}};
+  tariff.tou = tou;
+  return tariff;
+}
+const char* const kTouJson =
+    R"({"id":"tou","tou":{"prices":{"sharp":"1.2","peak":"0.9","flat":"0.6","valley":"0.3"},)"
+    R"("day":[{"from":"00:00","period":"valley"},{"from":"08:00","period":"peak"}]}})";
+
+BillingConfig gateway_config(Money opening, std::vector<std::string> meters, Tariff tariff,
+                             std::string tariff_json) {
+  BillingConfig config;
+  config.utc_offset = UtcOffset{480min};
+  AccountSpec account;
+  account.id = "a1";
+  account.name = "Flat 1";
+  account.meters = std::move(meters);
+  account.tariff_id = tariff.id;
+  account.opening_balance = opening;
+  config.tariff_json[tariff.id] = std::move(tariff_json);
+  config.tariffs[tariff.id] = std::move(tariff);
+  config.accounts.push_back(std::move(account));
+  return config;
+}
+
+BillingConfig flat_config(Money opening, Money price, std::vector<std::string> meters = {"m1"}) {
+  return gateway_config(opening, std::move(meters), flat_tariff(price),
+                        R"({"id":"flat","price":")" + format_money(price) + "\"}");
+}
+
+BillingConfig meter_mode_config(Money opening) {
+  BillingConfig config;
+  config.utc_offset = UtcOffset{480min};
+  AccountSpec account;
+  account.id = "a1";
+  account.name = "Shop";
+  account.mode = BillingMode::kMeter;
+  account.meters = {"mm"};
+  account.opening_balance = opening;
+  config.accounts.push_back(std::move(account));
+  return config;
+}
+
+struct SubmittedAction {
+  std::string meter_id;
+  Action action;
+  std::function<void(Result<MeterReading>)> done;
+};
+
+// The buses, as the engine sees them: records every action; the test answers each one.
+class RecordingPort final : public ActionPort {
+ public:
+  explicit RecordingPort(boost::asio::io_context& io) : io_(io) {}
+
+  void submit(const std::string& meter_id, Action action,
+              std::function<void(Result<MeterReading>)> done) override {
+    if (on_submit) on_submit(meter_id, action);
+    submitted.push_back({meter_id, std::move(action), std::move(done)});
+  }
+
+  // Answers action `index` the way a bus worker does: posted onto the loop.
+  void answer(std::size_t index, Result<MeterReading> result) {
+    auto done = std::move(submitted.at(index).done);
+    ASSERT_TRUE(done) << "action " << index << " answered twice";
+    boost::asio::post(io_, [done = std::move(done), result = std::move(result)]() mutable {
+      done(std::move(result));
+    });
+  }
+
+  std::function<void(const std::string&, const Action&)> on_submit;
+  std::vector<SubmittedAction> submitted;
+
+ private:
+  boost::asio::io_context& io_;
+};
+
+class EngineTest : public ::testing::Test {
+ protected:
+  EngineTest() : store_(store_config(), clock_, nullptr) {}
+  // Everything the store still owes the loop is delivered before the loop goes away.
+  ~EngineTest() override {
+    store_.flush();
+    drop_engine();
+  }
+
+  StoreConfig store_config() const {
+    StoreConfig config;
+    config.path = db_path_;
+    config.commit_interval = 5ms;
+    return config;
+  }
+
+  void start_engine(const BillingConfig& config) {
+    io_ = std::make_unique<boost::asio::io_context>();
+    port_ = std::make_unique<RecordingPort>(*io_);
+    boost::asio::io_context* io = io_.get();
+    engine_ = std::make_unique<Engine>(store_, clock_, config, *port_,
+                                       [io](std::function<void()> fn) {
+                                         boost::asio::post(*io, std::move(fn));
+                                       });
+    engine_->start();
+  }
+
+  // A crash: the engine goes without stop(); what it had not handed to the store is lost.
+  // The store commits what it was given (as a crash after that commit would leave it).
+  void crash_engine() {
+    ASSERT_TRUE(store_.flush());
+    drop_engine();
+  }
+
+  void restart_engine(const BillingConfig& config) {
+    engine_->stop();
+    ASSERT_TRUE(store_.flush());
+    drain();
+    drop_engine();
+    start_engine(config);
+  }
+
+  void drop_engine() {
+    engine_.reset();  // handlers still queued on the old loop die with it, never run
+    port_.reset();
+    io_.reset();
+  }
+
+  // Runs what is ready on the loop until nothing is.
+  void drain() {
+    io_->restart();
+    while (io_->poll() > 0) io_->restart();
+  }
+
+  // Runs the loop until `condition` holds (committed callbacks come from the store thread).
+  template <typename Condition>
+  bool pump_until(Condition condition) {
+    return wait_for(
+        [&] {
+          drain();
+          return condition();
+        },
+        5000ms, 1ms);
+  }
+
+  void read(const std::string& meter, MeterReading reading) {
+    engine_->on_reading(MeterPolled{meter, "g", clock_.wall_now(), std::move(reading)});
+  }
+
+  MoneyOutcome recharge(const std::string& order_id, Money amount,
+                        const std::string& account = "a1") {
+    return await_order(true, order_id, amount, account);
+  }
+  MoneyOutcome refund(const std::string& order_id, Money amount) {
+    return await_order(false, order_id, amount, "a1");
+  }
+  MoneyOutcome await_order(bool is_recharge, const std::string& order_id, Money amount,
+                           const std::string& account) {
+    auto outcome = std::make_shared<std::optional<MoneyOutcome>>();
+    MoneyOrder order{order_id, account, amount, "test"};
+    auto done = [outcome](MoneyOutcome o) { *outcome = std::move(o); };
+    if (is_recharge) {
+      engine_->recharge(order, done);
+    } else {
+      engine_->refund(order, done);
+    }
+    EXPECT_TRUE(pump_until([&] { return outcome->has_value(); })) << "no outcome for " << order_id;
+    return outcome->value_or(MoneyOutcome{false, "no_outcome", "", {}, {}, false});
+  }
+
+  Money live_balance() const { return engine_->account("a1")->balance; }
+
+  // The test's own connection to the store's file.
+  std::int64_t query(const std::string& sql) {
+    SqliteDb db(db_path_);
+    Result<std::int64_t> value = db.query_int(sql);
+    EXPECT_TRUE(value.ok()) << sql << ": " << (value ? "" : value.error().message);
+    return value ? value.value() : -1;
+  }
+  std::vector<std::string> texts(const std::string& sql) {
+    SqliteDb db(db_path_);
+    Statement st(db, sql);
+    std::vector<std::string> out;
+    while (true) {
+      Result<Statement::Step> step = st.step();
+      EXPECT_TRUE(step.ok()) << sql;
+      if (!step || step.value() == Statement::Step::kDone) return out;
+      out.push_back(st.column_text(0));
+    }
+  }
+  std::vector<std::string> alarm_events() {
+    return texts(
+        "SELECT type FROM events WHERE type IN ('balance_low_1', 'balance_low_2', 'cut_off', "
+        "'restored', 'balance_ok') ORDER BY id");
+  }
+  std::int64_t ledger_sum() {
+    return query("SELECT coalesce(sum(amount), 0) FROM ledger WHERE account_id = 'a1'");
+  }
+  std::int64_t stored_balance() {
+    return query("SELECT balance FROM account_state WHERE account_id = 'a1'");
+  }
+  std::int64_t deduction_rows() {
+    return query("SELECT count(*) FROM ledger WHERE kind = 'deduction'");
+  }
+
+  std::vector<std::string> action_names(std::size_t from = 0) const {
+    std::vector<std::string> names;
+    for (std::size_t i = from; i < port_->submitted.size(); ++i) {
+      names.push_back(port_->submitted[i].meter_id + ":" + port_->submitted[i].action.name);
+    }
+    return names;
+  }
+
+  TempDir dir_{"meterd-engine"};
+  const std::string db_path_ = dir_.file("store.db");
+  ManualClock clock_{kStart};
+  Store store_;
+  std::unique_ptr<boost::asio::io_context> io_;
+  std::unique_ptr<RecordingPort> port_;
+  std::unique_ptr<Engine> engine_;
+};
+
+const Money kPrice{6543};  // 0.6543 per kWh
+
+TEST_F(EngineTest, GatewayBillingIsExactAndLedgerSumsToTheBalance) {
+  const Money opening{100 * kUnits};
+  start_engine(flat_config(opening, kPrice));
+  read("m1", gateway_reading(0, true));
+  clock_.advance(60s);
+  read("m1", gateway_reading(1234, true));
+  clock_.advance(60s);
+  const WallTime last = clock_.wall_now();
+  read("m1", gateway_reading(2469, true));
+
+  const Money expected = opening - cost_at(2469, kPrice);  // 16154: 8074 + 8080 with the carry
+  EXPECT_EQ(expected, Money{1'000'000 - 16'154});
+  EXPECT_EQ(live_balance(), expected);
+  engine_->stop();
+  ASSERT_TRUE(store_.flush());
+
+  EXPECT_EQ(ledger_sum(), expected.units);
+  EXPECT_EQ(stored_balance(), expected.units);
+  EXPECT_EQ(live_balance(), expected);
+  EXPECT_EQ(query("SELECT energy_wh FROM meter_billing WHERE meter_id = 'm1'"), 2469);
+  EXPECT_EQ(query("SELECT ts_ms FROM meter_billing WHERE meter_id = 'm1'"), to_unix_ms(last));
+  EXPECT_EQ(query("SELECT carry_milli FROM account_state WHERE account_id = 'a1'"), 667);
+}
+
+TEST_F(EngineTest, ReadingsWithinOnePricePeriodAreCoalescedIntoFewLedgerEntries) {
+  const Money opening{100 * kUnits};
+  BillingConfig config = flat_config(opening, kPrice);
+  config.ledger_interval = 1h;
+  start_engine(config);
+  std::int64_t energy = 0;
+  read("m1", gateway_reading(energy, true));
+  for (int minute = 1; minute <= 60; ++minute) {
+    clock_.advance(1min);
+    energy += 37 + minute % 5;
+    read("m1", gateway_reading(energy, true));
+    engine_->on_tick();
+  }
+  engine_->stop();
+  ASSERT_TRUE(store_.flush());
+
+  const Money expected = opening - cost_at(energy, kPrice);
+  EXPECT_EQ(live_balance(), expected);
+  EXPECT_EQ(ledger_sum(), expected.units);
+  EXPECT_GE(deduction_rows(), 1);
+  EXPECT_LE(deduction_rows(), 2);
+  EXPECT_EQ(query("SELECT coalesce(-sum(amount), 0) FROM ledger WHERE kind = 'deduction'"),
+            cost_at(energy, kPrice).units);
+}
+
+TEST_F(EngineTest, IncrementCrossingATouSwitchIsWrittenAtOnce) {
+  clock_.advance(21h + 40min);  // 07:40 local the next day, valley
+  start_engine(gateway_config(Money{100 * kUnits}, {"m1"}, tou_tariff(), kTouJson));
+  read("m1", gateway_reading(0, true));
+  clock_.advance(5min);
+  read("m1", gateway_reading(1000, true));
+  clock_.advance(5min);  // 07:50
+  read("m1", gateway_reading(2000, true));
+  ASSERT_TRUE(store_.flush());
+  EXPECT_EQ(deduction_rows(), 0) << "increments within one period wait to be coalesced";
+
+  clock_.advance(20min);  // 08:10: 1000 Wh before 08:00 (valley), 1000 Wh after (peak)
+  read("m1", gateway_reading(4000, true));
+  ASSERT_TRUE(store_.flush());
+  EXPECT_EQ(deduction_rows(), 2) << "the valley entry, then the crossing increment";
+  EXPECT_EQ(query("SELECT energy_wh FROM meter_billing WHERE meter_id = 'm1'"), 4000);
+  EXPECT_TRUE(engine_->meter("m1")->pending.empty());
+  const Money cost = cost_at(3000, Money{3000}) + cost_at(1000, Money{9000});
+  EXPECT_EQ(live_balance(), Money{100 * kUnits} - cost);
+  EXPECT_EQ(ledger_sum(), live_balance().units);
+  EXPECT_EQ(stored_balance(), live_balance().units);
+}
+
+TEST_F(EngineTest, RestartKeepsBalanceAndLevelAndBillsOnlyTheNewIncrement) {
+  const Money opening{205'000};  // 20.5: 1000 Wh takes it below low_1 (20)
+  const BillingConfig config = flat_config(opening, kPrice);
+  start_engine(config);
+  read("m1", gateway_reading(0, true));
+  clock_.advance(1min);
+  read("m1", gateway_reading(1000, true));
+  const Money before = live_balance();
+  ASSERT_EQ(before, opening - cost_at(1000, kPrice));
+  ASSERT_EQ(engine_->account("a1")->level, AlarmLevel::kLow1);
+
+  restart_engine(config);
+  EXPECT_EQ(live_balance(), before);
+  EXPECT_EQ(engine_->account("a1")->level, AlarmLevel::kLow1);
+  clock_.advance(1min);
+  read("m1", gateway_reading(1500, true));
+  EXPECT_EQ(live_balance(), opening - cost_at(1500, kPrice));
+  engine_->stop();
+  ASSERT_TRUE(store_.flush());
+  EXPECT_EQ(ledger_sum(), live_balance().units);
+  EXPECT_EQ(alarm_events(), std::vector<std::string>{"balance_low_1"});
+}
+
+TEST_F(EngineTest, CrashLosesOnlyUnwrittenIncrementsWhichAreBilledOnceFromTheCommittedReading) {
+  const Money opening{100 * kUnits};
+  const BillingConfig config = flat_config(opening, kPrice);
+  start_engine(config);
+  read("m1", gateway_reading(0, true));
+  clock_.advance(5min);
+  read("m1", gateway_reading(1000, true));
+  clock_.advance(5min);
+  read("m1", gateway_reading(2000, true));
+  clock_.advance(15min);
+  engine_->on_tick();  // ledger_interval passed: 0..2000 Wh is written
+  clock_.advance(5min);
+  read("m1", gateway_reading(3000, true));
+  clock_.advance(5min);
+  read("m1", gateway_reading(4000, true));
+  crash_engine();
+  EXPECT_EQ(query("SELECT energy_wh FROM meter_billing WHERE meter_id = 'm1'"), 2000);
+  EXPECT_EQ(stored_balance(), (opening - cost_at(2000, kPrice)).units);
+
+  start_engine(config);
+  EXPECT_EQ(live_balance(), opening - cost_at(2000, kPrice));
+  clock_.advance(5min);
+  read("m1", gateway_reading(4500, true));
+  engine_->stop();
+  ASSERT_TRUE(store_.flush());
+  const Money expected = opening - cost_at(4500, kPrice);
+  EXPECT_EQ(live_balance(), expected);
+  EXPECT_EQ(ledger_sum(), expected.units);
+  EXPECT_EQ(query("SELECT -sum(amount) FROM ledger WHERE kind = 'deduction'"),
+            cost_at(4500, kPrice).units);
+}
+
+TEST_F(EngineTest, BalanceRunsDownToCutOffOpensEveryRelayAndRechargeRestoresSupply) {
+  const Money price{kUnits};  // 1.0000 per kWh: 1 Wh costs 10 units
+  BillingConfig config = flat_config(Money{25 * kUnits}, price, {"m1", "m2"});
+  start_engine(config);
+  read("m1", gateway_reading(0, true));
+  read("m2", gateway_reading(0, true));
+  for (std::int64_t wh : {6000, 16000, 26000}) {  // 19, 9, -1
+    clock_.advance(1min);
+    read("m1", gateway_reading(wh, true));
+  }
+  EXPECT_EQ(live_balance(), Money{-kUnits});
+  ASSERT_EQ(action_names(), (std::vector<std::string>{"m1:relay_open", "m2:relay_open"}));
+  port_->answer(0, relay_reading(false));
+  port_->answer(1, relay_reading(false));
+  drain();
+  ASSERT_TRUE(store_.flush());
+  EXPECT_EQ(alarm_events(), (std::vector<std::string>{"balance_low_1", "balance_low_2", "cut_off"}));
+
+  // Someone closes m2's relay by hand while the account is cut off.
+  clock_.advance(10s);
+  read("m2", relay_reading(true));
+  ASSERT_EQ(action_names(2), std::vector<std::string>{"m2:relay_open"});
+  port_->answer(2, relay_reading(false));
+  drain();
+  ASSERT_TRUE(store_.flush());
+  EXPECT_EQ(query("SELECT count(*) FROM events WHERE type = 'relay_mismatch' AND meter_id = 'm2'"),
+            1);
+
+  const MoneyOutcome outcome = recharge("o-1", Money{50 * kUnits});
+  ASSERT_TRUE(outcome.ok) << outcome.code;
+  EXPECT_EQ(outcome.balance_after, Money{49 * kUnits});
+  ASSERT_EQ(action_names(3), (std::vector<std::string>{"m1:relay_close", "m2:relay_close"}));
+  ASSERT_TRUE(store_.flush());
+  EXPECT_EQ(alarm_events().back(), "restored");
+
+  // m1's close fails: retried after relay_retry_min, not before.
+  port_->answer(3, make_error(ErrorKind::kTimeout, "no answer"));
+  port_->answer(4, relay_reading(true));
+  drain();
+  engine_->on_tick();
+  clock_.advance(config.relay_retry_min - 1ms);
+  engine_->on_tick();
+  EXPECT_EQ(port_->submitted.size(), 5u) << "retried before relay_retry_min";
+  clock_.advance(1ms);
+  engine_->on_tick();
+  ASSERT_EQ(action_names(5), std::vector<std::string>{"m1:relay_close"});
+  port_->answer(5, relay_reading(true));
+  drain();
+  engine_->on_tick();
+  EXPECT_EQ(port_->submitted.size(), 6u);
+  ASSERT_TRUE(store_.flush());
+  EXPECT_EQ(query("SELECT count(*) FROM events WHERE type = 'relay_action_failed'"), 1);
+}
+
+TEST_F(EngineTest, BalanceHoveringAtLowOneRaisesOneAlarm) {
+  start_engine(flat_config(Money{205'000}, kPrice));  // 20.5, low_1 at 20, hysteresis 1
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(refund("f-" + std::to_string(i), Money{6'000}).ok);  // 19.9
+    ASSERT_TRUE(recharge("r-" + std::to_string(i), Money{6'000}).ok);  // 20.5
+  }
+  EXPECT_EQ(live_balance(), Money{205'000});
+  EXPECT_EQ(engine_->account("a1")->level, AlarmLevel::kLow1);
+  ASSERT_TRUE(store_.flush());
+  EXPECT_EQ(alarm_events(), std::vector<std::string>{"balance_low_1"});
+
+  ASSERT_TRUE(recharge("r-up", Money{5'000}).ok);  // 21.0: a full hysteresis above low_1
+  ASSERT_TRUE(store_.flush());
+  EXPECT_EQ(alarm_events(), (std::vector<std::string>{"balance_low_1", "balance_ok"}));
+}
+
+TEST_F(EngineTest, RechargeIsAppliedOnceWhenTheOrderRepeats) {
+  const BillingConfig config = flat_config(Money{100 * kUnits}, kPrice);
+  start_engine(config);
+  std::vector<MoneyOutcome> outcomes;
+  MoneyOrder order{"o-1", "a1", Money{10 * kUnits}, "cloud"};
+  for (int i = 0; i < 3; ++i) {  // the later ones while the first is not committed yet
+    engine_->recharge(order, [&](MoneyOutcome o) { outcomes.push_back(o); });
+  }
+  ASSERT_TRUE(pump_until([&] { return outcomes.size() == 3; }));
+  for (const MoneyOutcome& o : outcomes) {
+    EXPECT_TRUE(o.ok);
+    EXPECT_EQ(o.balance_after, Money{110 * kUnits});
+  }
+  EXPECT_FALSE(outcomes[0].duplicate);
+  EXPECT_TRUE(outcomes[1].duplicate);
+  EXPECT_TRUE(outcomes[2].duplicate);
+  const MoneyOutcome known = recharge("o-1", Money{10 * kUnits});
+  EXPECT_TRUE(known.ok && known.duplicate);
+  EXPECT_EQ(live_balance(), Money{110 * kUnits});
+
+  restart_engine(config);
+  const MoneyOutcome after_restart = recharge("o-1", Money{10 * kUnits});
+  EXPECT_TRUE(after_restart.ok);
+  EXPECT_TRUE(after_restart.duplicate);
+  EXPECT_EQ(after_restart.balance_after, Money{110 * kUnits});
+  EXPECT_EQ(live_balance(), Money{110 * kUnits});
+  ASSERT_TRUE(store_.flush());
+  EXPECT_EQ(query("SELECT count(*) FROM ledger WHERE order_id = 'o-1'"), 1);
+  EXPECT_EQ(ledger_sum(), 110 * kUnits);
+}
+
+TEST_F(EngineTest, RefundBeyondTheBalanceAndUnknownAccountsAreRejected) {
+  start_engine(flat_config(Money{100 * kUnits}, kPrice));
+  const MoneyOutcome too_much = refund("f-1", Money{100 * kUnits + 1});
+  EXPECT_FALSE(too_much.ok);
+  EXPECT_EQ(too_much.code, "insufficient_balance");
+  const MoneyOutcome nobody = recharge("o-9", Money{kUnits}, "nobody");
+  EXPECT_FALSE(nobody.ok);
+  EXPECT_EQ(nobody.code, "unknown_account");
+  ASSERT_TRUE(store_.flush());
+  EXPECT_EQ(query("SELECT count(*) FROM ledger WHERE order_id IN ('f-1', 'o-9')"), 0);
+  EXPECT_EQ(live_balance(), Money{100 * kUnits});
+}
+
+TEST_F(EngineTest, MeterModeRechargeIsJournaledBeforeItIsWrittenToTheMeter) {
+  start_engine(meter_mode_config(Money{50 * kUnits}));
+  read("mm", meter_mode_reading(Money{48 * kUnits}, 4));
+  EXPECT_EQ(live_balance(), Money{48 * kUnits});
+  bool journaled_first = false;
+  port_->on_submit = [&](const std::string&, const Action&) {
+    journaled_first = query("SELECT count(*) FROM meter_recharges WHERE order_id = 'r-1' AND "
+                            "state = 'pending' AND purchase_count = 5") == 1;
+  };
+  std::optional<MoneyOutcome> outcome;
+  engine_->recharge({"r-1", "a1", Money{10 * kUnits}, "cloud"},
+                    [&](MoneyOutcome o) { outcome = o; });
+  ASSERT_TRUE(pump_until([&] { return port_->submitted.size() == 1; }));
+  EXPECT_TRUE(journaled_first);
+  const SubmittedAction& action = port_->submitted[0];
+  EXPECT_EQ(action.meter_id, "mm");
+  EXPECT_EQ(action.action.name, "recharge");
+  EXPECT_EQ(action.action.integers,
+            (std::map<std::string, std::int64_t>{{"amount", 10 * kUnits}, {"purchase_count", 5}}));
+  EXPECT_FALSE(outcome.has_value());
+
+  port_->answer(0, meter_mode_reading(Money{58 * kUnits}, 5));
+  ASSERT_TRUE(pump_until([&] { return outcome.has_value(); }));
+  EXPECT_TRUE(outcome->ok);
+  EXPECT_EQ(outcome->balance_after, Money{58 * kUnits});
+  ASSERT_TRUE(store_.flush());
+  EXPECT_EQ(query("SELECT count(*) FROM ledger WHERE order_id = 'r-1' AND kind = 'recharge' AND "
+                  "amount = 100000"),
+            1);
+  EXPECT_EQ(texts("SELECT state FROM meter_recharges WHERE order_id = 'r-1'"),
+            std::vector<std::string>{"done"});
+  EXPECT_EQ(ledger_sum(), 58 * kUnits);
+}
+
+TEST_F(EngineTest, MeterModeRechargeInterruptedByACrashIsResentWithTheSamePurchaseCount) {
+  const BillingConfig config = meter_mode_config(Money{50 * kUnits});
+  start_engine(config);
+  read("mm", meter_mode_reading(Money{50 * kUnits}, 4));
+  engine_->recharge({"r-2", "a1", Money{10 * kUnits}, "cloud"}, [](MoneyOutcome) {});
+  ASSERT_TRUE(pump_until([&] { return port_->submitted.size() == 1; }));
+  EXPECT_EQ(port_->submitted[0].action.integers.at("purchase_count"), 5);
+  crash_engine();  // the action was never answered
+
+  start_engine(config);
+  ASSERT_EQ(port_->submitted.size(), 1u) << "the pending recharge is resumed at start";
+  EXPECT_EQ(port_->submitted[0].action.name, "recharge");
+  EXPECT_EQ(port_->submitted[0].action.integers,
+            (std::map<std::string, std::int64_t>{{"amount", 10 * kUnits}, {"purchase_count", 5}}));
+  // The cloud, never answered, repeats the order while the resumed write is on its way.
+  read("mm", meter_mode_reading(Money{50 * kUnits}, 4));
+  std::optional<MoneyOutcome> repeated;
+  engine_->recharge({"r-2", "a1", Money{10 * kUnits}, "cloud"},
+                    [&](MoneyOutcome o) { repeated = o; });
+  ASSERT_TRUE(store_.flush());  // a second journal entry, if any, is committed ...
+  drain();                      // ... and its write submitted
+  EXPECT_EQ(port_->submitted.size(), 1u) << "a repeated order started a second write";
+  port_->answer(0, meter_mode_reading(Money{60 * kUnits}, 5));
+  ASSERT_TRUE(pump_until([&] { return repeated.has_value(); }));
+  EXPECT_TRUE(repeated->ok);
+  EXPECT_EQ(repeated->balance_after, Money{60 * kUnits});
+  ASSERT_TRUE(store_.flush());
+  EXPECT_EQ(query("SELECT count(*) FROM ledger WHERE order_id = 'r-2'"), 1);
+  EXPECT_EQ(texts("SELECT state FROM meter_recharges WHERE order_id = 'r-2'"),
+            std::vector<std::string>{"done"});
+  EXPECT_EQ(live_balance(), Money{60 * kUnits});
+
+  const MoneyOutcome again = recharge("r-2", Money{10 * kUnits});
+  EXPECT_TRUE(again.ok && again.duplicate);
+  EXPECT_EQ(port_->submitted.size(), 1u);
+  ASSERT_TRUE(store_.flush());
+  EXPECT_EQ(query("SELECT count(*) FROM ledger WHERE order_id = 'r-2'"), 1);
+}
+
+TEST_F(EngineTest, MeterModeRechargeRejectedFailsAndTimedOutIsRetriedAfterBackoff) {
+  const BillingConfig config = meter_mode_config(Money{50 * kUnits});
+  start_engine(config);
+  read("mm", meter_mode_reading(Money{50 * kUnits}, 4));
+  std::optional<MoneyOutcome> rejected;
+  engine_->recharge({"r-3", "a1", Money{10 * kUnits}, "cloud"},
+                    [&](MoneyOutcome o) { rejected = o; });
+  ASSERT_TRUE(pump_until([&] { return port_->submitted.size() == 1; }));
+  port_->answer(0, make_error(ErrorKind::kRejected, "wrong key"));
+  ASSERT_TRUE(pump_until([&] { return rejected.has_value(); }));
+  EXPECT_FALSE(rejected->ok);
+  EXPECT_EQ(rejected->code, "meter_rejected");
+  ASSERT_TRUE(store_.flush());
+  EXPECT_EQ(texts("SELECT state FROM meter_recharges WHERE order_id = 'r-3'"),
+            std::vector<std::string>{"failed"});
+  EXPECT_EQ(query("SELECT count(*) FROM ledger WHERE order_id = 'r-3'"), 0);
+
+  std::optional<MoneyOutcome> retried;
+  engine_->recharge({"r-4", "a1", Money{10 * kUnits}, "cloud"},
+                    [&](MoneyOutcome o) { retried = o; });
+  ASSERT_TRUE(pump_until([&] { return port_->submitted.size() == 2; }));
+  EXPECT_EQ(port_->submitted[1].action.integers.at("purchase_count"), 5);
+  port_->answer(1, make_error(ErrorKind::kTimeout, "no answer"));
+  drain();
+  engine_->on_tick();
+  clock_.advance(config.relay_retry_min - 1ms);
+  engine_->on_tick();
+  EXPECT_EQ(port_->submitted.size(), 2u) << "retried before the backoff";
+  clock_.advance(1ms);
+  engine_->on_tick();
+  ASSERT_EQ(port_->submitted.size(), 3u);
+  EXPECT_EQ(port_->submitted[2].action.integers.at("purchase_count"), 5);
+  port_->answer(2, meter_mode_reading(Money{60 * kUnits}, 5));
+  ASSERT_TRUE(pump_until([&] { return retried.has_value(); }));
+  EXPECT_TRUE(retried->ok);
+  ASSERT_TRUE(store_.flush());
+  EXPECT_EQ(query("SELECT count(*) FROM ledger WHERE order_id = 'r-4'"), 1);
+}
+
+TEST_F(EngineTest, EnergyGoingBackwardsIsReportedAndNeverBilledNegative) {
+  const Money price{kUnits};
+  const Money opening{100 * kUnits};
+  start_engine(flat_config(opening, price));
+  read("m1", gateway_reading(0, true));
+  clock_.advance(1min);
+  read("m1", gateway_reading(2000, true));
+  clock_.advance(1min);
+  read("m1", gateway_reading(500, true));  // a replaced or reset meter
+  EXPECT_EQ(live_balance(), opening - cost_at(2000, price));
+  clock_.advance(1min);
+  read("m1", gateway_reading(800, true));
+  EXPECT_EQ(live_balance(), opening - cost_at(2300, price));
+  EXPECT_EQ(engine_->stats().energy_reversals, 1);
+  engine_->stop();
+  ASSERT_TRUE(store_.flush());
+  EXPECT_EQ(query("SELECT count(*) FROM events WHERE type = 'energy_reversed' AND meter_id = 'm1'"),
+            1);
+  EXPECT_EQ(query("SELECT count(*) FROM ledger WHERE amount > 0"), 1) << "only the opening credit";
+  EXPECT_EQ(ledger_sum(), (opening - cost_at(2300, price)).units);
+}
+
+}  // namespace
+}  // namespace meterd::test
