@@ -42,6 +42,13 @@ ValidatedConfig load_and_validate(const std::string& path, const DriverEnv& env)
     }
     result.billing = read_billing_config(*load.config->billing, meters, result.errors);
   }
+  if (!load.config->commands.hmac_key_file.empty()) {
+    try {
+      result.command_key = load_hmac_key(load.config->commands.hmac_key_file);
+    } catch (const std::exception& e) {
+      result.errors.add({path, 0, 0}, std::string("commands.hmac_key_file: ") + e.what());
+    }
+  }
   if (result.errors.empty()) {
     result.config = std::move(load.config);
   } else {

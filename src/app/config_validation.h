@@ -11,6 +11,7 @@
 #include "bus/plugin_loader.h"
 #include "config/app_config.h"
 #include "core/driver.h"
+#include "commands/command_auth.h"
 #include "engine/billing_config.h"
 
 namespace meterd {
@@ -24,6 +25,8 @@ struct ValidatedConfig {
   std::vector<std::unique_ptr<MeterDriver>> drivers;
   // The prepaid engine's configuration (empty without a `billing:` section).
   BillingConfig billing;
+  // The command signing key (commands.hmac_key_file), loaded and checked.
+  std::optional<HmacKey> command_key;
 };
 
 // A missing or mismatched plugin is an error at the bus's position.

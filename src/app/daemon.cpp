@@ -14,6 +14,7 @@
 #include "app/health_report.h"
 #include "app/logging.h"
 #include "app/reading_router.h"
+#include "commands/command_service.h"
 #include "app/systemd_notifier.h"
 #include "store/store.h"
 #include "uplink/uplink.h"
@@ -34,6 +35,8 @@ class Daemon::Impl {
     uplink_ = std::make_unique<Uplink>(loop_, config_, *store_);
     fleet_ = make_fleet(validated);
     engine_ = make_engine(std::move(validated.billing));
+    command_key_ = validated.command_key;
+    commands_ = make_commands();
   }
 
   int run() {
@@ -41,11 +44,13 @@ class Daemon::Impl {
         [this](const boost::system::error_code& ec, int signo) { on_signal(ec, signo); });
     try {
       engine_->start();
+      commands_->start();
     } catch (const std::exception& e) {
       spdlog::critical("{}", e.what());
       return 1;
     }
     router_->set_engine(engine_.get());
+    take_commands(*uplink_);
     uplink_->start();
     fleet_->start();
     started_ = clock_.steady_now();
@@ -66,11 +71,36 @@ class Daemon::Impl {
         [this](std::function<void()> fn) { asio::post(loop_, std::move(fn)); });
   }
 
+  void take_commands(Uplink& uplink) {
+    uplink.set_command_handler([this](std::string payload) {
+      if (commands_) commands_->on_message(payload);
+    });
+  }
+
+  std::unique_ptr<CommandService> make_commands() {
+    MeterDirectory directory;
+    for (const BusConfig& bus : config_.buses) {
+      for (const MeterSpec& meter : bus.spec.meters) {
+        auto tags = bus.meter_tags.find(meter.id);
+        directory.add(meter.id, tags == bus.meter_tags.end()
+                                    ? std::map<std::string, std::string>{}
+                                    : tags->second);
+      }
+    }
+    CommandSettings settings;
+    settings.key = command_key_;
+    settings.window = config_.commands.issued_at_window;
+    return std::make_unique<CommandService>(
+        *store_, clock_, *engine_, action_port_, std::move(directory), std::move(settings),
+        [this](std::function<void()> fn) { asio::post(loop_, std::move(fn)); });
+  }
+
   void schedule_engine_tick() {
     engine_timer_.expires_after(std::chrono::seconds(1));
     engine_timer_.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
       engine_->on_tick();
+      commands_->on_tick();
       schedule_engine_tick();
     });
   }
@@ -105,6 +135,7 @@ class Daemon::Impl {
   }
 
   void finish_shutdown(bool buses_stopped) {
+    commands_->stop();
     engine_->stop();  // pending deductions go to the ledger
     store_->flush();
     uplink_->stop(std::chrono::milliseconds(1000));
@@ -142,11 +173,16 @@ class Daemon::Impl {
     fleet_->stop(std::chrono::milliseconds(2500));
     // The engine is rebuilt from the store and the new billing section; readings of the old
     // buses still queued on the loop go to the new engine, which bills them the same.
+    commands_->stop();
     engine_->stop();
     router_->set_engine(nullptr);
+    commands_.reset();
     engine_ = make_engine(std::move(validated.billing));
+    command_key_ = validated.command_key;
+    commands_ = make_commands();
     try {
       engine_->start();
+      commands_->start();
       router_->set_engine(engine_.get());
     } catch (const std::exception& e) {
       spdlog::error("reload: {}; billing is suspended until the next reload", e.what());
@@ -158,6 +194,7 @@ class Daemon::Impl {
     if (mqtt_changed) {
       uplink_->stop(std::chrono::milliseconds(1000));
       uplink_ = std::make_unique<Uplink>(loop_, config_, *store_);
+      take_commands(*uplink_);
       uplink_->start();
     }
     fleet_->start();
@@ -242,6 +279,8 @@ class Daemon::Impl {
   std::unique_ptr<BusFleet> fleet_;
   FleetActionPort action_port_{loop_, [this] { return fleet_.get(); }};
   std::unique_ptr<Engine> engine_;
+  std::optional<HmacKey> command_key_;
+  std::unique_ptr<CommandService> commands_;
   std::vector<BusHealth> last_buses_;
   SteadyTime started_{};
   int exit_code_ = 0;

@@ -6,19 +6,25 @@
 #include <functional>
 
 #include "app/bus_fleet.h"
+#include "commands/step_runner.h"
 #include "engine/engine.h"
 
 namespace meterd {
 
-class FleetActionPort final : public ActionPort {
+class FleetActionPort final : public ActionPort, public LiveReadPort {
  public:
   // `fleet` is asked at each call: the fleet is replaced on reload.
   FleetActionPort(boost::asio::io_context& loop, std::function<BusFleet*()> fleet)
       : loop_(loop), fleet_(std::move(fleet)) {}
   void submit(const std::string& meter_id, Action action,
               std::function<void(Result<MeterReading>)> done) override;
+  void read(const std::string& meter_id, std::vector<std::string> points,
+            std::function<void(Result<MeterReading>)> done) override;
 
  private:
+  BusWorker* worker_or_fail(const std::string& meter_id,
+                            std::function<void(Result<MeterReading>)>& done);
+
   boost::asio::io_context& loop_;
   std::function<BusFleet*()> fleet_;
 };

@@ -10,6 +10,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "bus/live_read.h"
 #include "bus/poll_schedule.h"
 
 namespace meterd {
@@ -73,20 +74,29 @@ class BusWorker::Impl {
   void submit_action(const std::string& meter_id, Action action, ActionDone done) {
     auto it = index_.find(meter_id);
     if (it == index_.end()) {
-      done(make_error(ErrorKind::kInvalidArgument,
-                      "unknown meter '" + meter_id + "' on bus '" + config_.spec.name + "'"));
+      done(unknown_meter(meter_id));
       return;
     }
-    {
-      std::unique_lock lock(mu_);
-      if (!stop_) {
-        actions_.push_back({it->second, std::move(action), std::move(done)});
-        lock.unlock();
-        cv_.notify_one();
-        return;
-      }
+    enqueue({it->second, std::move(action), std::move(done)});
+  }
+
+  void submit_read(const std::string& meter_id, const std::vector<std::string>& points,
+                   ReadDone done) {
+    auto it = index_.find(meter_id);
+    if (it == index_.end()) {
+      done(unknown_meter(meter_id));
+      return;
     }
-    done(make_error(ErrorKind::kRejected, "bus '" + config_.spec.name + "' is stopped"));
+    if (points.empty()) {
+      done(make_error(ErrorKind::kInvalidArgument, "no points to read"));
+      return;
+    }
+    LiveReadPlan plan = plan_live_read(config_.spec.groups, points);
+    if (plan.groups.empty()) {  // nothing to ask the meter
+      done(assemble_live_read(plan, {}));
+      return;
+    }
+    enqueue({it->second, std::move(plan), std::move(done)});
   }
 
   const std::string& name() const { return config_.spec.name; }
@@ -107,11 +117,30 @@ class BusWorker::Impl {
   }
 
  private:
-  struct PendingAction {
+  // An action or a live read; both wait in one queue and run ahead of polls, in order.
+  struct PendingRequest {
     std::size_t meter;
-    Action action;
+    std::variant<Action, LiveReadPlan> request;
     ActionDone done;
   };
+
+  Error unknown_meter(const std::string& meter_id) const {
+    return make_error(ErrorKind::kInvalidArgument,
+                      "unknown meter '" + meter_id + "' on bus '" + config_.spec.name + "'");
+  }
+
+  void enqueue(PendingRequest pending) {
+    {
+      std::unique_lock lock(mu_);
+      if (!stop_) {
+        actions_.push_back(std::move(pending));
+        lock.unlock();
+        cv_.notify_one();
+        return;
+      }
+    }
+    pending.done(make_error(ErrorKind::kRejected, "bus '" + config_.spec.name + "' is stopped"));
+  }
 
   void run() {
     schedule_.start(clock_.steady_now());
@@ -131,8 +160,12 @@ class BusWorker::Impl {
           continue;
         }
       }
-      if (auto action = take_action()) {
-        run_action(*action);
+      if (auto pending = take_action()) {
+        if (std::holds_alternative<Action>(pending->request)) {
+          run_action(*pending);
+        } else {
+          run_live_read(*pending);
+        }
         continue;
       }
       if (auto job = schedule_.take_due(now)) {
@@ -161,16 +194,16 @@ class BusWorker::Impl {
     cv_.wait_for(lock, wait, [&] { return stop_ || (wake_on_action && !actions_.empty()); });
   }
 
-  std::optional<PendingAction> take_action() {
+  std::optional<PendingRequest> take_action() {
     std::lock_guard lock(mu_);
     if (actions_.empty()) return std::nullopt;
-    PendingAction action = std::move(actions_.front());
+    PendingRequest action = std::move(actions_.front());
     actions_.pop_front();
     return action;
   }
 
   void fail_queued_actions(ErrorKind kind, const std::string& why) {
-    std::deque<PendingAction> failed;
+    std::deque<PendingRequest> failed;
     {
       std::lock_guard lock(mu_);
       failed.swap(actions_);
@@ -252,9 +285,9 @@ class BusWorker::Impl {
     }
   }
 
-  void run_action(PendingAction& action) {
+  void run_action(PendingRequest& action) {
     Result<MeterReading> result =
-        guarded([&] { return driver_->act(action.meter, action.action); });
+        guarded([&] { return driver_->act(action.meter, std::get<Action>(action.request)); });
     touch_progress();
     {
       std::lock_guard lock(stats_mu_);
@@ -268,6 +301,31 @@ class BusWorker::Impl {
       reopen_delay_ = kReopenMin;
     }
     deliver(action.done, std::move(result));
+  }
+
+  // Reads the planned groups one after the other, outside the schedule: the jobs it holds
+  // keep their due times and the meter's failure count is untouched.
+  void run_live_read(PendingRequest& pending) {
+    const LiveReadPlan& plan = std::get<LiveReadPlan>(pending.request);
+    const MeterSpec& meter = config_.spec.meters[pending.meter];
+    std::vector<MeterReading> readings;
+    for (const std::size_t group : plan.groups) {
+      const SteadyTime started = clock_.steady_now();
+      Result<MeterReading> result = guarded([&] { return driver_->read(pending.meter, group); });
+      const SteadyTime finished = clock_.steady_now();
+      touch_progress();
+      record_poll(result, finished - started, 0);
+      if (!result.ok()) {
+        if (result.error().kind == ErrorKind::kBusError) on_bus_error(result.error());
+        deliver(pending.done, std::move(result));
+        return;
+      }
+      reopen_delay_ = kReopenMin;
+      readings.push_back(result.value());
+      emit(MeterPolled{meter.id, config_.spec.groups[group].name, clock_.wall_now(),
+                       std::move(result.value())});
+    }
+    deliver(pending.done, assemble_live_read(plan, readings));
   }
 
   void record_poll(const Result<MeterReading>& result, SteadyTime::duration latency,
@@ -331,7 +389,7 @@ class BusWorker::Impl {
   std::condition_variable cv_;
   bool stop_ = false;
   bool started_ = false;
-  std::deque<PendingAction> actions_;
+  std::deque<PendingRequest> actions_;
   std::thread thread_;
 
   std::mutex stats_mu_;  // guards the stats below
@@ -353,6 +411,10 @@ void BusWorker::start() { impl_->start(); }
 void BusWorker::stop() { impl_->stop(); }
 void BusWorker::submit_action(const std::string& meter_id, Action action, ActionDone done) {
   impl_->submit_action(meter_id, std::move(action), std::move(done));
+}
+void BusWorker::submit_read(const std::string& meter_id, std::vector<std::string> points,
+                            ReadDone done) {
+  impl_->submit_read(meter_id, points, std::move(done));
 }
 const std::string& BusWorker::name() const { return impl_->name(); }
 BusStats BusWorker::snapshot() { return impl_->snapshot(); }

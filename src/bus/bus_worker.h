@@ -1,5 +1,5 @@
 // One bus, one thread. The worker owns a MeterDriver and polls each meter's groups at their
-// intervals, runs queued actions ahead of polls, and backs off a meter that failed
+// intervals, runs queued actions and live reads ahead of polls, and backs off a meter that failed
 // `offline_after_failures` polls in a row (polled every backoff_interval until it answers).
 // Results go to the sink on the bus thread; the daemon posts them onward to the loop.
 #pragma once
@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "config/app_config.h"
 #include "core/clock.h"
@@ -34,7 +35,8 @@ struct MeterStateChanged {
 using BusOutput = std::variant<MeterPolled, MeterStateChanged>;
 
 // Counters are totals since start; polls counts every read attempt (probes of offline meters
-// included), overruns counts scheduled polls skipped because the bus was too busy to run them.
+// and the group reads of live reads included), overruns counts scheduled polls skipped because
+// the bus was too busy to run them.
 struct BusStats {
   std::int64_t polls = 0;
   std::int64_t poll_errors = 0;
@@ -51,6 +53,7 @@ class BusWorker {
  public:
   using Sink = std::function<void(BusOutput)>;
   using ActionDone = std::function<void(Result<MeterReading>)>;
+  using ReadDone = std::function<void(Result<MeterReading>)>;
 
   BusWorker(const BusConfig& config, std::unique_ptr<MeterDriver> driver, const Clock& clock,
             Sink sink);
@@ -61,11 +64,21 @@ class BusWorker {
   // Starts the bus thread: opens the driver (reopening with backoff while it fails) and polls.
   void start();
   // Finishes the transaction in progress and joins the thread. Actions still queued get an
-  // error. Idempotent; the worker cannot be restarted.
+  // error, and so do queued reads. Idempotent; the worker cannot be restarted.
   void stop();
   // Queues an action ahead of polls; `done` runs on the bus thread. Unknown meter: done gets
   // kInvalidArgument at once.
   void submit_action(const std::string& meter_id, Action action, ActionDone done);
+  // Queues a live read of named points, in one queue with actions (ahead of polls). On the bus
+  // thread it reads, fresh from the meter, each poll group that polls a requested point (once
+  // each), and `done` gets a MeterReading of only the requested points (values and per-point
+  // errors); a point no group polls is a per-point kNotSupported. The first group read that
+  // fails ends the read, and `done` gets its error. Each group read counts as a poll in the
+  // stats and is forwarded to the sink as a MeterPolled (so the engine bills energy from it
+  // like any poll), but it leaves the schedule and the meter's online state untouched (an
+  // offline meter is still read). Unknown meter or no points: done gets kInvalidArgument at
+  // once; no requested point polled at all: done gets the per-point errors at once.
+  void submit_read(const std::string& meter_id, std::vector<std::string> points, ReadDone done);
   const std::string& name() const;
   // Stats since the previous snapshot for the rates, totals for the counters. Any thread.
   BusStats snapshot();

@@ -76,6 +76,16 @@ void read_root(const SettingsNode& root, const std::filesystem::path& base, AppC
     config.buses = read_buses_section(*buses, config.poll_groups, config.profile_dir, errors);
   }
   if (const SettingsNode* billing = r.map("billing")) config.billing = *billing;
+  if (const SettingsNode* commands = r.map("commands")) {
+    SettingsReader c(*commands, errors, "commands");
+    if (c.has("hmac_key_file")) {
+      config.commands.hmac_key_file = resolve_config_path(c.required_string("hmac_key_file"), base);
+    }
+    config.commands.issued_at_window =
+        c.duration("issued_at_window", config.commands.issued_at_window, std::chrono::seconds(1),
+                   std::chrono::hours(24));
+    c.finish();
+  }
   r.finish();
 }
 

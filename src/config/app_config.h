@@ -49,6 +49,13 @@ struct BusConfig {
   std::map<std::string, std::map<std::string, std::string>> meter_tags;  // meter -> tags
 };
 
+// `commands:`: authentication of cloud commands. Without a key file commands are accepted
+// unsigned (a broker with ACLs is then the only guard).
+struct CommandsConfig {
+  std::string hmac_key_file;                         // per-gateway key; set: signatures required
+  std::chrono::milliseconds issued_at_window{300'000};  // |now - issued_at| allowed
+};
+
 struct AppConfig {
   std::string source_file;
   std::string gateway_id;
@@ -59,6 +66,7 @@ struct AppConfig {
   StoreConfig store;
   std::vector<PollGroupSpec> poll_groups;
   std::vector<BusConfig> buses;
+  CommandsConfig commands;
   // `billing:` as written; the prepaid engine reads it (see engine/billing_config.h).
   std::optional<SettingsNode> billing;
 };

@@ -29,6 +29,34 @@ void Engine::refund(MoneyOrder order, std::function<void(MoneyOutcome)> done) {
   impl_->refund(std::move(order), std::move(done));
 }
 
+void Engine::set_tariff(const std::string& account_id, const std::string& tariff_json,
+                        std::optional<WallTime> effective_from, AdminDone done) {
+  impl_->set_tariff(account_id, tariff_json, effective_from, std::move(done));
+}
+
+void Engine::set_thresholds(const std::string& account_id, AlarmThresholds thresholds,
+                            AdminDone done) {
+  impl_->set_thresholds(account_id, thresholds, std::move(done));
+}
+
+void Engine::open_account(AccountOpening opening, AdminDone done) {
+  impl_->open_account(std::move(opening), std::move(done));
+}
+
+void Engine::close_account(const std::string& account_id, AdminDone done) {
+  impl_->close_account(account_id, std::move(done));
+}
+
+void Engine::assign_meter(const std::string& meter_id, const std::string& account_id,
+                          AdminDone done) {
+  impl_->assign_meter(meter_id, account_id, std::move(done));
+}
+
+void Engine::command_relay(const std::string& meter_id, bool close,
+                           std::function<void(Result<MeterReading>)> done) {
+  impl_->command_relay(meter_id, close, std::move(done));
+}
+
 const AccountRuntime* Engine::account(const std::string& id) const {
   auto found = impl_->accounts_.find(id);
   return found == impl_->accounts_.end() ? nullptr : &found->second;

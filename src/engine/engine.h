@@ -56,6 +56,19 @@ struct MoneyOrder {
   std::string operator_id;  // "cloud", or the technician for local commands
 };
 
+// The outcome of an account or parameter change from a command.
+struct AdminOutcome {
+  bool ok = false;
+  std::string code;  // "" when ok; "unknown_account", "invalid", "in_arrears", ...
+  std::string message;
+};
+
+// An account opened by a command (the tariff as JSON, read like a site file's).
+struct AccountOpening {
+  AccountSpec spec;  // spec.tariff_id unused
+  std::string tariff_json;  // empty: none (meter billing mode)
+};
+
 class Engine {
  public:
   using Post = std::function<void(std::function<void()>)>;  // onto the loop
@@ -77,6 +90,20 @@ class Engine {
   // `done` runs on the loop once the outcome is durable (or at once for a rejection).
   void recharge(MoneyOrder order, std::function<void(MoneyOutcome)> done);
   void refund(MoneyOrder order, std::function<void(MoneyOutcome)> done);
+
+  // Account and parameter changes (from commands; the account's source becomes "command", so
+  // the site file no longer overrides it). `done` runs on the loop once durable.
+  using AdminDone = std::function<void(AdminOutcome)>;
+  void set_tariff(const std::string& account_id, const std::string& tariff_json,
+                  std::optional<WallTime> effective_from, AdminDone done);
+  void set_thresholds(const std::string& account_id, AlarmThresholds thresholds, AdminDone done);
+  void open_account(AccountOpening opening, AdminDone done);
+  void close_account(const std::string& account_id, AdminDone done);
+  void assign_meter(const std::string& meter_id, const std::string& account_id, AdminDone done);
+  // A relay command: open holds the relay open (persisted) until a close; close is refused
+  // for a meter whose account is cut off. The action's outcome comes back in `done`.
+  void command_relay(const std::string& meter_id, bool close,
+                     std::function<void(Result<MeterReading>)> done);
 
   // For queries and tests: the live state of an account.
   const AccountRuntime* account(const std::string& id) const;

@@ -148,12 +148,15 @@ void Engine::Impl::mirror(AccountRuntime& account, MeterRuntime& meter, Money ba
   if (!events.empty()) commit_account(account, {}, std::move(events));
 }
 
-void Engine::Impl::evaluate_alarm(AccountRuntime& account, std::vector<Event>& events) {
+void Engine::Impl::evaluate_alarm(AccountRuntime& account, std::vector<Event>& events,
+                                  bool defer_supply) {
   const AlarmLevel before = account.level;
   account.level = next_level(before, account.balance, account.thresholds);
   const char* type = alarm_event(before, account.level);
   if (type) events.push_back(event(type, "", alarm_details(account, before)));
-  if (account.level != before && account.mode == BillingMode::kGateway) set_supply(account);
+  if (account.level != before && account.mode == BillingMode::kGateway && !defer_supply) {
+    set_supply(account);
+  }
 }
 
 void Engine::Impl::commit_account(AccountRuntime& account, std::vector<LedgerEntry> credits,

@@ -15,6 +15,7 @@
 namespace meterd {
 
 struct RelayState {
+  bool forced_open = false;      // a relay_open command holds it open until relay_close
   std::optional<bool> desired;   // closed?
   std::optional<bool> reported;  // from the last reading
   bool needs_action = false;
@@ -58,16 +59,38 @@ class Engine::Impl {
                       std::vector<Event> events = {},
                       std::function<Status(SqliteDb&)> extra = nullptr,
                       std::function<void()> committed = nullptr);
-  // Re-evaluates the alarm level after a balance change; commits when it changed.
-  void evaluate_alarm(AccountRuntime& account, std::vector<Event>& events);
+  // Re-evaluates the alarm level after a balance change and adds its event. The relays follow
+  // at once, unless `defer_supply` (a money order: supply comes back only once the money is
+  // durable, so the caller calls set_supply from the commit).
+  void evaluate_alarm(AccountRuntime& account, std::vector<Event>& events,
+                      bool defer_supply = false);
+  // After a money order on `account_id` is durable: relays follow, the callers get `outcome`.
+  void order_committed(const std::string& account_id, const std::string& key,
+                       const MoneyOutcome& outcome);
   void on_tick();
   void flush_all();
 
   // engine_relays.cpp
   void set_supply(AccountRuntime& account);
+  bool supply_wanted(const AccountRuntime& account, const std::string& meter_id);
   void reconcile_relay(const std::string& meter_id, bool closed, WallTime time);
   void drive_relay(const std::string& meter_id);
   void on_relay_done(const std::string& meter_id, bool closed, Result<MeterReading> result);
+
+  // engine_admin.cpp
+  void set_tariff(const std::string& account_id, const std::string& tariff_json,
+                  std::optional<WallTime> effective_from, AdminDone done);
+  void set_thresholds(const std::string& account_id, AlarmThresholds thresholds, AdminDone done);
+  void open_account(AccountOpening opening, AdminDone done);
+  void close_account(const std::string& account_id, AdminDone done);
+  void assign_meter(const std::string& meter_id, const std::string& account_id, AdminDone done);
+  void command_relay(const std::string& meter_id, bool close,
+                     std::function<void(Result<MeterReading>)> done);
+  AccountRuntime* open_account_or_fail(const std::string& account_id, AdminDone& done);
+  void fail(AdminDone& done, std::string code, std::string message);
+  // Writes the account as a command left it (row, meters) with `extra`, then answers.
+  void commit_admin(AccountRuntime& account, std::vector<Event> events,
+                    std::function<Status(SqliteDb&)> extra, AdminDone done);
 
   // engine_orders.cpp
   void recharge(MoneyOrder order, std::function<void(MoneyOutcome)> done);

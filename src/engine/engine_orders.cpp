@@ -35,6 +35,15 @@ bool Engine::Impl::answer_known_order(const std::string& key,
   return false;
 }
 
+void Engine::Impl::order_committed(const std::string& account_id, const std::string& key,
+                                   const MoneyOutcome& outcome) {
+  auto account = accounts_.find(account_id);
+  if (account != accounts_.end() && account->second.mode == BillingMode::kGateway) {
+    set_supply(account->second);
+  }
+  finish_order(key, outcome);
+}
+
 void Engine::Impl::finish_order(const std::string& key, MoneyOutcome outcome) {
   orders_[key] = outcome;
   auto waiting = waiters_.find(key);
@@ -77,12 +86,12 @@ void Engine::Impl::recharge(MoneyOrder order, std::function<void(MoneyOutcome)> 
 
   account.balance += order.amount;
   std::vector<Event> events;
-  evaluate_alarm(account, events);
+  evaluate_alarm(account, events, /*defer_supply=*/true);
   MoneyOutcome outcome{true, "", "", order.amount, account.balance, false};
   LedgerEntry entry{account.id, to_unix_ms(clock_.wall_now()), "recharge", order.amount, Money{},
                     order.order_id, "", order_details(order.order_id, order.amount, order.operator_id)};
   commit_account(account, {std::move(entry)}, std::move(events), nullptr,
-                 later([this, key, outcome] { finish_order(key, outcome); }));
+                 later([this, id = account.id, key, outcome] { order_committed(id, key, outcome); }));
 }
 
 void Engine::Impl::refund(MoneyOrder order, std::function<void(MoneyOutcome)> done) {
@@ -106,12 +115,12 @@ void Engine::Impl::refund(MoneyOrder order, std::function<void(MoneyOutcome)> do
   waiters_[key].push_back(std::move(done));
   account.balance -= order.amount;
   std::vector<Event> events;
-  evaluate_alarm(account, events);
+  evaluate_alarm(account, events, /*defer_supply=*/true);
   MoneyOutcome outcome{true, "", "", order.amount, account.balance, false};
   LedgerEntry entry{account.id, to_unix_ms(clock_.wall_now()), "refund", -order.amount, Money{},
                     order.order_id, "", order_details(order.order_id, order.amount, order.operator_id)};
   commit_account(account, {std::move(entry)}, std::move(events), nullptr,
-                 later([this, key, outcome] { finish_order(key, outcome); }));
+                 later([this, id = account.id, key, outcome] { order_committed(id, key, outcome); }));
 }
 
 void Engine::Impl::start_meter_recharge(const std::string& key, MeterRechargeJob job) {
@@ -170,13 +179,13 @@ void Engine::Impl::on_meter_recharge_done(const std::string& key, Result<MeterRe
   meter.purchase_count = row.purchase_count;
   account.balance += row.amount;
   std::vector<Event> events;
-  evaluate_alarm(account, events);
+  evaluate_alarm(account, events, /*defer_supply=*/true);
   MoneyOutcome outcome{true, "", "", row.amount, account.balance, false};
   LedgerEntry entry{account.id, to_unix_ms(clock_.wall_now()), "recharge", row.amount, Money{},
                     row.order_id, row.meter_id, order_details(row.order_id, row.amount, operator_id)};
   commit_account(account, {std::move(entry)}, std::move(events),
                  [row](SqliteDb& db) { return save_meter_recharge(db, row); },
-                 later([this, key, outcome] { finish_order(key, outcome); }));
+                 later([this, id = account.id, key, outcome] { order_committed(id, key, outcome); }));
 }
 
 void Engine::Impl::retry_meter_recharges() {

@@ -15,9 +15,14 @@ SteadyTime Engine::Impl::backoff_after(int failures) const {
   return clock_.steady_now() + std::min<std::chrono::milliseconds>(delay, config_.relay_retry_max);
 }
 
+bool Engine::Impl::supply_wanted(const AccountRuntime& account, const std::string& meter_id) {
+  return account.level != AlarmLevel::kCutOff && !account.closed &&
+         !relays_[meter_id].forced_open;
+}
+
 void Engine::Impl::set_supply(AccountRuntime& account) {
-  const bool closed = account.level != AlarmLevel::kCutOff;
   for (const std::string& meter_id : account.meters) {
+    const bool closed = supply_wanted(account, meter_id);
     RelayState& relay = relays_[meter_id];
     if (relay.desired == closed) continue;
     const bool first = !relay.desired.has_value();

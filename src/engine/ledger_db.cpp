@@ -109,6 +109,10 @@ Status load_engine_state(SqliteDb& db, StoredEngineState& out) {
                Money{st.column_int(4)}, st.column_int(5), st.column_text(6), st.column_int(7)});
         });
   }
+  if (status) {
+    status = for_each_row(db, "SELECT meter_id FROM relay_overrides",
+                          [&](Statement& st) { out.forced_open.insert(st.column_text(0)); });
+  }
   return status;
 }
 
@@ -213,6 +217,21 @@ Status save_meter_billing(SqliteDb& db, const MeterBillingRow& row) {
   st.bind(1, row.meter_id);
   st.bind(2, row.energy.wh);
   st.bind(3, row.ts_ms);
+  return st.run();
+}
+
+Status save_relay_override(SqliteDb& db, const std::string& meter_id, bool hold,
+                           const std::string& command_id, std::int64_t ts_ms) {
+  if (!hold) {
+    Statement st(db, "DELETE FROM relay_overrides WHERE meter_id = ?1");
+    st.bind(1, meter_id);
+    return st.run();
+  }
+  Statement st(db,
+               "INSERT OR REPLACE INTO relay_overrides(meter_id, command_id, ts_ms) VALUES(?1,?2,?3)");
+  st.bind(1, meter_id);
+  st.bind(2, command_id);
+  st.bind(3, ts_ms);
   return st.run();
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,7 @@ struct StoredEngineState {
   std::map<std::string, MeterBillingRow> billing;
   std::vector<LedgerEntry> money_orders;  // recharge/refund entries with an order id
   std::vector<MeterRechargeRow> meter_recharges;
+  std::set<std::string> forced_open;  // relay_overrides
 };
 
 Status load_engine_state(SqliteDb& db, StoredEngineState& out);
@@ -88,5 +90,8 @@ Status save_account_state(SqliteDb& db, const AccountStateRow& row);
 Status append_ledger(SqliteDb& db, const LedgerEntry& entry);
 Status save_meter_billing(SqliteDb& db, const MeterBillingRow& row);
 Status save_meter_recharge(SqliteDb& db, const MeterRechargeRow& row);
+// Held open by a command (`command_id`), or released when `hold` is false.
+Status save_relay_override(SqliteDb& db, const std::string& meter_id, bool hold,
+                           const std::string& command_id, std::int64_t ts_ms);
 
 }  // namespace meterd

@@ -98,6 +98,25 @@ CREATE TABLE meter_recharges(
   state TEXT NOT NULL,
   ts_ms INTEGER NOT NULL) WITHOUT ROWID;
 )sql",
+    // 3: the command journal (every accepted command, before it runs, with its result once
+    // it has one) and relays held open by command.
+    R"sql(
+CREATE TABLE commands(
+  id TEXT PRIMARY KEY,
+  op TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  operator TEXT NOT NULL,
+  received_ms INTEGER NOT NULL,
+  run_at_ms INTEGER,
+  state TEXT NOT NULL,
+  result TEXT,
+  finished_ms INTEGER) WITHOUT ROWID;
+CREATE INDEX commands_open ON commands(state) WHERE state IN ('accepted', 'scheduled');
+CREATE TABLE relay_overrides(
+  meter_id TEXT PRIMARY KEY,
+  command_id TEXT NOT NULL,
+  ts_ms INTEGER NOT NULL) WITHOUT ROWID;
+)sql",
 };
 
 constexpr int kLatest = static_cast<int>(std::size(kMigrations));

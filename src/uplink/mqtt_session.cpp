@@ -41,6 +41,14 @@ class MqttSession::Listener final : public mqtt::iaction_listener {
       if (alive.lock()) session->on_connection_lost(generation, cause);
     });
   }
+  // Not tagged with the generation: Paho acknowledged the message before this callback, so a
+  // message of an older connection is still delivered rather than lost.
+  void on_message(const mqtt::const_message_ptr& msg) {
+    asio::post(loop_, [alive = alive_, session = session_, topic = msg->get_topic(),
+                       payload = msg->get_payload_str()]() mutable {
+      if (alive.lock()) session->on_message(topic, std::move(payload));
+    });
+  }
 
  private:
   void post(const void* token, bool ok, int rc) {
@@ -58,7 +66,7 @@ class MqttSession::Listener final : public mqtt::iaction_listener {
 
 struct MqttSession::Connection {
   struct Pending {
-    mqtt::delivery_token_ptr token;  // held so the token's address stays unique until done
+    mqtt::token_ptr token;  // held so the token's address stays unique until done
     Done done;
   };
 
@@ -93,6 +101,10 @@ std::string MqttSession::server() const {
 
 double MqttSession::jitter() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
 
+void MqttSession::add_subscription(std::string topic_filter) {
+  subscriptions_.push_back(std::move(topic_filter));
+}
+
 void MqttSession::start() {
   if (state_ != State::kIdle) return;
   if (options_.servers.empty()) {
@@ -104,8 +116,13 @@ void MqttSession::start() {
 }
 
 void MqttSession::attempt_connect() {
-  sweep_retired(false);
+  // Every retired client goes before a new one is made: Paho keeps session state by client
+  // id, and destroying an old client of the same id while the new one is connected (with a
+  // persistent session) silently drops the new one's subscription. Stale callbacks of the
+  // old clients are already ignored by generation, and at least one backoff delay has passed.
+  sweep_retired(true);
   state_ = State::kConnecting;
+  granted_ = 0;
   auto conn = std::make_unique<Connection>();
   conn->generation = ++generation_;
   conn->server = options_.servers[backoff_.server()];
@@ -123,10 +140,20 @@ void MqttSession::attempt_connect() {
     Listener* listener = conn->listener.get();
     conn->client->set_connection_lost_handler(
         [listener](const std::string& cause) { listener->on_lost(cause); });
+    conn->client->set_message_callback(
+        [listener](mqtt::const_message_ptr msg) { listener->on_message(msg); });
 
     mqtt::connect_options opts;
     opts.set_mqtt_version(MQTTVERSION_3_1_1);
-    opts.set_clean_session(true);
+    // With subscriptions (commands) the broker session is persistent, so QoS 1 messages
+    // published while the gateway is briefly away are queued by the broker and delivered on
+    // reconnect; the client id is stable (configured or meterd-<gateway_id>). That is all the
+    // session keeps: our publishes are QoS 1, which leaves no broker state after the PUBACK,
+    // and every connection is a fresh Paho client without persistence, so nothing of ours is
+    // replayed and the outbox drain alone resends unacknowledged rows (cursor rewind). Without
+    // subscriptions there is nothing to keep and the session is clean, which also clears a
+    // subscription left by an earlier run.
+    opts.set_clean_session(subscriptions_.empty());
     opts.set_automatic_reconnect(false);
     opts.set_keep_alive_interval(options_.keepalive);
     opts.set_connect_timeout(
@@ -221,16 +248,45 @@ void MqttSession::on_connect_result(bool ok, int rc) {
   spdlog::info("uplink: connected to {}", current_->server);
   publish(mqtt::make_message(options_.status_topic, options_.status_payload(true), 1, true),
           nullptr);
+  subscribe_all();
   if (handlers_.connected) handlers_.connected();
+}
+
+// Subscribes on every connect, even when the broker resumed a persistent session: after a
+// failover or a broker that lost its state the subscription would be missing otherwise. A
+// refused subscription (an ACL, say) is logged and the connection kept: the outbox must keep
+// draining; the next connection tries again.
+void MqttSession::subscribe_all() {
+  for (const auto& filter : subscriptions_) {
+    try {
+      auto token = current_->client->subscribe(filter, 1, generation_context(current_->generation),
+                                               *current_->listener);
+      track(std::move(token), [this, filter](bool ok) {
+        if (ok) {
+          ++granted_;
+          spdlog::info("uplink: subscribed to {}", filter);
+        } else {
+          spdlog::error("uplink: subscription to {} failed on {}; retried on the next connection",
+                        filter, current_->server);
+        }
+      });
+    } catch (const mqtt::exception& e) {
+      spdlog::error("uplink: cannot subscribe to {}: {}", filter, e.what());
+    }
+  }
+}
+
+void MqttSession::track(mqtt::token_ptr token, Done done) {
+  const void* key = token.get();
+  current_->pending.emplace(key, Connection::Pending{std::move(token), std::move(done)});
 }
 
 bool MqttSession::publish(mqtt::const_message_ptr msg, Done done) {
   if (state_ != State::kConnected) return false;
   try {
-    auto token = current_->client->publish(std::move(msg), generation_context(current_->generation),
-                                           *current_->listener);
-    const void* key = token.get();
-    current_->pending.emplace(key, Connection::Pending{std::move(token), std::move(done)});
+    track(current_->client->publish(std::move(msg), generation_context(current_->generation),
+                                    *current_->listener),
+          std::move(done));
     return true;
   } catch (const mqtt::exception& e) {
     spdlog::warn("uplink: publish refused: {}", e.what());
@@ -241,6 +297,14 @@ bool MqttSession::publish(mqtt::const_message_ptr msg, Done done) {
 void MqttSession::on_connection_lost(std::uint32_t generation, const std::string& cause) {
   if (state_ != State::kConnected || !current_ || current_->generation != generation) return;
   lose(cause.empty() ? std::string("connection lost") : cause);
+}
+
+void MqttSession::on_message(const std::string& topic, std::string payload) {
+  if (state_ == State::kStopped) {
+    spdlog::warn("uplink: message on {} arrived after stop; dropped", topic);
+    return;
+  }
+  if (handlers_.message) handlers_.message(topic, std::move(payload));
 }
 
 void MqttSession::drop(const std::string& why) {
@@ -255,6 +319,7 @@ void MqttSession::drop(const std::string& why) {
 
 void MqttSession::lose(const std::string& why) {
   spdlog::warn("uplink: connection to {} lost: {}", current_->server, why);
+  granted_ = 0;
   retire_current();
   schedule(backoff_.on_lost(jitter()));
   if (handlers_.lost) handlers_.lost();

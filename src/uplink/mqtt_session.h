@@ -1,7 +1,8 @@
 // One MQTT session at a time over a list of servers: connects with Paho (no persistence, no
 // offline buffering, no automatic reconnect), publishes the retained birth message on every
-// connect with the offline status as last will, reconnects with capped, jittered exponential
-// backoff and fails over to the next server after a failed attempt.
+// connect with the offline status as last will, subscribes the registered topic filters (QoS 1)
+// on every connect, reconnects with capped, jittered exponential backoff and fails over to the
+// next server after a failed attempt.
 //
 // Runs on the loop: every method must be called there. Paho's callbacks are posted to the loop
 // at once and tagged with the generation of the connection attempt they belong to; a callback
@@ -9,6 +10,7 @@
 #pragma once
 
 #include <mqtt/message.h>
+#include <mqtt/token.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -47,6 +49,8 @@ class MqttSession {
   struct Handlers {
     std::function<void()> connected;  // after the birth message went out
     std::function<void()> lost;       // the connection is gone; a reconnect is scheduled
+    // A message arrived on a subscribed filter. Paho has already acknowledged it to the broker.
+    std::function<void(const std::string& topic, std::string payload)> message;
   };
   using Done = std::function<void(bool ok)>;
 
@@ -55,6 +59,9 @@ class MqttSession {
   MqttSession(const MqttSession&) = delete;
   MqttSession& operator=(const MqttSession&) = delete;
 
+  // Subscribes `topic_filter` with QoS 1 after every successful connect. With at least one
+  // filter the broker session is persistent (see attempt_connect). Call before start().
+  void add_subscription(std::string topic_filter);
   void start();
   // Publishes the offline status, disconnects and stops reconnecting; blocks the loop for at
   // most `timeout` (shutdown only).
@@ -69,6 +76,10 @@ class MqttSession {
   bool connected() const { return state_ == State::kConnected; }
   std::string server() const;  // empty when disconnected
   std::int64_t reconnects() const { return reconnects_; }
+  // Connected and the broker granted every subscription on this connection.
+  bool subscribed() const {
+    return connected() && !subscriptions_.empty() && granted_ == subscriptions_.size();
+  }
 
  private:
   struct Connection;
@@ -82,6 +93,9 @@ class MqttSession {
   void on_token(std::uint32_t generation, const void* token, bool ok, int rc);
   void on_connect_result(bool ok, int rc);
   void on_connection_lost(std::uint32_t generation, const std::string& cause);
+  void on_message(const std::string& topic, std::string payload);
+  void subscribe_all();
+  void track(mqtt::token_ptr token, Done done);
   void lose(const std::string& why);
   double jitter();
 
@@ -96,6 +110,8 @@ class MqttSession {
   std::uint32_t generation_ = 0;
   std::unique_ptr<Connection> current_;
   std::list<std::unique_ptr<Connection>> retired_;  // kept a while: Paho may still be in a callback
+  std::vector<std::string> subscriptions_;
+  std::size_t granted_ = 0;  // subscriptions granted on the current connection
   bool ever_connected_ = false;
   std::int64_t reconnects_ = 0;
   // Rate limit of connect-failure logs.

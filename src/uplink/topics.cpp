@@ -23,6 +23,12 @@ std::string topic_root(std::string_view gateway_id) {
   return root;
 }
 
+std::string command_topic(std::string_view root) {
+  std::string topic(root);
+  topic.append("cmd");
+  return topic;
+}
+
 std::string outbox_topic(std::string_view root, const OutboxRow& row) {
   std::string topic(root);
   switch (row.kind) {

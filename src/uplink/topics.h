@@ -17,6 +17,9 @@ const char* to_string(OutboxKind kind);
 // "meterd/v1/<gateway_id>/".
 std::string topic_root(std::string_view gateway_id);
 
+// The topic commands arrive on, under `root`: cmd.
+std::string command_topic(std::string_view root);
+
 // The topic of an outbox row under `root`: meters/<meter>/telemetry, meters/<meter>/events,
 // events (gateway-level event), cmd/result.
 std::string outbox_topic(std::string_view root, const OutboxRow& row);

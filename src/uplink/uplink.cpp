@@ -49,6 +49,7 @@ class Uplink::Impl {
         store_(store),
         gateway_id_(config.gateway_id),
         root_(topic_root(config.gateway_id)),
+        command_topic_(command_topic(root_)),
         drain_(config.mqtt.max_inflight, config.mqtt.drain_batch),
         ack_timer_(loop) {
     SessionOptions options;
@@ -69,7 +70,15 @@ class Uplink::Impl {
     };
     session_ = std::make_unique<MqttSession>(
         loop, std::move(options),
-        MqttSession::Handlers{[this] { on_connected(); }, [this] { on_lost(); }});
+        MqttSession::Handlers{[this] { on_connected(); }, [this] { on_lost(); },
+                              [this](const std::string& topic, std::string payload) {
+                                on_message(topic, std::move(payload));
+                              }});
+  }
+
+  void set_command_handler(std::function<void(std::string)> handler) {
+    if (!command_handler_) session_->add_subscription(command_topic_);
+    command_handler_ = std::move(handler);
   }
 
   ~Impl() {
@@ -107,6 +116,8 @@ class Uplink::Impl {
     s.reconnects = session_->reconnects();
     s.inflight = static_cast<std::int64_t>(drain_.inflight());
     s.volatile_dropped = volatile_dropped_;
+    s.commands_received = commands_received_;
+    s.commands_subscribed = session_->subscribed();
     return s;
   }
 
@@ -118,6 +129,16 @@ class Uplink::Impl {
 
   void on_lost() {
     drain_.reset();  // unacknowledged rows go out again on the next connection
+  }
+
+  // Only cmd is subscribed; anything else (a broker that sends more) is ignored.
+  void on_message(const std::string& topic, std::string payload) {
+    if (topic != command_topic_ || !command_handler_) {
+      spdlog::debug("uplink: ignored a message on {}", topic);
+      return;
+    }
+    ++commands_received_;
+    command_handler_(std::move(payload));
   }
 
   // Publishes buffered rows while the window has room, then refills the buffer from the store.
@@ -185,6 +206,8 @@ class Uplink::Impl {
   SystemClock clock_;
   std::string gateway_id_;
   std::string root_;
+  std::string command_topic_;
+  std::function<void(std::string)> command_handler_;
   OutboxDrain drain_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   asio::steady_timer ack_timer_;
@@ -195,11 +218,15 @@ class Uplink::Impl {
   std::int64_t published_ = 0;
   std::int64_t publish_failures_ = 0;
   std::int64_t volatile_dropped_ = 0;
+  std::int64_t commands_received_ = 0;
 };
 
 Uplink::Uplink(asio::io_context& loop, const AppConfig& config, Store& store)
     : impl_(std::make_unique<Impl>(loop, config, store)) {}
 Uplink::~Uplink() = default;
+void Uplink::set_command_handler(std::function<void(std::string payload)> handler) {
+  impl_->set_command_handler(std::move(handler));
+}
 void Uplink::start() { impl_->start(); }
 void Uplink::stop(std::chrono::milliseconds timeout) { impl_->stop(timeout); }
 void Uplink::on_outbox_committed(std::int64_t max_seq) { impl_->on_outbox_committed(max_seq); }

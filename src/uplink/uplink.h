@@ -1,7 +1,8 @@
 // The MQTT uplink: one Paho async session to the first reachable server of the list, the
 // store-and-forward drain of the outbox, the retained status with birth message and last
-// will, and health publishing. Lives on the loop (an asio::io_context thread): every public
-// method must be called on the loop; Paho callbacks are posted to it at once.
+// will, health publishing, and the commands subscribed on cmd. Lives on the loop (an
+// asio::io_context thread): every public method must be called on the loop; Paho callbacks are
+// posted to it at once.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -22,14 +23,20 @@ struct UplinkStats {
   std::int64_t published = 0;  // outbox rows acknowledged by the broker
   std::int64_t publish_failures = 0;
   std::int64_t reconnects = 0;
-  std::int64_t inflight = 0;          // outbox rows published, awaiting their PUBACK
-  std::int64_t volatile_dropped = 0;  // publish_volatile() messages dropped while disconnected
+  std::int64_t inflight = 0;           // outbox rows published, awaiting their PUBACK
+  std::int64_t volatile_dropped = 0;   // publish_volatile() messages dropped while disconnected
+  std::int64_t commands_received = 0;  // messages that arrived on cmd
+  bool commands_subscribed = false;    // the broker granted the cmd subscription (connected)
 };
 
 class Uplink {
  public:
   Uplink(boost::asio::io_context& loop, const AppConfig& config, Store& store);
   ~Uplink();
+  // Subscribes to meterd/v1/<gateway_id>/cmd (QoS 1, persistent broker session) on every
+  // connect; each message on it is handed to `handler`, on the loop, payload untouched. Call
+  // before start(); without a handler nothing is subscribed.
+  void set_command_handler(std::function<void(std::string payload)> handler);
   void start();
   // Publishes `offline` to status, disconnects; bounded by `timeout`.
   void stop(std::chrono::milliseconds timeout);

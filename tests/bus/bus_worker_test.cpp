@@ -330,5 +330,152 @@ TEST_F(BusWorkerTest, ReopensAFailedBusWithBackoffAndResumesPolling) {
   EXPECT_EQ(stats.offline_meters, 0);  // a bus failure is not the meters' fault
 }
 
+// Waits for a live read's answer (done runs on the bus thread).
+Result<MeterReading> read_now(BusWorker& worker, const std::string& meter,
+                              std::vector<std::string> points) {
+  auto done = std::make_shared<std::promise<Result<MeterReading>>>();
+  auto future = done->get_future();
+  worker.submit_read(meter, std::move(points),
+                     [done](Result<MeterReading> r) { done->set_value(std::move(r)); });
+  if (future.wait_for(15s) != std::future_status::ready) {
+    return make_error(ErrorKind::kInternal, "test: no answer within 15 s");
+  }
+  return future.get();
+}
+
+std::vector<std::string> value_names(const MeterReading& reading) {
+  std::vector<std::string> names;
+  for (const auto& v : reading.values) names.push_back(v.name);
+  return names;
+}
+
+TEST_F(BusWorkerTest, LiveReadReadsEachNeededGroupOnceAndReturnsOnlyTheRequestedPoints) {
+  // One meter, hour-long intervals: after its first scheduled poll (fast, at phase 0) the bus
+  // is quiet for half an hour, so every further read is the live read's.
+  BusWorker& worker = make_worker(config(1, 3600s, 3600s));
+  worker.start();
+  ASSERT_TRUE(sink_.wait_for([](const auto& out) { return out.size() == 1; }));
+  ASSERT_EQ(calls_->reads_of(0), 1);
+
+  const auto result = read_now(worker, "m1", {"energy_total", "power_total", "energy_total"});
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(value_names(result.value()), (std::vector<std::string>{"energy_total", "power_total"}));
+  EXPECT_TRUE(result.value().errors.empty());
+  EXPECT_GE(testing::int_value(result.value(), "energy_total"), 0);
+  EXPECT_TRUE(
+      std::holds_alternative<double>(testing::find_value(result.value(), "power_total")->value));
+  EXPECT_EQ(calls_->reads_of(0), 3);  // fast and slow, each once
+
+  // Forwarded like polls, and counted as polls.
+  const auto out = sink_.outputs();
+  EXPECT_EQ(RecordingSink::polls_of(out, "m1", "fast"), 2u);
+  EXPECT_EQ(RecordingSink::polls_of(out, "m1", "slow"), 1u);
+  const BusStats stats = worker.snapshot();
+  EXPECT_EQ(stats.polls, 3);
+  EXPECT_EQ(stats.poll_errors, 0);
+}
+
+TEST_F(BusWorkerTest, LiveReadReportsAnUnpolledPointAndStillReadsTheOthers) {
+  BusWorker& worker = make_worker(config(2, 3600s, 3600s));
+  worker.start();
+  const auto result = read_now(worker, "m2", {"voltage_a", "relay_closed"});
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(value_names(result.value()), (std::vector<std::string>{"relay_closed"}));
+  EXPECT_EQ(std::get<bool>(testing::find_value(result.value(), "relay_closed")->value), true);
+  ASSERT_EQ(result.value().errors.size(), 1u);
+  EXPECT_EQ(result.value().errors[0].name, "voltage_a");
+  EXPECT_EQ(result.value().errors[0].error.kind, ErrorKind::kNotSupported);
+  EXPECT_EQ(result.value().errors[0].error.message, "not polled on this meter");
+  ASSERT_TRUE(sink_.wait_for(
+      [](const auto& out) { return RecordingSink::polls_of(out, "m2", "fast") >= 1; }));
+  EXPECT_EQ(RecordingSink::polls_of(sink_.outputs(), "m2", "slow"), 0u);  // not needed
+}
+
+TEST_F(BusWorkerTest, LiveReadOfAnUnknownMeterOrOfNoPolledPointAnswersAtOnce) {
+  BusWorker& worker = make_worker(config(1, 3600s, 3600s));  // never started
+  std::optional<Result<MeterReading>> unknown_meter;
+  worker.submit_read("nope", {"power_total"},
+                     [&](Result<MeterReading> r) { unknown_meter = std::move(r); });
+  ASSERT_TRUE(unknown_meter.has_value());
+  ASSERT_FALSE(unknown_meter->ok());
+  EXPECT_EQ(unknown_meter->error().kind, ErrorKind::kInvalidArgument);
+
+  std::optional<Result<MeterReading>> no_points;
+  worker.submit_read("m1", {}, [&](Result<MeterReading> r) { no_points = std::move(r); });
+  ASSERT_TRUE(no_points.has_value());
+  ASSERT_FALSE(no_points->ok());
+  EXPECT_EQ(no_points->error().kind, ErrorKind::kInvalidArgument);
+
+  std::optional<Result<MeterReading>> unpolled;
+  worker.submit_read("m1", {"frequency"}, [&](Result<MeterReading> r) { unpolled = std::move(r); });
+  ASSERT_TRUE(unpolled.has_value());
+  ASSERT_TRUE(unpolled->ok());
+  EXPECT_TRUE(unpolled->value().values.empty());
+  ASSERT_EQ(unpolled->value().errors.size(), 1u);
+  EXPECT_EQ(unpolled->value().errors[0].error.kind, ErrorKind::kNotSupported);
+  EXPECT_EQ(calls_->reads_of(0), 0);
+}
+
+TEST_F(BusWorkerTest, LiveReadOfADeadMeterFailsWithTheReadErrorAndLeavesItsStateAlone) {
+  touch("m1.dead");
+  BusWorker& worker = make_worker(config(1, 3600s, 3600s));
+  worker.start();
+  ASSERT_TRUE(eventually([&] { return worker.snapshot().poll_errors == 1; }));  // scheduled
+
+  const auto result = read_now(worker, "m1", {"power_total", "energy_total"});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().kind, ErrorKind::kTimeout);
+  EXPECT_EQ(calls_->reads_of(0), 2);  // the first failed group read ends the live read
+  const BusStats stats = worker.snapshot();
+  EXPECT_EQ(stats.polls, 2);
+  EXPECT_EQ(stats.timeouts, 2);
+  // Two failures in a row, but a live read does not count toward going offline.
+  EXPECT_EQ(stats.offline_meters, 0);
+  EXPECT_TRUE(RecordingSink::states_of(sink_.outputs(), "m1").empty());
+}
+
+TEST_F(BusWorkerTest, QueuedLiveReadRunsBeforeAnyFurtherPoll) {
+  // Saturated: 4 meters x 30 ms per read against a 50 ms interval.
+  BusWorker& worker = make_worker(config(4, 50ms, 200ms, "30ms"));
+  std::promise<std::pair<std::size_t, Result<MeterReading>>> answered;
+  std::size_t outputs_at_submit = 0;
+  std::atomic<int> polls_seen{0};
+  sink_.on_output = [&](const BusOutput& out) {
+    // On the bus thread, so the read is queued before the worker picks its next job.
+    if (!std::holds_alternative<MeterPolled>(out) || ++polls_seen != 5) return;
+    outputs_at_submit = sink_.size() + 1;  // this output is recorded right after
+    worker.submit_read("m3", {"energy_total"}, [&](Result<MeterReading> r) {
+      answered.set_value({sink_.size(), std::move(r)});
+    });
+  };
+  worker.start();
+  auto future = answered.get_future();
+  ASSERT_EQ(future.wait_for(15s), std::future_status::ready);
+  auto [outputs_when_done, result] = future.get();
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(value_names(result.value()), (std::vector<std::string>{"energy_total"}));
+  // The only output in between is the live read's own MeterPolled.
+  ASSERT_EQ(outputs_when_done, outputs_at_submit + 1);
+  const auto& polled = std::get<MeterPolled>(sink_.outputs()[outputs_at_submit]);
+  EXPECT_EQ(polled.meter_id, "m3");
+  EXPECT_EQ(polled.group, "slow");
+}
+
+TEST_F(BusWorkerTest, LiveReadQueuedOnAStoppedWorkerIsRejected) {
+  BusWorker& worker = make_worker(config(1, 3600s, 3600s));
+  std::optional<Result<MeterReading>> queued;
+  worker.submit_read("m1", {"power_total"}, [&](Result<MeterReading> r) { queued = std::move(r); });
+  EXPECT_FALSE(queued.has_value());  // never started: waits in the queue
+  worker.stop();
+  ASSERT_TRUE(queued.has_value());
+  ASSERT_FALSE(queued->ok());
+  EXPECT_EQ(queued->error().kind, ErrorKind::kRejected);
+
+  std::optional<Result<MeterReading>> late;
+  worker.submit_read("m1", {"power_total"}, [&](Result<MeterReading> r) { late = std::move(r); });
+  ASSERT_TRUE(late.has_value());
+  EXPECT_EQ(late->error().kind, ErrorKind::kRejected);
+}
+
 }  // namespace
 }  // namespace meterd

@@ -84,6 +84,15 @@ void MqttCollector::clear() {
 
 bool MqttCollector::connected() const { return client_->is_connected(); }
 
+bool MqttCollector::publish(const std::string& topic, const std::string& payload,
+                            std::chrono::milliseconds timeout) {
+  try {
+    return client_->publish(mqtt::make_message(topic, payload, 1, false))->wait_for(timeout);
+  } catch (const mqtt::exception&) {
+    return false;
+  }
+}
+
 bool MqttCollector::wait_until(const std::function<bool(const Messages&)>& predicate,
                                std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);

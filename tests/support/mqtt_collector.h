@@ -46,6 +46,9 @@ class MqttCollector {
   std::size_t size() const;
   void clear();
   bool connected() const;
+  // Publishes with QoS 1 and waits for the PUBACK; false when it did not come in `timeout`.
+  bool publish(const std::string& topic, const std::string& payload,
+               std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   // True as soon as `predicate(messages)` holds (checked on every arrival), false after
   // `timeout`.

@@ -44,7 +44,9 @@ std::string site_yaml(const SiteSpec& spec, const std::string& db_path) {
       << "      - id: \"b" << b << "-m{n}\"\n"
       << "        count: " << spec.meters_per_bus << "\n"
       << "        timeout: " << spec.meter_timeout << "\n";
+    if (!spec.meter_settings.empty()) y << "        " << spec.meter_settings << "\n";
   }
+  y << spec.billing_yaml;
   return y.str();
 }
 
@@ -112,6 +114,11 @@ class ReadOnlyDb {
 };
 
 }  // namespace
+
+std::int64_t query_store_int(const std::string& db_path, const std::string& sql) {
+  ReadOnlyDb db(db_path);
+  return db.scalar(sql);
+}
 
 StoreView read_store(const std::string& db_path) {
   StoreView view;

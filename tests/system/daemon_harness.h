@@ -32,6 +32,8 @@ struct SiteSpec {
   std::string health_interval = "60s";
   std::string reconnect_max = "1s";
   std::string control_dir;  // sim faults: <dir>/<meter>.dead
+  std::string meter_settings;  // extra keys of every meter entry, e.g. "base_load_w: 9000"
+  std::string billing_yaml;    // a `billing:` section, appended as is
 };
 
 // Meters are named b<bus>-m<n>, e.g. b1-m7.
@@ -69,6 +71,8 @@ struct StoreView {
   std::map<std::string, std::int64_t> events_by_type;
 };
 StoreView read_store(const std::string& db_path);
+// The first column of the last row of `sql` on the daemon's database (0 when no row).
+std::int64_t query_store_int(const std::string& db_path, const std::string& sql);
 
 // Seqs seen on the outbox topics, with per-meter order of first arrival.
 struct SeqReport {

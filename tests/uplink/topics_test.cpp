@@ -20,6 +20,10 @@ OutboxRow row(std::int64_t seq, OutboxKind kind, std::string meter, std::string 
 
 TEST(Topics, RootCarriesGatewayId) { EXPECT_EQ(topic_root("gw-7"), "meterd/v1/gw-7/"); }
 
+TEST(Topics, CommandsArriveOnCmd) {
+  EXPECT_EQ(command_topic("meterd/v1/gw-7/"), "meterd/v1/gw-7/cmd");
+}
+
 TEST(Topics, EachKindHasItsTopic) {
   const std::string root = "meterd/v1/gw-7/";
   EXPECT_EQ(outbox_topic(root, row(1, OutboxKind::kTelemetry, "m1", "{}")),

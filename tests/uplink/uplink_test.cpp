@@ -3,6 +3,7 @@
 #include "uplink/uplink.h"
 
 #include <gtest/gtest.h>
+#include <mqtt/async_client.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
@@ -44,6 +45,16 @@ std::vector<std::int64_t> seqs_of(const MqttCollector::Messages& messages) {
 
 std::size_t distinct(const std::vector<std::int64_t>& seqs) {
   return std::set<std::int64_t>(seqs.begin(), seqs.end()).size();
+}
+
+// Publishes `payload` on `topic` with QoS 1 as the cloud would, and waits for the PUBACK.
+void publish_as_cloud(const std::string& server_uri, const std::string& topic,
+                      const std::string& payload) {
+  mqtt::async_client client(server_uri, "cloud-publisher", nullptr);
+  auto opts = mqtt::connect_options_builder().clean_session(true).finalize();
+  ASSERT_TRUE(client.connect(opts)->wait_for(kDeadline));
+  ASSERT_TRUE(client.publish(mqtt::make_message(topic, payload, 1, false))->wait_for(kDeadline));
+  client.disconnect()->wait_for(kDeadline);
 }
 
 // Runs `f` on the loop thread and returns its result: the uplink lives on the loop.
@@ -91,6 +102,9 @@ class UplinkTest : public ::testing::Test {
   void start_uplink() {
     run_on(loop_, [this] {
       uplink_ = std::make_unique<Uplink>(loop_, config_, *store_);
+      // As the daemon does: with a command handler, so the broker session is persistent.
+      uplink_->set_command_handler(
+          [this](std::string payload) { commands_.push_back(std::move(payload)); });
       uplink_->start();
     });
   }
@@ -105,6 +119,16 @@ class UplinkTest : public ::testing::Test {
       store_->append_row(OutboxKind::kTelemetry, meter, clock_.wall_now(),
                          R"({"i":)" + std::to_string(appended_++) + "}");
     }
+  }
+  bool wait_subscribed() {
+    return wait_for([this] { return stats().commands_subscribed; }, kDeadline);
+  }
+  // The command payloads handed to the handler so far (the handler runs on the loop).
+  std::vector<std::string> commands() {
+    return run_on(loop_, [this] { return commands_; });
+  }
+  bool wait_commands(std::size_t n) {
+    return wait_for([this, n] { return commands().size() >= n; }, kDeadline);
   }
   bool wait_backlog_empty() {
     return wait_for([this] { return store_->stats().backlog_rows == 0; }, kDeadline, 20ms);
@@ -128,6 +152,7 @@ class UplinkTest : public ::testing::Test {
   std::thread loop_thread_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Uplink> uplink_;
+  std::vector<std::string> commands_;  // touched on the loop only
   int appended_ = 0;
 };
 
@@ -309,6 +334,123 @@ TEST_F(UplinkTest, VolatileMessagesGoOutWhenConnectedAndAreCountedWhenDropped) {
   ASSERT_TRUE(cloud->wait_for_count(kRoot + "health", 1, kDeadline));
   EXPECT_EQ(cloud->messages_on(kRoot + "health").front().json()["uptime_s"], 2);
   EXPECT_EQ(store_->stats().backlog_rows, 0);  // not stored
+}
+
+TEST_F(UplinkTest, CommandReachesTheHandlerWithItsExactPayload) {
+  start_uplink();
+  ASSERT_TRUE(wait_subscribed());
+  // Key order, spacing and non-ASCII text are the signer's business: passed on byte for byte.
+  const std::string command =
+      "{\"op\":\"relay_open\", \"id\":\"c-1\",\"meter\":\"m-\xc3\xa9\",\"issued_at\":1}\n";
+  publish_as_cloud(broker_->uri(), kRoot + "cmd", command);
+  ASSERT_TRUE(wait_commands(1));
+  EXPECT_EQ(commands(), std::vector<std::string>{command});
+  EXPECT_EQ(stats().commands_received, 1);
+}
+
+TEST_F(UplinkTest, MessagesBesideCmdAreNotHandedToTheHandler) {
+  start_uplink();
+  ASSERT_TRUE(wait_subscribed());
+  publish_as_cloud(broker_->uri(), kRoot + "cmd/result", R"({"id":"not-a-command"})");
+  publish_as_cloud(broker_->uri(), kRoot + "cmd/x", R"({"id":"not-a-command"})");
+  publish_as_cloud(broker_->uri(), kRoot + "cmd", R"({"id":"c-2"})");
+  ASSERT_TRUE(wait_commands(1));
+  EXPECT_EQ(commands(), std::vector<std::string>{R"({"id":"c-2"})"});
+}
+
+TEST_F(UplinkTest, CommandsArriveAgainAfterTheBrokerRestarts) {
+  start_uplink();
+  ASSERT_TRUE(wait_subscribed());
+  publish_as_cloud(broker_->uri(), kRoot + "cmd", R"({"id":"before"})");
+  ASSERT_TRUE(wait_commands(1));
+
+  broker_->restart();
+  ASSERT_TRUE(wait_for([this] { return stats().reconnects >= 1; }, kDeadline));
+  ASSERT_TRUE(wait_subscribed());
+  publish_as_cloud(broker_->uri(), kRoot + "cmd", R"({"id":"after"})");
+  ASSERT_TRUE(wait_commands(2));
+  EXPECT_EQ(commands().back(), R"({"id":"after"})");
+}
+
+// The second broker never saw the gateway: only a subscription made on connect can work there.
+TEST_F(UplinkTest, CommandsFollowTheFailoverToAnotherServer) {
+  TempDir other_dir("meterd-uplink-test-b");
+  MosquittoBroker other(other_dir.path());
+  other.start();
+  config_.mqtt.servers = {broker_->uri(), other.uri()};
+  start_uplink();
+  ASSERT_TRUE(wait_subscribed());
+  ASSERT_EQ(stats().server, broker_->uri());
+
+  broker_->stop();
+  ASSERT_TRUE(wait_for(
+      [&] {
+        const auto s = stats();
+        return s.server == other.uri() && s.commands_subscribed;
+      },
+      kDeadline));
+  publish_as_cloud(other.uri(), kRoot + "cmd", R"({"id":"on-b"})");
+  ASSERT_TRUE(wait_commands(1));
+  EXPECT_EQ(commands().front(), R"({"id":"on-b"})");
+}
+
+TEST_F(UplinkTest, CommandPublishedWhileTheGatewayIsCutOffArrivesAfterReconnect) {
+  test::TcpProxy proxy(broker_->port());
+  config_.mqtt.servers = {proxy.uri()};
+  auto cloud = collector("cloud", kRoot + "status");
+  start_uplink();
+  ASSERT_TRUE(wait_subscribed());
+
+  proxy.set_refusing(true);
+  proxy.cut();
+  // The will proves the broker saw the connection die before the command is published.
+  ASSERT_TRUE(
+      cloud->wait_until([](const auto& ms) { return has_state(ms, "offline"); }, kDeadline));
+  publish_as_cloud(broker_->uri(), kRoot + "cmd", R"({"id":"while-away"})");
+  EXPECT_TRUE(commands().empty());
+
+  proxy.set_refusing(false);
+  ASSERT_TRUE(wait_commands(1));
+  EXPECT_EQ(commands(), std::vector<std::string>{R"({"id":"while-away"})"});
+  EXPECT_GE(stats().reconnects, 1);
+}
+
+TEST_F(UplinkTest, CommandPublishedWhileTheGatewayIsStoppedArrivesAfterItStartsAgain) {
+  start_uplink();
+  ASSERT_TRUE(wait_subscribed());
+  run_on(loop_, [this] {
+    uplink_->stop(2s);
+    uplink_.reset();
+  });
+  publish_as_cloud(broker_->uri(), kRoot + "cmd", R"({"id":"while-stopped"})");
+
+  start_uplink();  // the same client id resumes the broker session
+  ASSERT_TRUE(wait_commands(1));
+  EXPECT_EQ(commands(), std::vector<std::string>{R"({"id":"while-stopped"})"});
+}
+
+TEST_F(UplinkTest, ResultRowsArePublishedOnCmdResultWithTheOutboxHeader) {
+  auto cloud = collector("cloud", kRoot + "cmd/result");
+  start_uplink();
+  ASSERT_TRUE(wait_subscribed());
+  store_->append_row(OutboxKind::kResult, "", clock_.wall_now(),
+                     R"({"id":"c-9","state":"done","results":[{"meter":"m1","ok":true}]})");
+  ASSERT_TRUE(cloud->wait_for_count(kRoot + "cmd/result", 1, kDeadline));
+  ASSERT_TRUE(wait_backlog_empty());
+
+  const auto message = cloud->messages_on(kRoot + "cmd/result").front();
+  EXPECT_EQ(message.qos, 1);
+  EXPECT_FALSE(message.retained);
+  const auto result = message.json();
+  EXPECT_EQ(result["seq"], 1);
+  EXPECT_EQ(result["gw"], "gw-test");
+  EXPECT_FALSE(result.contains("meter"));
+  EXPECT_GT(result["ts"].get<std::int64_t>(), 1'600'000'000'000);
+  EXPECT_EQ(result["kind"], "result");
+  EXPECT_EQ(result["id"], "c-9");
+  EXPECT_EQ(result["state"], "done");
+  EXPECT_EQ(result["results"], nlohmann::json::parse(R"([{"meter":"m1","ok":true}])"));
+  EXPECT_EQ(stats().commands_received, 0);  // the gateway does not hear its own results
 }
 
 }  // namespace

@@ -1,0 +1,158 @@
+#include "commands/step_runner.h"
+
+#include <memory>
+#include <set>
+
+#include "engine/money.h"
+
+namespace meterd {
+namespace {
+
+nlohmann::json values_json(const MeterReading& reading) {
+  nlohmann::json values = nlohmann::json::object();
+  for (const PointValue& value : reading.values) {
+    std::visit([&](const auto& v) { values[value.name] = v; }, value.value);
+  }
+  return values;
+}
+
+const char* error_code(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kTimeout: return "meter_timeout";
+    case ErrorKind::kRejected: return "rejected";
+    case ErrorKind::kNotSupported: return "not_supported";
+    case ErrorKind::kInvalidArgument: return "invalid";
+    case ErrorKind::kBusError: return "bus_error";
+    default: return "meter_error";
+  }
+}
+
+}  // namespace
+
+nlohmann::json target_failure(const std::string& target, const std::string& code,
+                              const std::string& message) {
+  return nlohmann::json{{"target", target}, {"ok", false}, {"code", code}, {"message", message}};
+}
+
+std::function<void(std::size_t, nlohmann::json)> ResultGather::make(
+    std::size_t count, std::function<void(TargetResults)> done) {
+  struct State {
+    TargetResults results;
+    std::size_t left;
+    std::function<void(TargetResults)> done;
+  };
+  auto state = std::make_shared<State>(State{TargetResults(count), count, std::move(done)});
+  if (count == 0) {
+    state->done({});
+    return [](std::size_t, nlohmann::json) {};
+  }
+  return [state](std::size_t index, nlohmann::json result) {
+    state->results[index] = std::move(result);
+    if (--state->left == 0) state->done(std::move(state->results));
+  };
+}
+
+void StepRunner::run(const BatchStep& step, const std::string& who,
+                     std::function<void(TargetResults)> done) {
+  switch (step.op) {
+    case CommandOp::kRecharge:
+    case CommandOp::kRefund: return run_payment(step, who, std::move(done));
+    case CommandOp::kRelayOpen:
+    case CommandOp::kRelayClose: return run_relay(step, std::move(done));
+    case CommandOp::kQuery: return run_query(step, std::move(done));
+    case CommandOp::kSetTariff:
+    case CommandOp::kSetThresholds:
+    case CommandOp::kOpenAccount:
+    case CommandOp::kCloseAccount:
+    case CommandOp::kAssignMeter: return run_account_op(step, std::move(done));
+    case CommandOp::kSetLoadLimits:
+    case CommandOp::kSetSchedule:
+      return done({target_failure("", "not_supported",
+                                  std::string(to_string(step.op)) +
+                                      ": load and time control are not available in this build")});
+    case CommandOp::kBatch:
+    case CommandOp::kCancel:
+    case CommandOp::kGetResult:
+      return done({target_failure("", "invalid", "not a step")});
+  }
+}
+
+void StepRunner::run_payment(const BatchStep& step, const std::string& who,
+                             std::function<void(TargetResults)> done) {
+  const auto& target = std::get<AccountTarget>(step.target);
+  const auto& args = std::get<PaymentArgs>(step.args);
+  MoneyOrder order{args.order_id, target.account, args.amount, who};
+  auto answer = [account = target.account, done = std::move(done)](MoneyOutcome outcome) {
+    if (!outcome.ok) return done({target_failure(account, outcome.code, outcome.message)});
+    done({nlohmann::json{{"target", account},
+                         {"ok", true},
+                         {"amount", format_money(outcome.amount)},
+                         {"balance_after", format_money(outcome.balance_after)},
+                         {"order_applied_before", outcome.duplicate}}});
+  };
+  if (step.op == CommandOp::kRecharge) {
+    engine_.recharge(std::move(order), std::move(answer));
+  } else {
+    engine_.refund(std::move(order), std::move(answer));
+  }
+}
+
+void StepRunner::run_relay(const BatchStep& step, std::function<void(TargetResults)> done) {
+  const std::vector<std::string> meters = meters_.resolve(step.target);
+  const bool close = step.op == CommandOp::kRelayClose;
+  auto add = ResultGather::make(meters.size(), std::move(done));
+  for (std::size_t i = 0; i < meters.size(); ++i) {
+    const std::string& meter = meters[i];
+    if (!meters_.has(meter)) {
+      add(i, target_failure(meter, "unknown_meter", "no meter '" + meter + "' on this gateway"));
+      continue;
+    }
+    engine_.command_relay(meter, close, [meter, add, i](Result<MeterReading> result) {
+      if (!result) {
+        return add(i, target_failure(meter, error_code(result.error().kind), result.error().message));
+      }
+      add(i, nlohmann::json{{"target", meter}, {"ok", true}, {"values", values_json(result.value())}});
+    });
+  }
+}
+
+void StepRunner::run_query(const BatchStep& step, std::function<void(TargetResults)> done) {
+  const std::vector<std::string> meters = meters_.resolve(step.target);
+  const auto& points = std::get<QueryArgs>(step.args).points;
+  auto add = ResultGather::make(meters.size(), std::move(done));
+  for (std::size_t i = 0; i < meters.size(); ++i) {
+    const std::string& meter = meters[i];
+    if (!meters_.has(meter)) {
+      add(i, target_failure(meter, "unknown_meter", "no meter '" + meter + "' on this gateway"));
+      continue;
+    }
+    reads_.read(meter, points, [meter, add, i](Result<MeterReading> result) {
+      if (!result) {
+        return add(i, target_failure(meter, error_code(result.error().kind), result.error().message));
+      }
+      nlohmann::json errors = nlohmann::json::object();
+      for (const PointError& e : result.value().errors) errors[e.name] = e.error.message;
+      nlohmann::json out{{"target", meter}, {"ok", true}, {"values", values_json(result.value())}};
+      if (!errors.empty()) out["errors"] = errors;
+      add(i, std::move(out));
+    });
+  }
+}
+
+std::vector<std::string> StepRunner::accounts_of(const CommandTarget& target,
+                                                 TargetResults& failures) const {
+  if (const auto* account = std::get_if<AccountTarget>(&target)) return {account->account};
+  std::vector<std::string> accounts;
+  std::set<std::string> seen;
+  for (const std::string& meter : meters_.resolve(target)) {
+    const MeterRuntime* runtime = engine_.meter(meter);
+    if (!runtime) {
+      failures.push_back(target_failure(meter, "unknown_meter", "meter '" + meter + "' has no account"));
+      continue;
+    }
+    if (seen.insert(runtime->account_id).second) accounts.push_back(runtime->account_id);
+  }
+  return accounts;
+}
+
+}  // namespace meterd

@@ -1,0 +1,61 @@
+// Runs one operation (a command, or one step of a batch) over its targets against the engine
+// and the buses, and gathers one result per target. Loop thread.
+#pragma once
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "commands/command.h"
+#include "commands/meter_directory.h"
+#include "engine/engine.h"
+
+namespace meterd {
+
+// Live reads for `query`: fresh values of named points; `done` runs on the loop.
+class LiveReadPort {
+ public:
+  virtual ~LiveReadPort() = default;
+  virtual void read(const std::string& meter_id, std::vector<std::string> points,
+                    std::function<void(Result<MeterReading>)> done) = 0;
+};
+
+// {"target": "m1", "ok": true, ...op-specific fields} or
+// {"target": "m1", "ok": false, "code": "...", "message": "..."}
+using TargetResults = std::vector<nlohmann::json>;
+
+class StepRunner {
+ public:
+  StepRunner(Engine& engine, LiveReadPort& reads, const MeterDirectory& meters)
+      : engine_(engine), reads_(reads), meters_(meters) {}
+
+  // `who` is the operator recorded with money orders.
+  void run(const BatchStep& step, const std::string& who,
+           std::function<void(TargetResults)> done);
+
+ private:
+  void run_payment(const BatchStep& step, const std::string& who,
+                   std::function<void(TargetResults)> done);
+  void run_relay(const BatchStep& step, std::function<void(TargetResults)> done);
+  void run_query(const BatchStep& step, std::function<void(TargetResults)> done);
+  void run_account_op(const BatchStep& step, std::function<void(TargetResults)> done);
+  // The accounts a target names: an account, or the accounts of the meters named.
+  std::vector<std::string> accounts_of(const CommandTarget& target, TargetResults& failures) const;
+
+  Engine& engine_;
+  LiveReadPort& reads_;
+  const MeterDirectory& meters_;
+};
+
+// Calls `done` with every result once `count` of them have been added. Loop thread.
+class ResultGather {
+ public:
+  static std::function<void(std::size_t, nlohmann::json)> make(
+      std::size_t count, std::function<void(TargetResults)> done);
+};
+
+nlohmann::json target_failure(const std::string& target, const std::string& code,
+                              const std::string& message);
+
+}  // namespace meterd

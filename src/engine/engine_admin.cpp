@@ -1,0 +1,247 @@
+// Account and parameter changes from commands. Each is one atomic write of the account as the
+// command left it; the account's source becomes "command", so the site file stops applying
+// to it (docs/billing.md).
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "config/yaml_to_settings.h"
+#include "engine/engine_events.h"
+#include "engine/engine_impl.h"
+
+namespace meterd {
+namespace {
+
+// The tariff as read_tariff reads a site file's (JSON is YAML); the first error otherwise.
+Result<Tariff> tariff_from_command(const std::string& json) {
+  ConfigErrors errors;
+  std::optional<SettingsNode> node = yaml_to_settings(json, "tariff", errors);
+  std::optional<Tariff> tariff;
+  if (node) tariff = read_tariff(*node, errors);
+  if (!errors.empty() || !tariff) {
+    const std::string why = errors.empty() ? "not a tariff" : errors.all().front().message;
+    return make_error(ErrorKind::kInvalidArgument, why);
+  }
+  return std::move(*tariff);
+}
+
+AccountRow row_of(const AccountRuntime& account, std::int64_t now_ms) {
+  return AccountRow{account.id,     account.name,   account.mode, account.thresholds,
+                    account.source, account.closed, now_ms};
+}
+
+}  // namespace
+
+void Engine::Impl::fail(AdminDone& done, std::string code, std::string message) {
+  AdminOutcome outcome{false, std::move(code), std::move(message)};
+  post_([done = std::move(done), outcome] { done(outcome); });
+}
+
+AccountRuntime* Engine::Impl::open_account_or_fail(const std::string& account_id,
+                                                   AdminDone& done) {
+  auto found = accounts_.find(account_id);
+  if (found == accounts_.end() || found->second.closed) {
+    fail(done, "unknown_account", "no open account '" + account_id + "'");
+    return nullptr;
+  }
+  if (stopped_) {
+    fail(done, "stopping", "the gateway is stopping");
+    return nullptr;
+  }
+  return &found->second;
+}
+
+void Engine::Impl::commit_admin(AccountRuntime& account, std::vector<Event> events,
+                                std::function<Status(SqliteDb&)> extra, AdminDone done) {
+  account.source = "command";
+  const AccountRow row = row_of(account, to_unix_ms(clock_.wall_now()));
+  const std::vector<std::string> meters = account.meters;
+  commit_account(
+      account, {}, std::move(events),
+      [row, meters, extra = std::move(extra)](SqliteDb& db) -> Status {
+        if (Status s = upsert_account(db, row); !s) return s;
+        if (Status s = replace_account_meters(db, row.id, meters); !s) return s;
+        return extra ? extra(db) : Status{Ok{}};
+      },
+      later([this, id = account.id, done = std::move(done)] {
+        if (auto found = accounts_.find(id); found != accounts_.end()) {
+          if (found->second.mode == BillingMode::kGateway) set_supply(found->second);
+        }
+        done(AdminOutcome{true, "", ""});
+      }));
+}
+
+void Engine::Impl::set_tariff(const std::string& account_id, const std::string& tariff_json,
+                              std::optional<WallTime> effective_from, AdminDone done) {
+  AccountRuntime* account = open_account_or_fail(account_id, done);
+  if (!account) return;
+  Result<Tariff> tariff = tariff_from_command(tariff_json);
+  if (!tariff) return fail(done, "invalid", "tariff: " + tariff.error().message);
+  const WallTime now = clock_.wall_now();
+  // Energy already billed stays billed: a change cannot reach back before the last reading.
+  WallTime effective = effective_from.value_or(now);
+  for (const std::string& meter_id : account->meters) {
+    if (auto meter = meters_.find(meter_id); meter != meters_.end()) {
+      effective = std::max(effective, meter->second.last_time);
+    }
+  }
+  commit_account(*account);  // what was consumed so far is priced at the old tariff
+  account->tariffs.add(TariffChange{effective, std::move(tariff.value())});
+  const TariffRow row{account_id, to_unix_ms(effective), tariff_json, "command"};
+  commit_admin(*account, {}, [row](SqliteDb& db) { return upsert_tariff_change(db, row); },
+               std::move(done));
+}
+
+void Engine::Impl::set_thresholds(const std::string& account_id, AlarmThresholds thresholds,
+                                  AdminDone done) {
+  AccountRuntime* account = open_account_or_fail(account_id, done);
+  if (!account) return;
+  account->thresholds = thresholds;
+  std::vector<Event> events;
+  evaluate_alarm(*account, events, /*defer_supply=*/true);
+  commit_admin(*account, std::move(events), nullptr, std::move(done));
+}
+
+void Engine::Impl::open_account(AccountOpening opening, AdminDone done) {
+  const AccountSpec& spec = opening.spec;
+  if (auto found = accounts_.find(spec.id); found != accounts_.end() && !found->second.closed) {
+    return fail(done, "account_exists", "account '" + spec.id + "' is open already");
+  }
+  for (const std::string& meter_id : spec.meters) {
+    auto meter = meters_.find(meter_id);
+    if (meter != meters_.end() && meter->second.account_id != spec.id) {
+      return fail(done, "meter_assigned",
+                  "meter '" + meter_id + "' belongs to account '" + meter->second.account_id + "'");
+    }
+  }
+  std::optional<Tariff> tariff;
+  if (!opening.tariff_json.empty()) {
+    Result<Tariff> parsed = tariff_from_command(opening.tariff_json);
+    if (!parsed) return fail(done, "invalid", "tariff: " + parsed.error().message);
+    tariff = std::move(parsed.value());
+  } else if (spec.mode == BillingMode::kGateway) {
+    return fail(done, "invalid", "an account billed at the gateway needs a tariff");
+  }
+  if (stopped_) return fail(done, "stopping", "the gateway is stopping");
+  AccountRuntime& account = accounts_[spec.id];
+  const bool reopened = !account.id.empty();
+  account = AccountRuntime{};
+  account.id = spec.id;
+  account.name = spec.name;
+  account.mode = spec.mode;
+  account.meters = spec.meters;
+  account.thresholds = spec.thresholds;
+  account.balance = Money{0};
+  std::optional<TariffRow> tariff_row;
+  if (tariff) {
+    account.tariffs.add(TariffChange{WallTime{}, std::move(*tariff)});
+    tariff_row = TariffRow{spec.id, 0, opening.tariff_json, "command"};
+  }
+  for (const std::string& meter_id : spec.meters) {
+    MeterRuntime& meter = meters_[meter_id];
+    meter.meter_id = meter_id;
+    meter.account_id = spec.id;
+  }
+  if (reopened) {
+    spdlog::warn("engine: account '{}' is opened again; its old ledger stays", spec.id);
+  }
+  std::vector<LedgerEntry> credits;
+  if (spec.opening_balance != Money{0}) {
+    account.balance = spec.opening_balance;
+    credits.push_back(LedgerEntry{spec.id, to_unix_ms(clock_.wall_now()), "adjustment",
+                                  spec.opening_balance, Money{}, "", "",
+                                  "{\"reason\":\"opening balance\"}"});
+  }
+  account.level = level_of(account.balance, account.thresholds);
+  account.source = "command";
+  const AccountRow row = row_of(account, to_unix_ms(clock_.wall_now()));
+  const std::vector<std::string> meters = account.meters;
+  commit_account(
+      account, std::move(credits), {},
+      [row, meters, tariff_row](SqliteDb& db) -> Status {
+        if (Status s = upsert_account(db, row); !s) return s;
+        if (Status s = replace_account_meters(db, row.id, meters); !s) return s;
+        return tariff_row ? upsert_tariff_change(db, *tariff_row) : Status{Ok{}};
+      },
+      later([this, id = spec.id, done = std::move(done)] {
+        if (auto found = accounts_.find(id); found != accounts_.end()) {
+          if (found->second.mode == BillingMode::kGateway) set_supply(found->second);
+        }
+        done(AdminOutcome{true, "", ""});
+      }));
+}
+
+void Engine::Impl::close_account(const std::string& account_id, AdminDone done) {
+  AccountRuntime* account = open_account_or_fail(account_id, done);
+  if (!account) return;
+  commit_account(*account);
+  account->closed = true;  // supply off; the balance stays for a refund or a reopening
+  commit_admin(*account, {event("account_closed", "", alarm_details(*account, account->level))},
+               nullptr, std::move(done));
+}
+
+void Engine::Impl::assign_meter(const std::string& meter_id, const std::string& account_id,
+                                AdminDone done) {
+  AccountRuntime* account = open_account_or_fail(account_id, done);
+  if (!account) return;
+  if (account->mode == BillingMode::kMeter && !account->meters.empty() &&
+      account->meters.front() != meter_id) {
+    return fail(done, "invalid", "an account in meter billing mode has exactly one meter");
+  }
+  auto meter = meters_.find(meter_id);
+  if (meter != meters_.end() && meter->second.account_id == account_id) {
+    return commit_admin(*account, {}, nullptr, std::move(done));
+  }
+  std::function<Status(SqliteDb&)> extra;
+  if (meter != meters_.end()) {  // moves: the old account bills up to now and lets go
+    AccountRuntime& old = accounts_.at(meter->second.account_id);
+    commit_account(old);
+    old.meters.erase(std::remove(old.meters.begin(), old.meters.end(), meter_id), old.meters.end());
+    const AccountRow old_row = row_of(old, to_unix_ms(clock_.wall_now()));
+    const std::vector<std::string> old_meters = old.meters;
+    extra = [old_row, old_meters](SqliteDb& db) -> Status {
+      if (Status s = upsert_account(db, old_row); !s) return s;
+      return replace_account_meters(db, old_row.id, old_meters);
+    };
+  }
+  MeterRuntime& runtime = meters_[meter_id];
+  const bool keep_reading = runtime.has_billed;
+  runtime.meter_id = meter_id;
+  runtime.account_id = account_id;
+  runtime.pending = PendingDeduction{};
+  runtime.has_billed = keep_reading;  // billing goes on from the last reading, for the new account
+  account->meters.push_back(meter_id);
+  commit_admin(*account, {}, std::move(extra), std::move(done));
+}
+
+void Engine::Impl::command_relay(const std::string& meter_id, bool close,
+                                 std::function<void(Result<MeterReading>)> done) {
+  auto meter = meters_.find(meter_id);
+  AccountRuntime* account = nullptr;
+  if (meter != meters_.end()) account = &accounts_.at(meter->second.account_id);
+  RelayState& relay = relays_[meter_id];
+  if (close && account && account->mode == BillingMode::kGateway &&
+      (account->level == AlarmLevel::kCutOff || account->closed)) {
+    Result<MeterReading> refused = make_error(
+        ErrorKind::kRejected, "account '" + account->id + "' is cut off: recharge first");
+    post_([done = std::move(done), refused] { done(refused); });
+    return;
+  }
+  relay.forced_open = !close;
+  relay.desired = close;
+  relay.needs_action = false;
+  StateWrite write;
+  write.apply = [meter_id, hold = !close, now = to_unix_ms(clock_.wall_now())](SqliteDb& db) {
+    return save_relay_override(db, meter_id, hold, "command", now);
+  };
+  store_.append_state(std::move(write));
+  relay.in_flight = true;
+  ++stats_.relay_actions;
+  actions_.submit(meter_id, Action{close ? "relay_close" : "relay_open", {}, {}},
+                  alive([this, meter_id, close, done = std::move(done)](Result<MeterReading> r) {
+                    on_relay_done(meter_id, close, r);
+                    done(r);
+                  }));
+}
+
+}  // namespace meterd

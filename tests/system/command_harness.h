@@ -1,0 +1,35 @@
+// System-test helpers for commands: send a command to the daemon over the real broker and
+// wait for its results on cmd/result. Use from one thread.
+#pragma once
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "support/mqtt_collector.h"
+
+namespace meterd::test {
+
+inline const std::string kCmdTopic = "meterd/v1/gw-test/cmd";
+inline const std::string kResultTopic = "meterd/v1/gw-test/cmd/result";
+
+// Every result published for `id`, in arrival order.
+std::vector<nlohmann::json> results_for(const MqttCollector::Messages& messages,
+                                        const std::string& id);
+// Waits until `id` has `count` final results (done, failed or cancelled); the last one, or a
+// null json after `timeout`.
+nlohmann::json wait_final(MqttCollector& collector, const std::string& id,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(20),
+                          std::size_t count = 1);
+// Publishes `command` on cmd and waits for its final result.
+nlohmann::json run_command(MqttCollector& collector, const nlohmann::json& command,
+                           std::chrono::milliseconds timeout = std::chrono::seconds(20));
+// A command envelope with issued_at = now.
+nlohmann::json make_command(const std::string& id, const std::string& op, nlohmann::json target,
+                            nlohmann::json args = nlohmann::json::object());
+// Events of the gateway topic (meterd/v1/gw-test/events) whose type is in `types`, in order.
+std::vector<std::string> gateway_events(const MqttCollector::Messages& messages,
+                                        const std::vector<std::string>& types);
+
+}  // namespace meterd::test
