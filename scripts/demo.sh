@@ -39,6 +39,12 @@ done
 echo "== broker on 127.0.0.1:$port; meterd log in $work/meterd.log"
 build/src/app/meterd --config "$work/demo.yaml" >"$work/meterd.log" 2>&1 &
 pids+=($!)
+cat <<HINT
+== room-b01 runs out of credit within a minute or two (balance_low_1, balance_low_2, cut_off on
+   meterd/v1/demo-gw/events). Recharge it from another terminal, as the cloud would:
+   mosquitto_pub -h 127.0.0.1 -p $port -t meterd/v1/demo-gw/cmd -m "{\"id\":\"pay-\$(date +%s)\",\"op\":\"recharge\",\"account\":\"room-b01\",\"issued_at\":\$(date +%s%3N),\"args\":{\"order_id\":\"wx-\$(date +%s)\",\"amount\":\"20.0000\"}}"
+   and watch cmd/result and the restored event.
+HINT
 echo "== live MQTT traffic (mosquitto_sub -v -t 'meterd/#'); Ctrl-C to stop"
 if [ -n "${DEMO_SECONDS:-}" ]; then
   mosquitto_sub -h 127.0.0.1 -p "$port" -v -t 'meterd/#' -W "$DEMO_SECONDS" || true

@@ -23,6 +23,25 @@ if [ "${METERD_SKIP_ASAN:-0}" != "1" ]; then
   (cd build-asan && ctest "${ctest_args[@]}" -j 2)
 fi
 
+# The parsers of untrusted input under libFuzzer for a bounded time, where clang is installed.
+if command -v clang++ >/dev/null; then
+  fuzz_seconds=${METERD_FUZZ_SECONDS:-30}
+  echo "== fuzz (libFuzzer, ${fuzz_seconds} s per target)"
+  CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DMETERD_FUZZ=ON -DMETERD_TESTS=ON >/dev/null
+  cmake --build build-fuzz -j 2 --target command_parser_fuzz dlt645_frame_fuzz
+  for target in command_parser_fuzz:tests/fuzz/corpus/command dlt645_frame_fuzz:plugins/dlt645/fuzz/corpus; do
+    name=${target%%:*} seeds=${target#*:}
+    corpus=build-fuzz/corpus-$name
+    mkdir -p "$corpus"
+    [ -d "$seeds" ] && cp -n "$seeds"/* "$corpus"/ 2>/dev/null || true
+    binary=$(find build-fuzz -type f -name "$name" -perm -u+x | head -1)
+    "$binary" -max_total_time="$fuzz_seconds" -max_len=4096 "$corpus" 2>&1 | tail -3
+  done
+else
+  echo "== fuzz skipped (no clang++; the replay tests ran the harnesses over their corpora)"
+fi
+
 if command -v systemd-analyze >/dev/null; then
   echo "== systemd unit exposure"
   scripts/check-unit-security.sh

@@ -232,6 +232,8 @@ class Daemon::Impl {
     }
     s.store = store_->stats();
     s.uplink = uplink_->stats();
+    s.engine = engine_->stats();
+    if (commands_) s.commands = commands_->stats();
     return s;
   }
 

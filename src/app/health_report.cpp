@@ -30,7 +30,21 @@ std::string health_json(const HealthSnapshot& s) {
                       {"server", s.uplink.server},
                       {"published", s.uplink.published},
                       {"publish_failures", s.uplink.publish_failures},
-                      {"reconnects", s.uplink.reconnects}};
+                      {"reconnects", s.uplink.reconnects},
+                      {"commands_subscribed", s.uplink.commands_subscribed},
+                      {"engine",
+                       {{"increments", s.engine.increments},
+                        {"ledger_entries", s.engine.ledger_entries},
+                        {"relay_actions", s.engine.relay_actions},
+                        {"relay_failures", s.engine.relay_failures},
+                        {"energy_reversals", s.engine.energy_reversals}}},
+                      {"commands",
+                       {{"received", s.commands.received},
+                        {"accepted", s.commands.accepted},
+                        {"duplicates", s.commands.duplicates},
+                        {"rejected", s.commands.rejected},
+                        {"done", s.commands.done},
+                        {"failed", s.commands.failed}}}};
   return j.dump();
 }
 

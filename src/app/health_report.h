@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "bus/bus_worker.h"
+#include "commands/command_service.h"
+#include "engine/engine.h"
 #include "store/store.h"
 #include "uplink/uplink.h"
 
@@ -22,6 +24,8 @@ struct HealthSnapshot {
   std::vector<BusHealth> buses;
   StoreStats store;
   UplinkStats uplink;
+  EngineStats engine;
+  CommandStats commands;
 };
 
 std::string health_json(const HealthSnapshot& snapshot);

@@ -118,6 +118,7 @@ void CommandService::accept(Command command, const std::string& payload,
   nlohmann::json body = result_head(command.id, entry.op, entry.state);
   if (later_run) body["run_at"] = *run_at;
   StateWrite write;
+  write.urgent = true;  // the cloud waits for this result
   write.apply = [entry](SqliteDb& db) { return journal_insert(db, entry); };
   write.rows.push_back({OutboxKind::kResult, "", clock_.wall_now(), body.dump()});
   if (later_run) {
@@ -216,6 +217,7 @@ void CommandService::finish_with(const std::string& id, const std::string& op,
   known.state = state;
   known.result = text;
   StateWrite write;
+  write.urgent = true;  // the cloud waits for this result
   write.apply = [id, state, text, now = to_unix_ms(clock_.wall_now())](SqliteDb& db) {
     return journal_finish(db, id, state, text, now);
   };
@@ -226,7 +228,10 @@ void CommandService::finish_with(const std::string& id, const std::string& op,
 }
 
 void CommandService::publish(const std::string& body) {
-  store_.append_row(OutboxKind::kResult, "", clock_.wall_now(), body);
+  StateWrite write;
+  write.urgent = true;
+  write.rows.push_back({OutboxKind::kResult, "", clock_.wall_now(), body});
+  store_.append_state(std::move(write));
 }
 
 void CommandService::on_tick() {

@@ -10,7 +10,9 @@
 // after `ledger_interval`, when the alarm level changes, before a recharge or refund, and at
 // stop. Each write carries the meters' last billed readings with the deduction, so a crash
 // loses only unwritten increments, which are billed again, once, from the committed reading:
-// since the lost increments shared one price, the result is the same to the last 1/10000.
+// no Wh is lost or billed twice. (The lost readings are gone, so the energy since the
+// committed one is spread over the whole gap; if that gap crosses a price boundary the split
+// between the prices can differ from what the lost readings would have given.)
 //
 // Meter mode: the meter keeps the balance; the engine mirrors `balance` readings (the drop
 // becomes a deduction entry, so the ledger still sums to the balance), and writes recharges

@@ -215,6 +215,7 @@ void Engine::Impl::commit_account(AccountRuntime& account, std::vector<LedgerEnt
     return save_account_state(db, state);
   };
   write.events = std::move(events);
+  write.urgent = static_cast<bool>(committed);  // a money order or a command waits for it
   write.committed = std::move(committed);
   store_.append_state(std::move(write));
 }

@@ -127,6 +127,7 @@ void Engine::Impl::start_meter_recharge(const std::string& key, MeterRechargeJob
   const MeterRechargeRow row = job.row;
   meter_jobs_[key] = std::move(job);
   StateWrite write;
+  write.urgent = true;
   write.apply = [row](SqliteDb& db) { return save_meter_recharge(db, row); };
   // Only once the journal entry is durable does the write to the meter go out.
   write.committed = later([this, key] { submit_meter_recharge(key); });
@@ -165,6 +166,7 @@ void Engine::Impl::on_meter_recharge_done(const std::string& key, Result<MeterRe
     MoneyOutcome outcome{false, "meter_rejected", result.error().message, row.amount, Money{}, false};
     meter_jobs_.erase(found);
     StateWrite write;
+    write.urgent = true;
     write.apply = [row](SqliteDb& db) { return save_meter_recharge(db, row); };
     write.committed = later([this, key, outcome] { finish_order(key, outcome); });
     store_.append_state(std::move(write));

@@ -83,8 +83,10 @@ class Store::Impl {
     {
       std::lock_guard lock(mu_);
       if (queue_.empty() && acks_.empty()) oldest_pending_ = Steady::now();
+      const auto* state = std::get_if<StateWrite>(&write);
+      urgent_ = urgent_ || (state && state->urgent);
       queue_.push_back(std::move(write));
-      if (queue_.size() + acks_.size() < config_.batch_rows) return;
+      if (!urgent_ && queue_.size() + acks_.size() < config_.batch_rows) return;
     }
     cv_.notify_one();
   }
@@ -187,7 +189,7 @@ class Store::Impl {
       if (pending_locked() > 0) deadline = std::min(deadline, std::max(due_at(), retry_at_));
       cv_.wait_until(lock, deadline, [&] {
         return stop_ || !fetches_.empty() || !flushes_.empty() || !reads_.empty() ||
-               (pending_locked() >= config_.batch_rows && Steady::now() >= retry_at_);
+               ((urgent_ || pending_locked() >= config_.batch_rows) && Steady::now() >= retry_at_);
       });
       progress_ns_ = clock_.steady_now().time_since_epoch().count();
 
@@ -200,7 +202,7 @@ class Store::Impl {
       reads.swap(reads_);
       const Steady::time_point woke = Steady::now();
       const bool due = pending_locked() > 0 &&
-                       (pending_locked() >= config_.batch_rows || woke >= due_at()) &&
+                       (urgent_ || pending_locked() >= config_.batch_rows || woke >= due_at()) &&
                        woke >= retry_at_;
       lock.unlock();
 
@@ -245,6 +247,7 @@ class Store::Impl {
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
       batch_acks_.insert(batch_acks_.end(), acks_.begin(), acks_.end());
       acks_.clear();
+      if (queue_.empty()) urgent_ = false;
       // What is left waits a fresh interval at most (or is taken at once if a batch is full).
       oldest_pending_ = Steady::now();
     }
@@ -405,6 +408,7 @@ class Store::Impl {
   Steady::time_point oldest_pending_{};
   Steady::time_point retry_at_{};
   bool stop_ = false;
+  bool urgent_ = false;  // an urgent StateWrite is queued: commit without waiting
 
   mutable std::mutex stats_mu_;
   StoreStats stats_;

@@ -65,6 +65,9 @@ struct StateWrite {
   };
   std::vector<Row> rows;
   std::function<void()> committed;
+  // Someone waits for it (a command's result, a recharge): committed at once rather than
+  // with the next batch. Costs one fsync of its own.
+  bool urgent = false;
 };
 
 struct StoreStats {

@@ -14,6 +14,7 @@
 
 #include "store/sqlite_db.h"
 #include "support/temp_dir.h"
+#include "loop_pump.h"
 #include "support/wait.h"
 
 namespace meterd::test {
@@ -182,21 +183,10 @@ class EngineTest : public ::testing::Test {
     io_.reset();
   }
 
-  // Runs what is ready on the loop until nothing is.
-  void drain() {
-    io_->restart();
-    while (io_->poll() > 0) io_->restart();
-  }
-
-  // Runs the loop until `condition` holds (committed callbacks come from the store thread).
+  void drain() { test::drain_loop(*io_); }
   template <typename Condition>
   bool pump_until(Condition condition) {
-    return wait_for(
-        [&] {
-          drain();
-          return condition();
-        },
-        5000ms, 1ms);
+    return test::pump_loop_until(*io_, condition);
   }
 
   void read(const std::string& meter, MeterReading reading) {

@@ -351,5 +351,69 @@ TEST(StoreTest, ResultRowsKeepTheirReadyBody) {
   EXPECT_EQ(rows[0].body_json, R"({"id":"c1","ok":true})");
 }
 
+TEST(StoreStateWrite, AppliesWithItsEventsInOneTransactionAndRetriesAfterAFailure) {
+  TempDir dir;
+  SystemClock clock;
+  const std::string path = dir.file("store.db");
+  Store store(make_config(path, 1000, 20ms), clock, nullptr);
+  std::atomic<int> attempts{0};
+  std::atomic<bool> committed{false};
+  StateWrite write;
+  // The first attempt fails after its insert: the rollback must take the insert and the
+  // event with it, and the retry must put both in once.
+  write.apply = [&attempts](SqliteDb& db) -> Status {
+    Status status = db.exec("INSERT INTO counters(name, value) VALUES('probe', 1)");
+    if (!status) return status;
+    if (attempts++ == 0) return make_error(ErrorKind::kInternal, "injected failure");
+    return Ok{};
+  };
+  write.events.push_back(Event{"probe_event", "m1", clock.wall_now(), "{}"});
+  write.committed = [&committed] { committed = true; };
+  store.append_state(std::move(write));
+  ASSERT_TRUE(wait_until([&] { return committed.load(); }));
+  EXPECT_EQ(attempts.load(), 2);
+  EXPECT_EQ(query(path, "SELECT count(*) FROM counters WHERE name = 'probe'"), 1);
+  EXPECT_EQ(query(path, "SELECT count(*) FROM events WHERE type = 'probe_event'"), 1);
+  EXPECT_EQ(store.stats().write_errors, 1);
+}
+
+TEST(StoreStateWrite, AnUrgentWriteIsCommittedWithoutWaitingForTheInterval) {
+  TempDir dir;
+  SystemClock clock;
+  const std::string path = dir.file("store.db");
+  // An interval no test waits out: only urgency can commit these.
+  Store store(make_config(path, 1000, std::chrono::milliseconds(60'000)), clock, nullptr);
+  store.append_telemetry(make_telemetry("m1", 1));
+  std::atomic<bool> committed{false};
+  StateWrite write;
+  write.urgent = true;
+  write.rows.push_back({OutboxKind::kResult, "", clock.wall_now(), R"({"id":"c-1"})"});
+  write.committed = [&committed] { committed = true; };
+  store.append_state(std::move(write));
+  ASSERT_TRUE(wait_until([&] { return committed.load(); }));
+  EXPECT_EQ(query(path, "SELECT count(*) FROM outbox"), 2);  // the telemetry went along
+}
+
+TEST(StoreStateWrite, ReadStateSeesEverythingQueuedBeforeIt) {
+  TempDir dir;
+  SystemClock clock;
+  Store store(make_config(dir.file("store.db"), 1000, std::chrono::milliseconds(60'000)), clock,
+              nullptr);
+  StateWrite write;
+  write.apply = [](SqliteDb& db) {
+    return db.exec("INSERT INTO counters(name, value) VALUES('seen', 7)");
+  };
+  store.append_state(std::move(write));
+  std::int64_t value = 0;
+  Status status = store.read_state([&](SqliteDb& db) -> Status {
+    Result<std::int64_t> v = db.query_int("SELECT value FROM counters WHERE name = 'seen'");
+    if (!v) return v.error();
+    value = v.value();
+    return Ok{};
+  });
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(value, 7);
+}
+
 }  // namespace
 }  // namespace meterd::testing

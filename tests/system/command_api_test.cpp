@@ -17,20 +17,7 @@ namespace {
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 
-const char* kBilling = R"(billing:
-  utc_offset: "+08:00"
-  ledger_interval: 1s
-  tariffs:
-    - {id: cheap, price: "0.0100"}
-  accounts:
-    - {id: A101, meters: [b1-m1, b1-m2], tariff: cheap, opening_balance: "100.0000"}
-)";
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 class CommandsTest : public ::testing::Test {
  protected:
@@ -39,19 +26,11 @@ class CommandsTest : public ::testing::Test {
     collector_ = std::make_unique<MqttCollector>(broker_.uri(), "cmd-collector", "meterd/v1/gw-test/#");
     spec_.servers = {broker_.uri()};
     spec_.meters_per_bus = 6;
-    spec_.billing_yaml = std::string(kBilling) + extra_yaml;
+    spec_.billing_yaml = std::string(kOneAccountBilling) + extra_yaml;
     daemon_ = std::make_unique<DaemonUnderTest>(dir_, spec_);
     daemon_->start();
     // Ready once the account's meters have been read (the engine bills from the first reading).
-    ASSERT_TRUE(collector_->wait_until(
-        [](const MqttCollector::Messages& m) {
-          for (const auto& msg : m) {
-            if (msg.topic.ends_with("/b1-m2/telemetry")) return true;
-          }
-          return false;
-        },
-        20s))
-        << daemon_->log();
+    ASSERT_TRUE(wait_for_telemetry_of(*collector_, "b1-m2", 20s)) << daemon_->log();
   }
   json run(const json& command) { return run_command(*collector_, command); }
   std::int64_t db_int(const std::string& sql) { return query_store_int(daemon_->db_path(), sql); }
@@ -120,12 +99,12 @@ TEST_F(CommandsTest, EveryOpEndToEndHasItsResult) {
   EXPECT_EQ(r["results"][1]["values"].value("relay_closed", true), false) << r.dump();
 
   r = run(make_command("c-later", "batch", {{"meters", {"b1-m6"}}},
-                       {{"op", "relay_close"}, {"run_at", now_ms() + 1500}}));
+                       {{"op", "relay_close"}, {"run_at", unix_now_ms() + 1500}}));
   EXPECT_EQ(r.value("state", ""), "done") << r.dump();
   EXPECT_EQ(results_for(collector_->messages(), "c-later").front().value("state", ""), "scheduled");
 
   ASSERT_TRUE(collector_->publish(kCmdTopic, make_command("c-far", "batch", {{"meters", {"b1-m6"}}},
-                                                          {{"op", "relay_open"}, {"run_at", now_ms() + 600'000}})
+                                                          {{"op", "relay_open"}, {"run_at", unix_now_ms() + 600'000}})
                                                  .dump()));
   r = run(make_command("c-cancel", "cancel", json::object(), {{"command_id", "c-far"}}));
   EXPECT_EQ(r.value("state", ""), "done") << r.dump();
@@ -217,7 +196,7 @@ TEST_F(CommandsTest, SignaturesAreRequiredWhenAKeyIsConfigured) {
   r = run(forged);
   EXPECT_EQ(r["error"].value("code", ""), "unauthenticated") << r.dump();
   json old = make_command("u-3", "query", {{"meter", "b1-m1"}}, {{"points", {"energy_total"}}});
-  old["issued_at"] = now_ms() - 3'600'000;
+  old["issued_at"] = unix_now_ms() - 3'600'000;
   r = run(sign(old));
   EXPECT_EQ(r["error"].value("code", ""), "expired") << r.dump();
   r = run(sign(make_command("s-1", "query", {{"meter", "b1-m1"}}, {{"points", {"energy_total"}}})));
@@ -226,7 +205,7 @@ TEST_F(CommandsTest, SignaturesAreRequiredWhenAKeyIsConfigured) {
 
 TEST_F(CommandsTest, AScheduledBatchSurvivesARestartAndRunsOnceAtItsTime) {
   start();
-  const std::int64_t run_at = now_ms() + 6000;
+  const std::int64_t run_at = unix_now_ms() + 6000;
   ASSERT_TRUE(collector_->publish(
       kCmdTopic, make_command("sched-1", "batch", {{"meters", {"b1-m3"}}},
                               {{"op", "relay_open"}, {"run_at", run_at}})

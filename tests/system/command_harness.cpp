@@ -47,15 +47,31 @@ nlohmann::json run_command(MqttCollector& collector, const nlohmann::json& comma
   return wait_final(collector, command.value("id", ""), timeout);
 }
 
+bool wait_for_telemetry_of(MqttCollector& collector, const std::string& meter,
+                           std::chrono::milliseconds timeout) {
+  return collector.wait_until(
+      [&](const MqttCollector::Messages& m) {
+        for (const auto& msg : m) {
+          if (msg.topic.ends_with("/" + meter + "/telemetry")) return true;
+        }
+        return false;
+      },
+      timeout);
+}
+
+std::int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 nlohmann::json make_command(const std::string& id, const std::string& op, nlohmann::json target,
                             nlohmann::json args) {
   nlohmann::json command = std::move(target);
   command["id"] = id;
   command["op"] = op;
   command["args"] = std::move(args);
-  command["issued_at"] = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+  command["issued_at"] = unix_now_ms();
   return command;
 }
 

@@ -14,6 +14,22 @@ namespace meterd::test {
 inline const std::string kCmdTopic = "meterd/v1/gw-test/cmd";
 inline const std::string kResultTopic = "meterd/v1/gw-test/cmd/result";
 
+// A `billing:` section for sim sites: account A101 on b1-m1 and b1-m2, a cheap flat tariff,
+// 100.0000 to start with.
+inline const char* kOneAccountBilling = R"(billing:
+  utc_offset: "+08:00"
+  ledger_interval: 1s
+  tariffs:
+    - {id: cheap, price: "0.0100"}
+  accounts:
+    - {id: A101, meters: [b1-m1, b1-m2], tariff: cheap, opening_balance: "100.0000"}
+)";
+
+std::int64_t unix_now_ms();
+// True once telemetry of `meter` has arrived (the engine bills from a meter's first reading).
+bool wait_for_telemetry_of(MqttCollector& collector, const std::string& meter,
+                           std::chrono::milliseconds timeout);
+
 // Every result published for `id`, in arrival order.
 std::vector<nlohmann::json> results_for(const MqttCollector::Messages& messages,
                                         const std::string& id);
