@@ -456,7 +456,7 @@ TEST_F(BusWorkerTest, QueuedLiveReadRunsBeforeAnyFurtherPoll) {
   EXPECT_EQ(value_names(result.value()), (std::vector<std::string>{"energy_total"}));
   // The only output in between is the live read's own MeterPolled.
   ASSERT_EQ(outputs_when_done, outputs_at_submit + 1);
-  const auto& polled = std::get<MeterPolled>(sink_.outputs()[outputs_at_submit]);
+  const MeterPolled polled = std::get<MeterPolled>(sink_.outputs()[outputs_at_submit]);
   EXPECT_EQ(polled.meter_id, "m3");
   EXPECT_EQ(polled.group, "slow");
 }
