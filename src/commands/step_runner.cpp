@@ -97,9 +97,10 @@ void StepRunner::run_payment(const BatchStep& step, const std::string& who,
   }
 }
 
-void StepRunner::run_relay(const BatchStep& step, std::function<void(TargetResults)> done) {
-  const std::vector<std::string> meters = meters_.resolve(step.target);
-  const bool close = step.op == CommandOp::kRelayClose;
+void StepRunner::run_per_meter(const CommandTarget& target,
+                               std::function<void(TargetResults)> done, const StartRead& start,
+                               bool with_point_errors) {
+  const std::vector<std::string> meters = meters_.resolve(target);
   auto add = ResultGather::make(meters.size(), std::move(done));
   for (std::size_t i = 0; i < meters.size(); ++i) {
     const std::string& meter = meters[i];
@@ -107,36 +108,39 @@ void StepRunner::run_relay(const BatchStep& step, std::function<void(TargetResul
       add(i, target_failure(meter, "unknown_meter", "no meter '" + meter + "' on this gateway"));
       continue;
     }
-    engine_.command_relay(meter, close, [meter, add, i](Result<MeterReading> result) {
+    start(meter, [meter, add, i, with_point_errors](Result<MeterReading> result) {
       if (!result) {
         return add(i, target_failure(meter, error_code(result.error().kind), result.error().message));
       }
-      add(i, nlohmann::json{{"target", meter}, {"ok", true}, {"values", values_json(result.value())}});
+      nlohmann::json out{{"target", meter}, {"ok", true}, {"values", values_json(result.value())}};
+      if (with_point_errors && !result.value().errors.empty()) {
+        nlohmann::json errors = nlohmann::json::object();
+        for (const PointError& e : result.value().errors) errors[e.name] = e.error.message;
+        out["errors"] = errors;
+      }
+      add(i, std::move(out));
     });
   }
 }
 
+void StepRunner::run_relay(const BatchStep& step, std::function<void(TargetResults)> done) {
+  const bool close = step.op == CommandOp::kRelayClose;
+  run_per_meter(
+      step.target, std::move(done),
+      [this, close](const std::string& meter, std::function<void(Result<MeterReading>)> answer) {
+        engine_.command_relay(meter, close, std::move(answer));
+      },
+      /*with_point_errors=*/false);
+}
+
 void StepRunner::run_query(const BatchStep& step, std::function<void(TargetResults)> done) {
-  const std::vector<std::string> meters = meters_.resolve(step.target);
-  const auto& points = std::get<QueryArgs>(step.args).points;
-  auto add = ResultGather::make(meters.size(), std::move(done));
-  for (std::size_t i = 0; i < meters.size(); ++i) {
-    const std::string& meter = meters[i];
-    if (!meters_.has(meter)) {
-      add(i, target_failure(meter, "unknown_meter", "no meter '" + meter + "' on this gateway"));
-      continue;
-    }
-    reads_.read(meter, points, [meter, add, i](Result<MeterReading> result) {
-      if (!result) {
-        return add(i, target_failure(meter, error_code(result.error().kind), result.error().message));
-      }
-      nlohmann::json errors = nlohmann::json::object();
-      for (const PointError& e : result.value().errors) errors[e.name] = e.error.message;
-      nlohmann::json out{{"target", meter}, {"ok", true}, {"values", values_json(result.value())}};
-      if (!errors.empty()) out["errors"] = errors;
-      add(i, std::move(out));
-    });
-  }
+  const std::vector<std::string> points = std::get<QueryArgs>(step.args).points;
+  run_per_meter(
+      step.target, std::move(done),
+      [this, points](const std::string& meter, std::function<void(Result<MeterReading>)> answer) {
+        reads_.read(meter, points, std::move(answer));
+      },
+      /*with_point_errors=*/true);
 }
 
 std::vector<std::string> StepRunner::accounts_of(const CommandTarget& target,

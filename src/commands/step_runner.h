@@ -39,6 +39,12 @@ class StepRunner {
                    std::function<void(TargetResults)> done);
   void run_relay(const BatchStep& step, std::function<void(TargetResults)> done);
   void run_query(const BatchStep& step, std::function<void(TargetResults)> done);
+  // Starts one read or action per meter of `target` (unknown meters fail at once) and gathers
+  // a result per meter: the values read (and, for reads, the per-point errors).
+  using StartRead = std::function<void(const std::string& meter,
+                                       std::function<void(Result<MeterReading>)> answer)>;
+  void run_per_meter(const CommandTarget& target, std::function<void(TargetResults)> done,
+                     const StartRead& start, bool with_point_errors);
   void run_account_op(const BatchStep& step, std::function<void(TargetResults)> done);
   // The accounts a target names: an account, or the accounts of the meters named.
   std::vector<std::string> accounts_of(const CommandTarget& target, TargetResults& failures) const;
