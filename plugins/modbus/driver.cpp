@@ -21,6 +21,15 @@ bool meter_silent(const Error& e) {
          e.kind == ErrorKind::kMalformed || e.kind == ErrorKind::kBusError;
 }
 
+bool uses_arg(const ActionMap& map, const std::string& arg) {
+  for (const WriteStep& step : map.writes) {
+    for (const WriteValue& v : step.values) {
+      if (!v.literal && v.arg == arg) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 ModbusDriver::ModbusDriver(LineSettings line, std::vector<ModbusMeter> meters,
@@ -177,6 +186,12 @@ Result<MeterReading> ModbusDriver::act(std::size_t meter, const Action& action) 
                         "profile '" + m.profile->name + "' has no action '" + action.name + "'");
     }
     if (action.name == "recharge") return recharge(m, *map, action);
+    if (action.integers.count("tariff") && !uses_arg(*map, "tariff")) {
+      // One of several rates (set_price of a TOU table) for a profile that writes one value:
+      // writing it would overwrite that value with each rate in turn.
+      return make_error(ErrorKind::kNotSupported, "profile '" + m.profile->name + "' action '" +
+                                                      action.name + "' takes no 'tariff'");
+    }
     auto b = action.integers.find("broadcast");
     const bool broadcast = b != action.integers.end() && b->second != 0;
     if (broadcast && !map->broadcast) {

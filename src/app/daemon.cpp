@@ -7,11 +7,13 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "app/bus_fleet.h"
 #include "app/fleet_action_port.h"
 #include "app/health_report.h"
+#include "app/local_control_server.h"
 #include "app/logging.h"
 #include "app/reading_router.h"
 #include "commands/command_service.h"
@@ -37,6 +39,7 @@ class Daemon::Impl {
     engine_ = make_engine(std::move(validated.billing));
     command_key_ = validated.command_key;
     commands_ = make_commands();
+    local_ = make_local_control();
   }
 
   int run() {
@@ -45,6 +48,7 @@ class Daemon::Impl {
     try {
       engine_->start();
       commands_->start();
+      if (local_) local_->start();
     } catch (const std::exception& e) {
       spdlog::critical("{}", e.what());
       return 1;
@@ -90,9 +94,24 @@ class Daemon::Impl {
     CommandSettings settings;
     settings.key = command_key_;
     settings.window = config_.commands.issued_at_window;
-    return std::make_unique<CommandService>(
+    auto service = std::make_unique<CommandService>(
         *store_, clock_, *engine_, action_port_, std::move(directory), std::move(settings),
         [this](std::function<void()> fn) { asio::post(loop_, std::move(fn)); });
+    service->set_result_observer([this](const std::string& id, const nlohmann::json& body) {
+      if (local_) local_->on_result(id, body);
+    });
+    return service;
+  }
+
+  // The socket's settings take effect at start; a reload keeps the running socket.
+  std::unique_ptr<LocalControlServer> make_local_control() {
+    const std::optional<std::string> path =
+        local_socket_path(config_.local, std::getenv("RUNTIME_DIRECTORY"));
+    if (!path) return nullptr;
+    LocalControlServer::Hooks hooks{[this] { return health_json(snapshot(false)); },
+                                    [this] { return commands_.get(); }};
+    return std::make_unique<LocalControlServer>(loop_, *path, config_.local.command_timeout,
+                                                std::move(hooks));
   }
 
   void schedule_engine_tick() {
@@ -125,6 +144,7 @@ class Daemon::Impl {
 
   void shutdown() {
     notifier_.stopping();
+    if (local_) local_->stop();
     health_timer_.cancel();
     watchdog_timer_.cancel();
     engine_timer_.cancel();
@@ -283,6 +303,7 @@ class Daemon::Impl {
   std::unique_ptr<Engine> engine_;
   std::optional<HmacKey> command_key_;
   std::unique_ptr<CommandService> commands_;
+  std::unique_ptr<LocalControlServer> local_;
   std::vector<BusHealth> last_buses_;
   SteadyTime started_{};
   int exit_code_ = 0;

@@ -3,6 +3,9 @@
 #include <set>
 #include <string_view>
 
+#include "engine/load_limits.h"
+#include "engine/supply_schedule.h"
+
 namespace meterd {
 namespace {
 
@@ -89,11 +92,40 @@ TariffArgs read_tariff(JsonObjectReader& r) {
 }
 
 // Ops whose args an engine reads later: only the shape is checked here, every member is kept.
+// An engine parser's error, "<pointer>: <reason>" (engine/json_fields.h), at its place in
+// the command.
+void fail_with(JsonObjectReader& r, const Error& error) {
+  const std::string& message = error.message;
+  const std::size_t colon = message.find(": ");
+  if (colon != std::string::npos && (colon == 0 || message[0] == '/')) {
+    return r.fail(r.path() + message.substr(0, colon), message.substr(colon + 2));
+  }
+  r.fail(r.path(), message);
+}
+
+template <typename T>
+Status status_of(const Result<T>& result) {
+  return result ? Status(Ok{}) : Status(result.error());
+}
+
+bool is_clear(const nlohmann::json& args) {
+  return args.size() == 1 && args.contains("clear") && args["clear"] == true;
+}
+
 JsonArgs read_json_args(CommandOp op, JsonObjectReader& r, const nlohmann::json& args) {
   switch (op) {
     case CommandOp::kSetLoadLimits:
     case CommandOp::kSetSchedule:
-      if (args.empty()) r.fail(r.path(), "must not be empty");
+      if (args.empty()) {
+        r.fail(r.path(), "must not be empty");
+      } else if (!is_clear(args)) {
+        // Checked here so that a bad one is refused before the journal; the engine reads
+        // them again when it applies them (learn_s counts from then).
+        const Status checked = op == CommandOp::kSetLoadLimits
+                                   ? status_of(parse_load_limits(args, WallTime{}))
+                                   : status_of(parse_supply_schedule(args));
+        if (!checked) fail_with(r, checked.error());
+      }
       break;
     case CommandOp::kAssignMeter:
       r.name("account", kAccountIdRule, true);

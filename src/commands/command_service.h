@@ -50,8 +50,13 @@ class CommandService {
   // stop or crash) and scheduled batches. Throws std::runtime_error if the store can't be read.
   void start();
   void stop();
-  // `operator_id`: "cloud" for MQTT, "local:<name>" for the technician's CLI.
+  // `operator_id`: "cloud" for MQTT, "local:<name>" for the technician's CLI. Local commands
+  // skip the HMAC check: the control socket's permissions and peer credentials vouch for them.
   void on_message(const std::string& payload, const std::string& operator_id = "cloud");
+  // Sees every result body once the store has committed it (accepted/scheduled, then the final
+  // done/failed/cancelled, and the stored result again for a repeated id). Loop thread.
+  using ResultObserver = std::function<void(const std::string& id, const nlohmann::json& body)>;
+  void set_result_observer(ResultObserver observer) { observer_ = std::move(observer); }
   // Runs scheduled batches that are due.
   void on_tick();
   const CommandStats& stats() const { return stats_; }
@@ -78,6 +83,7 @@ class CommandService {
   void finish_with(const std::string& id, const std::string& op, const std::string& state,
                    nlohmann::json body);
   void publish(const std::string& body);
+  void observe(StateWrite& write, nlohmann::json body);
   std::function<void()> later(std::function<void()> fn) const;
 
   Store& store_;
@@ -91,6 +97,7 @@ class CommandService {
   std::map<std::string, Known> known_;
   std::map<std::string, Scheduled> scheduled_;
   CommandStats stats_;
+  ResultObserver observer_;
   std::shared_ptr<char> life_ = std::make_shared<char>();
 };
 

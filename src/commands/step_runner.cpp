@@ -34,6 +34,20 @@ nlohmann::json target_failure(const std::string& target, const std::string& code
   return nlohmann::json{{"target", target}, {"ok", false}, {"code", code}, {"message", message}};
 }
 
+nlohmann::json admin_result(const std::string& target, const AdminOutcome& outcome) {
+  if (!outcome.ok) return target_failure(target, outcome.code, outcome.message);
+  nlohmann::json result{{"target", target}, {"ok", true}};
+  if (const auto& write = outcome.meter_write) {
+    nlohmann::json meter{{"action", write->action}, {"ok", !write->error}};
+    if (write->error) {
+      meter["code"] = error_code(write->error->kind);
+      meter["message"] = write->error->message;
+    }
+    result["meter"] = std::move(meter);
+  }
+  return result;
+}
+
 std::function<void(std::size_t, nlohmann::json)> ResultGather::make(
     std::size_t count, std::function<void(TargetResults)> done) {
   struct State {
@@ -66,10 +80,7 @@ void StepRunner::run(const BatchStep& step, const std::string& who,
     case CommandOp::kCloseAccount:
     case CommandOp::kAssignMeter: return run_account_op(step, std::move(done));
     case CommandOp::kSetLoadLimits:
-    case CommandOp::kSetSchedule:
-      return done({target_failure("", "not_supported",
-                                  std::string(to_string(step.op)) +
-                                      ": load and time control are not available in this build")});
+    case CommandOp::kSetSchedule: return run_meter_control(step, std::move(done));
     case CommandOp::kBatch:
     case CommandOp::kCancel:
     case CommandOp::kGetResult:
@@ -97,9 +108,9 @@ void StepRunner::run_payment(const BatchStep& step, const std::string& who,
   }
 }
 
-void StepRunner::run_per_meter(const CommandTarget& target,
-                               std::function<void(TargetResults)> done, const StartRead& start,
-                               bool with_point_errors) {
+void StepRunner::for_each_meter(const CommandTarget& target,
+                                std::function<void(TargetResults)> done,
+                                const StartStep& start) {
   const std::vector<std::string> meters = meters_.resolve(target);
   auto add = ResultGather::make(meters.size(), std::move(done));
   for (std::size_t i = 0; i < meters.size(); ++i) {
@@ -108,9 +119,19 @@ void StepRunner::run_per_meter(const CommandTarget& target,
       add(i, target_failure(meter, "unknown_meter", "no meter '" + meter + "' on this gateway"));
       continue;
     }
-    start(meter, [meter, add, i, with_point_errors](Result<MeterReading> result) {
+    start(meter, [add, i](nlohmann::json result) { add(i, std::move(result)); });
+  }
+}
+
+void StepRunner::run_per_meter(const CommandTarget& target,
+                               std::function<void(TargetResults)> done, const StartRead& start,
+                               bool with_point_errors) {
+  for_each_meter(target, std::move(done), [&start, with_point_errors](
+                                              const std::string& meter,
+                                              std::function<void(nlohmann::json)> add) {
+    start(meter, [meter, add, with_point_errors](Result<MeterReading> result) {
       if (!result) {
-        return add(i, target_failure(meter, error_code(result.error().kind), result.error().message));
+        return add(target_failure(meter, error_code(result.error().kind), result.error().message));
       }
       nlohmann::json out{{"target", meter}, {"ok", true}, {"values", values_json(result.value())}};
       if (with_point_errors && !result.value().errors.empty()) {
@@ -118,9 +139,9 @@ void StepRunner::run_per_meter(const CommandTarget& target,
         for (const PointError& e : result.value().errors) errors[e.name] = e.error.message;
         out["errors"] = errors;
       }
-      add(i, std::move(out));
+      add(std::move(out));
     });
-  }
+  });
 }
 
 void StepRunner::run_relay(const BatchStep& step, std::function<void(TargetResults)> done) {
@@ -141,6 +162,23 @@ void StepRunner::run_query(const BatchStep& step, std::function<void(TargetResul
         reads_.read(meter, points, std::move(answer));
       },
       /*with_point_errors=*/true);
+}
+
+void StepRunner::run_meter_control(const BatchStep& step, std::function<void(TargetResults)> done) {
+  const nlohmann::json& args = std::get<JsonArgs>(step.args).args;
+  const bool limits = step.op == CommandOp::kSetLoadLimits;
+  for_each_meter(step.target, std::move(done),
+                 [this, &args, limits](const std::string& meter,
+                                       std::function<void(nlohmann::json)> add) {
+                   auto answer = [meter, add](AdminOutcome outcome) {
+                     add(admin_result(meter, outcome));
+                   };
+                   if (limits) {
+                     engine_.set_load_limits(meter, args, std::move(answer));
+                   } else {
+                     engine_.set_schedule(meter, args, std::move(answer));
+                   }
+                 });
 }
 
 std::vector<std::string> StepRunner::accounts_of(const CommandTarget& target,

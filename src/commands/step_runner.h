@@ -43,9 +43,17 @@ class StepRunner {
   // a result per meter: the values read (and, for reads, the per-point errors).
   using StartRead = std::function<void(const std::string& meter,
                                        std::function<void(Result<MeterReading>)> answer)>;
+  // Resolves `target`: unknown meters fail at once; `start` runs for each known one and
+  // passes its result to `add`. `done` gets every result once all are in.
+  using StartStep = std::function<void(const std::string& meter,
+                                       std::function<void(nlohmann::json)> add)>;
+  void for_each_meter(const CommandTarget& target, std::function<void(TargetResults)> done,
+                      const StartStep& start);
   void run_per_meter(const CommandTarget& target, std::function<void(TargetResults)> done,
                      const StartRead& start, bool with_point_errors);
   void run_account_op(const BatchStep& step, std::function<void(TargetResults)> done);
+  // set_load_limits, set_schedule: per meter, into the engine.
+  void run_meter_control(const BatchStep& step, std::function<void(TargetResults)> done);
   // The accounts a target names: an account, or the accounts of the meters named.
   std::vector<std::string> accounts_of(const CommandTarget& target, TargetResults& failures) const;
 
@@ -63,5 +71,8 @@ class ResultGather {
 
 nlohmann::json target_failure(const std::string& target, const std::string& code,
                               const std::string& message);
+// The result of an account or parameter change: ok, or its failure; with the meter's copy
+// ("meter": {"action", "ok", "code", "message"}) for a meter-billed account.
+nlohmann::json admin_result(const std::string& target, const AdminOutcome& outcome);
 
 }  // namespace meterd

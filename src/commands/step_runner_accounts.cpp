@@ -79,27 +79,23 @@ void StepRunner::run_account_op(const BatchStep& step, std::function<void(Target
     if (args.effective_from) effective = WallTime{} + std::chrono::milliseconds(*args.effective_from);
     for (const std::string& account : accounts) {
       auto answer = [account, add, index = i++](AdminOutcome outcome) {
-        add(index, outcome.ok ? nlohmann::json{{"target", account}, {"ok", true}}
-                              : target_failure(account, outcome.code, outcome.message));
+        add(index, admin_result(account, outcome));
       };
       engine_.set_tariff(account, args.tariff.dump(), effective, std::move(answer));
     }
     return;
   }
   auto single = [done = std::move(done)](const std::string& target) {
-    return [target, done](AdminOutcome outcome) {
-      done({outcome.ok ? nlohmann::json{{"target", target}, {"ok", true}}
-                       : target_failure(target, outcome.code, outcome.message)});
-    };
+    return [target, done](AdminOutcome outcome) { done({admin_result(target, outcome)}); };
   };
   if (step.op == CommandOp::kAssignMeter) {
     const std::string meter = std::get<MeterTarget>(step.target).meter;
     const auto& args = std::get<JsonArgs>(step.args).args;
     if (!meters_.has(meter)) {
-      return single(meter)(AdminOutcome{false, "unknown_meter", "no meter '" + meter + "' on this gateway"});
+      return single(meter)(AdminOutcome{false, "unknown_meter", "no meter '" + meter + "' on this gateway", std::nullopt});
     }
     if (!args.contains("account") || !args["account"].is_string()) {
-      return single(meter)(AdminOutcome{false, "invalid", "args.account: the account id"});
+      return single(meter)(AdminOutcome{false, "invalid", "args.account: the account id", std::nullopt});
     }
     return engine_.assign_meter(meter, args["account"].get<std::string>(), single(meter));
   }
@@ -119,11 +115,11 @@ void StepRunner::run_account_op(const BatchStep& step, std::function<void(Target
     case CommandOp::kOpenAccount: {
       Result<AccountOpening> opening =
           opening_from(account, std::get<JsonArgs>(step.args).args, meters_);
-      if (!opening) return single(account)(AdminOutcome{false, "invalid", opening.error().message});
+      if (!opening) return single(account)(AdminOutcome{false, "invalid", opening.error().message, std::nullopt});
       return engine_.open_account(std::move(opening.value()), single(account));
     }
     case CommandOp::kCloseAccount: return engine_.close_account(account, single(account));
-    default: return single(account)(AdminOutcome{false, "invalid", "not an account op"});
+    default: return single(account)(AdminOutcome{false, "invalid", "not an account op", std::nullopt});
   }
 }
 

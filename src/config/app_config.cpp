@@ -29,6 +29,24 @@ StoreConfig read_store_section(const SettingsNode& node, const std::filesystem::
   return store;
 }
 
+LocalConfig read_local_section(const SettingsNode& node, const std::filesystem::path& base,
+                               ConfigErrors& errors) {
+  SettingsReader r(node, errors, "local");
+  LocalConfig local;
+  local.enabled = r.boolean("enabled", true);
+  if (r.has("socket")) {
+    local.socket = resolve_config_path(r.required_string("socket"), base);
+    // sockaddr_un holds 107 characters and a NUL.
+    if (local.socket.size() > 107) {
+      errors.add(r.any("socket")->pos, "'socket' path is longer than 107 characters");
+    }
+  }
+  local.command_timeout = r.duration("command_timeout", local.command_timeout,
+                                     std::chrono::seconds(1), std::chrono::minutes(10));
+  r.finish();
+  return local;
+}
+
 namespace {
 
 // Errors come out in file order, like a compiler's, whatever order the sections ran in.
@@ -85,6 +103,9 @@ void read_root(const SettingsNode& root, const std::filesystem::path& base, AppC
         c.duration("issued_at_window", config.commands.issued_at_window, std::chrono::seconds(1),
                    std::chrono::hours(24));
     c.finish();
+  }
+  if (const SettingsNode* local = r.map("local")) {
+    config.local = read_local_section(*local, base, errors);
   }
   r.finish();
 }

@@ -56,6 +56,15 @@ struct CommandsConfig {
   std::chrono::milliseconds issued_at_window{300'000};  // |now - issued_at| allowed
 };
 
+// `local:`: the technician's control socket for meterctl (docs/meterctl.md). Without a
+// `socket` the daemon listens on $RUNTIME_DIRECTORY/meterd.sock when systemd gives it a
+// runtime directory (/run/meterd under the shipped unit), and nowhere otherwise.
+struct LocalConfig {
+  bool enabled = true;
+  std::string socket;  // empty: the default above
+  std::chrono::milliseconds command_timeout{30'000};  // a local command's wait for its result
+};
+
 struct AppConfig {
   std::string source_file;
   std::string gateway_id;
@@ -67,6 +76,7 @@ struct AppConfig {
   std::vector<PollGroupSpec> poll_groups;
   std::vector<BusConfig> buses;
   CommandsConfig commands;
+  LocalConfig local;
   // `billing:` as written; the prepaid engine reads it (see engine/billing_config.h).
   std::optional<SettingsNode> billing;
 };

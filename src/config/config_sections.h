@@ -18,6 +18,9 @@ MqttConfig read_mqtt_section(const SettingsNode& node, const std::string& gatewa
 // `store:`; a relative path resolves against `base`.
 StoreConfig read_store_section(const SettingsNode& node, const std::filesystem::path& base,
                                ConfigErrors& errors);
+// `local:`; a relative socket path resolves against `base`.
+LocalConfig read_local_section(const SettingsNode& node, const std::filesystem::path& base,
+                               ConfigErrors& errors);
 // `poll_groups:` (a list). Groups with a valid, unique name are returned even when other keys
 // are wrong, so buses naming them do not get follow-on errors.
 std::vector<PollGroupSpec> read_poll_groups_section(const SettingsNode& list, ConfigErrors& errors);

@@ -52,6 +52,16 @@ void Engine::assign_meter(const std::string& meter_id, const std::string& accoun
   impl_->assign_meter(meter_id, account_id, std::move(done));
 }
 
+void Engine::set_load_limits(const std::string& meter_id, const nlohmann::json& args,
+                             AdminDone done) {
+  impl_->set_load_limits(meter_id, args, std::move(done));
+}
+
+void Engine::set_schedule(const std::string& meter_id, const nlohmann::json& args,
+                          AdminDone done) {
+  impl_->set_schedule(meter_id, args, std::move(done));
+}
+
 void Engine::command_relay(const std::string& meter_id, bool close,
                            std::function<void(Result<MeterReading>)> done) {
   impl_->command_relay(meter_id, close, std::move(done));
@@ -65,6 +75,17 @@ const AccountRuntime* Engine::account(const std::string& id) const {
 const MeterRuntime* Engine::meter(const std::string& id) const {
   auto found = impl_->meters_.find(id);
   return found == impl_->meters_.end() ? nullptr : &found->second;
+}
+
+const LoadTripState* Engine::load_trip(const std::string& meter_id) const {
+  auto found = impl_->controls_.find(meter_id);
+  if (found == impl_->controls_.end() || !found->second.limits) return nullptr;
+  return &found->second.guard.state();
+}
+
+bool Engine::schedule_allows(const std::string& meter_id) const {
+  auto found = impl_->controls_.find(meter_id);
+  return found == impl_->controls_.end() || found->second.schedule_allows;
 }
 
 const EngineStats& Engine::stats() const { return impl_->stats_; }

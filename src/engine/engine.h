@@ -23,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -31,6 +32,8 @@
 #include "core/driver.h"
 #include "engine/account_runtime.h"
 #include "engine/billing_config.h"
+#include "engine/load_guard.h"
+#include "engine/supply_schedule.h"
 #include "store/store.h"
 
 namespace meterd {
@@ -49,6 +52,8 @@ struct EngineStats {
   std::int64_t relay_actions = 0;
   std::int64_t relay_failures = 0;
   std::int64_t energy_reversals = 0;
+  std::int64_t load_trips = 0;
+  std::int64_t auto_restores = 0;
 };
 
 struct MoneyOrder {
@@ -58,11 +63,18 @@ struct MoneyOrder {
   std::string operator_id;  // "cloud", or the technician for local commands
 };
 
+// What became of a parameter change at a meter-billed account's meter.
+struct MeterWrite {
+  std::string action;       // the first action that failed, or the last one
+  std::optional<Error> error;  // none: the meter took every action
+};
+
 // The outcome of an account or parameter change from a command.
 struct AdminOutcome {
   bool ok = false;
   std::string code;  // "" when ok; "unknown_account", "invalid", "in_arrears", ...
   std::string message;
+  std::optional<MeterWrite> meter_write;  // meter billing mode: the meter's copy
 };
 
 // An account opened by a command (the tariff as JSON, read like a site file's).
@@ -102,14 +114,23 @@ class Engine {
   void open_account(AccountOpening opening, AdminDone done);
   void close_account(const std::string& account_id, AdminDone done);
   void assign_meter(const std::string& meter_id, const std::string& account_id, AdminDone done);
+  // Load and time control of one meter (docs/load-and-time-control.md): `args` as the
+  // command gave them, or {"clear": true}. Persisted; the relay follows at once.
+  void set_load_limits(const std::string& meter_id, const nlohmann::json& args, AdminDone done);
+  void set_schedule(const std::string& meter_id, const nlohmann::json& args, AdminDone done);
   // A relay command: open holds the relay open (persisted) until a close; close is refused
-  // for a meter whose account is cut off. The action's outcome comes back in `done`.
+  // for a meter whose account is cut off or whose schedule has no supply now, and restores a
+  // meter tripped by load control. The action's outcome comes back in `done`.
   void command_relay(const std::string& meter_id, bool close,
                      std::function<void(Result<MeterReading>)> done);
 
   // For queries and tests: the live state of an account.
   const AccountRuntime* account(const std::string& id) const;
   const MeterRuntime* meter(const std::string& id) const;
+  // The load trip of a meter with load limits (nullptr: none set).
+  const LoadTripState* load_trip(const std::string& meter_id) const;
+  // Whether the meter's schedule allows supply now (true without a schedule).
+  bool schedule_allows(const std::string& meter_id) const;
   const EngineStats& stats() const;
 
  private:

@@ -8,6 +8,7 @@
 #include "config/yaml_to_settings.h"
 #include "engine/engine_events.h"
 #include "engine/engine_impl.h"
+#include "engine/meter_parameters.h"
 
 namespace meterd {
 namespace {
@@ -33,7 +34,7 @@ AccountRow row_of(const AccountRuntime& account, std::int64_t now_ms) {
 }  // namespace
 
 void Engine::Impl::fail(AdminDone& done, std::string code, std::string message) {
-  AdminOutcome outcome{false, std::move(code), std::move(message)};
+  AdminOutcome outcome{false, std::move(code), std::move(message), std::nullopt};
   post_([done = std::move(done), outcome] { done(outcome); });
 }
 
@@ -67,7 +68,46 @@ void Engine::Impl::commit_admin(AccountRuntime& account, std::vector<Event> even
         if (auto found = accounts_.find(id); found != accounts_.end()) {
           if (found->second.mode == BillingMode::kGateway) set_supply(found->second);
         }
-        done(AdminOutcome{true, "", ""});
+        done(AdminOutcome{true, "", "", std::nullopt});
+      }));
+}
+
+Engine::AdminDone Engine::Impl::then_to_meter(const std::string& account_id,
+                                              std::vector<Action> actions, AdminDone done) {
+  return [this, account_id, actions = std::move(actions), done = std::move(done)](
+             AdminOutcome outcome) mutable {
+    if (!outcome.ok) return done(std::move(outcome));
+    push_to_meter(account_id, std::move(actions), std::move(done));
+  };
+}
+
+void Engine::Impl::push_to_meter(const std::string& account_id, std::vector<Action> actions,
+                                 AdminDone done) {
+  auto account = accounts_.find(account_id);
+  if (account == accounts_.end() || account->second.mode != BillingMode::kMeter ||
+      account->second.meters.empty() || actions.empty()) {
+    return done(AdminOutcome{true, "", "", std::nullopt});
+  }
+  const std::string meter_id = account->second.meters.front();
+  Action action = actions.front();
+  actions.erase(actions.begin());
+  const std::string name = action.name;
+  actions_.submit(
+      meter_id, std::move(action),
+      alive([this, account_id, meter_id, name, actions = std::move(actions),
+             done = std::move(done)](Result<MeterReading> result) mutable {
+        if (!result) {
+          spdlog::warn("engine: meter {} did not take {}: {}", meter_id, name,
+                       result.error().message);
+          store_.append_event(event("meter_parameter_failed", meter_id,
+                                    nlohmann::json{{"action", name},
+                                                   {"error", to_string(result.error().kind)},
+                                                   {"message", result.error().message}}
+                                        .dump()));
+          return done(AdminOutcome{true, "", "", MeterWrite{name, result.error()}});
+        }
+        if (actions.empty()) return done(AdminOutcome{true, "", "", MeterWrite{name, std::nullopt}});
+        push_to_meter(account_id, std::move(actions), std::move(done));
       }));
 }
 
@@ -86,10 +126,11 @@ void Engine::Impl::set_tariff(const std::string& account_id, const std::string& 
     }
   }
   commit_account(*account);  // what was consumed so far is priced at the old tariff
+  std::vector<Action> to_meter = price_actions(tariff.value());
   account->tariffs.add(TariffChange{effective, std::move(tariff.value())});
   const TariffRow row{account_id, to_unix_ms(effective), tariff_json, "command"};
   commit_admin(*account, {}, [row](SqliteDb& db) { return upsert_tariff_change(db, row); },
-               std::move(done));
+               then_to_meter(account_id, std::move(to_meter), std::move(done)));
 }
 
 void Engine::Impl::set_thresholds(const std::string& account_id, AlarmThresholds thresholds,
@@ -99,7 +140,8 @@ void Engine::Impl::set_thresholds(const std::string& account_id, AlarmThresholds
   account->thresholds = thresholds;
   std::vector<Event> events;
   evaluate_alarm(*account, events, /*defer_supply=*/true);
-  commit_admin(*account, std::move(events), nullptr, std::move(done));
+  commit_admin(*account, std::move(events), nullptr,
+               then_to_meter(account_id, threshold_actions(thresholds), std::move(done)));
 }
 
 void Engine::Impl::open_account(AccountOpening opening, AdminDone done) {
@@ -167,7 +209,7 @@ void Engine::Impl::open_account(AccountOpening opening, AdminDone done) {
         if (auto found = accounts_.find(id); found != accounts_.end()) {
           if (found->second.mode == BillingMode::kGateway) set_supply(found->second);
         }
-        done(AdminOutcome{true, "", ""});
+        done(AdminOutcome{true, "", "", std::nullopt});
       }));
 }
 
@@ -226,6 +268,13 @@ void Engine::Impl::command_relay(const std::string& meter_id, bool close,
         ErrorKind::kRejected, "account '" + account->id + "' is cut off: recharge first");
     post_([done = std::move(done), refused] { done(refused); });
     return;
+  }
+  if (close) {
+    if (std::optional<std::string> why = release_for_close(meter_id)) {
+      Result<MeterReading> refused = make_error(ErrorKind::kRejected, *why);
+      post_([done = std::move(done), refused] { done(refused); });
+      return;
+    }
   }
   relay.forced_open = !close;
   relay.desired = close;

@@ -32,8 +32,16 @@ std::optional<bool> flag_point(const MeterReading& reading, const std::string& n
 }
 
 void Engine::Impl::on_reading(const MeterPolled& polled) {
+  if (stopped_) return;
+  control_reading(polled);
   auto found = meters_.find(polled.meter_id);
-  if (found == meters_.end() || stopped_) return;
+  if (found == meters_.end()) {
+    // A meter without an account: only relay commands and load and time control drive it.
+    if (std::optional<bool> closed = flag_point(polled.reading, "relay_closed")) {
+      if (controls_.count(polled.meter_id)) reconcile_relay(polled.meter_id, *closed, polled.time);
+    }
+    return;
+  }
   MeterRuntime& meter = found->second;
   AccountRuntime& account = accounts_.at(meter.account_id);
   if (account.closed) return;
@@ -228,6 +236,7 @@ void Engine::Impl::on_tick() {
       commit_account(account);
     }
   }
+  controls_tick();
   for (auto& [meter_id, relay] : relays_) {
     if (relay.needs_action) drive_relay(meter_id);
   }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/controls_db.h"
 #include "engine/engine.h"
 #include "engine/ledger_db.h"
 
@@ -23,6 +24,15 @@ struct RelayState {
   int failures = 0;
   SteadyTime retry_at{};
   WallTime last_done{};  // readings taken before this do not count for reconciliation
+};
+
+// Load and time control of one meter (engine_controls.cpp).
+struct MeterControls {
+  std::optional<LoadLimits> limits;
+  std::optional<SupplySchedule> schedule;
+  LoadGuard guard;
+  bool schedule_allows = true;
+  bool allows_supply() const { return schedule_allows && !guard.state().tripped; }
 };
 
 struct MeterRechargeJob {
@@ -72,6 +82,10 @@ class Engine::Impl {
 
   // engine_relays.cpp
   void set_supply(AccountRuntime& account);
+  // The relay of one meter, whatever decides it: its account in gateway billing mode, or
+  // else only relay commands and load and time control.
+  void update_supply(const std::string& meter_id);
+  void want_relay(const std::string& meter_id, bool closed);
   bool supply_wanted(const AccountRuntime& account, const std::string& meter_id);
   void reconcile_relay(const std::string& meter_id, bool closed, WallTime time);
   void drive_relay(const std::string& meter_id);
@@ -88,9 +102,31 @@ class Engine::Impl {
                      std::function<void(Result<MeterReading>)> done);
   AccountRuntime* open_account_or_fail(const std::string& account_id, AdminDone& done);
   void fail(AdminDone& done, std::string code, std::string message);
+  // For a meter-billed account: runs `actions` on its meter one after the other, then answers
+  // `done` with what the meter made of them. Other accounts: answers at once.
+  void push_to_meter(const std::string& account_id, std::vector<Action> actions, AdminDone done);
+  // `done`, once the change is stored and, for a meter-billed account, pushed to the meter.
+  AdminDone then_to_meter(const std::string& account_id, std::vector<Action> actions,
+                          AdminDone done);
   // Writes the account as a command left it (row, meters) with `extra`, then answers.
   void commit_admin(AccountRuntime& account, std::vector<Event> events,
                     std::function<Status(SqliteDb&)> extra, AdminDone done);
+
+  // engine_controls.cpp
+  void load_controls(const StoredControls& stored);
+  void set_load_limits(const std::string& meter_id, const nlohmann::json& args, AdminDone done);
+  void set_schedule(const std::string& meter_id, const nlohmann::json& args, AdminDone done);
+  void control_reading(const MeterPolled& polled);
+  void controls_tick();
+  bool controls_allow(const std::string& meter_id) const;
+  // Before a relay_close command: refused (the reason) outside the schedule; clears a trip.
+  std::optional<std::string> release_for_close(const std::string& meter_id);
+  void save_trip(const std::string& meter_id, std::vector<Event> events);
+  // A command's change of a meter's controls: `apply` and `events` in one urgent write; then
+  // the relay follows and `done` gets the outcome.
+  void commit_control(const std::string& meter_id, std::function<Status(SqliteDb&)> apply,
+                      std::vector<Event> events, AdminDone done);
+  std::int32_t local_day(WallTime t) const;
 
   // engine_orders.cpp
   void recharge(MoneyOrder order, std::function<void(MoneyOutcome)> done);
@@ -135,6 +171,7 @@ class Engine::Impl {
   std::map<std::string, AccountRuntime> accounts_;
   std::map<std::string, MeterRuntime> meters_;
   std::map<std::string, RelayState> relays_;
+  std::map<std::string, MeterControls> controls_;
   // "recharge:<order>" / "refund:<order>" -> the outcome, once durable
   std::map<std::string, MoneyOutcome> orders_;
   // orders being applied: whoever asks meanwhile waits for the same outcome

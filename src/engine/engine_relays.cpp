@@ -17,24 +17,35 @@ SteadyTime Engine::Impl::backoff_after(int failures) const {
 
 bool Engine::Impl::supply_wanted(const AccountRuntime& account, const std::string& meter_id) {
   return account.level != AlarmLevel::kCutOff && !account.closed &&
-         !relays_[meter_id].forced_open;
+         !relays_[meter_id].forced_open && controls_allow(meter_id);
 }
 
 void Engine::Impl::set_supply(AccountRuntime& account) {
   for (const std::string& meter_id : account.meters) {
-    const bool closed = supply_wanted(account, meter_id);
-    RelayState& relay = relays_[meter_id];
-    if (relay.desired == closed) continue;
-    const bool first = !relay.desired.has_value();
-    relay.desired = closed;
-    // At start-up the stored level only says what we want; the first reading tells whether
-    // the relay needs moving. A change at run time moves it at once.
-    if (first && !relay.reported) continue;
-    relay.needs_action = relay.reported != closed || !first;
-    relay.failures = 0;
-    relay.retry_at = SteadyTime{};
-    drive_relay(meter_id);
+    want_relay(meter_id, supply_wanted(account, meter_id));
   }
+}
+
+void Engine::Impl::update_supply(const std::string& meter_id) {
+  if (auto meter = meters_.find(meter_id); meter != meters_.end()) {
+    AccountRuntime& account = accounts_.at(meter->second.account_id);
+    if (account.mode == BillingMode::kGateway) return set_supply(account);
+  }
+  want_relay(meter_id, !relays_[meter_id].forced_open && controls_allow(meter_id));
+}
+
+void Engine::Impl::want_relay(const std::string& meter_id, bool closed) {
+  RelayState& relay = relays_[meter_id];
+  if (relay.desired == closed) return;
+  const bool first = !relay.desired.has_value();
+  relay.desired = closed;
+  // At start-up the stored level only says what we want; the first reading tells whether
+  // the relay needs moving. A change at run time moves it at once.
+  if (first && !relay.reported) return;
+  relay.needs_action = relay.reported != closed || !first;
+  relay.failures = 0;
+  relay.retry_at = SteadyTime{};
+  drive_relay(meter_id);
 }
 
 void Engine::Impl::reconcile_relay(const std::string& meter_id, bool closed, WallTime time) {

@@ -32,8 +32,15 @@ void Engine::Impl::start() {
   StoredEngineState stored;
   Status status = store_.read_state([&](SqliteDb& db) { return load_engine_state(db, stored); });
   if (!status) throw std::runtime_error("engine: cannot load state: " + status.error().message);
+  StoredControls controls;
+  status = store_.read_state([&](SqliteDb& db) { return read_controls(db, controls); });
+  if (!status) throw std::runtime_error("engine: cannot load controls: " + status.error().message);
+  load_controls(controls);  // before the accounts: their relays consult the controls
   load(stored);
   seed_from_config();
+  for (const auto& [meter_id, meter_controls] : controls_) {
+    if (!meters_.count(meter_id)) update_supply(meter_id);
+  }
   for (const MeterRechargeRow& row : stored.meter_recharges) {
     const std::string key = "recharge:" + row.order_id;
     if (row.state != "pending") {

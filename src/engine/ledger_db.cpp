@@ -7,18 +7,6 @@ BillingMode mode_of(const std::string& text) {
   return text == "meter" ? BillingMode::kMeter : BillingMode::kGateway;
 }
 
-// Runs `each` for every row of `sql`.
-template <typename Each>
-Status for_each_row(SqliteDb& db, const std::string& sql, Each each) {
-  Statement st(db, sql);
-  while (true) {
-    Result<Statement::Step> step = st.step();
-    if (!step) return step.error();
-    if (step.value() == Statement::Step::kDone) return Ok{};
-    each(st);
-  }
-}
-
 }  // namespace
 
 Status load_engine_state(SqliteDb& db, StoredEngineState& out) {

@@ -117,6 +117,25 @@ CREATE TABLE relay_overrides(
   command_id TEXT NOT NULL,
   ts_ms INTEGER NOT NULL) WITHOUT ROWID;
 )sql",
+    // 4: load and time control: each meter's limits and schedule as its last command set them
+    // (JSON, as engine/load_limits.h and supply_schedule.h read it), and its load trip.
+    R"sql(
+CREATE TABLE meter_controls(
+  meter_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  json TEXT NOT NULL,
+  source TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  PRIMARY KEY(meter_id, kind)) WITHOUT ROWID;
+CREATE TABLE load_trips(
+  meter_id TEXT PRIMARY KEY,
+  tripped INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  tripped_ms INTEGER NOT NULL,
+  restore_at_ms INTEGER,
+  restores_today INTEGER NOT NULL,
+  restores_day INTEGER NOT NULL) WITHOUT ROWID;
+)sql",
 };
 
 constexpr int kLatest = static_cast<int>(std::size(kMigrations));

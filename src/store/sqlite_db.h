@@ -53,6 +53,12 @@ class Statement {
   void bind(int index, double value);
   void bind(int index, std::string_view text);
   void bind_null(int index);
+  // Binds ?1, ?2, ... to `values` in order.
+  template <typename... Values>
+  void bind_all(const Values&... values) {
+    int index = 0;
+    (bind(++index, values), ...);
+  }
   Result<Step> step();
   // Steps a statement that returns no rows; resets it afterwards.
   Status run();
@@ -67,6 +73,18 @@ class Statement {
   SqliteDb& db_;
   sqlite3_stmt* stmt_ = nullptr;
 };
+
+// Runs `each` for every row of `sql`.
+template <typename Each>
+Status for_each_row(SqliteDb& db, const std::string& sql, Each each) {
+  Statement st(db, sql);
+  while (true) {
+    Result<Statement::Step> step = st.step();
+    if (!step) return step.error();
+    if (step.value() == Statement::Step::kDone) return Ok{};
+    each(st);
+  }
+}
 
 // BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit() succeeded.
 class Transaction {

@@ -113,8 +113,9 @@ TEST(CommandParserOps, EngineOpsKeepTheirArgsAsJson) {
       {"set_load_limits", {{"meter", "m1"}}, {{"max_power_w", 5000}}, CommandOp::kSetLoadLimits},
       {"set_schedule",
        {{"select", {{"tags", {{"building", "B1"}}}}}},
-       {{"relay", json::array({{{"at", "22:00"}, {"state", "open"}}})}},
+       {{"windows", json::array({{{"from", "06:00"}, {"to", "22:00"}}})}},
        CommandOp::kSetSchedule},
+      {"set_schedule", {{"meter", "m1"}}, {{"clear", true}}, CommandOp::kSetSchedule},
       {"open_account", {{"account", "a9"}}, {{"name", "Flat 3"}}, CommandOp::kOpenAccount},
       {"close_account", {{"account", "a9"}}, json::object(), CommandOp::kCloseAccount},
       {"assign_meter", {{"meter", "m1"}}, {{"account", "a9"}}, CommandOp::kAssignMeter},
@@ -124,6 +125,27 @@ TEST(CommandParserOps, EngineOpsKeepTheirArgsAsJson) {
     const Command command = parse_ok(envelope(c.op, c.target, c.args));
     EXPECT_EQ(command.op, c.expected);
     EXPECT_EQ(std::get<JsonArgs>(command.args).args, c.args);
+  }
+}
+
+TEST(CommandParserOps, LoadLimitsAndSchedulesAreCheckedAtIntakeWithThePathOfTheFault) {
+  struct Case {
+    const char* op;
+    json args;
+    const char* path;
+  };
+  const std::vector<Case> cases{
+      {"set_load_limits", {{"max_power_w", "5000"}}, "/args/max_power_w"},
+      {"set_load_limits", {{"malignant", {{"whitelist", {{{"step_w", -1}}}}}}}, "/args/malignant/whitelist/0/step_w"},
+      {"set_load_limits", {{"clear", false}}, "/args/clear"},
+      {"set_schedule", {{"windows", {{{"from", "06:00"}, {"to", "6pm"}}}}}, "/args/windows/0/to"},
+      {"set_schedule", {{"relay", json::array()}}, "/args/relay"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.args.dump());
+    const ParsedCommand result = parse_command(envelope(c.op, {{"meter", "m1"}}, c.args).dump());
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.error().path, c.path);
   }
 }
 

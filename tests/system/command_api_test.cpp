@@ -85,9 +85,14 @@ TEST_F(CommandsTest, EveryOpEndToEndHasItsResult) {
   r = run(make_command("c-closeacct", "close_account", {{"account", "A200"}}));
   EXPECT_EQ(r.value("state", ""), "done") << r.dump();
 
-  r = run(make_command("c-load", "set_load_limits", {{"meter", "b1-m1"}}, {{"max_w", 5000}}));
-  EXPECT_EQ(r.value("state", ""), "failed") << r.dump();
-  EXPECT_EQ(r["results"][0].value("code", ""), "not_supported");
+  r = run(make_command("c-load", "set_load_limits", {{"meters", {"b1-m1", "b1-m2"}}},
+                       {{"max_power_w", 20000}, {"grace_s", 5}}));
+  EXPECT_EQ(r.value("state", ""), "done") << r.dump();
+  EXPECT_EQ(r["results"].size(), 2u);
+  r = run(make_command("c-sched", "set_schedule", {{"meter", "b1-m1"}},
+                       {{"windows", {{{"from", "00:00"}, {"to", "24:00"}}}},
+                        {"holidays", {"2026-10-01"}}, {"on_holidays", "off"}}));
+  EXPECT_EQ(r.value("state", ""), "done") << r.dump();
 
   r = run(make_command("c-batch", "batch", json::object(),
                        {{"ops",
@@ -165,17 +170,81 @@ TEST_F(CommandsTest, BadInputGetsAClearRefusalAndTheDaemonKeepsRunning) {
                        {{"order_id", "x"}, {"amount", "900000.0000"}}));
   EXPECT_EQ(r["results"][0].value("code", ""), "insufficient_balance") << r.dump();
 
+  r = refused(make_command("bad-7", "set_load_limits", {{"meter", "b1-m1"}},
+                           {{"max_power_w", 0}}).dump(), "bad-7");
+  EXPECT_EQ(r["error"].value("path", ""), "/args/max_power_w") << r.dump();
+  r = refused(make_command("bad-8", "set_schedule", {{"meter", "b1-m1"}},
+                           {{"windows", {{{"from", "25:00"}, {"to", "06:00"}}}}}).dump(), "bad-8");
+  EXPECT_EQ(r["error"].value("path", ""), "/args/windows/0/from") << r.dump();
+
   // No id to answer: a counted command_rejected event instead.
   ASSERT_TRUE(collector_->publish(kCmdTopic, "{not json"));
   ASSERT_TRUE(collector_->publish(kCmdTopic, std::string(70 * 1024, 'x')));
   ASSERT_TRUE(collector_->wait_until(
       [](const MqttCollector::Messages& m) {
-        return gateway_events(m, {"command_rejected"}).size() >= 5;  // bad-1..3 and these two
+        return gateway_events(m, {"command_rejected"}).size() >= 7;  // bad-1..3, 7, 8, these two
       },
       20s));
   r = run(make_command("good", "query", {{"meter", "b1-m1"}}, {{"points", {"energy_total"}}}));
   EXPECT_EQ(r.value("state", ""), "done") << r.dump();
   EXPECT_TRUE(daemon_->running());
+}
+
+// The local time at the site (+08:00, kOneAccountBilling) `ahead` from now, as HH:MM.
+std::string site_clock_in(std::chrono::minutes ahead) {
+  const auto local = std::chrono::system_clock::now() + 8h + ahead;
+  const auto minute = std::chrono::duration_cast<std::chrono::minutes>(
+                          local - std::chrono::floor<std::chrono::days>(local))
+                          .count();
+  const auto two = [](long value) { return std::string(value < 10 ? "0" : "") + std::to_string(value); };
+  return two(minute / 60) + ":" + two(minute % 60);
+}
+
+bool relay_closed(const json& query_result) {
+  return query_result["results"][0]["values"].value("relay_closed", true);
+}
+
+TEST_F(CommandsTest, LoadLimitsAndSchedulesDriveTheRelayEndToEnd) {
+  start();
+  int queries = 0;  // each query a new id: a repeated id would get the stored result
+  const auto query = [&](const std::string& id) {
+    return run(make_command(id + "-" + std::to_string(++queries), "query", {{"meter", "b1-m2"}},
+                            {{"points", {"relay_closed"}}}));
+  };
+  // Any load is over 1 W: the next power reading trips, and nothing restores it automatically.
+  json r = run(make_command("l-1", "set_load_limits", {{"meter", "b1-m2"}},
+                            {{"max_power_w", 1}, {"grace_s", 0}, {"restore_after_s", 0}}));
+  ASSERT_EQ(r.value("state", ""), "done") << r.dump();
+  ASSERT_TRUE(collector_->wait_until(
+      [](const MqttCollector::Messages& m) {
+        return !meter_events(m, "b1-m2", {"overload_trip"}).empty();
+      },
+      20s))
+      << daemon_->log();
+  ASSERT_TRUE(wait_for([&] { return !relay_closed(query("l-q1")); }, 20s, 200ms));
+  // A person restores it; the limit goes too, so it stays on.
+  r = run(make_command("l-2", "set_load_limits", {{"meter", "b1-m2"}}, {{"clear", true}}));
+  ASSERT_EQ(r.value("state", ""), "done") << r.dump();
+  EXPECT_TRUE(wait_for([&] { return relay_closed(query("l-q2")); }, 20s, 200ms));
+
+  // A supply window that starts in two hours: no supply now.
+  r = run(make_command("s-1", "set_schedule", {{"meter", "b1-m2"}},
+                       {{"windows", {{{"from", site_clock_in(120min)}, {"to", site_clock_in(180min)}}}}}));
+  ASSERT_EQ(r.value("state", ""), "done") << r.dump();
+  ASSERT_TRUE(wait_for([&] { return !relay_closed(query("s-q1")); }, 20s, 200ms));
+  r = run(make_command("s-2", "relay_close", {{"meter", "b1-m2"}}));
+  EXPECT_EQ(r["results"][0].value("code", ""), "rejected") << r.dump();
+  // Kept across a restart (the sim meters come back with their relays closed).
+  ASSERT_TRUE(daemon_->terminate(15s).has_value());
+  daemon_->start();
+  EXPECT_TRUE(wait_for([&] { return !relay_closed(query("s-q2")); }, 20s, 200ms));
+  r = run(make_command("s-3", "set_schedule", {{"meter", "b1-m2"}}, {{"clear", true}}));
+  ASSERT_EQ(r.value("state", ""), "done") << r.dump();
+  ASSERT_TRUE(wait_for([&] { return relay_closed(query("s-q3")); }, 20s, 200ms));
+  EXPECT_EQ(meter_events(collector_->messages(), "b1-m2",
+                         {"overload_trip", "load_reset", "supply_schedule_off", "supply_schedule_on"}),
+            (std::vector<std::string>{"overload_trip", "load_reset", "supply_schedule_off",
+                                      "supply_schedule_on"}));
 }
 
 TEST_F(CommandsTest, SignaturesAreRequiredWhenAKeyIsConfigured) {

@@ -75,15 +75,31 @@ nlohmann::json make_command(const std::string& id, const std::string& op, nlohma
   return command;
 }
 
-std::vector<std::string> gateway_events(const MqttCollector::Messages& messages,
-                                        const std::vector<std::string>& types) {
+namespace {
+
+std::vector<std::string> events_on(const MqttCollector::Messages& messages,
+                                   const std::string& topic,
+                                   const std::vector<std::string>& types) {
   std::vector<std::string> out;
   for (const auto& m : messages) {
-    if (m.topic != "meterd/v1/gw-test/events") continue;
+    if (m.topic != topic) continue;
     const std::string type = m.json().value("event", "");
     if (std::find(types.begin(), types.end(), type) != types.end()) out.push_back(type);
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<std::string> gateway_events(const MqttCollector::Messages& messages,
+                                        const std::vector<std::string>& types) {
+  return events_on(messages, "meterd/v1/gw-test/events", types);
+}
+
+std::vector<std::string> meter_events(const MqttCollector::Messages& messages,
+                                      const std::string& meter,
+                                      const std::vector<std::string>& types) {
+  return events_on(messages, "meterd/v1/gw-test/meters/" + meter + "/events", types);
 }
 
 }  // namespace meterd::test

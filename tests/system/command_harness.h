@@ -47,5 +47,9 @@ nlohmann::json make_command(const std::string& id, const std::string& op, nlohma
 // Events of the gateway topic (meterd/v1/gw-test/events) whose type is in `types`, in order.
 std::vector<std::string> gateway_events(const MqttCollector::Messages& messages,
                                         const std::vector<std::string>& types);
+// The same for one meter's topic (meterd/v1/gw-test/meters/<meter>/events).
+std::vector<std::string> meter_events(const MqttCollector::Messages& messages,
+                                      const std::string& meter,
+                                      const std::vector<std::string>& types);
 
 }  // namespace meterd::test

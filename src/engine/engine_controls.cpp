@@ -1,0 +1,247 @@
+// Load and time control: each meter's load limits and supply schedule, set by commands and
+// kept in the store; a load trip or a closed supply window opens the relay like a cut-off
+// does, and the relay closes again once nothing holds it open (see update_supply).
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+
+#include "engine/engine_impl.h"
+#include "engine/local_time.h"
+
+namespace meterd {
+namespace {
+
+std::optional<double> analog_point(const MeterReading& reading, const std::string& name) {
+  for (const PointValue& value : reading.values) {
+    if (value.name != name) continue;
+    if (const auto* d = std::get_if<double>(&value.value)) return *d;
+    if (const auto* i = std::get_if<std::int64_t>(&value.value)) return static_cast<double>(*i);
+  }
+  return std::nullopt;
+}
+
+bool is_clear(const nlohmann::json& args) {
+  return args.is_object() && args.size() == 1 && args.contains("clear") &&
+         args["clear"] == true;
+}
+
+std::string trip_details(const LoadVerdict& verdict, const LoadLimits& limits,
+                         const LoadTripState& state) {
+  nlohmann::json details{{"power_w", std::llround(verdict.power_w)}};
+  if (verdict.reason == LoadTripReason::kOverload) {
+    details["limit_w"] = limits.max_power_w.value_or(0);
+    details["grace_s"] = limits.grace.count();
+  } else {
+    details["step_w"] = std::llround(verdict.step_w);
+    details["step_pf"] = std::round(verdict.step_pf * 1000) / 1000;
+  }
+  if (state.restore_at) {
+    details["restore_at_ms"] = to_unix_ms(*state.restore_at);
+  } else {
+    details["locked"] = true;  // off until a person restores (relay_close)
+  }
+  details["restores_today"] = state.restores_today;
+  return details.dump();
+}
+
+}  // namespace
+
+std::int32_t Engine::Impl::local_day(WallTime t) const {
+  return yyyymmdd(to_local(t, config_.utc_offset).date);
+}
+
+void Engine::Impl::load_controls(const StoredControls& stored) {
+  for (const auto& [meter_id, json] : stored.load_limits) {
+    Result<LoadLimits> limits = load_limits_from_stored(nlohmann::json::parse(json, nullptr, false));
+    if (!limits) {
+      spdlog::error("engine: stored load limits of meter {} cannot be read: {}", meter_id,
+                    limits.error().message);
+      continue;
+    }
+    controls_[meter_id].limits = std::move(limits.value());
+  }
+  for (const auto& [meter_id, json] : stored.schedules) {
+    Result<SupplySchedule> schedule =
+        parse_supply_schedule(nlohmann::json::parse(json, nullptr, false));
+    if (!schedule) {
+      spdlog::error("engine: stored schedule of meter {} cannot be read: {}", meter_id,
+                    schedule.error().message);
+      continue;
+    }
+    MeterControls& controls = controls_[meter_id];
+    controls.schedule = std::move(schedule.value());
+    controls.schedule_allows = controls.schedule->allows(clock_.wall_now(), config_.utc_offset);
+  }
+  for (const auto& [meter_id, trip] : stored.trips) {
+    if (auto found = controls_.find(meter_id); found != controls_.end() && found->second.limits) {
+      found->second.guard.load(trip);
+    }
+  }
+}
+
+bool Engine::Impl::controls_allow(const std::string& meter_id) const {
+  auto found = controls_.find(meter_id);
+  return found == controls_.end() || found->second.allows_supply();
+}
+
+void Engine::Impl::save_trip(const std::string& meter_id, std::vector<Event> events) {
+  StateWrite write;
+  write.apply = [meter_id, state = controls_[meter_id].guard.state()](SqliteDb& db) {
+    return save_load_trip(db, meter_id, state);
+  };
+  write.events = std::move(events);
+  write.urgent = true;  // a trip that is forgotten in a crash would be restored by the restart
+  store_.append_state(std::move(write));
+}
+
+void Engine::Impl::commit_control(const std::string& meter_id,
+                                  std::function<Status(SqliteDb&)> apply,
+                                  std::vector<Event> events, AdminDone done) {
+  StateWrite write;
+  write.apply = std::move(apply);
+  write.events = std::move(events);
+  write.urgent = true;
+  write.committed = later([this, meter_id, done = std::move(done)] {
+    update_supply(meter_id);
+    done(AdminOutcome{true, "", "", std::nullopt});
+  });
+  store_.append_state(std::move(write));
+}
+
+void Engine::Impl::set_load_limits(const std::string& meter_id, const nlohmann::json& args,
+                                   AdminDone done) {
+  if (stopped_) return fail(done, "stopping", "the gateway is stopping");
+  const WallTime now = clock_.wall_now();
+  MeterControls& controls = controls_[meter_id];
+  std::string json;
+  std::vector<Event> events;
+  if (is_clear(args)) {
+    if (controls.guard.state().tripped) {
+      events.push_back(event("load_reset", meter_id, R"({"by":"limits_cleared"})"));
+    }
+    controls.limits.reset();
+    controls.guard.reset();
+  } else {
+    Result<LoadLimits> limits = parse_load_limits(args, now);
+    if (!limits) return fail(done, "invalid", limits.error().message);
+    controls.limits = std::move(limits.value());
+    json = load_limits_json(*controls.limits).dump();
+  }
+  commit_control(meter_id,
+                 [meter_id, json, state = controls.guard.state(),
+                  now_ms = to_unix_ms(now)](SqliteDb& db) -> Status {
+                   if (Status s = save_control(db, meter_id, kLoadLimitsControl, json, "command", now_ms);
+                       !s) {
+                     return s;
+                   }
+                   return save_load_trip(db, meter_id, state);
+                 },
+                 std::move(events), std::move(done));
+}
+
+void Engine::Impl::set_schedule(const std::string& meter_id, const nlohmann::json& args,
+                                AdminDone done) {
+  if (stopped_) return fail(done, "stopping", "the gateway is stopping");
+  MeterControls& controls = controls_[meter_id];
+  std::string json;
+  if (is_clear(args)) {
+    controls.schedule.reset();
+  } else {
+    Result<SupplySchedule> schedule = parse_supply_schedule(args);
+    if (!schedule) return fail(done, "invalid", schedule.error().message);
+    controls.schedule = std::move(schedule.value());
+    json = supply_schedule_json(*controls.schedule).dump();
+  }
+  const bool allows =
+      !controls.schedule || controls.schedule->allows(clock_.wall_now(), config_.utc_offset);
+  std::vector<Event> events;
+  if (allows != controls.schedule_allows) {
+    events.push_back(event(allows ? "supply_schedule_on" : "supply_schedule_off", meter_id,
+                           R"({"by":"set_schedule"})"));
+  }
+  controls.schedule_allows = allows;
+  commit_control(meter_id,
+                 [meter_id, json, now_ms = to_unix_ms(clock_.wall_now())](SqliteDb& db) {
+                   return save_control(db, meter_id, kScheduleControl, json, "command", now_ms);
+                 },
+                 std::move(events), std::move(done));
+}
+
+void Engine::Impl::control_reading(const MeterPolled& polled) {
+  auto found = controls_.find(polled.meter_id);
+  if (found == controls_.end() || !found->second.limits) return;
+  MeterControls& controls = found->second;
+  const LoadVerdict verdict = controls.guard.on_reading(
+      *controls.limits, analog_point(polled.reading, "power_total"),
+      analog_point(polled.reading, "pf_total"), polled.time, local_day(polled.time));
+  const std::string& meter_id = polled.meter_id;
+  if (verdict.kind == LoadVerdict::Kind::kLearned) {
+    const ApplianceSignature& learned = controls.limits->malignant->whitelist.back();
+    spdlog::info("engine: meter {} learned an appliance of {} W (pf {:.3f})", meter_id,
+                 learned.step_w, verdict.step_pf);
+    StateWrite write;
+    write.apply = [meter_id, json = load_limits_json(*controls.limits).dump(),
+                   now_ms = to_unix_ms(polled.time)](SqliteDb& db) {
+      return save_control(db, meter_id, kLoadLimitsControl, json, "learned", now_ms);
+    };
+    write.events.push_back(event("load_learned", meter_id,
+                                 nlohmann::json{{"step_w", learned.step_w},
+                                                {"tolerance_w", learned.tolerance_w}}
+                                     .dump()));
+    store_.append_state(std::move(write));
+    return;
+  }
+  if (verdict.kind != LoadVerdict::Kind::kTrip) return;
+  ++stats_.load_trips;
+  const LoadTripState& state = controls.guard.state();
+  spdlog::warn("engine: meter {} tripped by load control ({}, {:.0f} W){}", meter_id,
+               load_trip_event(verdict.reason), verdict.power_w,
+               state.restore_at ? "" : "; off until restored by hand");
+  save_trip(meter_id, {event(load_trip_event(verdict.reason), meter_id,
+                             trip_details(verdict, *controls.limits, state))});
+  update_supply(meter_id);
+}
+
+void Engine::Impl::controls_tick() {
+  const WallTime now = clock_.wall_now();
+  for (auto& [meter_id, controls] : controls_) {
+    bool changed = false;
+    if (controls.schedule) {
+      const bool allows = controls.schedule->allows(now, config_.utc_offset);
+      if (allows != controls.schedule_allows) {
+        controls.schedule_allows = allows;
+        store_.append_event(event(allows ? "supply_schedule_on" : "supply_schedule_off",
+                                  meter_id, R"({"by":"schedule"})"));
+        changed = true;
+      }
+    }
+    if (controls.limits && controls.guard.restore_due(now)) {
+      const LoadTripReason reason = controls.guard.state().reason;
+      controls.guard.restore_automatically(local_day(now));
+      ++stats_.auto_restores;
+      const LoadTripState& state = controls.guard.state();
+      save_trip(meter_id,
+                {event("auto_restore", meter_id,
+                       nlohmann::json{{"reason", load_trip_event(reason)},
+                                      {"restores_today", state.restores_today},
+                                      {"max_restores_per_day", controls.limits->max_restores_per_day}}
+                           .dump())});
+      changed = true;
+    }
+    if (changed) update_supply(meter_id);
+  }
+}
+
+std::optional<std::string> Engine::Impl::release_for_close(const std::string& meter_id) {
+  auto found = controls_.find(meter_id);
+  if (found == controls_.end()) return std::nullopt;
+  MeterControls& controls = found->second;
+  if (!controls.schedule_allows) return "meter '" + meter_id + "' is outside its supply schedule";
+  if (controls.guard.state().tripped) {
+    controls.guard.reset();
+    save_trip(meter_id, {event("load_reset", meter_id, R"({"by":"relay_close"})")});
+  }
+  return std::nullopt;
+}
+
+}  // namespace meterd

@@ -1,0 +1,50 @@
+// The `local:` section (meterctl's control socket): defaults, paths and refusals.
+#include <gtest/gtest.h>
+
+#include "config/app_config.h"
+
+namespace meterd {
+namespace {
+
+const std::string kSite = R"(gateway_id: gw1
+mqtt:
+  servers: [tcp://broker:1883]
+store:
+  path: /var/lib/meterd/m.db
+poll_groups:
+  - {name: fast, points: [power_total]}
+buses:
+  - name: b1
+    protocol: sim
+    meters:
+      - id: m1
+)";
+
+TEST(LocalSection, AbsentMeansEnabledWithTheRuntimeDirectoryDefault) {
+  ConfigLoad load = load_config_text(kSite, "/etc/meterd/t.yaml");
+  ASSERT_TRUE(load.config);
+  EXPECT_TRUE(load.config->local.enabled);
+  EXPECT_EQ(load.config->local.socket, "");
+  EXPECT_EQ(load.config->local.command_timeout, std::chrono::seconds(30));
+}
+
+TEST(LocalSection, RelativeSocketResolvesAgainstTheConfigDirectory) {
+  ConfigLoad load = load_config_text(
+      kSite + "local:\n  socket: run/ctl.sock\n  enabled: false\n  command_timeout: 5s\n",
+      "/etc/meterd/t.yaml");
+  ASSERT_TRUE(load.config) << load.errors.all().front().to_string();
+  EXPECT_EQ(load.config->local.socket, "/etc/meterd/run/ctl.sock");
+  EXPECT_FALSE(load.config->local.enabled);
+  EXPECT_EQ(load.config->local.command_timeout, std::chrono::seconds(5));
+}
+
+TEST(LocalSection, UnknownKeysOverlongPathsAndBadTimeoutsAreErrors) {
+  ConfigLoad load = load_config_text(kSite + "local:\n  socket: /" + std::string(120, 's') +
+                                         "\n  command_timeout: 0s\n  group: tech\n",
+                                     "/etc/meterd/t.yaml");
+  EXPECT_FALSE(load.config);
+  EXPECT_EQ(load.errors.all().size(), 3u);
+}
+
+}  // namespace
+}  // namespace meterd

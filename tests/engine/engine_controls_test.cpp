@@ -1,0 +1,218 @@
+// Load and time control through the engine: limits and schedules set like commands set them,
+// the relay following trips, automatic restores and supply windows, everything kept across a
+// restart, and relay_close as the person who restores (fixture: engine_fixture.h).
+#include <gtest/gtest.h>
+
+#include "engine_fixture.h"
+
+namespace meterd::test {
+namespace {
+
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+MeterReading power_reading(double power_w, bool relay_closed) {
+  return MeterReading{{{"power_total", PointScalar{power_w}}, {"relay_closed", PointScalar{relay_closed}}},
+                      {}};
+}
+
+MeterReading relay_answer(bool closed) { return relay_reading(closed); }
+
+class EngineControlsTest : public EngineTest {
+ protected:
+  AdminOutcome await_admin(const std::function<void(Engine::AdminDone)>& start) {
+    auto outcome = std::make_shared<std::optional<AdminOutcome>>();
+    start([outcome](AdminOutcome o) { *outcome = std::move(o); });
+    EXPECT_TRUE(pump_until([&] { return outcome->has_value(); })) << "no outcome";
+    return outcome->value_or(AdminOutcome{false, "no_outcome", "", std::nullopt});
+  }
+  AdminOutcome set_limits(const std::string& meter, const json& args) {
+    return await_admin([&](Engine::AdminDone done) { engine_->set_load_limits(meter, args, done); });
+  }
+  AdminOutcome set_schedule(const std::string& meter, const json& args) {
+    return await_admin([&](Engine::AdminDone done) { engine_->set_schedule(meter, args, done); });
+  }
+  Result<MeterReading> relay_command(const std::string& meter, bool close) {
+    auto result = std::make_shared<std::optional<Result<MeterReading>>>();
+    const std::size_t before = port_->submitted.size();
+    engine_->command_relay(meter, close, [result](Result<MeterReading> r) { *result = r; });
+    EXPECT_TRUE(pump_until([&] { return result->has_value() || port_->submitted.size() > before; }));
+    if (!result->has_value()) {
+      port_->answer(port_->submitted.size() - 1, relay_answer(close));
+      EXPECT_TRUE(pump_until([&] { return result->has_value(); }));
+    }
+    return result->value_or(make_error(ErrorKind::kInternal, "no result"));
+  }
+  // Waits until action `index` was submitted, checks it, and answers it as done.
+  void expect_action(std::size_t index, const std::string& name) {
+    ASSERT_TRUE(pump_until([&] { return port_->submitted.size() > index; }))
+        << "no action " << index << " (" << name << ")";
+    EXPECT_EQ(action_names(index).front(), name);
+    port_->answer(index, relay_answer(name.ends_with("relay_close")));
+    drain();
+  }
+  std::vector<std::string> control_events() {
+    ASSERT_STORE_FLUSHED();
+    return texts("SELECT type || ':' || meter_id FROM events WHERE type IN ('overload_trip', "
+                 "'malignant_load_trip', 'auto_restore', 'load_reset', 'load_learned', "
+                 "'supply_schedule_off', 'supply_schedule_on') ORDER BY id");
+  }
+  void ASSERT_STORE_FLUSHED() { EXPECT_TRUE(store_.flush()); }
+  void tick() {
+    engine_->on_tick();
+    drain();
+  }
+};
+
+const Money kPrice{6543};
+
+TEST_F(EngineControlsTest, OverloadOpensTheRelayAndTheAutoRestoreClosesIt) {
+  start_engine(flat_config(Money{100 * kUnits}, kPrice));
+  read("m1", gateway_reading(0, true));
+  ASSERT_TRUE(set_limits("m1", {{"max_power_w", 1000}, {"grace_s", 0}, {"restore_after_s", 60}}).ok);
+  read("m1", power_reading(900, true));
+  drain();
+  EXPECT_TRUE(port_->submitted.empty());
+  read("m1", power_reading(1500, true));
+  expect_action(0, "m1:relay_open");
+  ASSERT_NE(engine_->load_trip("m1"), nullptr);
+  EXPECT_TRUE(engine_->load_trip("m1")->tripped);
+  clock_.advance(59s);
+  tick();
+  EXPECT_EQ(port_->submitted.size(), 1u);
+  clock_.advance(1s);
+  tick();
+  expect_action(1, "m1:relay_close");
+  EXPECT_EQ(control_events(), (std::vector<std::string>{"overload_trip:m1", "auto_restore:m1"}));
+  EXPECT_EQ(engine_->stats().load_trips, 1);
+  EXPECT_EQ(engine_->stats().auto_restores, 1);
+}
+
+TEST_F(EngineControlsTest, TripAndLimitsSurviveARestartAndTheRelayIsKeptOpen) {
+  const BillingConfig config = flat_config(Money{100 * kUnits}, kPrice);
+  start_engine(config);
+  read("m1", gateway_reading(0, true));
+  ASSERT_TRUE(set_limits("m1", {{"max_power_w", 1000}, {"grace_s", 0}, {"max_restores_per_day", 0}}).ok);
+  read("m1", power_reading(1500, true));
+  expect_action(0, "m1:relay_open");
+  restart_engine(config);
+  ASSERT_NE(engine_->load_trip("m1"), nullptr);
+  EXPECT_TRUE(engine_->load_trip("m1")->tripped);
+  EXPECT_FALSE(engine_->load_trip("m1")->restore_at.has_value());
+  // Someone closed the relay by hand while the gateway was down: it is opened again.
+  read("m1", gateway_reading(10, true));
+  expect_action(0, "m1:relay_open");
+  // The limits came back too: a new trip needs no new command.
+  ASSERT_EQ(engine_->load_trip("m1")->reason, LoadTripReason::kOverload);
+}
+
+TEST_F(EngineControlsTest, RelayCloseCommandRestoresALockedMeter) {
+  start_engine(flat_config(Money{100 * kUnits}, kPrice));
+  read("m1", gateway_reading(0, true));
+  ASSERT_TRUE(set_limits("m1", {{"max_power_w", 1000}, {"grace_s", 0}, {"max_restores_per_day", 0}}).ok);
+  read("m1", power_reading(1500, true));
+  expect_action(0, "m1:relay_open");
+  clock_.advance(24h);
+  tick();
+  EXPECT_EQ(port_->submitted.size(), 1u);  // locked: no automatic restore
+  Result<MeterReading> closed = relay_command("m1", true);
+  ASSERT_TRUE(closed.ok()) << closed.error().message;
+  EXPECT_EQ(action_names(1), (std::vector<std::string>{"m1:relay_close"}));
+  EXPECT_FALSE(engine_->load_trip("m1")->tripped);
+  EXPECT_EQ(control_events(), (std::vector<std::string>{"overload_trip:m1", "load_reset:m1"}));
+}
+
+TEST_F(EngineControlsTest, ClearingTheLimitsRestoresATrippedMeter) {
+  start_engine(flat_config(Money{100 * kUnits}, kPrice));
+  read("m1", gateway_reading(0, true));
+  ASSERT_TRUE(set_limits("m1", {{"max_power_w", 1000}, {"grace_s", 0}}).ok);
+  read("m1", power_reading(1500, true));
+  expect_action(0, "m1:relay_open");
+  ASSERT_TRUE(set_limits("m1", {{"clear", true}}).ok);
+  expect_action(1, "m1:relay_close");
+  EXPECT_EQ(engine_->load_trip("m1"), nullptr);
+  read("m1", power_reading(5000, true));
+  drain();
+  EXPECT_EQ(port_->submitted.size(), 2u);
+}
+
+TEST_F(EngineControlsTest, BadLimitsAreRefusedAndChangeNothing) {
+  start_engine(flat_config(Money{100 * kUnits}, kPrice));
+  const AdminOutcome outcome = set_limits("m1", {{"max_power_w", -5}});
+  EXPECT_FALSE(outcome.ok);
+  EXPECT_EQ(outcome.code, "invalid");
+  EXPECT_EQ(engine_->load_trip("m1"), nullptr);
+  EXPECT_EQ(query("SELECT count(*) FROM meter_controls"), 0);
+}
+
+TEST_F(EngineControlsTest, LearnedApplianceIsKeptAcrossARestart) {
+  const BillingConfig config = flat_config(Money{100 * kUnits}, kPrice);
+  start_engine(config);
+  read("m1", gateway_reading(0, true));
+  ASSERT_TRUE(set_limits("m1", {{"malignant", {{"learn_s", 600}}}}).ok);
+  auto resistive = [](double w) {
+    return MeterReading{{{"power_total", PointScalar{w}}, {"pf_total", PointScalar{1.0}}}, {}};
+  };
+  read("m1", resistive(100));
+  read("m1", resistive(1300));  // learned: +1200 W
+  restart_engine(config);
+  clock_.advance(1h);  // learning is over
+  read("m1", resistive(100));
+  read("m1", resistive(1290));  // the learned heater
+  drain();
+  EXPECT_TRUE(port_->submitted.empty());
+  read("m1", resistive(100));
+  read("m1", resistive(2500));  // something else resistive
+  expect_action(0, "m1:relay_open");
+  EXPECT_EQ(control_events(),
+            (std::vector<std::string>{"load_learned:m1", "malignant_load_trip:m1"}));
+}
+
+TEST_F(EngineControlsTest, ScheduleOpensTheRelayOutsideItsWindowAndClosesItInside) {
+  start_engine(flat_config(Money{100 * kUnits}, kPrice));  // 10:00 local
+  read("m1", gateway_reading(0, true));
+  ASSERT_TRUE(set_schedule("m1", {{"windows", {{{"from", "06:00"}, {"to", "23:00"}}}}}).ok);
+  drain();
+  EXPECT_TRUE(port_->submitted.empty());
+  EXPECT_TRUE(engine_->schedule_allows("m1"));
+  clock_.advance(13h);  // 23:00
+  tick();
+  expect_action(0, "m1:relay_open");
+  EXPECT_FALSE(engine_->schedule_allows("m1"));
+  Result<MeterReading> refused = relay_command("m1", true);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::kRejected);
+  clock_.advance(7h);  // 06:00
+  tick();
+  expect_action(1, "m1:relay_close");
+  EXPECT_EQ(control_events(),
+            (std::vector<std::string>{"supply_schedule_off:m1", "supply_schedule_on:m1"}));
+}
+
+TEST_F(EngineControlsTest, ScheduleDoesNotCloseARelayOfACutOffAccount) {
+  start_engine(flat_config(Money{1 * kUnits}, kPrice));
+  read("m1", gateway_reading(0, true));
+  ASSERT_TRUE(set_schedule("m1", {{"windows", {{{"from", "06:00"}, {"to", "23:00"}}}}}).ok);
+  clock_.advance(13h);
+  tick();
+  expect_action(0, "m1:relay_open");
+  read("m1", gateway_reading(5000, false));  // 3.27 of 1.00: cut off
+  drain();
+  clock_.advance(7h);
+  tick();
+  EXPECT_EQ(port_->submitted.size(), 1u);  // the window opened, the account is still cut off
+}
+
+TEST_F(EngineControlsTest, MeterWithoutAnAccountIsControlledToo) {
+  start_engine(flat_config(Money{100 * kUnits}, kPrice));
+  read("hall", power_reading(100, true));
+  ASSERT_TRUE(set_limits("hall", {{"max_power_w", 1000}, {"grace_s", 0}, {"restore_after_s", 30}}).ok);
+  read("hall", power_reading(4000, true));
+  expect_action(0, "hall:relay_open");
+  clock_.advance(30s);
+  tick();
+  expect_action(1, "hall:relay_close");
+}
+
+}  // namespace
+}  // namespace meterd::test

@@ -1,0 +1,300 @@
+// The technician's CLI end to end: the real meterctl binary against the real daemon's local
+// control socket, with a real mosquitto and sim meters. Local commands go through the same
+// journal as the cloud's, with the technician as operator, need no HMAC signature, and work
+// while the broker is down; bad input on the socket is answered and harms nothing.
+#include <gtest/gtest.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "support/broker.h"
+#include "support/process.h"
+#include "support/wait.h"
+#include "system/command_harness.h"
+#include "system/daemon_harness.h"
+
+#ifndef METERCTL_BINARY
+#error "METERCTL_BINARY must be defined by the build"
+#endif
+
+namespace meterd::test {
+namespace {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+std::string current_user() {
+  const passwd* entry = ::getpwuid(::geteuid());
+  return entry ? entry->pw_name : "uid" + std::to_string(::geteuid());
+}
+
+struct CtlRun {
+  int code = -1;
+  json reply;          // the parsed output, null when it was not JSON
+  std::string output;  // stdout and stderr
+};
+
+// A raw client of the control socket, for what meterctl would never send.
+class RawClient {
+ public:
+  explicit RawClient(const std::string& path) {
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+    timeval timeout{20, 0};
+    if (fd_ >= 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  }
+  ~RawClient() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool connected() const { return fd_ >= 0; }
+  bool send(const std::string& data) {
+    std::size_t sent = 0;
+    while (sent < data.size()) {
+      ssize_t n = ::send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      sent += static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+  // The next reply line; nullopt on EOF, error or timeout.
+  std::optional<std::string> line() {
+    while (true) {
+      if (auto newline = buffer_.find('\n'); newline != std::string::npos) {
+        std::string out = buffer_.substr(0, newline);
+        buffer_.erase(0, newline + 1);
+        return out;
+      }
+      char chunk[4096];
+      ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      if (n <= 0) return std::nullopt;
+      buffer_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+  // True once the daemon has closed the connection (reads reach EOF or a reset).
+  bool closed_by_peer() {
+    char chunk[4096];
+    while (true) {
+      ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      if (n == 0) return true;
+      if (n < 0) return errno == ECONNRESET;
+    }
+  }
+
+ private:
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+class MeterctlTest : public ::testing::Test {
+ protected:
+  void start(const std::string& extra_yaml = "") {
+    broker_.start();
+    collector_ = std::make_unique<MqttCollector>(broker_.uri(), "ctl-collector", "meterd/v1/gw-test/#");
+    spec_.servers = {broker_.uri()};
+    spec_.billing_yaml =
+        std::string(kOneAccountBilling) + "local:\n  socket: " + socket_ + "\n" + extra_yaml;
+    daemon_ = std::make_unique<DaemonUnderTest>(dir_, spec_);
+    daemon_->start();
+    ASSERT_TRUE(wait_for_telemetry_of(*collector_, "b1-m2", 20s)) << daemon_->log();
+    ASSERT_TRUE(std::filesystem::is_socket(socket_)) << daemon_->log();
+  }
+
+  CtlRun ctl(const std::vector<std::string>& args, bool with_socket = true) {
+    std::vector<std::string> argv{METERCTL_BINARY};
+    if (with_socket) argv.insert(argv.end(), {"--socket", socket_});
+    argv.insert(argv.end(), args.begin(), args.end());
+    const std::string log = dir_.file("meterctl-" + std::to_string(++runs_) + ".log");
+    ChildProcess process(argv, log);
+    CtlRun run;
+    const std::optional<ExitStatus> status = process.wait(60s);
+    run.output = process.log();
+    if (status && status->exited) run.code = status->code;
+    run.reply = json::parse(run.output, nullptr, false);
+    if (run.reply.is_discarded()) run.reply = nullptr;
+    return run;
+  }
+
+  std::int64_t db_int(const std::string& sql) { return query_store_int(daemon_->db_path(), sql); }
+
+  TempDir dir_;
+  std::string socket_ = dir_.file("meterd.sock");
+  MosquittoBroker broker_{dir_.path() / "broker"};
+  std::unique_ptr<MqttCollector> collector_;
+  SiteSpec spec_;
+  std::unique_ptr<DaemonUnderTest> daemon_;
+  int runs_ = 0;
+};
+
+TEST_F(MeterctlTest, StatusAnswersWithTheHealthReportOnASocketOnlyOwnerAndGroupMayUse) {
+  start();
+  const CtlRun run = ctl({"status"});
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_EQ(run.reply.value("gw", ""), "gw-test") << run.output;
+  EXPECT_TRUE(run.reply.contains("backlog_rows")) << run.output;
+  EXPECT_TRUE(run.reply["commands"].contains("received")) << run.output;
+  struct stat info {};
+  ASSERT_EQ(::stat(socket_.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0660u);
+  // Removed at a clean stop.
+  ASSERT_TRUE(daemon_->terminate(15s).has_value());
+  EXPECT_FALSE(std::filesystem::exists(socket_));
+}
+
+TEST_F(MeterctlTest, LocalRechargeIsJournaledWithTheTechnicianAndAppliedOncePerOrder) {
+  start();
+  CtlRun first = ctl({"recharge", "A101", "25.0000", "--order", "tech-order-1"});
+  ASSERT_EQ(first.code, 0) << first.output << daemon_->log();
+  EXPECT_EQ(first.reply.value("state", ""), "done") << first.output;
+  EXPECT_EQ(first.reply["results"][0].value("amount", ""), "25.0000") << first.output;
+  const std::string first_id = first.reply.value("id", "");
+  EXPECT_TRUE(first_id.starts_with("local-")) << first.output;
+
+  CtlRun again = ctl({"recharge", "A101", "25.0000", "--order", "tech-order-1"});
+  ASSERT_EQ(again.code, 0) << again.output;
+  EXPECT_NE(again.reply.value("id", ""), first_id);
+  EXPECT_TRUE(again.reply["results"][0].value("order_applied_before", false)) << again.output;
+
+  // The cloud hears of local commands too: their results go out on cmd/result.
+  EXPECT_FALSE(wait_final(*collector_, first_id, 10s).is_null());
+
+  ASSERT_TRUE(daemon_->terminate(15s).has_value());
+  EXPECT_EQ(db_int("SELECT count(*) FROM ledger WHERE kind = 'recharge' AND "
+                   "order_id = 'tech-order-1'"),
+            1);
+  EXPECT_EQ(db_int("SELECT count(*) FROM commands WHERE operator = 'local:" + current_user() +
+                   "' AND op = 'recharge' AND state = 'done'"),
+            2);
+  EXPECT_EQ(db_int("SELECT sum(amount) FROM ledger WHERE account_id = 'A101'"),
+            db_int("SELECT balance FROM account_state WHERE account_id = 'A101'"));
+}
+
+TEST_F(MeterctlTest, RelayOpenAndCloseSwitchTheMeterAndAFailedCommandExitsOne) {
+  start();
+  CtlRun run = ctl({"relay", "open", "b1-m3"});
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_EQ(run.reply["results"][0]["values"].value("relay_closed", true), false) << run.output;
+  run = ctl({"query", "b1-m3", "relay_closed"});
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_EQ(run.reply["results"][0]["values"].value("relay_closed", true), false) << run.output;
+  run = ctl({"relay", "close", "b1-m3", "b1-m4"});
+  ASSERT_EQ(run.code, 0) << run.output;
+  ASSERT_EQ(run.reply["results"].size(), 2u) << run.output;
+  EXPECT_EQ(run.reply["results"][0]["values"].value("relay_closed", false), true) << run.output;
+
+  run = ctl({"recharge", "NO-SUCH-ACCOUNT", "1.0000"});
+  EXPECT_EQ(run.code, 1) << run.output;
+  EXPECT_EQ(run.reply.value("state", ""), "failed") << run.output;
+
+  const std::string file = dir_.file("envelope.json");
+  std::ofstream(file) << R"({"op":"relay_open","meter":"b1-m5"})";
+  run = ctl({"send", file});
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_EQ(run.reply.value("op", ""), "relay_open") << run.output;
+}
+
+TEST_F(MeterctlTest, MalformedLinesAreAnsweredAndAnOverlongLineClosesOnlyItsConnection) {
+  start();
+  RawClient client(socket_);
+  ASSERT_TRUE(client.connected());
+  for (const std::string bad : {"not json", "[1,2]", R"({"op":"reboot"})", R"({"op":"command"})",
+                                "{\"op\":\"status\"\xff}"}) {
+    ASSERT_TRUE(client.send(bad + "\n"));
+    const auto reply = client.line();
+    ASSERT_TRUE(reply.has_value()) << bad;
+    EXPECT_EQ(json::parse(*reply, nullptr, false).value("error", ""), "bad_request") << *reply;
+  }
+  // A command without a usable id is refused at once, with the parser's reason.
+  ASSERT_TRUE(client.send(R"({"op":"command","command":{"op":"recharge"}})" "\n"));
+  auto reply = client.line();
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(json::parse(*reply, nullptr, false).value("error", ""), "rejected") << *reply;
+  // The same connection still answers.
+  ASSERT_TRUE(client.send(R"({"op":"status"})" "\n"));
+  reply = client.line();
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(json::parse(*reply, nullptr, false).value("gw", ""), "gw-test") << *reply;
+
+  RawClient flooder(socket_);
+  ASSERT_TRUE(flooder.connected());
+  flooder.send(std::string(70 * 1024, 'x'));
+  EXPECT_TRUE(flooder.closed_by_peer());
+
+  // Everyone else carries on.
+  ASSERT_TRUE(client.send(R"({"op":"status"})" "\n"));
+  EXPECT_TRUE(client.line().has_value());
+  EXPECT_TRUE(daemon_->running());
+  EXPECT_EQ(ctl({"status"}).code, 0);
+}
+
+TEST_F(MeterctlTest, ManyClientsAtOnceEachGetTheirOwnResult) {
+  start();
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int i = 0; i < 8; ++i) {
+    clients.push_back(std::make_unique<RawClient>(socket_));
+    ASSERT_TRUE(clients.back()->connected());
+    json command = make_command("many-" + std::to_string(i), "query", {{"meter", "b1-m1"}},
+                                {{"points", {"energy_total"}}});
+    command.erase("sig");
+    ASSERT_TRUE(clients.back()->send(json{{"op", "command"}, {"command", command}}.dump() + "\n"));
+  }
+  for (int i = 0; i < 8; ++i) {
+    const auto reply = clients[static_cast<std::size_t>(i)]->line();
+    ASSERT_TRUE(reply.has_value()) << i;
+    const json body = json::parse(*reply, nullptr, false);
+    EXPECT_EQ(body.value("id", ""), "many-" + std::to_string(i)) << *reply;
+    EXPECT_EQ(body.value("state", ""), "done") << *reply;
+  }
+}
+
+TEST_F(MeterctlTest, LocalCommandsNeedNoSignatureWhereTheCloudsDo) {
+  const std::string key = dir_.file("cmd.key");
+  std::ofstream(key) << "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n";
+  std::filesystem::permissions(key, std::filesystem::perms::owner_read |
+                                        std::filesystem::perms::owner_write);
+  start("commands:\n  hmac_key_file: " + key + "\n");
+  const json cloud = run_command(*collector_, make_command("cloud-unsigned", "recharge",
+                                                           {{"account", "A101"}},
+                                                           {{"order_id", "o-cloud"},
+                                                            {"amount", "1.0000"}}));
+  EXPECT_EQ(cloud.value("state", ""), "failed") << cloud.dump();
+  const CtlRun local = ctl({"recharge", "A101", "1.0000", "--order", "o-local"});
+  EXPECT_EQ(local.code, 0) << local.output;
+  EXPECT_EQ(local.reply.value("state", ""), "done") << local.output;
+}
+
+TEST_F(MeterctlTest, LocalRechargeWorksWhileTheBrokerIsDown) {
+  start();
+  broker_.stop();
+  const CtlRun run = ctl({"recharge", "A101", "12.5000", "--order", "offline-1"});
+  ASSERT_EQ(run.code, 0) << run.output << daemon_->log();
+  EXPECT_EQ(run.reply.value("state", ""), "done") << run.output;
+  const CtlRun status = ctl({"status"});
+  ASSERT_EQ(status.code, 0) << status.output;
+  EXPECT_FALSE(status.reply.value("connected", true)) << status.output;
+  ASSERT_TRUE(daemon_->terminate(15s).has_value());
+  EXPECT_EQ(db_int("SELECT count(*) FROM ledger WHERE order_id = 'offline-1'"), 1);
+}
+
+TEST_F(MeterctlTest, UsageAndConnectionErrorsExitTwo) {
+  EXPECT_EQ(ctl({"recharge", "A101"}).code, 2);
+  EXPECT_EQ(ctl({"relay", "toggle", "m1"}).code, 2);
+  EXPECT_EQ(ctl({"frobnicate"}).code, 2);
+  const CtlRun run = ctl({"status"});  // nothing listens on the socket
+  EXPECT_EQ(run.code, 2);
+  EXPECT_NE(run.output.find("cannot connect"), std::string::npos) << run.output;
+}
+
+}  // namespace
+}  // namespace meterd::test
