@@ -7,17 +7,26 @@
 // the rest is the gateway's own overhead (journal commit, result commit, outbox, MQTT).
 // The daemon keeps its default commit_interval (200ms) unless told otherwise; polling is
 // hourly on the Modbus line so commands never queue behind a poll.
-// Usage: bench_command_roundtrip [N] [commit_interval]   (default 500, 200ms)
+// The broker runs with set_tcp_nodelay, as a broker tuned for latency does: mosquitto's default
+// leaves Nagle on, and then a command the broker forwards right after its PUBACK of the previous
+// result waits for the gateway's delayed ACK of that PUBACK (40 ms). One sim row with the
+// default shows what that costs.
+// With idle_N > 0, idle_N more recharges go 1..2 s apart, so that each finds the link idle:
+// Paho C's receive thread sleeps 100 ms after every second without traffic, in the gateway and
+// in this client alike, and a message arriving then waits for the end of that sleep.
+// Usage: bench_command_roundtrip [N] [commit_interval] [idle_N]   (default 500, 200ms, 0)
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -106,11 +115,24 @@ bool wait_ready(const std::string& broker_uri, const std::string& meter) {
       60s);
 }
 
-// Runs `n` commands made by `make(i)` one after another; the result collector is cleared
-// after each so waiting stays cheap.
-void measure(test::MqttCollector& results, int n, const std::function<json(int)>& make,
-             Row& row) {
+enum class BrokerNagle { kOff, kOn };
+
+// Starts the broker; kOff adds set_tcp_nodelay to its configuration (mosquitto >= 2.0).
+void start_broker(test::MosquittoBroker& broker, const std::filesystem::path& dir,
+                  BrokerNagle nagle) {
+  if (nagle == BrokerNagle::kOff) {
+    std::ofstream(dir / "mosquitto.conf", std::ios::app) << "set_tcp_nodelay true\n";
+  }
+  broker.start();
+}
+
+// Runs `n` commands made by `make(i)` one after another, the i-th after `gap(i)`; the result
+// collector is cleared after each so waiting stays cheap.
+void measure(
+    test::MqttCollector& results, int n, const std::function<json(int)>& make, Row& row,
+    const std::function<std::chrono::milliseconds(int)>& gap = [](int) { return 0ms; }) {
   for (int i = 0; i < n; ++i) {
+    std::this_thread::sleep_for(gap(i));
     const json command = make(i);
     const auto t0 = std::chrono::steady_clock::now();
     const json final = test::run_command(results, command, 20s);
@@ -131,16 +153,30 @@ json relay(const std::string& prefix, const std::string& meter, int i) {
                             {{"meter", meter}});
 }
 
-void sim_cases(int n, const std::string& commit_interval, std::vector<Row>& rows) {
+json recharge(const std::string& prefix, int i) {
+  return test::make_command(
+      cat(prefix, std::to_string(i)), "recharge", {{"account", "A101"}},
+      {{"order_id", cat(cat("o", prefix), std::to_string(i))}, {"amount", "1.0000"}});
+}
+
+// The sim cases; with the broker's Nagle on, the recharge only.
+void sim_cases(int n, const std::string& commit_interval, BrokerNagle nagle, int idle_n,
+               std::vector<Row>& rows) {
   test::TempDir dir("bench-cmd-sim");
   test::MosquittoBroker broker(dir.path() / "broker");
-  broker.start();
+  start_broker(broker, dir.path() / "broker", nagle);
   std::ofstream(dir.file("meterd.yaml"))
       << sim_site(broker.uri(), dir.file("meterd.db"), commit_interval);
   test::ChildProcess daemon({METERD_BINARY, "--config", dir.file("meterd.yaml")},
                             dir.file("meterd.log"));
   if (!wait_ready(broker.uri(), "b1-m2")) throw std::runtime_error("sim daemon not ready");
   test::MqttCollector results(broker.uri(), "bench-results", test::kResultTopic);
+  if (nagle == BrokerNagle::kOn) {
+    rows.emplace_back("sim recharge, broker Nagle on");
+    measure(results, n, [](int i) { return recharge("c", i); }, rows.back());
+    daemon.terminate();
+    return;
+  }
   rows.emplace_back("sim query (1 point)");
   measure(results, n, [](int i) {
     return test::make_command(cat("q", std::to_string(i)), "query", {{"meter", "b1-m1"}},
@@ -149,10 +185,13 @@ void sim_cases(int n, const std::string& commit_interval, std::vector<Row>& rows
   rows.emplace_back("sim relay_open/close");
   measure(results, n, [](int i) { return relay("r", "b1-m3", i); }, rows.back());
   rows.emplace_back("sim recharge");
-  measure(results, n, [](int i) {
-    return test::make_command(cat("c", std::to_string(i)), "recharge", {{"account", "A101"}},
-                              {{"order_id", cat("o", std::to_string(i))}, {"amount", "1.0000"}});
-  }, rows.back());
+  measure(results, n, [](int i) { return recharge("c", i); }, rows.back());
+  if (idle_n > 0) {
+    // Gaps spread over 1..2 s, so the commands fall at every phase of Paho's 1.1 s cycle.
+    rows.emplace_back("sim recharge, idle link");
+    measure(results, idle_n, [](int i) { return recharge("i", i); }, rows.back(),
+            [](int i) { return std::chrono::milliseconds(1000 + (i * 397) % 1000); });
+  }
   daemon.terminate();
 }
 
@@ -168,7 +207,7 @@ void modbus_case(int n, const std::string& commit_interval, int baud, std::vecto
                  10s);
   if (!sim.is_running()) throw std::runtime_error(cat("modbus-sim failed: ", sim.log()));
   test::MosquittoBroker broker(dir.path() / "broker");
-  broker.start();
+  start_broker(broker, dir.path() / "broker", BrokerNagle::kOff);
   std::ofstream(dir.file("meterd.yaml"))
       << modbus_site(broker.uri(), dir.file("meterd.db"), commit_interval, pty.a(), baud);
   test::ChildProcess daemon({METERD_BINARY, "--config", dir.file("meterd.yaml")},
@@ -195,9 +234,11 @@ double percentile(std::vector<double> v, double p) {
 int main(int argc, char** argv) {
   const int n = argc > 1 ? std::atoi(argv[1]) : 500;
   const std::string commit_interval = argc > 2 ? argv[2] : "200ms";
+  const int idle_n = argc > 3 ? std::atoi(argv[3]) : 0;
   std::vector<Row> rows;
   try {
-    sim_cases(n, commit_interval, rows);
+    sim_cases(n, commit_interval, BrokerNagle::kOff, idle_n, rows);
+    sim_cases(n, commit_interval, BrokerNagle::kOn, 0, rows);
     modbus_case(n, commit_interval, 9600, rows);
     modbus_case(n, commit_interval, 115200, rows);
   } catch (const std::exception& e) {
@@ -206,13 +247,13 @@ int main(int argc, char** argv) {
   }
   std::printf("bench_command_roundtrip n=%d commit_interval=%s cores=%ld\n", n,
               commit_interval.c_str(), sysconf(_SC_NPROCESSORS_ONLN));
-  std::printf("%-30s %6s %8s %8s %8s %8s %12s\n", "case", "failed", "p50_ms", "p99_ms", "max_ms",
+  std::printf("%-31s %6s %8s %8s %8s %8s %12s\n", "case", "failed", "p50_ms", "p99_ms", "max_ms",
               "bus_ms", "p50-bus_ms");
   int failed = 0;
   for (const Row& r : rows) {
     failed += r.failed;
     const double p50 = percentile(r.ms, 0.50);
-    std::printf("%-30s %6d %8.1f %8.1f %8.1f", r.name.c_str(), r.failed, p50,
+    std::printf("%-31s %6d %8.1f %8.1f %8.1f", r.name.c_str(), r.failed, p50,
                 percentile(r.ms, 0.99), percentile(r.ms, 1.0));
     if (r.bus_ms >= 0) {
       std::printf(" %8.1f %12.1f\n", r.bus_ms, p50 - r.bus_ms);

@@ -8,6 +8,8 @@
 #include <boost/asio/post.hpp>
 #include <unordered_map>
 
+#include "uplink/tcp_nodelay.h"
+
 namespace meterd {
 
 namespace asio = boost::asio;
@@ -246,10 +248,29 @@ void MqttSession::on_connect_result(bool ok, int rc) {
   ever_connected_ = true;
   failures_since_log_ = 0;
   spdlog::info("uplink: connected to {}", current_->server);
+  disable_nagle();
   publish(mqtt::make_message(options_.status_topic, options_.status_payload(true), 1, true),
           nullptr);
   subscribe_all();
   if (handlers_.connected) handlers_.connected();
+}
+
+// Before anything is published on the connection. Without it, a command's first result
+// (written a few ms after Paho sent the command's 4-byte PUBACK) waits in the kernel until the
+// broker's delayed ACK of that PUBACK (40 ms on Linux), and so does every publish that follows
+// a small one still unacknowledged.
+void MqttSession::disable_nagle() {
+  const auto endpoint = broker_endpoint(current_->server);
+  if (!endpoint) return;  // not TCP (unix://)
+  const int sockets = disable_nagle_towards(*endpoint);
+  if (sockets == 0) {
+    spdlog::warn(
+        "uplink: found no socket to {} to set TCP_NODELAY on; publishes may wait for "
+        "delayed ACKs (up to 40 ms each)",
+        current_->server);
+  } else {
+    spdlog::debug("uplink: TCP_NODELAY set on {} socket(s) to {}", sockets, current_->server);
+  }
 }
 
 // Subscribes on every connect, even when the broker resumed a persistent session: after a

@@ -94,6 +94,7 @@ class MqttSession {
   void on_connect_result(bool ok, int rc);
   void on_connection_lost(std::uint32_t generation, const std::string& cause);
   void on_message(const std::string& topic, std::string payload);
+  void disable_nagle();
   void subscribe_all();
   void track(mqtt::token_ptr token, Done done);
   void lose(const std::string& why);

@@ -8,11 +8,9 @@ namespace {
 std::vector<OutboxRow> rows(std::int64_t from, std::int64_t to) {
   std::vector<OutboxRow> out;
   for (std::int64_t s = from; s <= to; ++s) {
-    OutboxRow r;
-    r.seq = s;
-    r.meter_id = "m";
-    r.body_json = "{}";
-    out.push_back(r);
+    // Designated initializers: GCC 12 at -O2 flags member assignments of a default-constructed
+    // row with a false -Wmaybe-uninitialized (SSO copy), which broke the Release build.
+    out.push_back(OutboxRow{.seq = s, .meter_id = "m", .body_json = "{}"});
   }
   return out;
 }
