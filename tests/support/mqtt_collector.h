@@ -2,6 +2,12 @@
 // (clean_session=false, QoS 1, automatic reconnect), so messages published while it is away
 // (a broker restart) are queued by the broker and still arrive. Collects every message in
 // arrival order; all methods are thread-safe.
+//
+// Paho's delivery thread only appends to an inbox under a lock of its own and never waits for a
+// wait_until() predicate. A predicate that looks at every message (analyse_seqs parses them all)
+// costs O(n) per evaluation; run once per arriving message while delivery waited for it, it
+// throttled the ~4000 messages a broker had queued during an outage so much under ASan that
+// they missed the test's deadline, which then reported them as lost.
 #pragma once
 
 #include <chrono>
@@ -58,11 +64,17 @@ class MqttCollector {
   bool wait_for_count(const std::string& topic, std::size_t n, std::chrono::milliseconds timeout);
 
  private:
+  // Moves the inbox to the end of messages_; mutex_ must be held.
+  void absorb_inbox() const;
+
   std::string topic_filter_;
   std::unique_ptr<mqtt::async_client> client_;
+  // Lock order: mutex_, then inbox_mutex_. Paho's thread takes inbox_mutex_ only.
   mutable std::mutex mutex_;
-  std::condition_variable arrived_;
-  Messages messages_;
+  mutable Messages messages_;  // guarded by mutex_
+  mutable std::mutex inbox_mutex_;
+  std::condition_variable arrived_;  // with inbox_mutex_
+  mutable Messages inbox_;           // guarded by inbox_mutex_: arrived, not yet in messages_
 };
 
 }  // namespace meterd::test

@@ -53,8 +53,7 @@ TEST(CrashSafety, SigkillAtRandomMomentsLosesNoCommittedSeq) {
 
   const StoreView view = read_store(daemon.db_path());
   const auto missing = wait_for_acknowledged_seqs(collector, view, std::chrono::seconds(30));
-  ASSERT_TRUE(missing.empty()) << missing.size() << " committed seqs never arrived, first "
-                               << missing.front();
+  ASSERT_TRUE(missing.empty()) << "committed seqs never arrived: " << seq_ranges(missing);
   const SeqReport report = analyse_seqs(collector.messages());
   EXPECT_TRUE(report.conflicting_duplicates.empty())
       << "seq " << report.conflicting_duplicates.front() << " arrived with two payloads";

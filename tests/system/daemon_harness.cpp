@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sqlite3.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -50,14 +51,33 @@ std::string site_yaml(const SiteSpec& spec, const std::string& db_path) {
   return y.str();
 }
 
+// Paho C 1.3.12 (the distribution's) does not free the commands still queued in a client
+// whose connection was lost while publishing when that client is destroyed (reported upstream
+// as eclipse-paho/paho.mqtt.c#1474): a few allocations of Paho's own heap tracker per lost
+// connection, indirect leaks only, nothing allocated by meterd. A broker stopped while the
+// daemon publishes hits it at random, and LeakSanitizer then made meterd exit 1 after an
+// outage. Only leaks whose allocation stack is inside Paho's library are suppressed; a Paho
+// client that meterd itself never destroys still shows as meterd's direct leak.
+constexpr const char* kLsanSuppressions = "leak:libpaho-mqtt3as.so\n";
+
 DaemonUnderTest::DaemonUnderTest(const TempDir& dir, const SiteSpec& spec)
     : config_path_(dir.file("meterd.yaml")),
       db_path_(dir.file("meterd.db")),
-      log_path_(dir.file("meterd.log")) {
+      log_path_(dir.file("meterd.log")),
+      lsan_suppressions_path_(dir.file("lsan.supp")) {
   std::ofstream(config_path_) << site_yaml(spec, db_path_);
+  std::ofstream(lsan_suppressions_path_) << kLsanSuppressions;
 }
 
 void DaemonUnderTest::start(std::map<std::string, std::string> env) {
+  if (!env.count("LSAN_OPTIONS")) {
+    const char* inherited = std::getenv("LSAN_OPTIONS");
+    const std::string options = inherited ? inherited : "";
+    if (options.find("suppressions=") == std::string::npos) {
+      env["LSAN_OPTIONS"] =
+          options + (options.empty() ? "" : ":") + "suppressions=" + lsan_suppressions_path_;
+    }
+  }
   process_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{METERD_BINARY, "--config", config_path_}, log_path_, std::move(env));
 }
@@ -197,14 +217,33 @@ bool wait_until_drained_through(const std::string& db_path, std::int64_t seq,
 std::vector<std::int64_t> wait_for_acknowledged_seqs(MqttCollector& collector,
                                                      const StoreView& view,
                                                      std::chrono::milliseconds timeout) {
-  std::vector<std::int64_t> missing;
-  collector.wait_until(
-      [&](const MqttCollector::Messages& m) {
-        missing = missing_seqs(view, analyse_seqs(m));
-        return missing.empty();
-      },
-      timeout);
+  std::vector<std::int64_t> missing = missing_seqs(view, analyse_seqs(collector.messages()));
+  // Bounded: at most this many rounds of `timeout`, each of which must bring missing seqs.
+  constexpr int kMaxRounds = 10;
+  for (int round = 0; round < kMaxRounds && !missing.empty(); ++round) {
+    const std::size_t before = missing.size();
+    collector.wait_until(
+        [&](const MqttCollector::Messages& m) {
+          missing = missing_seqs(view, analyse_seqs(m));
+          return missing.empty();
+        },
+        timeout);
+    if (missing.size() >= before) break;  // none arrived in a whole `timeout`
+  }
   return missing;
+}
+
+std::string seq_ranges(const std::vector<std::int64_t>& seqs) {
+  std::ostringstream out;
+  for (std::size_t i = 0; i < seqs.size();) {
+    std::size_t j = i;
+    while (j + 1 < seqs.size() && seqs[j + 1] == seqs[j] + 1) ++j;
+    out << (i ? ", " : "") << seqs[i];
+    if (j > i) out << "-" << seqs[j];
+    i = j + 1;
+  }
+  out << " (" << seqs.size() << " seqs)";
+  return out.str();
 }
 
 }  // namespace meterd::test

@@ -43,6 +43,8 @@ class DaemonUnderTest {
  public:
   // Writes the config into `dir` (meterd.yaml, store meterd.db); does not start.
   DaemonUnderTest(const TempDir& dir, const SiteSpec& spec);
+  // Under LeakSanitizer the daemon runs with suppressions for Paho's own leak (lsan.supp in
+  // `dir`, see daemon_harness.cpp) unless `env` or the environment already name suppressions.
   void start(std::map<std::string, std::string> env = {});
   bool running();
   // SIGTERM and wait; nullopt when it did not exit within `timeout`.
@@ -57,6 +59,7 @@ class DaemonUnderTest {
   std::string config_path_;
   std::string db_path_;
   std::string log_path_;
+  std::string lsan_suppressions_path_;
   std::unique_ptr<ChildProcess> process_;
 };
 
@@ -94,9 +97,13 @@ std::vector<std::int64_t> missing_seqs(const StoreView& view, const SeqReport& r
 bool wait_until_drained_through(const std::string& db_path, std::int64_t seq,
                                 std::chrono::milliseconds timeout);
 // Waits until every seq of `view` that left the outbox has reached `collector`; returns the
-// ones still missing after `timeout` (empty on success).
+// ones still missing (empty on success). Gives up once a whole `timeout` passed in which none of
+// them arrived: a broker may still be delivering thousands it queued for the collector's
+// persistent session (an outage backlog), and a slow machine must not turn that into a "loss".
 std::vector<std::int64_t> wait_for_acknowledged_seqs(MqttCollector& collector,
                                                      const StoreView& view,
                                                      std::chrono::milliseconds timeout);
+// "3322-3511, 3600 (191 seqs)": sorted seqs as ranges, for failure messages.
+std::string seq_ranges(const std::vector<std::int64_t>& seqs);
 
 }  // namespace meterd::test
