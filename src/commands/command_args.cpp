@@ -3,6 +3,7 @@
 #include <set>
 #include <string_view>
 
+#include "engine/json_fields.h"
 #include "engine/load_limits.h"
 #include "engine/supply_schedule.h"
 
@@ -108,17 +109,13 @@ Status status_of(const Result<T>& result) {
   return result ? Status(Ok{}) : Status(result.error());
 }
 
-bool is_clear(const nlohmann::json& args) {
-  return args.size() == 1 && args.contains("clear") && args["clear"] == true;
-}
-
 JsonArgs read_json_args(CommandOp op, JsonObjectReader& r, const nlohmann::json& args) {
   switch (op) {
     case CommandOp::kSetLoadLimits:
     case CommandOp::kSetSchedule:
       if (args.empty()) {
         r.fail(r.path(), "must not be empty");
-      } else if (!is_clear(args)) {
+      } else if (!is_clear_request(args)) {
         // Checked here so that a bad one is refused before the journal; the engine reads
         // them again when it applies them (learn_s counts from then).
         const Status checked = op == CommandOp::kSetLoadLimits

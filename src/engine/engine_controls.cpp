@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "engine/engine_impl.h"
+#include "engine/json_fields.h"
 #include "engine/local_time.h"
 
 namespace meterd {
@@ -18,11 +19,6 @@ std::optional<double> analog_point(const MeterReading& reading, const std::strin
     if (const auto* i = std::get_if<std::int64_t>(&value.value)) return static_cast<double>(*i);
   }
   return std::nullopt;
-}
-
-bool is_clear(const nlohmann::json& args) {
-  return args.is_object() && args.size() == 1 && args.contains("clear") &&
-         args["clear"] == true;
 }
 
 std::string trip_details(const LoadVerdict& verdict, const LoadLimits& limits,
@@ -115,7 +111,7 @@ void Engine::Impl::set_load_limits(const std::string& meter_id, const nlohmann::
   MeterControls& controls = controls_[meter_id];
   std::string json;
   std::vector<Event> events;
-  if (is_clear(args)) {
+  if (is_clear_request(args)) {
     if (controls.guard.state().tripped) {
       events.push_back(event("load_reset", meter_id, R"({"by":"limits_cleared"})"));
     }
@@ -144,7 +140,7 @@ void Engine::Impl::set_schedule(const std::string& meter_id, const nlohmann::jso
   if (stopped_) return fail(done, "stopping", "the gateway is stopping");
   MeterControls& controls = controls_[meter_id];
   std::string json;
-  if (is_clear(args)) {
+  if (is_clear_request(args)) {
     controls.schedule.reset();
   } else {
     Result<SupplySchedule> schedule = parse_supply_schedule(args);

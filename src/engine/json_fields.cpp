@@ -14,6 +14,10 @@ Error range_error(const std::string& prefix, const std::string& key, std::int64_
 
 }  // namespace
 
+bool is_clear_request(const nlohmann::json& args) {
+  return args.is_object() && args.size() == 1 && args.contains("clear") && args["clear"] == true;
+}
+
 Status only_keys(const nlohmann::json& object, std::initializer_list<std::string_view> allowed,
                  const std::string& prefix) {
   if (!object.is_object()) {

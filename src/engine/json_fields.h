@@ -14,6 +14,8 @@
 
 namespace meterd {
 
+// `{"clear": true}`: a command's request to remove load limits or a schedule.
+bool is_clear_request(const nlohmann::json& args);
 // Every key of `object` is one of `allowed`; the error names the first stranger.
 Status only_keys(const nlohmann::json& object, std::initializer_list<std::string_view> allowed,
                  const std::string& prefix);

@@ -1,4 +1,5 @@
 #include "config/app_config.h"
+#include "minimal_site.h"
 
 #include <gtest/gtest.h>
 
@@ -25,20 +26,7 @@ AppConfig load_ok(const std::string& text, const std::string& name = "/etc/meter
   return load.config.value_or(AppConfig{});
 }
 
-// A valid config to which tests append or in which they replace lines.
-const std::string kMinimal = R"(gateway_id: gw1
-mqtt:
-  servers: [tcp://broker:1883]
-store:
-  path: /var/lib/meterd/m.db
-poll_groups:
-  - {name: fast, points: [power_total]}
-buses:
-  - name: b1
-    protocol: sim
-    meters:
-      - id: m1
-)";
+const std::string& kMinimal = test::kMinimalSite;
 
 const std::string kFull = R"(gateway_id: gw_A-01
 log_level: debug

@@ -2,23 +2,12 @@
 #include <gtest/gtest.h>
 
 #include "config/app_config.h"
+#include "minimal_site.h"
 
 namespace meterd {
 namespace {
 
-const std::string kSite = R"(gateway_id: gw1
-mqtt:
-  servers: [tcp://broker:1883]
-store:
-  path: /var/lib/meterd/m.db
-poll_groups:
-  - {name: fast, points: [power_total]}
-buses:
-  - name: b1
-    protocol: sim
-    meters:
-      - id: m1
-)";
+const std::string& kSite = test::kMinimalSite;
 
 TEST(LocalSection, AbsentMeansEnabledWithTheRuntimeDirectoryDefault) {
   ConfigLoad load = load_config_text(kSite, "/etc/meterd/t.yaml");
