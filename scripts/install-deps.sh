@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake pkg-config git
+  build-essential cmake pkg-config git ccache
   libboost-dev libboost-system-dev
   libmodbus-dev
   libpaho-mqttpp-dev libpaho-mqtt-dev

@@ -15,9 +15,11 @@
 #include "app/health_report.h"
 #include "app/local_control_server.h"
 #include "app/logging.h"
+#include "app/loop_guard.h"
 #include "app/reading_router.h"
-#include "commands/command_service.h"
 #include "app/systemd_notifier.h"
+#include "commands/command_service.h"
+#include "core/json_text.h"
 #include "store/store.h"
 #include "uplink/uplink.h"
 
@@ -29,9 +31,9 @@ class Daemon::Impl {
   Impl(std::string config_path, ValidatedConfig validated)
       : config_path_(std::move(config_path)), config_(*validated.config) {
     store_ = std::make_unique<Store>(config_.store, clock_, [this](std::int64_t max_seq) {
-      asio::post(loop_, [this, max_seq] {
+      asio::post(loop_, guard_.wrap("outbox commit", [this, max_seq] {
         if (uplink_) uplink_->on_outbox_committed(max_seq);
-      });
+      }));
     });
     router_ = std::make_unique<ReadingRouter>(*store_);
     uplink_ = std::make_unique<Uplink>(loop_, config_, *store_);
@@ -64,20 +66,30 @@ class Daemon::Impl {
     schedule_health();
     schedule_watchdog();
     schedule_engine_tick();
-    loop_.run();
+    // Every handler has a guard of its own that names it; serve() catches what a handler
+    // without one lets through (a socket or signal handler), so that nothing ends the loop.
+    guard_.serve(loop_);
     return exit_code_;
   }
 
  private:
+  // Posts `fn` to the loop behind the guard, named `handler`.
+  std::function<void(std::function<void()>)> poster(const char* handler) {
+    return [this, handler](std::function<void()> fn) {
+      asio::post(loop_, guard_.wrap(handler, std::move(fn)));
+    };
+  }
+
   std::unique_ptr<Engine> make_engine(BillingConfig billing) {
-    return std::make_unique<Engine>(
-        *store_, clock_, std::move(billing), action_port_,
-        [this](std::function<void()> fn) { asio::post(loop_, std::move(fn)); });
+    return std::make_unique<Engine>(*store_, clock_, std::move(billing), action_port_,
+                                    poster("engine"));
   }
 
   void take_commands(Uplink& uplink) {
     uplink.set_command_handler([this](std::string payload) {
-      if (commands_) commands_->on_message(payload);
+      guard_.run("command intake", [&] {
+        if (commands_) commands_->on_message(payload);
+      });
     });
   }
 
@@ -94,9 +106,9 @@ class Daemon::Impl {
     CommandSettings settings;
     settings.key = command_key_;
     settings.window = config_.commands.issued_at_window;
-    auto service = std::make_unique<CommandService>(
-        *store_, clock_, *engine_, action_port_, std::move(directory), std::move(settings),
-        [this](std::function<void()> fn) { asio::post(loop_, std::move(fn)); });
+    auto service = std::make_unique<CommandService>(*store_, clock_, *engine_, action_port_,
+                                                    std::move(directory), std::move(settings),
+                                                    poster("commands"));
     service->set_result_observer([this](const std::string& id, const nlohmann::json& body) {
       if (local_) local_->on_result(id, body);
     });
@@ -118,23 +130,24 @@ class Daemon::Impl {
     engine_timer_.expires_after(std::chrono::seconds(1));
     engine_timer_.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
-      engine_->on_tick();
-      commands_->on_tick();
+      guard_.run("engine tick", [this] { engine_->on_tick(); });
+      guard_.run("command tick", [this] { commands_->on_tick(); });
       schedule_engine_tick();
     });
   }
 
   std::unique_ptr<BusFleet> make_fleet(ValidatedConfig& validated) {
     return std::make_unique<BusFleet>(validated, clock_, [this](BusOutput output) {
-      asio::post(loop_,
-                 [this, out = std::move(output)]() mutable { router_->route(std::move(out)); });
+      asio::post(loop_, guard_.wrap("reading router", [this, out = std::move(output)]() mutable {
+        router_->route(std::move(out));
+      }));
     });
   }
 
   void on_signal(const boost::system::error_code& ec, int signo) {
     if (ec) return;
     if (signo == SIGHUP) {
-      reload();
+      guard_.run("reload", [this] { reload(); });
       signals_.async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
       return;
     }
@@ -184,7 +197,7 @@ class Daemon::Impl {
     if (!refusal.empty()) {
       spdlog::error("reload rejected, keeping the running configuration:\n{}", refusal);
       nlohmann::json details = {{"file", config_path_}, {"errors", refusal}};
-      store_->append_event(Event{"config_rejected", "", clock_.wall_now(), details.dump()});
+      store_->append_event(Event{"config_rejected", "", clock_.wall_now(), json_text(details)});
       notifier_.ready(status_line(snapshot(false), fleet_->meter_count()));
       return;
     }
@@ -221,7 +234,7 @@ class Daemon::Impl {
     nlohmann::json details = {{"file", config_path_},
                               {"meters", fleet_->meter_count()},
                               {"mqtt_reconnected", mqtt_changed}};
-    store_->append_event(Event{"config_reloaded", "", clock_.wall_now(), details.dump()});
+    store_->append_event(Event{"config_reloaded", "", clock_.wall_now(), json_text(details)});
     spdlog::info("reloaded: {} meters on {} buses", fleet_->meter_count(), config_.buses.size());
     notifier_.ready(status_line(snapshot(false), fleet_->meter_count()));
   }
@@ -254,6 +267,7 @@ class Daemon::Impl {
     s.uplink = uplink_->stats();
     s.engine = engine_->stats();
     if (commands_) s.commands = commands_->stats();
+    s.loop_internal_errors = guard_.count();
     return s;
   }
 
@@ -261,9 +275,11 @@ class Daemon::Impl {
     health_timer_.expires_after(config_.mqtt.health_interval);
     health_timer_.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
-      HealthSnapshot s = snapshot(true);
-      uplink_->publish_volatile("health", health_json(s));
-      notifier_.status(status_line(s, fleet_->meter_count()));
+      guard_.run("health report", [this] {
+        HealthSnapshot s = snapshot(true);
+        uplink_->publish_volatile("health", health_json(s));
+        notifier_.status(status_line(s, fleet_->meter_count()));
+      });
       schedule_health();
     });
   }
@@ -295,6 +311,7 @@ class Daemon::Impl {
   asio::steady_timer watchdog_timer_{loop_};
   asio::steady_timer engine_timer_{loop_};
   SystemdNotifier notifier_;
+  LoopGuard guard_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<ReadingRouter> router_;
   std::unique_ptr<Uplink> uplink_;

@@ -2,11 +2,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_text.h"
+
 namespace meterd {
 
 std::string health_json(const HealthSnapshot& s) {
   nlohmann::json buses = nlohmann::json::array();
+  std::int64_t internal_errors = s.loop_internal_errors;
   for (const auto& bus : s.buses) {
+    internal_errors += bus.stats.internal_errors;
     buses.push_back({{"name", bus.name},
                      {"polls", bus.stats.polls},
                      {"poll_errors", bus.stats.poll_errors},
@@ -14,6 +18,7 @@ std::string health_json(const HealthSnapshot& s) {
                      {"actions", bus.stats.actions},
                      {"action_errors", bus.stats.action_errors},
                      {"offline_meters", bus.stats.offline_meters},
+                     {"internal_errors", bus.stats.internal_errors},
                      {"latency_avg_ms", bus.stats.latency_avg_ms},
                      {"latency_max_ms", bus.stats.latency_max_ms}});
   }
@@ -32,6 +37,7 @@ std::string health_json(const HealthSnapshot& s) {
                       {"publish_failures", s.uplink.publish_failures},
                       {"reconnects", s.uplink.reconnects},
                       {"commands_subscribed", s.uplink.commands_subscribed},
+                      {"internal_errors", internal_errors},
                       {"engine",
                        {{"increments", s.engine.increments},
                         {"ledger_entries", s.engine.ledger_entries},
@@ -47,7 +53,7 @@ std::string health_json(const HealthSnapshot& s) {
                         {"rejected", s.commands.rejected},
                         {"done", s.commands.done},
                         {"failed", s.commands.failed}}}};
-  return j.dump();
+  return json_text(j);
 }
 
 std::string status_line(const HealthSnapshot& s, std::size_t meters) {

@@ -26,6 +26,7 @@ struct HealthSnapshot {
   UplinkStats uplink;
   EngineStats engine;
   CommandStats commands;
+  std::int64_t loop_internal_errors = 0;  // caught by the loop's outermost guards
 };
 
 std::string health_json(const HealthSnapshot& snapshot);

@@ -1,6 +1,7 @@
 #include "app/local_control_server.h"
 
 #include <pwd.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,11 +16,11 @@
 #include <filesystem>
 #include <istream>
 #include <iterator>
-#include <spdlog/spdlog.h>
 #include <stdexcept>
 
-#include "commands/command_parser.h"
+#include "app/local_request.h"
 #include "commands/command_service.h"
+#include "core/json_text.h"
 
 namespace meterd {
 namespace asio = boost::asio;
@@ -30,10 +31,6 @@ namespace {
 
 constexpr std::size_t kMaxLine = 64 * 1024;  // bytes before the newline
 constexpr std::size_t kMaxSessions = 64;
-
-std::string error_line(const std::string& code, const std::string& message) {
-  return json{{"error", code}, {"message", message}}.dump();
-}
 
 // "local:<user name>" for the peer of `fd`, "local:uid<N>" when the uid has no name.
 std::string peer_operator(int fd) {
@@ -100,7 +97,7 @@ class LocalControlServer::Session : public std::enable_shared_from_this<Session>
     if (awaiting_ != id) return;
     awaiting_.reset();
     timer_.cancel();
-    reply(body.dump());
+    reply(json_text(body));
   }
 
   void close() {
@@ -117,7 +114,8 @@ class LocalControlServer::Session : public std::enable_shared_from_this<Session>
       if (ec == asio::error::not_found) {
         spdlog::warn("local control: {} sent a line over {} bytes; closing", operator_, kMaxLine);
         boost::system::error_code ignored;
-        asio::write(socket_, asio::buffer(error_line("too_large", "request line over 64 KiB") + "\n"),
+        asio::write(socket_,
+                    asio::buffer(local_error_line("too_large", "request line over 64 KiB") + "\n"),
                     ignored);
       }
       return finish();
@@ -130,41 +128,24 @@ class LocalControlServer::Session : public std::enable_shared_from_this<Session>
   }
 
   void handle(const std::string& line) {
-    const json request = json::parse(line, nullptr, false);
-    if (!request.is_object() || !request.contains("op") || !request["op"].is_string()) {
-      return reply(error_line("bad_request", "expected one JSON object with a string \"op\""));
-    }
-    const std::string op = request["op"].get<std::string>();
-    if (op == "status") return reply(server_->state_->hooks.status());
-    if (op != "command") return reply(error_line("bad_request", "unknown op '" + op + "'"));
-    const auto command = request.find("command");
-    if (command == request.end() || !command->is_object()) {
-      return reply(error_line("bad_request", "\"command\" must be a command object"));
-    }
+    const LocalRequest request = read_local_request(line);
+    if (request.kind == LocalRequest::Kind::kRefused) return reply(request.refusal);
+    if (request.kind == LocalRequest::Kind::kStatus) return reply(server_->state_->hooks.status());
     CommandService* service = server_->state_->hooks.commands();
-    if (!service) return reply(error_line("unavailable", "commands are suspended (see the log)"));
-    const std::string payload = command->dump();
-    const ParsedCommand parsed = parse_command(payload);
-    if (parsed.id) {
-      awaiting_ = *parsed.id;
-      server_->await_result(*parsed.id, shared_from_this());
+    if (!service) {
+      return reply(local_error_line("unavailable", "commands are suspended (see the log)"));
+    }
+    if (request.id) {
+      awaiting_ = *request.id;
+      server_->await_result(*request.id, shared_from_this());
       timer_.expires_after(server_->state_->timeout);
-      timer_.async_wait([self = shared_from_this(), id = *parsed.id](boost::system::error_code e) {
+      timer_.async_wait([self = shared_from_this(), id = *request.id](boost::system::error_code e) {
         if (!e) self->on_timeout(id);
       });
     }
-    spdlog::info("local control: command {} from {}", parsed.id.value_or("(no id)"), operator_);
-    service->on_message(payload, operator_);
-    if (!parsed.id) {
-      // Refused without an id, so no result will come: say why here.
-      json reply_body{{"error", "rejected"}, {"message", "the command has no usable id"}};
-      if (!parsed.ok()) {
-        reply_body["code"] = parsed.error().code;
-        reply_body["path"] = parsed.error().path;
-        reply_body["message"] = parsed.error().message;
-      }
-      reply(reply_body.dump());
-    }
+    spdlog::info("local control: command {} from {}", request.id.value_or("(no id)"), operator_);
+    service->on_message(request.command, operator_);
+    if (!request.id) reply(request.refusal);
   }
 
   void on_timeout(const std::string& id) {
@@ -262,7 +243,8 @@ void LocalControlServer::accept_next() {
       spdlog::warn("local control: accept failed: {}", ec.message());
     } else if (state_->sessions.size() >= kMaxSessions) {
       boost::system::error_code ignored;
-      asio::write(socket, asio::buffer(error_line("busy", "too many local connections") + "\n"),
+      asio::write(socket,
+                  asio::buffer(local_error_line("busy", "too many local connections") + "\n"),
                   ignored);
     } else {
       auto session = std::make_shared<Session>(*this, std::move(socket));

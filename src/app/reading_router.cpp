@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_text.h"
+
 namespace meterd {
 
 void ReadingRouter::route(BusOutput output) {
@@ -16,7 +18,7 @@ void ReadingRouter::route(BusOutput output) {
   nlohmann::json details = nlohmann::json::object();
   if (!change.online) details["reason"] = change.reason;
   store_.append_event(Event{change.online ? "meter_online" : "meter_offline", change.meter_id,
-                            change.time, details.dump()});
+                            change.time, json_text(details)});
 }
 
 }  // namespace meterd

@@ -148,34 +148,55 @@ class BusWorker::Impl {
     for (;;) {
       touch_progress();
       if (stopping()) break;
-      const SteadyTime now = clock_.steady_now();
-      if (!bus_open_) {
-        if (now >= reopen_at_) try_open(now);
-        if (!bus_open_) {
-          // Commands should hear at once that the bus is down rather than wait for it.
-          if (open_failed_)
-            fail_queued_actions(ErrorKind::kBusError,
-                                "bus '" + config_.spec.name + "' is not open");
-          wait_until(reopen_at_, false);
-          continue;
-        }
+      // The outermost guard of the bus thread: nothing thrown below may end the process.
+      try {
+        step();
+      } catch (const std::exception& e) {
+        internal_error(e.what());
+      } catch (...) {
+        internal_error("unknown exception");
       }
-      if (auto pending = take_action()) {
-        if (std::holds_alternative<Action>(pending->request)) {
-          run_action(*pending);
-        } else {
-          run_live_read(*pending);
-        }
-        continue;
-      }
-      if (auto job = schedule_.take_due(now)) {
-        run_poll(*job);
-        continue;
-      }
-      wait_until(schedule_.next_due().value_or(now + kMaxIdleWait), true);
     }
     fail_queued_actions(ErrorKind::kRejected, "bus '" + config_.spec.name + "' is stopped");
     if (bus_open_) close_driver();
+  }
+
+  // One turn of the bus thread: (re)open, then one action, live read or poll, or a wait.
+  void step() {
+    const SteadyTime now = clock_.steady_now();
+    if (!bus_open_) {
+      if (now >= reopen_at_) try_open(now);
+      if (!bus_open_) {
+        // Commands should hear at once that the bus is down rather than wait for it.
+        if (open_failed_)
+          fail_queued_actions(ErrorKind::kBusError, "bus '" + config_.spec.name + "' is not open");
+        wait_until(reopen_at_, false);
+        return;
+      }
+    }
+    if (auto pending = take_action()) {
+      if (std::holds_alternative<Action>(pending->request)) {
+        run_action(*pending);
+      } else {
+        run_live_read(*pending);
+      }
+      return;
+    }
+    if (auto job = schedule_.take_due(now)) {
+      run_poll(*job);
+      return;
+    }
+    wait_until(schedule_.next_due().value_or(now + kMaxIdleWait), true);
+  }
+
+  // Logged and counted; the thread pauses a second so a fault that repeats cannot spin it.
+  void internal_error(const char* what) {
+    spdlog::error("internal error in bus '{}' thread: {}", config_.spec.name, what);
+    {
+      std::lock_guard lock(stats_mu_);
+      ++stats_.internal_errors;
+    }
+    wait_until(clock_.steady_now() + std::chrono::seconds(1), false);
   }
 
   bool stopping() {

@@ -5,6 +5,7 @@
 
 #include "commands/json_object_reader.h"
 #include "commands/operation_parser.h"
+#include "core/json_text.h"
 
 namespace meterd {
 namespace {
@@ -44,13 +45,34 @@ std::optional<std::size_t> find_nesting_deeper_than(std::string_view text, int m
 }
 
 // "[json.exception.parse_error.101] parse error at line 1, ..." -> "parse error at line 1, ...".
+// The library quotes the bytes it last read, which may be anything: they are escaped.
 std::string describe_parse_error(const char* what) {
   std::string text(what);
   const auto bracket = text.find("] ");
   if (text.starts_with("[json.exception.") && bracket != std::string::npos) {
     text.erase(0, bracket + 2);
   }
-  return text;
+  return printable(text);
+}
+
+// The "op" member when it is a string of name characters (known op or not).
+std::optional<std::string> op_name(const nlohmann::json& document) {
+  const auto op = document.find("op");
+  if (op == document.end() || !op->is_string()) return std::nullopt;
+  const auto& name = op->get_ref<const std::string&>();
+  return follows_rule(name, kOpNameRule) ? std::optional<std::string>(name) : std::nullopt;
+}
+
+// The id and op of a payload refused as a whole, where they read.
+void recover_names(const std::string& payload, ParsedCommand& parsed) {
+  const auto document = nlohmann::json::parse(payload, nullptr, false);
+  if (!document.is_object()) return;
+  const auto id = document.find("id");
+  if (id != document.end() && id->is_string() &&
+      follows_rule(id->get_ref<const std::string&>(), kCommandIdRule)) {
+    parsed.id = id->get<std::string>();
+  }
+  parsed.op = op_name(document);
 }
 
 void parse_envelope(const nlohmann::json& document, const ParseLimits& limits,
@@ -67,6 +89,7 @@ void parse_envelope(const nlohmann::json& document, const ParseLimits& limits,
     command.id = *id;
     parsed.id = std::move(*id);
   }
+  parsed.op = op_name(document);
   auto operation = parse_operation(reader, limits, false);
   command.issued_at = reader.unix_ms("issued_at", true).value_or(0);
   if (const nlohmann::json* sig = reader.any("sig")) {
@@ -101,7 +124,7 @@ void parse_envelope(const nlohmann::json& document, const ParseLimits& limits,
 }  // namespace
 
 ParsedCommand parse_command(std::string_view payload, const ParseLimits& limits) {
-  ParsedCommand parsed{std::nullopt, CommandError{}};
+  ParsedCommand parsed{std::nullopt, std::nullopt, CommandError{}};
   if (payload.size() > limits.max_payload_bytes) {
     parsed.outcome =
         make_command_error(kCodeTooLarge, "",
@@ -113,6 +136,14 @@ ParsedCommand parse_command(std::string_view payload, const ParseLimits& limits)
     parsed.outcome = make_command_error(kCodeTooLarge, "",
                                         "nested deeper than " + std::to_string(limits.max_depth) +
                                             " at byte " + std::to_string(*offset));
+    return parsed;
+  }
+  if (const auto offset = first_invalid_utf8(payload)) {
+    // Refused as a whole, but named when it can be: with the bad bytes replaced, the id and
+    // op may still read, so that the cloud gets a failed result for its command.
+    parsed.outcome = make_command_error(kCodeMalformed, "",
+                                        "not valid UTF-8 at byte " + std::to_string(*offset));
+    recover_names(valid_utf8(payload), parsed);
     return parsed;
   }
   try {

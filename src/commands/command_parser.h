@@ -26,6 +26,8 @@ struct ParsedCommand {
   // The command's id whenever it could be read, even if the rest was refused, so that a failed
   // result can be sent for it.
   std::optional<std::string> id;
+  // The "op" member as sent, when it was a string of name characters (known op or not).
+  std::optional<std::string> op;
   std::variant<Command, CommandError> outcome;
 
   bool ok() const { return outcome.index() == 0; }

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "commands/command_journal.h"
+#include "core/json_text.h"
 
 namespace meterd {
 namespace {
@@ -60,7 +61,7 @@ void CommandService::start() {
       continue;
     }
     spdlog::info("commands: resuming {} ({}) after a restart", entry.id, entry.op);
-    execute(parsed.command(), entry.operator_id);
+    execute_or_fail(parsed.command(), entry.operator_id);
   }
   if (!scheduled_.empty()) spdlog::info("commands: {} scheduled batches pending", scheduled_.size());
 }
@@ -82,28 +83,30 @@ void CommandService::on_message(const std::string& payload, const std::string& o
       return;
     }
   }
-  if (!parsed.ok()) return refuse(parsed.id, parsed.error());
+  if (!parsed.ok()) return refuse(parsed, parsed.error());
   if (settings_.key && !operator_id.starts_with("local:")) {
     nlohmann::json json = nlohmann::json::parse(payload, nullptr, false);
     if (std::optional<CommandError> error =
             verify_command(json, *settings_.key, clock_.wall_now(), settings_.window)) {
-      return refuse(parsed.id, *error);
+      return refuse(parsed, *error);
     }
   }
   accept(parsed.command(), payload, operator_id);
 }
 
-void CommandService::refuse(const std::optional<std::string>& id, const CommandError& error) {
+void CommandService::refuse(const ParsedCommand& parsed, const CommandError& error) {
   ++stats_.rejected;
+  const std::optional<std::string>& id = parsed.id;
   spdlog::warn("commands: refused {}: {} at '{}': {}", id.value_or("(no id)"), error.code,
-               error.path, error.message);
+               printable(error.path), printable(error.message));
   nlohmann::json details{{"code", error.code}, {"path", error.path}, {"message", error.message}};
   if (id) details["id"] = *id;
-  store_.append_event(Event{"command_rejected", "", clock_.wall_now(), details.dump()});
+  if (parsed.op) details["op"] = *parsed.op;
+  store_.append_event(Event{"command_rejected", "", clock_.wall_now(), json_text(details)});
   if (!id) return;
-  nlohmann::json body = result_head(*id, "", "failed");
-  body["error"] = error_json(error);
-  publish(body.dump());
+  nlohmann::json body{{"id", *id}, {"state", "failed"}, {"error", error_json(error)}};
+  if (parsed.op) body["op"] = *parsed.op;
+  publish(json_text(body));
 }
 
 void CommandService::accept(Command command, const std::string& payload,
@@ -120,18 +123,32 @@ void CommandService::accept(Command command, const std::string& payload,
   StateWrite write;
   write.urgent = true;  // the cloud waits for this result
   write.apply = [entry](SqliteDb& db) { return journal_insert(db, entry); };
-  write.rows.push_back({OutboxKind::kResult, "", clock_.wall_now(), body.dump()});
+  write.rows.push_back({OutboxKind::kResult, "", clock_.wall_now(), json_text(body)});
   if (later_run) {
     scheduled_[command.id] = Scheduled{command, operator_id, *run_at};
   } else {
     // Only once the journal holds it does it run: a crash before that loses nothing the
     // cloud was told about (no result yet), a crash after resumes it.
     write.committed = later([this, command = std::move(command), operator_id] {
-      execute(command, operator_id);
+      execute_or_fail(command, operator_id);
     });
   }
   observe(write, std::move(body));
   store_.append_state(std::move(write));
+}
+
+// A journaled command that throws (a bug) must not stay `accepted`: it would run again at
+// every start, and a start-up that throws would keep the daemon down. It fails, and its result
+// and the journal say why.
+void CommandService::execute_or_fail(const Command& command, const std::string& operator_id) {
+  try {
+    execute(command, operator_id);
+  } catch (const std::exception& e) {
+    spdlog::error("internal error executing command {}: {}", command.id, printable(e.what()));
+    CommandError error{"internal", "", std::string("not executed: ") + printable(e.what())};
+    finish_with(command.id, to_string(command.op), "failed",
+                nlohmann::json{{"error", error_json(error)}});
+  }
 }
 
 void CommandService::execute(const Command& command, const std::string& operator_id) {
@@ -212,7 +229,7 @@ void CommandService::finish_with(const std::string& id, const std::string& op,
   if (state == "failed") ++stats_.failed;
   nlohmann::json full = result_head(id, op, state);
   for (auto& [key, value] : body.items()) full[key] = value;
-  const std::string text = full.dump();
+  const std::string text = json_text(full);
   Known& known = known_[id];
   const int copies = 1 + std::exchange(known.waiting_copies, 0);
   known.state = state;
@@ -263,7 +280,7 @@ void CommandService::on_tick() {
   for (const Scheduled& batch : due) {
     spdlog::info("commands: scheduled batch {} runs now", batch.command.id);
     known_[batch.command.id].state = "accepted";
-    execute(batch.command, batch.operator_id);
+    execute_or_fail(batch.command, batch.operator_id);
   }
 }
 

@@ -73,8 +73,9 @@ class CommandService {
     std::int64_t run_at_ms = 0;
   };
 
-  void refuse(const std::optional<std::string>& id, const CommandError& error);
+  void refuse(const ParsedCommand& parsed, const CommandError& error);
   void accept(Command command, const std::string& payload, const std::string& operator_id);
+  void execute_or_fail(const Command& command, const std::string& operator_id);
   void execute(const Command& command, const std::string& operator_id);
   void run_batch(const Command& command, const std::string& operator_id);
   void cancel(const Command& command);

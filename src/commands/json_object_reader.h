@@ -30,6 +30,7 @@ struct NameRule {
 inline constexpr NameRule kCommandIdRule{64, "._:-", false};
 inline constexpr NameRule kMeterIdRule{64, "_.-", false};  // as meters are named in config
 inline constexpr NameRule kAccountIdRule{64, "_.:-", false};
+inline constexpr NameRule kOpNameRule{32, "_", false};
 inline constexpr NameRule kOrderIdRule{128, "", true};
 inline constexpr NameRule kPointNameRule{64, "_.-", false};
 inline constexpr NameRule kTagKeyRule{64, "_.-", false};

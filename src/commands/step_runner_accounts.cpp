@@ -1,6 +1,7 @@
 // The account and parameter ops of StepRunner: set_tariff, set_thresholds, open_account,
 // close_account, assign_meter.
 #include "commands/step_runner.h"
+#include "core/json_text.h"
 
 namespace meterd {
 namespace {
@@ -32,6 +33,15 @@ Result<AccountOpening> opening_from(const std::string& id, const nlohmann::json&
   AccountOpening opening;
   AccountSpec& spec = opening.spec;
   spec.id = id;
+  // Members of the wrong type are refused here: nlohmann's value() would throw on them.
+  for (const char* key : {"name", "mode", "opening_balance"}) {
+    if (args.contains(key) && !args[key].is_string()) {
+      return make_error(ErrorKind::kInvalidArgument, std::string(key) + " must be a string");
+    }
+  }
+  if (args.contains("thresholds") && !args["thresholds"].is_object()) {
+    return make_error(ErrorKind::kInvalidArgument, "thresholds must be an object");
+  }
   spec.name = args.value("name", id);
   const std::string mode = args.value("mode", "gateway");
   if (mode != "gateway" && mode != "meter") {
@@ -43,7 +53,7 @@ Result<AccountOpening> opening_from(const std::string& id, const nlohmann::json&
   }
   for (const auto& meter : args["meters"]) {
     if (!meter.is_string() || !directory.has(meter.get<std::string>())) {
-      return make_error(ErrorKind::kInvalidArgument, "meters: unknown meter " + meter.dump());
+      return make_error(ErrorKind::kInvalidArgument, "meters: unknown meter " + json_text(meter));
     }
     spec.meters.push_back(meter.get<std::string>());
   }
@@ -61,7 +71,7 @@ Result<AccountOpening> opening_from(const std::string& id, const nlohmann::json&
     if (!balance) return make_error(ErrorKind::kInvalidArgument, "opening_balance: " + balance.error().message);
     spec.opening_balance = balance.value();
   }
-  if (args.contains("tariff")) opening.tariff_json = args["tariff"].dump();
+  if (args.contains("tariff")) opening.tariff_json = json_text(args["tariff"]);
   return opening;
 }
 
@@ -81,7 +91,7 @@ void StepRunner::run_account_op(const BatchStep& step, std::function<void(Target
       auto answer = [account, add, index = i++](AdminOutcome outcome) {
         add(index, admin_result(account, outcome));
       };
-      engine_.set_tariff(account, args.tariff.dump(), effective, std::move(answer));
+      engine_.set_tariff(account, json_text(args.tariff), effective, std::move(answer));
     }
     return;
   }

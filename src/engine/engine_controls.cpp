@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "core/json_text.h"
 #include "engine/engine_impl.h"
 #include "engine/json_fields.h"
 #include "engine/local_time.h"
@@ -37,7 +38,7 @@ std::string trip_details(const LoadVerdict& verdict, const LoadLimits& limits,
     details["locked"] = true;  // off until a person restores (relay_close)
   }
   details["restores_today"] = state.restores_today;
-  return details.dump();
+  return json_text(details);
 }
 
 }  // namespace

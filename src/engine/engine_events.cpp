@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_text.h"
+
 namespace meterd {
 
 std::string alarm_details(const AccountRuntime& account, AlarmLevel from) {
@@ -10,7 +12,7 @@ std::string alarm_details(const AccountRuntime& account, AlarmLevel from) {
                          {"balance", format_money(account.balance)},
                          {"level", alarm_level_name(account.level)},
                          {"from", alarm_level_name(from)}};
-  return details.dump();
+  return json_text(details);
 }
 
 std::string deduction_details(const PendingDeduction& d) {
@@ -23,12 +25,12 @@ std::string deduction_details(const PendingDeduction& d) {
                          {"from_ms", to_unix_ms(d.from)},
                          {"to_ms", to_unix_ms(d.to)},
                          {"by_period", by_period}};
-  return details.dump();
+  return json_text(details);
 }
 
 std::string order_details(const std::string& order_id, Money amount, const std::string& who) {
   nlohmann::json details{{"order_id", order_id}, {"amount", format_money(amount)}, {"operator", who}};
-  return details.dump();
+  return json_text(details);
 }
 
 }  // namespace meterd

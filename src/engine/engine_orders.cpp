@@ -60,7 +60,7 @@ void Engine::Impl::recharge(MoneyOrder order, std::function<void(MoneyOutcome)> 
   if (found == accounts_.end() || found->second.closed) {
     return reject(done, "unknown_account", "no open account '" + order.account_id + "'");
   }
-  if (order.amount <= Money{0}) return reject(done, "invalid_amount", "amount must be positive");
+  if (order.amount <= Money{0}) return reject(done, "invalid", "amount must be positive");
   if (stopped_) return reject(done, "stopping", "the gateway is stopping");
   AccountRuntime& account = found->second;
   waiters_[key].push_back(std::move(done));
@@ -102,7 +102,7 @@ void Engine::Impl::refund(MoneyOrder order, std::function<void(MoneyOutcome)> do
     return reject(done, "unknown_account", "no open account '" + order.account_id + "'");
   }
   AccountRuntime& account = found->second;
-  if (order.amount <= Money{0}) return reject(done, "invalid_amount", "amount must be positive");
+  if (order.amount <= Money{0}) return reject(done, "invalid", "amount must be positive");
   if (account.mode == BillingMode::kMeter) {
     return reject(done, "not_supported", "refunds of meter-billed accounts are made at the meter");
   }

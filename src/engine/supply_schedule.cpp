@@ -4,6 +4,7 @@
 #include <charconv>
 #include <string>
 
+#include "core/json_text.h"
 #include "engine/json_fields.h"
 #include "engine/local_time.h"
 
@@ -77,7 +78,7 @@ Result<SupplyWindow> read_window(const nlohmann::json& json, const std::string& 
       for (int i = 0; i < 7; ++i) {
         if (day.is_string() && day.get<std::string>() == kDayNames[i]) index = i;
       }
-      if (index < 0) return invalid(prefix + "days: " + day.dump() + " is not one of sun..sat");
+      if (index < 0) return invalid(prefix + "days: " + json_text(day) + " is not one of sun..sat");
       window.weekdays |= static_cast<std::uint8_t>(1u << index);
     }
   }

@@ -34,6 +34,38 @@ json recharge_with_amount(json amount) {
   return j;
 }
 
+// Once, the JSON library's message quoted the bad bytes, and every JSON dump of the refusal
+// threw (type_error.316) and ended the daemon. Now the offset is given, and the id and op are
+// recovered so that the cloud hears of its command.
+TEST(CommandParserErrors, InvalidUtf8IsMalformedAtItsOffsetWithTheIdAndOpRecovered) {
+  const ParsedCommand parsed =
+      parse_command("{\"id\":\"x1\",\"op\":\"query\",\"target\":\"\xff\xfe\"}");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.error().code, "malformed");
+  EXPECT_EQ(parsed.error().message, "not valid UTF-8 at byte 34");
+  EXPECT_EQ(parsed.id, "x1");
+  EXPECT_EQ(parsed.op, "query");
+  const json quoted{{"message", parsed.error().message}};
+  EXPECT_NO_THROW((void)quoted.dump());
+  // Every kind of ill-formed sequence, and an id that is itself broken, which stays unread.
+  for (const std::string bad : {"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82", "\x80",
+                                "\xf8\x88\x80\x80\x80"}) {
+    const ParsedCommand broken = parse_command("{\"id\":\"b" + bad + "\",\"op\":\"query\"}");
+    ASSERT_FALSE(broken.ok());
+    EXPECT_EQ(broken.error().code, "malformed");
+    EXPECT_EQ(broken.error().message, "not valid UTF-8 at byte 8");
+    EXPECT_FALSE(broken.id.has_value());
+  }
+  EXPECT_TRUE(parse_command("{\"id\":\"u1\",\"op\":\"relay_open\",\"meter\":\"\xe4\xb8\xad\"}").id);
+}
+
+TEST(CommandParserErrors, TheOpIsRecoveredForTheRefusalWhenItReadsAsAName) {
+  EXPECT_EQ(parse_command(R"({"id":"c1","op":"recharge","account":"a","args":5})").op, "recharge");
+  EXPECT_EQ(parse_command(R"({"id":"c1","op":"explode"})").op, "explode");
+  EXPECT_FALSE(parse_command(R"({"id":"c1","op":["recharge"]})").op.has_value());
+  EXPECT_FALSE(parse_command(R"({"id":"c1","op":"re charge"})").op.has_value());
+}
+
 TEST(CommandParserErrors, MalformedJsonIsMalformedWithThePosition) {
   const Refusal r = refuse_text(R"({"id":"c1","op":"recharge",)");
   EXPECT_EQ(r.code, "malformed");

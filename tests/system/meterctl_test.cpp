@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "support/broker.h"
 #include "support/process.h"
@@ -35,9 +36,11 @@ std::string current_user() {
 }
 
 struct CtlRun {
-  int code = -1;
-  json reply;          // the parsed output, null when it was not JSON
+  int code = -1;  // the exit status; -1 when meterctl did not exit (a signal, a hang)
+  int signal = 0;
+  json reply;          // the parsed reply on stdout, null when it was not JSON
   std::string output;  // stdout and stderr
+  std::string reason;  // meterctl's own "meterctl: ..." lines on stderr
 };
 
 // A raw client of the control socket, for what meterctl would never send.
@@ -121,7 +124,14 @@ class MeterctlTest : public ::testing::Test {
     const std::optional<ExitStatus> status = process.wait(60s);
     run.output = process.log();
     if (status && status->exited) run.code = status->code;
-    run.reply = json::parse(run.output, nullptr, false);
+    if (status && !status->exited) run.signal = status->signal;
+    // stderr is tied to stdout: the reply comes first, meterctl's own lines after it.
+    std::string reply_text;
+    std::istringstream lines(run.output);
+    for (std::string line; std::getline(lines, line);) {
+      (line.starts_with("meterctl: ") ? run.reason : reply_text) += line + "\n";
+    }
+    run.reply = json::parse(reply_text, nullptr, false);
     if (run.reply.is_discarded()) run.reply = nullptr;
     return run;
   }
@@ -202,6 +212,38 @@ TEST_F(MeterctlTest, RelayOpenAndCloseSwitchTheMeterAndAFailedCommandExitsOne) {
   run = ctl({"send", file});
   ASSERT_EQ(run.code, 0) << run.output;
   EXPECT_EQ(run.reply.value("op", ""), "relay_open") << run.output;
+}
+
+// Each of these once ended meterctl with SIGABRT: the daemon's refusal carries `error` as an
+// object. Every refusal exits 1 with the daemon's reason on one readable line.
+TEST_F(MeterctlTest, EveryRefusalOfTheDaemonExitsOneWithAReadableReason) {
+  start();
+  const std::string unknown_member = dir_.file("unknown-member.json");
+  std::ofstream(unknown_member) << R"({"op":"relay_open","meter":"b1-m5","colour":"red"})";
+  const std::string no_id_op = dir_.file("no-op.json");
+  std::ofstream(no_id_op) << R"({"op":"frobnicate","meter":"b1-m5"})";
+  struct Case {
+    std::vector<std::string> args;
+    std::string reason;  // expected within meterctl's own line
+  };
+  const std::vector<Case> cases = {
+      {{"recharge", "A101", "20.12345"}, "refused: invalid at /args/amount"},
+      {{"recharge", "A101", "-5"}, "refused: invalid at /args/amount"},
+      {{"refund", "A101", "1e9"}, "refused: invalid at /args/amount"},
+      {{"send", unknown_member}, "refused: invalid at /colour"},
+      {{"send", no_id_op}, "refused: unknown_op at /op"},
+      {{"recharge", "NO-SUCH-ACCOUNT", "1.0000"}, "failed: NO-SUCH-ACCOUNT: unknown_account"},
+  };
+  for (const Case& c : cases) {
+    const CtlRun run = ctl(c.args);
+    EXPECT_EQ(run.signal, 0) << c.args[0] << " " << c.args.back() << ": " << run.output;
+    EXPECT_EQ(run.code, 1) << c.args.back() << ": " << run.output;
+    EXPECT_NE(run.reason.find(c.reason), std::string::npos)
+        << c.args.back() << ": " << run.reason << " in\n"
+        << run.output;
+  }
+  EXPECT_TRUE(daemon_->running());
+  EXPECT_EQ(db_int("SELECT COUNT(*) FROM ledger WHERE kind = 'recharge'"), 0);
 }
 
 TEST_F(MeterctlTest, MalformedLinesAreAnsweredAndAnOverlongLineClosesOnlyItsConnection) {

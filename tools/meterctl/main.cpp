@@ -15,16 +15,17 @@
 #include <random>
 #include <sstream>
 
+#include "reply_outcome.h"
 #include "request_builder.h"
 
 namespace {
 
 using json = nlohmann::json;
 
-constexpr int kExitDone = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitTimeout = 3;
+using meterctl::kExitDone;
+using meterctl::kExitFailed;
+using meterctl::kExitTimeout;
+using meterctl::kExitUsage;
 // The daemon answers a command within its own timeout (30 s by default); this is a backstop.
 constexpr int kReplyWaitMs = 10 * 60 * 1000;
 
@@ -99,15 +100,6 @@ std::optional<std::string> read_line(int fd, int wait_ms, bool& timed_out) {
   }
 }
 
-int exit_code_of(const json& reply, bool is_status) {
-  if (!reply.is_object()) return kExitFailed;
-  if (reply.contains("error")) {
-    return reply.value("error", "") == "timeout" ? kExitTimeout : kExitFailed;
-  }
-  if (is_status) return kExitDone;
-  return reply.value("state", "") == "done" ? kExitDone : kExitFailed;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -145,7 +137,8 @@ int main(int argc, char** argv) {
   std::string why;
   const int fd = connect_to(invocation.socket_path, why);
   if (fd < 0) return fail(why);
-  if (!send_all(fd, invocation.request.dump() + "\n")) {
+  if (!send_all(fd,
+                invocation.request.dump(-1, ' ', false, json::error_handler_t::replace) + "\n")) {
     ::close(fd);
     return fail("cannot send to " + invocation.socket_path + ": " + std::strerror(errno));
   }
@@ -160,7 +153,13 @@ int main(int argc, char** argv) {
     return fail("meterd closed the connection without a reply");
   }
   const json reply = json::parse(*line, nullptr, false);
-  if (reply.is_discarded()) return fail("meterd sent a reply that is not JSON: " + *line);
-  std::cout << reply.dump(2) << "\n";
-  return exit_code_of(reply, invocation.request.value("op", "") == "status");
+  if (reply.is_discarded()) {
+    std::cerr << "meterctl: meterd sent a reply that is not JSON\n";
+    return kExitFailed;
+  }
+  std::cout << reply.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+  const meterctl::ReplyOutcome outcome =
+      meterctl::judge_reply(reply, invocation.request.value("op", "") == "status");
+  if (!outcome.message.empty()) std::cerr << "meterctl: " << outcome.message << "\n";
+  return outcome.exit_code;
 }

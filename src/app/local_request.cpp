@@ -1,0 +1,56 @@
+#include "app/local_request.h"
+
+#include <nlohmann/json.hpp>
+
+#include "commands/command_parser.h"
+#include "core/json_text.h"
+
+namespace meterd {
+
+using json = nlohmann::json;
+
+std::string local_error_line(const std::string& code, const std::string& message) {
+  return json_text(json{{"error", code}, {"message", message}});
+}
+
+LocalRequest read_local_request(std::string_view line) {
+  LocalRequest request;
+  const json document = json::parse(line, nullptr, false);
+  const auto op = document.is_object() ? document.find("op") : document.end();
+  if (!document.is_object() || op == document.end() || !op->is_string()) {
+    request.refusal =
+        local_error_line("bad_request", "expected one JSON object with a string \"op\"");
+    return request;
+  }
+  const std::string& name = op->get_ref<const std::string&>();
+  if (name == "status") {
+    request.kind = LocalRequest::Kind::kStatus;
+    return request;
+  }
+  if (name != "command") {
+    request.refusal = local_error_line("bad_request", "unknown op '" + printable(name, 32) + "'");
+    return request;
+  }
+  const auto command = document.find("command");
+  if (command == document.end() || !command->is_object()) {
+    request.refusal = local_error_line("bad_request", "\"command\" must be a command object");
+    return request;
+  }
+  request.kind = LocalRequest::Kind::kCommand;
+  request.command = json_text(*command);
+  const ParsedCommand parsed = parse_command(request.command);
+  request.id = parsed.id;
+  if (!parsed.id) {
+    // Refused without an id, so no result will come: the reply says why at once.
+    json reply{{"error", "rejected"}, {"message", "the command has no usable id"}};
+    if (!parsed.ok()) {
+      reply["code"] = parsed.error().code;
+      reply["path"] = parsed.error().path;
+      reply["message"] = parsed.error().message;
+    }
+    request.refusal = json_text(reply);
+  }
+  return request;
+}
+
+}  // namespace meterd

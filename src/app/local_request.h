@@ -1,0 +1,26 @@
+// One request line of the technician's control socket (docs/meterctl.md), judged before
+// anything acts on it: `status`, a command envelope to hand to the command intake, or a
+// refusal with the reply line that says why. Total over every byte string; never throws
+// for the content of the line. Pure; any thread.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace meterd {
+
+struct LocalRequest {
+  enum class Kind { kStatus, kCommand, kRefused };
+  Kind kind = Kind::kRefused;
+  std::string command;            // kCommand: the envelope as JSON text
+  std::optional<std::string> id;  // kCommand: its id when readable (a result will name it)
+  std::string refusal;            // kRefused, or kCommand without an id: the reply line
+};
+
+LocalRequest read_local_request(std::string_view line);
+
+// {"error": code, "message": message} as one line of JSON.
+std::string local_error_line(const std::string& code, const std::string& message);
+
+}  // namespace meterd

@@ -1,0 +1,46 @@
+// Request lines of the control socket, judged before anything acts on them.
+#include "app/local_request.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace meterd {
+namespace {
+
+using json = nlohmann::json;
+
+TEST(LocalRequest, StatusAndACommandWithAnIdAreTakenAsTheyAre) {
+  EXPECT_EQ(read_local_request(R"({"op":"status"})").kind, LocalRequest::Kind::kStatus);
+  const LocalRequest request = read_local_request(
+      R"({"op":"command","command":{"id":"l1","op":"relay_open","meter":"m1"}})");
+  ASSERT_EQ(request.kind, LocalRequest::Kind::kCommand);
+  EXPECT_EQ(request.id, "l1");
+  EXPECT_EQ(json::parse(request.command)["meter"], "m1");
+  EXPECT_TRUE(request.refusal.empty());
+}
+
+TEST(LocalRequest, ACommandWithoutAUsableIdCarriesTheParsersReasonForItsReply) {
+  const LocalRequest request =
+      read_local_request(R"({"op":"command","command":{"op":"recharge"}})");
+  ASSERT_EQ(request.kind, LocalRequest::Kind::kCommand);
+  EXPECT_FALSE(request.id.has_value());
+  const json reply = json::parse(request.refusal);
+  EXPECT_EQ(reply["error"], "rejected");
+  EXPECT_EQ(reply["path"], "/id");
+}
+
+TEST(LocalRequest, AnythingElseIsRefusedWithABadRequestLineThatIsValidJson) {
+  for (const std::string line :
+       {"", "not json", "[1]", R"({"op":1})", R"({"op":"reboot"})", R"({"op":"command"})",
+        R"({"op":"command","command":[]})", "{\"op\":\"status\"\xff}", "{\"op\":\"\xc3\x28\"}"}) {
+    const LocalRequest request = read_local_request(line);
+    EXPECT_EQ(request.kind, LocalRequest::Kind::kRefused) << line;
+    const json reply = json::parse(request.refusal, nullptr, false);
+    ASSERT_TRUE(reply.is_object()) << line;
+    EXPECT_EQ(reply["error"], "bad_request") << line;
+  }
+}
+
+}  // namespace
+}  // namespace meterd

@@ -1,0 +1,24 @@
+// What one reply line of meterd's control socket means for meterctl: its exit status and, for
+// anything but success, one readable line for the technician. Total over every JSON value (a
+// reply of any shape is judged, never thrown on). Pure; any thread.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace meterctl {
+
+inline constexpr int kExitDone = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitTimeout = 3;
+
+struct ReplyOutcome {
+  int exit_code = kExitFailed;
+  std::string message;  // empty when done; otherwise why, e.g. "refused: invalid_amount at ..."
+};
+
+// `is_status`: the request was `status`, whose reply is the health JSON.
+ReplyOutcome judge_reply(const nlohmann::json& reply, bool is_status);
+
+}  // namespace meterctl
