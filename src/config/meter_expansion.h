@@ -16,7 +16,7 @@ namespace meterd {
 // an out-of-memory. Each expansion takes its share.
 struct ExpansionBudget {
   static constexpr std::int64_t kMaxMeters = 20'000;
-  static constexpr std::int64_t kMaxNodes = 1'000'000;  // settings nodes in all the copies
+  static constexpr std::int64_t kMaxNodes = 500'000;  // settings nodes in all the copies
   std::int64_t meters = kMaxMeters;
   std::int64_t nodes = kMaxNodes;
 };

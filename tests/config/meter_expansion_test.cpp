@@ -108,7 +108,7 @@ TEST(ExpansionBudget, ALargeEntryCountedManyTimesIsAnErrorNotAnOutOfMemory) {
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors.all()[0].message,
             "'count' = 10000 copies this entry into 1540000 settings nodes, past the file's limit "
-            "of 1000000");
+            "of 500000");
 }
 
 }  // namespace
