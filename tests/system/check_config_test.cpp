@@ -69,7 +69,8 @@ TEST(CheckConfig, AcceptsTheShippedConfigurations) {
     std::ifstream in(std::string(METERD_SOURCE_DIR) + "/config/" + name);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     ASSERT_FALSE(text.empty()) << name;
-    if (auto at = text.find("/var/lib/meterd/"); at != std::string::npos) {
+    for (auto at = text.find("/var/lib/meterd/"); at != std::string::npos;
+         at = text.find("/var/lib/meterd/", at)) {
       text.replace(at, 16, dir.path().string() + "/");
     }
     const std::string copy = dir.file(name);
