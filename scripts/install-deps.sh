@@ -17,6 +17,12 @@ PACKAGES=(
   nlohmann-json3-dev
   mosquitto mosquitto-clients
   socat python3 python3-pymodbus mbpoll
+  # The pymodbus peer test (serial RTU over a pty) and its MQTT side.
+  python3-serial python3-serial-asyncio python3-paho-mqtt
+  # Load runs (tests proven under a loaded CPU).
+  stress-ng
+  # Fuzz targets (-DMETERD_FUZZ=ON): clang with its libFuzzer runtime.
+  clang libclang-rt-dev
 )
 
 missing=()

@@ -3,52 +3,78 @@
 #include <exception>
 #include <set>
 
+#include "app/config_file_checks.h"
+#include "config/error_report.h"
+
 namespace meterd {
+namespace {
+
+// Has the bus's plugin validate the bus's own settings; the driver when they are good.
+std::unique_ptr<MeterDriver> validate_bus(PluginRegistry& registry, const BusConfig& bus,
+                                          const DriverEnv& env, ConfigErrors& errors) {
+  const PluginDescriptor* plugin = nullptr;
+  try {
+    plugin = &registry.plugin_for(bus.spec.protocol);
+  } catch (const std::exception& e) {
+    errors.add(bus.pos, "bus '" + bus.spec.name + "': " + e.what());
+    return nullptr;
+  }
+  ConfigErrors bus_errors;
+  std::unique_ptr<MeterDriver> driver;
+  try {
+    driver = plugin->create(bus.spec, env, bus_errors);
+  } catch (...) {
+    bus_errors.add(bus.pos, "bus '" + bus.spec.name + "': plugin threw during validation");
+  }
+  if (!driver && bus_errors.empty()) {
+    bus_errors.add(bus.pos, "bus '" + bus.spec.name + "': plugin '" + plugin->name +
+                                "' refused the settings without saying why");
+  }
+  errors.append(bus_errors);
+  return driver;
+}
+
+std::optional<HmacKey> load_command_key(const AppConfig& config, ConfigErrors& errors) {
+  if (config.commands.hmac_key_file.empty()) return std::nullopt;
+  try {
+    return load_hmac_key(config.commands.hmac_key_file);
+  } catch (const std::exception& e) {
+    errors.add(file_key_position(config, "commands.hmac_key_file"),
+               std::string("commands.hmac_key_file: ") + e.what());
+    return std::nullopt;
+  }
+}
+
+}  // namespace
 
 ValidatedConfig load_and_validate(const std::string& path, const DriverEnv& env) {
   ValidatedConfig result;
   ConfigLoad load = load_config(path);
-  result.errors = load.errors;
-  if (!load.config) return result;
-  result.registry = std::make_shared<PluginRegistry>(load.config->plugin_dir);
-  PluginRegistry& registry = *result.registry;
-
-  for (const BusConfig& bus : load.config->buses) {
-    const PluginDescriptor* plugin = nullptr;
-    try {
-      plugin = &registry.plugin_for(bus.spec.protocol);
-    } catch (const std::exception& e) {
-      result.errors.add(bus.pos, "bus '" + bus.spec.name + "': " + e.what());
-      continue;
-    }
-    ConfigErrors bus_errors;
-    std::unique_ptr<MeterDriver> driver;
-    try {
-      driver = plugin->create(bus.spec, env, bus_errors);
-    } catch (...) {
-      bus_errors.add(bus.pos, "bus '" + bus.spec.name + "': plugin threw during validation");
-    }
-    if (!driver && bus_errors.empty()) {
-      bus_errors.add(bus.pos, "bus '" + bus.spec.name + "': plugin '" + plugin->name +
-                                  "' refused the settings without saying why");
-    }
-    result.errors.append(bus_errors);
-    result.drivers.push_back(std::move(driver));
+  ConfigErrors errors = load.errors;
+  // With errors in the file the checks below still run on what could be read, so that one
+  // run reports every error; nothing built from a partial file is kept.
+  std::optional<AppConfig>& config = load.config ? load.config : load.partial;
+  if (!config) {
+    result.errors = std::move(errors);
+    return result;
   }
-  if (load.config->billing) {
+  result.registry = std::make_shared<PluginRegistry>(config->plugin_dir);
+  for (const BusConfig& bus : config->buses) {
+    // The loader leaves a refused protocol empty: nothing to load, its error is reported.
+    if (bus.spec.protocol.empty()) continue;
+    result.drivers.push_back(validate_bus(*result.registry, bus, env, errors));
+  }
+  if (config->billing) {
     std::set<std::string> meters;
-    for (const BusConfig& bus : load.config->buses) {
+    for (const BusConfig& bus : config->buses) {
       for (const MeterSpec& meter : bus.spec.meters) meters.insert(meter.id);
     }
-    result.billing = read_billing_config(*load.config->billing, meters, result.errors);
+    result.billing = read_billing_config(*config->billing, meters, errors);
   }
-  if (!load.config->commands.hmac_key_file.empty()) {
-    try {
-      result.command_key = load_hmac_key(load.config->commands.hmac_key_file);
-    } catch (const std::exception& e) {
-      result.errors.add({path, 0, 0}, std::string("commands.hmac_key_file: ") + e.what());
-    }
-  }
+  result.command_key = load_command_key(*config, errors);
+  check_named_files(*config, errors);
+
+  result.errors = folded_and_sorted(errors, path);
   if (result.errors.empty()) {
     result.config = std::move(load.config);
   } else {

@@ -1,5 +1,7 @@
-// Loads a configuration file and has each bus's plugin validate its own settings, so that
-// --check-config, start-up and SIGHUP reload all report every error of a file at once.
+// Loads a configuration file, has each bus's plugin validate its own settings, reads the
+// billing section, loads the command key and checks the files the configuration names
+// (app/config_file_checks.h), so that --check-config, start-up and SIGHUP reload all refuse
+// the same files and report every error of a file at once.
 // Start-up/reload only; runs on the calling thread.
 #pragma once
 
@@ -29,7 +31,8 @@ struct ValidatedConfig {
   std::optional<HmacKey> command_key;
 };
 
-// A missing or mismatched plugin is an error at the bus's position.
+// A missing or mismatched plugin is an error at the bus's position. Errors come folded and
+// sorted like the loader's (config/error_report.h); with any, `drivers` is empty.
 ValidatedConfig load_and_validate(const std::string& path, const DriverEnv& env);
 
 }  // namespace meterd

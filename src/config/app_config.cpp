@@ -1,12 +1,13 @@
 #include "config/app_config.h"
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "config/config_sections.h"
+#include "config/error_report.h"
 #include "config/yaml_to_settings.h"
 #include "core/settings_reader.h"
 
@@ -49,15 +50,16 @@ LocalConfig read_local_section(const SettingsNode& node, const std::filesystem::
 
 namespace {
 
-// Errors come out in file order, like a compiler's, whatever order the sections ran in.
-ConfigErrors sorted(const ConfigErrors& errors) {
-  std::vector<ConfigError> all = errors.all();
-  std::stable_sort(all.begin(), all.end(), [](const ConfigError& a, const ConfigError& b) {
-    return std::pair(a.pos.line, a.pos.column) < std::pair(b.pos.line, b.pos.column);
-  });
-  ConfigErrors out;
-  for (auto& e : all) out.add(e.pos, std::move(e.message));
-  return out;
+// Where the value of a dotted `key` sits, when it is a scalar.
+const SettingsNode* find_scalar(const SettingsNode& root, std::string_view key) {
+  const SettingsNode* node = &root;
+  while (node && node->is_map()) {
+    const std::size_t dot = key.find('.');
+    node = node->find(std::string(key.substr(0, dot)));
+    if (dot == std::string_view::npos) return node && node->is_scalar() ? node : nullptr;
+    key.remove_prefix(dot + 1);
+  }
+  return nullptr;
 }
 
 void read_root(const SettingsNode& root, const std::filesystem::path& base, AppConfig& config,
@@ -117,9 +119,20 @@ ConfigLoad load(const std::string& text, const std::string& name,
   std::optional<SettingsNode> root = yaml_to_settings(text, name, errors);
   AppConfig config;
   config.source_file = name;
-  if (root) read_root(*root, base, config, errors);
-  result.errors = sorted(errors);
-  if (result.errors.empty()) result.config = std::move(config);
+  if (root) {
+    read_root(*root, base, config, errors);
+    for (const char* key : kFileKeys) {
+      if (const SettingsNode* value = find_scalar(*root, key)) {
+        config.file_key_positions[key] = value->pos;
+      }
+    }
+  }
+  result.errors = folded_and_sorted(errors, name);
+  if (result.errors.empty()) {
+    result.config = std::move(config);
+  } else if (root) {
+    result.partial = std::move(config);
+  }
   return result;
 }
 

@@ -79,15 +79,27 @@ struct AppConfig {
   LocalConfig local;
   // `billing:` as written; the prepaid engine reads it (see engine/billing_config.h).
   std::optional<SettingsNode> billing;
+  // Where each key that names a file is written ("mqtt.tls.ca_file", "store.path", ...; see
+  // kFileKeys), so checks that open the files later report at the key's value.
+  std::map<std::string, SourcePos> file_key_positions;
 };
+
+// The keys whose values are files, as dotted paths from the root of the file.
+inline constexpr const char* kFileKeys[] = {"mqtt.credentials_file", "mqtt.tls.ca_file",
+                                            "mqtt.tls.cert_file",    "mqtt.tls.key_file",
+                                            "store.path",            "commands.hmac_key_file"};
 
 struct ConfigLoad {
   std::optional<AppConfig> config;  // set when there are no errors
+  // With errors: as much of the file as could be read (unset only when the YAML itself could
+  // not be parsed), so that the checks after loading (plugins, billing, files) still run and
+  // every error of a file is reported in one run. Never to be run.
+  std::optional<AppConfig> partial;
   ConfigErrors errors;
 };
 
 // Loads and validates `path`: every error of the file in one pass, as file:line:col, sorted
-// by position. Relative paths in the file (plugin_dir, store.path, mqtt credentials and TLS
+// by position, each problem of a `count:` entry once (config/error_report.h). Relative paths in the file (plugin_dir, store.path, mqtt credentials and TLS
 // files) are resolved against the file's directory. Plugin-specific settings are not
 // validated here (the plugin factory does that). Format: docs/config-format.md.
 ConfigLoad load_config(const std::string& path);

@@ -106,7 +106,7 @@ std::vector<PollGroupSpec> select_groups(const SettingsNode* list,
 
 BusConfig read_bus(const SettingsNode& node, const std::vector<PollGroupSpec>& groups,
                    UniqueNames& names, UniqueNames& ids, ProfileLibrary& profiles,
-                   ConfigErrors& errors) {
+                   ExpansionBudget& budget, ConfigErrors& errors) {
   SettingsReader r(node, errors, describe_item("bus", node, "name"));
   BusConfig bus;
   bus.pos = node.pos;
@@ -125,6 +125,7 @@ BusConfig read_bus(const SettingsNode& node, const std::vector<PollGroupSpec>& g
     errors.add(r.any("protocol")->pos,
                "protocol '" + bus.spec.protocol +
                    "' may only hold letters, digits, '_', '-' (it names meterd-<protocol>.so)");
+    bus.spec.protocol.clear();  // a partial config must not lead anyone to load such a path
   }
   bus.offline_after_failures = static_cast<int>(r.integer("offline_after_failures", 3, 1, 100));
   bus.backoff_interval = r.duration("backoff_interval", std::chrono::seconds(60),
@@ -132,13 +133,11 @@ BusConfig read_bus(const SettingsNode& node, const std::vector<PollGroupSpec>& g
   bus.spec.groups = select_groups(r.sequence("groups"), groups, errors);
   if (const SettingsNode* meters = r.sequence("meters", true)) {
     if (meters->items.empty()) errors.add(meters->pos, "'meters' must list at least one meter");
+    // The copies of a `count:` entry share positions; load() reports each problem once.
     for (const auto& entry : meters->items) {
-      // The copies of a `count:` entry share positions; report each problem once.
-      ConfigErrors entry_errors;
-      for (const auto& meter : expand_meter_entry(entry, entry_errors)) {
-        read_meter(meter, bus, ids, profiles, entry_errors);
+      for (const auto& meter : expand_meter_entry(entry, errors, budget)) {
+        read_meter(meter, bus, ids, profiles, errors);
       }
-      append_unique(errors, entry_errors);
     }
   }
   bus.spec.settings = r.rest();
@@ -155,8 +154,9 @@ std::vector<BusConfig> read_buses_section(const SettingsNode& list,
   UniqueNames names("bus name");
   UniqueNames ids("meter id");
   ProfileLibrary profiles(profile_dir);
+  ExpansionBudget budget;
   for (const auto& item : list.items) {
-    buses.push_back(read_bus(item, groups, names, ids, profiles, errors));
+    buses.push_back(read_bus(item, groups, names, ids, profiles, budget, errors));
   }
   return buses;
 }

@@ -38,7 +38,5 @@ std::string resolve_config_path(const std::string& path, const std::filesystem::
 // "bus 'line1'" when `item` is a map with a scalar `key`, else just `kind`.
 std::string describe_item(const std::string& kind, const SettingsNode& item,
                           const std::string& key);
-// Adds the errors of `from` that `into` does not hold yet (same position and message).
-void append_unique(ConfigErrors& into, const ConfigErrors& from);
 
 }  // namespace meterd

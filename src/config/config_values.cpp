@@ -1,6 +1,3 @@
-#include <set>
-#include <utility>
-
 #include "config/config_sections.h"
 
 namespace meterd {
@@ -26,14 +23,6 @@ std::string describe_item(const std::string& kind, const SettingsNode& item,
   const SettingsNode* name = item.is_map() ? item.find(key) : nullptr;
   if (name && name->is_scalar() && !name->scalar.empty()) return kind + " '" + name->scalar + "'";
   return kind;
-}
-
-void append_unique(ConfigErrors& into, const ConfigErrors& from) {
-  std::set<std::pair<std::string, std::pair<int, int>>> seen;
-  for (const auto& e : into.all()) seen.insert({e.message, {e.pos.line, e.pos.column}});
-  for (const auto& e : from.all()) {
-    if (seen.insert({e.message, {e.pos.line, e.pos.column}}).second) into.add(e.pos, e.message);
-  }
 }
 
 }  // namespace meterd

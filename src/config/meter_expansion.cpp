@@ -36,6 +36,35 @@ void substitute_all(SettingsNode& node, std::int64_t n) {
   for (auto& item : node.items) substitute_all(item, n);
 }
 
+std::int64_t count_nodes(const SettingsNode& node) {
+  std::int64_t n = 1;
+  for (const auto& entry : node.entries) n += count_nodes(entry.value);
+  for (const auto& item : node.items) n += count_nodes(item);
+  return n;
+}
+
+// Takes `count` copies of `template_entry` from `budget`; reports at `at` when it cannot.
+bool take_from_budget(std::int64_t count, const SettingsNode& template_entry,
+                      ExpansionBudget& budget, const SourcePos& at, ConfigErrors& errors) {
+  const std::string what = "'count' = " + std::to_string(count);
+  if (count > budget.meters) {
+    errors.add(at, what + " takes the file past " + std::to_string(ExpansionBudget::kMaxMeters) +
+                       " meters");
+    return false;
+  }
+  // count <= kMaxCount and a tree has at most a few million nodes: no overflow.
+  const std::int64_t nodes = count * count_nodes(template_entry);
+  if (nodes > budget.nodes) {
+    errors.add(at, what + " copies this entry into " + std::to_string(nodes) +
+                       " settings nodes, past the file's limit of " +
+                       std::to_string(ExpansionBudget::kMaxNodes));
+    return false;
+  }
+  budget.meters -= count;
+  budget.nodes -= nodes;
+  return true;
+}
+
 SettingsNode without_counter_keys(const SettingsNode& entry) {
   SettingsNode out = entry;
   std::erase_if(out.entries,
@@ -75,8 +104,17 @@ std::string substitute_counter(const std::string& text, std::int64_t n) {
 }
 
 std::vector<SettingsNode> expand_meter_entry(const SettingsNode& entry, ConfigErrors& errors) {
+  ExpansionBudget budget;
+  return expand_meter_entry(entry, errors, budget);
+}
+
+std::vector<SettingsNode> expand_meter_entry(const SettingsNode& entry, ConfigErrors& errors,
+                                             ExpansionBudget& budget) {
   // A malformed entry is reported by the meter reader; nothing to expand here.
-  if (!entry.is_map() || (!entry.find("count") && !entry.find("first"))) return {entry};
+  if (!entry.is_map() || (!entry.find("count") && !entry.find("first"))) {
+    budget.meters -= 1;
+    return {entry};
+  }
 
   SettingsReader reader(entry, errors, "meter");
   const SettingsNode template_entry = without_counter_keys(entry);
@@ -90,6 +128,9 @@ std::vector<SettingsNode> expand_meter_entry(const SettingsNode& entry, ConfigEr
   const SettingsNode* id = entry.find("id");
   if (id && id->is_scalar() && !has_counter(id->scalar)) {
     errors.add(id->pos, "'id' must contain {n} when 'count' is set, got '" + id->scalar + "'");
+  }
+  if (errors.size() == before) {
+    take_from_budget(count, template_entry, budget, entry.find("count")->pos, errors);
   }
   if (errors.size() != before) {
     // One meter still goes on, so the rest of the entry is validated too.

@@ -238,15 +238,49 @@ TEST(LoadConfig, CountExpandsOneEntryIntoNumberedMeters) {
   EXPECT_EQ(c.buses[0].meter_tags.at("dorm-10").at("room"), "R10");
 }
 
-TEST(LoadConfig, ErrorInACountedEntryIsReportedOnce) {
+TEST(LoadConfig, ErrorInACountedEntryIsReportedOnceEvenWhenTheCopiesDifferInTheCounter) {
   std::string text = kMinimal + R"(      - id: "d{n}"
         count: 5
         timeout: 99s
+      - id: "e{n}"
+        count: 5
+        first: 29
+        timeout: "{n}s"
 )";
   ConfigLoad load = load_config_text(text, "t.yaml");
-  EXPECT_EQ(
-      messages(load),
-      (std::vector<std::string>{"t.yaml:15:18: 'timeout' = 99s is out of range [10ms, 30s]"}));
+  EXPECT_EQ(messages(load),
+            (std::vector<std::string>{
+                "t.yaml:15:18: 'timeout' = 99s is out of range [10ms, 30s]",
+                "t.yaml:19:18: 'timeout' = 31s is out of range [10ms, 30s]"}));
+}
+
+TEST(LoadConfig, FileWithErrorsStillYieldsWhatCouldBeReadForLaterChecks) {
+  std::string text = kMinimal + "colour: blue\nbilling: {utc_offset: \"+25:00\"}\n";
+  text.replace(text.find("protocol: sim"), 13, "protocol: ../evil");
+  ConfigLoad load = load_config_text(text, "/etc/meterd/t.yaml");
+  EXPECT_FALSE(load.config.has_value());
+  ASSERT_TRUE(load.partial.has_value());
+  EXPECT_EQ(load.partial->gateway_id, "gw1");
+  ASSERT_EQ(load.partial->buses.size(), 1u);
+  EXPECT_EQ(load.partial->buses[0].spec.protocol, "") << "a refused protocol names no plugin";
+  EXPECT_EQ(load.partial->buses[0].spec.meters.at(0).id, "m1");
+  EXPECT_TRUE(load.partial->billing.has_value());
+}
+
+TEST(LoadConfig, KeysNamingFilesKeepTheirValuesPositions) {
+  std::string text = kMinimal + "commands: {hmac_key_file: k.key}\n";
+  text.replace(text.find("store:"), 0,
+               "  credentials_file: c.cred\n  tls: {enabled: false, ca_file: ca.pem}\n");
+  const AppConfig c = load_ok(text);
+  const auto& at = c.file_key_positions;
+  EXPECT_EQ(at.at("mqtt.credentials_file").line, 4);
+  EXPECT_EQ(at.at("mqtt.credentials_file").column, 21);
+  EXPECT_EQ(at.at("mqtt.tls.ca_file").line, 5);
+  EXPECT_EQ(at.at("mqtt.tls.ca_file").column, 34);
+  EXPECT_EQ(at.at("store.path").line, 7);
+  EXPECT_EQ(at.at("store.path").column, 9);
+  EXPECT_EQ(at.at("commands.hmac_key_file").line, 15);
+  EXPECT_EQ(at.count("mqtt.tls.key_file"), 0u);
 }
 
 TEST(LoadConfig, CountedIdsCollidingWithAnotherMeterAreErrors) {

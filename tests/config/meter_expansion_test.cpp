@@ -80,3 +80,36 @@ TEST(ExpandMeterEntry, FirstWithoutCountIsAnError) {
 
 }  // namespace
 }  // namespace meterd
+
+namespace meterd {
+namespace {
+
+TEST(ExpansionBudget, CountsPastTheFilesMeterLimitAreAnErrorNotAnExpansion) {
+  ExpansionBudget budget;
+  ConfigErrors errors;
+  const SettingsNode entry = parse("id: \"d-{n}\"\ncount: 10000\n");
+  EXPECT_EQ(expand_meter_entry(entry, errors, budget).size(), 10'000u);
+  EXPECT_EQ(expand_meter_entry(entry, errors, budget).size(), 10'000u);
+  EXPECT_TRUE(errors.empty());
+  const auto third = expand_meter_entry(entry, errors, budget);
+  EXPECT_EQ(third.size(), 1u) << "the entry goes on once, so the rest of it is validated";
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors.all()[0].to_string(), "t.yaml:2:8: 'count' = 10000 takes the file past 20000 meters");
+}
+
+TEST(ExpansionBudget, ALargeEntryCountedManyTimesIsAnErrorNotAnOutOfMemory) {
+  std::string big = "id: \"d-{n}\"\ncount: 10000\nsettings: [";
+  for (int i = 0; i < 150; ++i) big += "x, ";
+  big += "x]\n";
+  ExpansionBudget budget;
+  ConfigErrors errors;
+  const auto meters = expand_meter_entry(parse(big), errors, budget);
+  EXPECT_EQ(meters.size(), 1u);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors.all()[0].message,
+            "'count' = 10000 copies this entry into 1540000 settings nodes, past the file's limit "
+            "of 500000");
+}
+
+}  // namespace
+}  // namespace meterd

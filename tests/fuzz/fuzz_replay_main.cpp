@@ -20,7 +20,7 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-// Fragments that steer mutations towards JSON structure and the parser's edge cases.
+// Fragments that steer mutations towards JSON and YAML structure and the parsers' edge cases.
 const std::vector<std::string> kTokens = {"{",
                                           "}",
                                           "[",
@@ -46,7 +46,23 @@ const std::vector<std::string> kTokens = {"{",
                                           "\"0.00001\"",
                                           "\"meters\"",
                                           "\"select\"",
-                                          "\xff"};
+                                          "\xff",
+                                          "\n",
+                                          "\n  ",
+                                          "\t",
+                                          "- ",
+                                          "&a ",
+                                          "*a",
+                                          "<<: ",
+                                          "? ",
+                                          "---\n",
+                                          "!!str ",
+                                          "'",
+                                          "#",
+                                          "{n}",
+                                          "{n:09}",
+                                          "count: ",
+                                          "10000"};
 
 Bytes read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

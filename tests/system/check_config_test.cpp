@@ -1,5 +1,8 @@
-// meterd --check-config reports every error of a file as file:line:col and exits 78.
+// meterd --check-config reports every error of a file as file:line:col and exits 78: the
+// file's own, its plugins' and its billing section's, and the files it names that start-up
+// would refuse.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <fstream>
 
@@ -9,18 +12,31 @@
 namespace meterd::test {
 namespace {
 
-ExitStatus run_check(const std::string& config, const std::string& log) {
+struct CheckRun {
+  ExitStatus status;
+  std::string output;  // stdout and stderr
+};
+
+CheckRun run_check(const std::string& config) {
+  const std::string log = config + ".log";
   ChildProcess p({METERD_BINARY, "--check-config", "--config", config}, log);
   auto status = p.wait(std::chrono::seconds(30));
   EXPECT_TRUE(status.has_value());
-  return status.value_or(ExitStatus{});
+  std::ifstream in(log);
+  return {status.value_or(ExitStatus{}),
+          std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>())};
 }
+
+// The first two lines of a site file: gateway_id, and plugin_dir at the build's plugins.
+std::string site_head(const std::string& gateway) {
+  return "gateway_id: " + gateway + "\nplugin_dir: " + METERD_PLUGIN_DIR + "\n";
+}
+const std::string kPollGroup = "poll_groups: [{name: f, interval: 1s, points: [power_total]}]\n";
 
 TEST(CheckConfig, ReportsThreeDistinctErrorsWithTheirPositionsAndExits78) {
   TempDir dir;
   const std::string config = dir.file("bad.yaml");
-  std::ofstream(config) << "gateway_id: gw1\n"                          // 1
-                        << "plugin_dir: " << METERD_PLUGIN_DIR << "\n"  // 2
+  std::ofstream(config) << site_head("gw1")                           // 1, 2
                         << "colour: blue\n"                             // 3 unknown key
                         << "mqtt:\n"                                    // 4
                         << "  servers: [tcp://127.0.0.1:1883]\n"        // 5
@@ -35,32 +51,32 @@ TEST(CheckConfig, ReportsThreeDistinctErrorsWithTheirPositionsAndExits78) {
                         << "    protocol: sim\n"
                         << "    meters:\n"
                         << "      - id: m1\n";
-  ExitStatus status = run_check(config, dir.file("out.log"));
-  std::ifstream in(dir.file("out.log"));
-  std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-
-  EXPECT_TRUE(status.exited);
-  EXPECT_EQ(status.code, 78) << output;
-  EXPECT_NE(output.find(config + ":3:1: "), std::string::npos) << output;
-  EXPECT_NE(output.find("unknown key 'colour'"), std::string::npos) << output;
-  EXPECT_NE(output.find(config + ":6:17: "), std::string::npos) << output;
-  EXPECT_NE(output.find(config + ":9:20: "), std::string::npos) << output;
-  EXPECT_NE(output.find("3 configuration errors"), std::string::npos) << output;
+  const CheckRun run = run_check(config);
+  EXPECT_TRUE(run.status.exited);
+  EXPECT_EQ(run.status.code, 78) << run.output;
+  EXPECT_NE(run.output.find(config + ":3:1: "), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("unknown key 'colour'"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find(config + ":6:17: "), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find(config + ":9:20: "), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("3 configuration errors"), std::string::npos) << run.output;
 }
 
 TEST(CheckConfig, AcceptsTheShippedConfigurations) {
   TempDir dir;
   for (const std::string name : {"demo.yaml", "meterd.yaml"}) {
-    // The shipped files name no plugin_dir (installed default): point them at the build's.
+    // The shipped files name no plugin_dir (installed default): point them at the build's;
+    // and the store's folder at one that exists here (systemd creates /var/lib/meterd).
     std::ifstream in(std::string(METERD_SOURCE_DIR) + "/config/" + name);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     ASSERT_FALSE(text.empty()) << name;
+    for (auto at = text.find("/var/lib/meterd/"); at != std::string::npos;
+         at = text.find("/var/lib/meterd/", at)) {
+      text.replace(at, 16, dir.path().string() + "/");
+    }
     const std::string copy = dir.file(name);
     std::ofstream(copy) << "plugin_dir: " << METERD_PLUGIN_DIR << "\n" << text;
-    ExitStatus status = run_check(copy, dir.file(name + ".log"));
-    std::ifstream log(dir.file(name + ".log"));
-    std::string output((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
-    EXPECT_TRUE(status.exited && status.code == 0) << name << ":\n" << output;
+    const CheckRun run = run_check(copy);
+    EXPECT_TRUE(run.status.exited && run.status.code == 0) << name << ":\n" << run.output;
   }
 }
 
@@ -69,15 +85,114 @@ TEST(CheckConfig, MissingPluginIsAClearError) {
   const std::string config = dir.file("c.yaml");
   std::ofstream(config) << "gateway_id: gw1\nplugin_dir: " << dir.path().string() << "\n"
                         << "mqtt: {servers: [tcp://127.0.0.1:1883]}\n"
-                        << "store: {path: x.db}\n"
-                        << "poll_groups: [{name: f, interval: 1s, points: [power_total]}]\n"
+                        << "store: {path: x.db}\n" << kPollGroup
                         << "buses:\n  - name: b1\n    protocol: sim\n    meters: [{id: m1}]\n";
-  ExitStatus status = run_check(config, dir.file("out.log"));
-  std::ifstream log(dir.file("out.log"));
-  std::string output((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(status.code, 78);
-  EXPECT_NE(output.find("meterd-sim.so"), std::string::npos) << output;
-  EXPECT_NE(output.find(config + ":7:"), std::string::npos) << output;
+  const CheckRun run = run_check(config);
+  EXPECT_EQ(run.status.code, 78);
+  EXPECT_NE(run.output.find("meterd-sim.so"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find(config + ":7:"), std::string::npos) << run.output;
+}
+
+TEST(CheckConfig, NamedFilesThatStartUpWouldRefuseAreErrorsAtTheirKeys) {
+  TempDir dir;
+  const std::string config = dir.file("files.yaml");
+  std::ofstream(config) << site_head("gw1")                  // 1, 2
+                        << "mqtt:\n"                           // 3
+                        << "  servers: [ssl://127.0.0.1:8883]\n"
+                        << "  credentials_file: missing.cred\n"  // 5
+                        << "  tls:\n"
+                        << "    enabled: true\n"
+                        << "    ca_file: missing-ca.pem\n"       // 8
+                        << "    cert_file: missing.crt\n"        // 9
+                        << "    key_file: .\n"                   // 10: a folder
+                        << "store:\n"
+                        << "  path: no-such-folder/m.db\n"       // 12
+                        << kPollGroup
+                        << "buses: [{name: b1, protocol: sim, meters: [{id: m1}]}]\n"
+                        << "commands:\n"
+                        << "  hmac_key_file: missing.key\n";     // 16
+  const CheckRun run = run_check(config);
+  EXPECT_TRUE(run.status.exited);
+  EXPECT_EQ(run.status.code, 78) << run.output;
+  const std::string folder = dir.path().string();
+  for (const std::string& expected : {
+           ":5:21: mqtt.credentials_file: cannot open '" + folder + "/missing.cred': No such",
+           ":8:14: mqtt.tls.ca_file: cannot open '" + folder + "/missing-ca.pem': No such",
+           ":9:16: mqtt.tls.cert_file: cannot open '" + folder + "/missing.crt': No such",
+           ":10:15: mqtt.tls.key_file: '" + folder + "/' is not a regular file",
+           ":12:9: store.path: folder '" + folder + "/no-such-folder' of the database: No such",
+           ":16:18: commands.hmac_key_file: cannot read HMAC key file " + folder + "/missing.key",
+           std::string("\n6 configuration errors")}) {
+    EXPECT_NE(run.output.find(expected), std::string::npos) << expected << "\n" << run.output;
+  }
+}
+
+TEST(CheckConfig, NamedFilesThatStartUpWouldAcceptPass) {
+  TempDir dir;
+  for (const char* name : {"mqtt.cred", "ca.pem", "c.crt", "c.key"}) {
+    std::ofstream(dir.file(name)) << "user:password\n";
+  }
+  std::ofstream(dir.file("cmd.key")) << "00112233445566778899aabbccddeeff\n";
+  ::chmod(dir.file("cmd.key").c_str(), 0600);
+  std::ofstream(dir.file("m.db")) << "";  // an existing database is opened, not created
+  const std::string config = dir.file("ok.yaml");
+  std::ofstream(config) << site_head("gw1") << "mqtt:\n"
+                        << "  servers: [ssl://127.0.0.1:8883]\n"
+                        << "  credentials_file: mqtt.cred\n"
+                        << "  tls: {enabled: true, ca_file: ca.pem, cert_file: c.crt, "
+                           "key_file: c.key}\n"
+                        << "store: {path: m.db}\n" << kPollGroup
+                        << "buses: [{name: b1, protocol: sim, meters: [{id: m1}]}]\n"
+                        << "commands: {hmac_key_file: cmd.key}\n";
+  const CheckRun run = run_check(config);
+  EXPECT_TRUE(run.status.exited && run.status.code == 0) << run.output;
+}
+
+TEST(CheckConfig, PluginAndBillingErrorsAreReportedWithTheFilesOwnInOneRun) {
+  TempDir dir;
+  const std::string config = dir.file("all.yaml");
+  std::ofstream(config) << site_head("gw1")                                    // 1, 2
+                        << "colour: blue\n"                                      // 3
+                        << "mqtt: {servers: [tcp://127.0.0.1:1883], max_inflight: 0}\n"  // 4
+                        << "store: {path: x.db, budget: 1KiB}\n"                 // 5
+                        << kPollGroup                                            // 6
+                        << "buses:\n"                                            // 7
+                        << "  - name: b1\n"                                      // 8
+                        << "    protocol: sim\n"                                 // 9
+                        << "    seed: -1\n"                                      // 10 plugin
+                        << "    meters:\n"                                       // 11
+                        << "      - {id: m1, fail: sometimes}\n"                 // 12 plugin
+                        << "billing: {utc_offset: \"+25:00\"}\n";                // 13 billing
+  const CheckRun run = run_check(config);
+  EXPECT_EQ(run.status.code, 78) << run.output;
+  for (const char* expected :
+       {":3:1: config: unknown key 'colour'", ":4:55: 'max_inflight' = 0", ":5:29: 'budget'",
+        ":10:11: 'seed' = -1", ":12:24: 'fail' must be one of", ":13:23: 'utc_offset'",
+        "\n6 configuration errors"}) {
+    EXPECT_NE(run.output.find(expected), std::string::npos) << expected << "\n" << run.output;
+  }
+}
+
+TEST(CheckConfig, PluginKeyErrorsOfACountedEntryAreReportedOnce) {
+  TempDir dir;
+  const std::string config = dir.file("count.yaml");
+  std::ofstream(config) << site_head("gw1")
+                        << "mqtt: {servers: [tcp://127.0.0.1:1883]}\nstore: {path: x.db}\n"
+                        << kPollGroup << "buses:\n  - name: b1\n    protocol: sim\n    meters:\n"
+                        << "      - id: \"d{n}\"\n"    // 10
+                        << "        count: 50\n"
+                        << "        fail: sometimes\n"  // 12
+                        << "        colour: red\n";     // 13
+  const CheckRun run = run_check(config);
+  EXPECT_EQ(run.status.code, 78) << run.output;
+  EXPECT_NE(run.output.find(config + ":12:15: 'fail' must be one of none, dead, flaky, got "
+                                     "'sometimes'\n"),
+            std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find(config + ":13:9: meter 'd1': unknown key 'colour'\n"),
+            std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("\n2 configuration errors"), std::string::npos) << run.output;
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// SIGHUP: a bad new configuration is rejected with an event and the running one stays;
+// SIGHUP: a bad new configuration (its own errors, and files it names that start-up would
+// refuse) is rejected with an event listing them and the running one stays;
 // a good one is applied (here: more meters).
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -16,6 +17,16 @@ bool has_event(const MqttCollector::Messages& messages, const std::string& type)
     if (m.topic == "meterd/v1/gw-test/events" && m.json().value("event", "") == type) return true;
   }
   return false;
+}
+
+// The `errors` text of the first config_rejected event (empty when there is none).
+std::string rejection_errors(const MqttCollector::Messages& messages) {
+  for (const auto& m : messages) {
+    if (m.topic == "meterd/v1/gw-test/events" && m.json().value("event", "") == "config_rejected") {
+      return m.json()["details"].value("errors", "");
+    }
+  }
+  return {};
 }
 
 bool telemetry_from(const MqttCollector::Messages& messages, const std::string& meter,
@@ -42,12 +53,20 @@ TEST(Reload, BadConfigIsRejectedAndTheRunningOneStaysGoodConfigIsApplied) {
       std::chrono::seconds(20)))
       << daemon.log();
 
-  std::ofstream(daemon.config_path(), std::ios::app) << "nonsense_key: 1\n";
+  // Two errors: one of the file, and a file it names that start-up would refuse.
+  std::string bad = site_yaml(spec, daemon.db_path());
+  bad.replace(bad.find("mqtt:\n"), 6, "mqtt:\n  credentials_file: missing.cred\n");
+  std::ofstream(daemon.config_path(), std::ios::trunc) << bad << "nonsense_key: 1\n";
   daemon.send_signal(SIGHUP);
   ASSERT_TRUE(collector.wait_until(
       [](const MqttCollector::Messages& m) { return has_event(m, "config_rejected"); },
       std::chrono::seconds(20)))
       << daemon.log();
+  const std::string errors = rejection_errors(collector.messages());
+  EXPECT_NE(errors.find("unknown key 'nonsense_key'"), std::string::npos) << errors;
+  EXPECT_NE(errors.find(daemon.config_path() + ":5:21: mqtt.credentials_file: cannot open"),
+            std::string::npos)
+      << errors;
   const std::size_t mark = collector.size();
   EXPECT_TRUE(collector.wait_until(
       [&](const MqttCollector::Messages& m) { return telemetry_from(m, "b1-m1", mark); },
