@@ -18,6 +18,7 @@ std::string health_json(const HealthSnapshot& s) {
                      {"latency_max_ms", bus.stats.latency_max_ms}});
   }
   nlohmann::json j = {{"gw", s.gateway_id},
+                      {"store_id", s.store_id},
                       {"ts", to_unix_ms(s.time)},
                       {"uptime_s", s.uptime.count()},
                       {"buses", buses},
@@ -25,6 +26,8 @@ std::string health_json(const HealthSnapshot& s) {
                       {"store_bytes", s.store.db_bytes},
                       {"evicted_rows", s.store.evicted_rows},
                       {"write_errors", s.store.write_errors},
+                      {"store_state", store_state(s.store)},
+                      {"internal_errors", s.store.internal_errors},
                       {"last_seq", s.store.last_seq},
                       {"connected", s.uplink.connected},
                       {"server", s.uplink.server},
@@ -32,6 +35,8 @@ std::string health_json(const HealthSnapshot& s) {
                       {"publish_failures", s.uplink.publish_failures},
                       {"reconnects", s.uplink.reconnects},
                       {"commands_subscribed", s.uplink.commands_subscribed},
+                      {"client_id_conflict", s.uplink.client_id_conflict},
+                      {"client_id_conflicts", s.uplink.client_id_conflicts},
                       {"engine",
                        {{"increments", s.engine.increments},
                         {"ledger_entries", s.engine.ledger_entries},
