@@ -68,6 +68,9 @@ TEST(StoreIdentitySystem, TwoGatewaysWithOneIdReportAClientIdConflictAndDistinct
   DaemonUnderTest b(dir_b, spec);
   a.start();
   b.start();
+  for (DaemonUnderTest* d : {&a, &b}) {
+    ASSERT_TRUE(wait_for([&] { return logged(*d, "running: gateway"); }, 30s)) << d->log();
+  }
 
   auto conflicts = [](DaemonUnderTest& d) {
     return query_store_int(d.db_path(),
