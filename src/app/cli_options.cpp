@@ -40,6 +40,9 @@ std::string usage_text() {
          "  -V, --version       print the version and exit\n"
          "  -h, --help          print this help and exit\n"
          "\n"
+         "Exit codes: 0 done; 1 start-up failed; 64 bad arguments; 73 the store is in use by\n"
+         "another meterd (its pid is named); 78 bad configuration.\n"
+         "\n"
          "Signals: SIGTERM/SIGINT finish the current work, flush the store and exit 0;\n"
          "SIGHUP reloads the configuration (a bad one is rejected and the running one stays).\n";
 }

@@ -20,5 +20,9 @@ std::string usage_text();
 // sysexits.h EX_CONFIG: the exit code for a bad configuration.
 inline constexpr int kExitConfig = 78;
 inline constexpr int kExitUsage = 64;
+// sysexits.h EX_CANTCREAT: the store is held by another running meterd (store/store_lock.h).
+// Not EX_TEMPFAIL (75): retrying does not help, the holder is another service or a manual run
+// that does not end by itself, so systemd must not restart on it (RestartPreventExitStatus).
+inline constexpr int kExitStoreLocked = 73;
 
 }  // namespace meterd

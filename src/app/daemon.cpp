@@ -253,6 +253,7 @@ class Daemon::Impl {
   HealthSnapshot snapshot(bool take_bus_stats) {
     HealthSnapshot s;
     s.gateway_id = config_.gateway_id;
+    s.store_id = store_->store_id();
     s.time = clock_.wall_now();
     s.uptime = std::chrono::duration_cast<std::chrono::seconds>(clock_.steady_now() - started_);
     if (take_bus_stats) {

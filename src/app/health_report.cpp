@@ -8,7 +8,7 @@ namespace meterd {
 
 std::string health_json(const HealthSnapshot& s) {
   nlohmann::json buses = nlohmann::json::array();
-  std::int64_t internal_errors = s.loop_internal_errors;
+  std::int64_t internal_errors = s.loop_internal_errors + s.store.internal_errors;
   for (const auto& bus : s.buses) {
     internal_errors += bus.stats.internal_errors;
     buses.push_back({{"name", bus.name},
@@ -23,6 +23,7 @@ std::string health_json(const HealthSnapshot& s) {
                      {"latency_max_ms", bus.stats.latency_max_ms}});
   }
   nlohmann::json j = {{"gw", s.gateway_id},
+                      {"store_id", s.store_id},
                       {"ts", to_unix_ms(s.time)},
                       {"uptime_s", s.uptime.count()},
                       {"buses", buses},
@@ -30,6 +31,8 @@ std::string health_json(const HealthSnapshot& s) {
                       {"store_bytes", s.store.db_bytes},
                       {"evicted_rows", s.store.evicted_rows},
                       {"write_errors", s.store.write_errors},
+                      {"store_state", store_state(s.store)},
+                      {"internal_errors", internal_errors},
                       {"last_seq", s.store.last_seq},
                       {"connected", s.uplink.connected},
                       {"server", s.uplink.server},
@@ -37,7 +40,8 @@ std::string health_json(const HealthSnapshot& s) {
                       {"publish_failures", s.uplink.publish_failures},
                       {"reconnects", s.uplink.reconnects},
                       {"commands_subscribed", s.uplink.commands_subscribed},
-                      {"internal_errors", internal_errors},
+                      {"client_id_conflict", s.uplink.client_id_conflict},
+                      {"client_id_conflicts", s.uplink.client_id_conflicts},
                       {"engine",
                        {{"increments", s.engine.increments},
                         {"ledger_entries", s.engine.ledger_entries},

@@ -19,6 +19,7 @@ struct BusHealth {
 
 struct HealthSnapshot {
   std::string gateway_id;
+  std::string store_id;
   WallTime time;
   std::chrono::seconds uptime{0};
   std::vector<BusHealth> buses;

@@ -11,6 +11,7 @@
 #include "app/daemon.h"
 #include "app/logging.h"
 #include "core/clock.h"
+#include "store/store_lock.h"
 
 namespace {
 
@@ -50,6 +51,9 @@ int main(int argc, char** argv) {
   try {
     Daemon daemon(options.config_path, std::move(validated));
     return daemon.run();
+  } catch (const StoreLockedError& e) {
+    spdlog::critical("start-up refused: {}", e.what());
+    return kExitStoreLocked;
   } catch (const std::exception& e) {
     spdlog::critical("start-up failed: {}", e.what());
     return 1;

@@ -90,12 +90,16 @@ void append_pending(StateWrite write, std::vector<PendingRow>& out) {
   out.push_back(std::move(change));
   for (const Event& event : events) out.push_back(make_pending(event));
   for (StateWrite::Row& row : rows) {
-    out.push_back(make_pending(row.kind, std::move(row.meter_id), row.time, std::move(row.body_json)));
+    out.push_back(
+        make_pending(row.kind, std::move(row.meter_id), row.time, std::move(row.body_json)));
   }
 }
 
 BatchWriter::BatchWriter(SqliteDb& db, SizeBudget& budget, const Clock& clock)
-    : db_(db), budget_(budget), clock_(clock), st_(std::make_unique<Statements>(db)) {}
+    : db_(db), budget_(budget), clock_(clock), st_(std::make_unique<Statements>(db)) {
+  require_prepared(
+      {&st_->insert_outbox, &st_->insert_event, &st_->upsert_latest, &st_->delete_outbox});
+}
 
 BatchWriter::~BatchWriter() = default;
 
@@ -163,7 +167,7 @@ Status BatchWriter::insert_own_event(const std::string& type, const std::string&
 
 Result<BatchOutcome> BatchWriter::write(const std::vector<PendingRow>& rows,
                                         const std::vector<std::int64_t>& acks,
-                                        bool write_latest_now) {
+                                        bool write_latest_now, std::int64_t ceiling) {
   BatchOutcome outcome;
   // Merging again on a retry is harmless: the same readings carry the same timestamps.
   for (const PendingRow& row : rows) remember_latest(row);
@@ -191,7 +195,7 @@ Result<BatchOutcome> BatchWriter::write(const std::vector<PendingRow>& rows,
       ++end;
     } while (end < rows.size() && chunk_bytes + rows[end].estimated_bytes <= chunk_cap);
 
-    Result<RoomOutcome> room = budget_.make_room(chunk_bytes);
+    Result<RoomOutcome> room = budget_.make_room(chunk_bytes, ceiling);
     if (!room) return room.error();
     Eviction& total = outcome.evicted;
     if (room.value().evicted.rows > 0) {

@@ -31,10 +31,10 @@ struct PendingRow {
   std::string meter_id;
   std::int64_t ts_ms = 0;
   std::string body;
-  std::string event_type;            // events only
-  std::string details;               // events only: the sanitized details object
-  std::vector<PointValue> latest;    // telemetry only: values for the `latest` table
-  std::int64_t estimated_bytes = 0;  // what the row will take in the file, roughly
+  std::string event_type;                   // events only
+  std::string details;                      // events only: the sanitized details object
+  std::vector<PointValue> latest;           // telemetry only: values for the `latest` table
+  std::int64_t estimated_bytes = 0;         // what the row will take in the file, roughly
   std::shared_ptr<const StateWrite> state;  // a state change: applied, not put in the outbox
 };
 
@@ -59,8 +59,10 @@ class BatchWriter {
   BatchWriter(SqliteDb& db, SizeBudget& budget, const Clock& clock);
   ~BatchWriter();
 
+  // `ceiling` > 0: the disk filled at that many bytes; room is made under it (see budget.h).
   Result<BatchOutcome> write(const std::vector<PendingRow>& rows,
-                             const std::vector<std::int64_t>& acks, bool write_latest_now);
+                             const std::vector<std::int64_t>& acks, bool write_latest_now,
+                             std::int64_t ceiling = 0);
   bool has_unwritten_latest() const { return !latest_.empty(); }
 
  private:

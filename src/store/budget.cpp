@@ -1,7 +1,10 @@
 #include "store/budget.h"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 
 namespace meterd {
 namespace {
@@ -20,6 +23,7 @@ struct SizeBudget::Statements {
   explicit Statements(SqliteDb& db)
       : page_count(db, "PRAGMA page_count"),
         freelist_count(db, "PRAGMA freelist_count"),
+        max_page_count(db, "PRAGMA max_page_count"),
         oldest_telemetry(db,
                          "SELECT count(*), min(seq), max(seq) FROM (SELECT seq FROM outbox "
                          "WHERE kind = 0 ORDER BY seq LIMIT ?1)"),
@@ -28,6 +32,7 @@ struct SizeBudget::Statements {
         evicted_total(db, "SELECT value FROM counters WHERE name = 'evicted_rows_total'") {}
   Statement page_count;
   Statement freelist_count;
+  Statement max_page_count;
   Statement oldest_telemetry;
   Statement delete_telemetry;
   Statement add_evicted;
@@ -49,6 +54,9 @@ SizeBudget::SizeBudget(SqliteDb& db, std::uint64_t budget_bytes)
   if (!size) throw std::runtime_error(size.error().message);
   page_size_ = size.value();
   st_ = std::make_unique<Statements>(db);
+  require_prepared({&st_->page_count, &st_->freelist_count, &st_->max_page_count,
+                    &st_->oldest_telemetry, &st_->delete_telemetry, &st_->add_evicted,
+                    &st_->evicted_total});
 }
 
 SizeBudget::~SizeBudget() = default;
@@ -73,14 +81,33 @@ Result<std::int64_t> SizeBudget::evicted_total() {
   return total;
 }
 
-Result<RoomOutcome> SizeBudget::make_room(std::int64_t incoming_bytes) {
+Result<std::int64_t> SizeBudget::disk_room() {
+  std::int64_t counts[2] = {0, 0};
+  Statement* statements[2] = {&st_->page_count, &st_->max_page_count};
+  for (int i = 0; i < 2; ++i) {
+    Result<Statement::Step> step = statements[i]->step();
+    if (!step) return step.error();
+    counts[i] = statements[i]->column_int(0);
+    statements[i]->reset();
+  }
+  std::int64_t room = (counts[1] - counts[0]) * page_size_;
+  struct statvfs fs {};
+  if (const std::string path = db_.path(); !path.empty() && statvfs(path.c_str(), &fs) == 0) {
+    room = std::min(
+        room, static_cast<std::int64_t>(fs.f_bavail) * static_cast<std::int64_t>(fs.f_frsize));
+  }
+  return std::max<std::int64_t>(room, 0);
+}
+
+Result<RoomOutcome> SizeBudget::make_room(std::int64_t incoming_bytes, std::int64_t ceiling) {
   RoomOutcome outcome;
+  const std::int64_t limit = ceiling > 0 ? std::min(budget_, ceiling) : budget_;
   Result<std::int64_t> used = used_bytes();
   if (!used) return used.error();
-  if (used.value() + incoming_bytes <= static_cast<std::int64_t>(budget_ * kHighWater)) {
+  if (used.value() + incoming_bytes <= static_cast<std::int64_t>(limit * kHighWater)) {
     return outcome;
   }
-  const auto target = static_cast<std::int64_t>(budget_ * kLowWater) - incoming_bytes;
+  const auto target = static_cast<std::int64_t>(limit * kLowWater) - incoming_bytes;
   // Freeing a page takes a run of deleted rows; after the first chunk, the bytes it freed per
   // row size the next one, so the eviction stops close to the low-water mark.
   std::int64_t chunk = kFirstChunkRows;

@@ -42,7 +42,12 @@ class SizeBudget {
 
   // Bytes in pages that hold data: (page_count - freelist_count) * page_size.
   Result<std::int64_t> used_bytes();
-  Result<RoomOutcome> make_room(std::int64_t incoming_bytes);
+  // Bytes the database could still grow by: the smaller of the free space of its file system
+  // (for an unprivileged process) and SQLite's page limit (PRAGMA max_page_count).
+  Result<std::int64_t> disk_room();
+  // `ceiling` > 0 lowers the budget for this call (a full disk); over_budget still compares
+  // with the configured budget.
+  Result<RoomOutcome> make_room(std::int64_t incoming_bytes, std::int64_t ceiling = 0);
   // Telemetry rows evicted over the database's whole life (the `counters` table).
   Result<std::int64_t> evicted_total();
   std::int64_t page_size() const { return page_size_; }

@@ -136,6 +136,17 @@ CREATE TABLE load_trips(
   restores_today INTEGER NOT NULL,
   restores_day INTEGER NOT NULL) WITHOUT ROWID;
 )sql",
+    // 5: the store's identity, so (store_id, seq) is unique across replaced boxes and two
+    // gateways configured with one gateway_id. randomblob() draws from SQLite's ChaCha20
+    // generator, seeded from the operating system (/dev/urandom): 128 random bits.
+    R"sql(
+CREATE TABLE store_identity(
+  singleton INTEGER PRIMARY KEY CHECK(singleton = 1),
+  store_id TEXT NOT NULL,
+  created_ms INTEGER NOT NULL);
+INSERT INTO store_identity(singleton, store_id, created_ms)
+  VALUES(1, lower(hex(randomblob(16))), CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
+)sql",
 };
 
 constexpr int kLatest = static_cast<int>(std::size(kMigrations));

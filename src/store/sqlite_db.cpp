@@ -56,6 +56,11 @@ Result<std::int64_t> SqliteDb::query_int(const std::string& sql) {
 
 std::int64_t SqliteDb::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 
+std::string SqliteDb::path() const {
+  const char* name = sqlite3_db_filename(db_, "main");
+  return name ? std::string(name) : std::string();
+}
+
 int SqliteDb::changes() const { return sqlite3_changes(db_); }
 
 bool SqliteDb::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
@@ -63,24 +68,43 @@ bool SqliteDb::in_transaction() const { return sqlite3_get_autocommit(db_) == 0;
 Statement::Statement(SqliteDb& db, const std::string& sql) : db_(db) {
   if (sqlite3_prepare_v3(db.handle(), sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt_,
                          nullptr) != SQLITE_OK) {
-    throw std::runtime_error("cannot prepare '" + sql + "': " + sqlite3_errmsg(db.handle()));
+    prepared_ = db.last_error("cannot prepare '" + sql + "'");
+    sqlite3_finalize(stmt_);
+    stmt_ = nullptr;
   }
 }
 
 Statement::~Statement() { sqlite3_finalize(stmt_); }
 
-// Binding only fails for an out-of-range index or out of memory: both surface at step().
-void Statement::bind(int index, std::int64_t value) { sqlite3_bind_int64(stmt_, index, value); }
-
-void Statement::bind(int index, double value) { sqlite3_bind_double(stmt_, index, value); }
-
-void Statement::bind(int index, std::string_view text) {
-  sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+void require_prepared(std::initializer_list<const Statement*> statements) {
+  for (const Statement* statement : statements) {
+    if (!statement->prepared()) throw std::runtime_error(statement->prepared().error().message);
+  }
 }
 
-void Statement::bind_null(int index) { sqlite3_bind_null(stmt_, index); }
+// Binding only fails for an out-of-range index or out of memory: both surface at step().
+// SQLite refuses a null statement in binds (SQLITE_MISUSE) but not in every call below, so
+// an unprepared statement is skipped here and reports its error at step().
+void Statement::bind(int index, std::int64_t value) {
+  if (stmt_) sqlite3_bind_int64(stmt_, index, value);
+}
+
+void Statement::bind(int index, double value) {
+  if (stmt_) sqlite3_bind_double(stmt_, index, value);
+}
+
+void Statement::bind(int index, std::string_view text) {
+  if (stmt_) {
+    sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  }
+}
+
+void Statement::bind_null(int index) {
+  if (stmt_) sqlite3_bind_null(stmt_, index);
+}
 
 Result<Statement::Step> Statement::step() {
+  if (!stmt_) return prepared_.error();
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return Step::kRow;
   if (rc == SQLITE_DONE) return Step::kDone;
@@ -95,17 +119,21 @@ Status Statement::run() {
 }
 
 void Statement::reset() {
+  if (!stmt_) return;
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
 }
 
 bool Statement::column_is_null(int index) const {
-  return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
+  return !stmt_ || sqlite3_column_type(stmt_, index) == SQLITE_NULL;
 }
 
-std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
+std::int64_t Statement::column_int(int index) const {
+  return stmt_ ? sqlite3_column_int64(stmt_, index) : 0;
+}
 
 std::string Statement::column_text(int index) const {
+  if (!stmt_) return {};
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, index));
   return text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index)))
               : std::string();

@@ -1,10 +1,12 @@
 // A thin RAII layer over one SQLite connection: open, exec, prepared statements and
 // transactions. Errors on the data path come back as Status values carrying the SQLite
-// extended result code in Error::code; only open() failures at start-up throw.
+// extended result code in Error::code, a failed prepare included (it is reported by the
+// statement's first step); only open() failures at start-up throw.
 // Not thread-safe: a SqliteDb and its statements belong to one thread (the store thread).
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -32,6 +34,8 @@ class SqliteDb {
   bool in_transaction() const;
   Error last_error(std::string_view what) const;
   sqlite3* handle() { return db_; }
+  // The main database file's path (empty for an in-memory database).
+  std::string path() const;
 
  private:
   sqlite3* db_ = nullptr;
@@ -41,8 +45,9 @@ class Statement {
  public:
   enum class Step { kRow, kDone };
 
-  // Prepares `sql` once for repeated use; throws std::runtime_error on a syntax error
-  // (a bug, found at start-up because the store prepares everything when it opens).
+  // Prepares `sql` once for repeated use. Never throws: a failure (a syntax error, a missing
+  // table, a full disk) is kept and returned by prepared(), step() and run(); binds and
+  // column reads of an unprepared statement do nothing.
   Statement(SqliteDb& db, const std::string& sql);
   ~Statement();
   Statement(const Statement&) = delete;
@@ -59,6 +64,7 @@ class Statement {
     int index = 0;
     (bind(++index, values), ...);
   }
+  const Status& prepared() const { return prepared_; }
   Result<Step> step();
   // Steps a statement that returns no rows; resets it afterwards.
   Status run();
@@ -72,7 +78,11 @@ class Statement {
  private:
   SqliteDb& db_;
   sqlite3_stmt* stmt_ = nullptr;
+  Status prepared_ = Ok{};
 };
+
+// Start-up only: throws std::runtime_error naming the first statement that did not prepare.
+void require_prepared(std::initializer_list<const Statement*> statements);
 
 // Runs `each` for every row of `sql`.
 template <typename Each>

@@ -16,6 +16,8 @@
 #include "store/budget.h"
 #include "store/migrations.h"
 #include "store/sqlite_db.h"
+#include "store/store_lock.h"
+#include "store/write_trouble.h"
 
 namespace meterd {
 namespace {
@@ -57,6 +59,13 @@ void encode(QueuedWrite write, std::vector<PendingRow>& out) {
 }
 
 }  // namespace
+
+const char* store_state(const StoreStats& stats) {
+  if (stats.disk_full) return "disk_full";
+  if (stats.write_failing) return "write_failing";
+  if (stats.over_budget) return "over_budget";
+  return "ok";
+}
 
 // The store thread owns db_, budget_, writer_, fetch_ and batch_; the mutex guards the
 // queues shared with callers; stats_mu_ guards stats_.
@@ -144,8 +153,11 @@ class Store::Impl {
     return SteadyTime{} + SteadyTime::duration(progress_ns_.load());
   }
 
+  const std::string& store_id() const { return store_id_; }
+
  private:
   void open() {
+    lock_ = std::make_unique<StoreLock>(config_.path);  // before anything touches the file
     db_ = std::make_unique<SqliteDb>(config_.path);
     // Another process reading the file (meterctl, sqlite3, a test) may hold a lock for a
     // moment, e.g. while recovering the WAL after a crash: wait for it instead of failing.
@@ -162,6 +174,14 @@ class Store::Impl {
     fetch_ = std::make_unique<Statement>(
         *db_,
         "SELECT seq, kind, meter_id, ts_ms, body FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+    require_prepared({fetch_.get()});
+    Statement identity(*db_, "SELECT store_id FROM store_identity");
+    Result<Statement::Step> row = identity.step();
+    if (!row || row.value() != Statement::Step::kRow) {
+      throw std::runtime_error("cannot read the store's identity" +
+                               (row ? std::string() : ": " + row.error().message));
+    }
+    store_id_ = identity.column_text(0);
 
     auto read = [this](const std::string& sql) {
       Result<std::int64_t> value = db_->query_int(sql);
@@ -207,15 +227,20 @@ class Store::Impl {
       lock.unlock();
 
       bool flushed = true;
-      if (stopping) {
-        commit_for_shutdown();
-        flushed = !has_pending();
-      } else if (!flushes.empty() || !reads.empty()) {
-        flushed = commit_all();
-      } else if (due) {
-        commit_once();
-      }
-      for (FetchRequest& request : fetches) serve(request);
+      guarded(
+          "committing a batch",
+          [&] {
+            if (stopping) {
+              commit_for_shutdown();
+              flushed = !has_pending();
+            } else if (!flushes.empty() || !reads.empty()) {
+              flushed = commit_all();
+            } else if (due) {
+              commit_once();
+            }
+          },
+          &flushed);
+      for (FetchRequest& request : fetches) guarded("reading the outbox", [&] { serve(request); });
       for (std::promise<bool>& waiter : flushes) waiter.set_value(flushed);
       for (StateRead& request : reads) serve(request, flushed);
 
@@ -229,6 +254,64 @@ class Store::Impl {
   }
 
   Steady::time_point due_at() const { return oldest_pending_ + config_.commit_interval; }
+
+  // The outermost guard of the store thread: nothing thrown may end it (and with it every
+  // write). A throw is a bug: it is logged with what the thread was doing, counted
+  // (internal_errors, in health), and a throwing commit is retried like a failed one, its
+  // rows kept. `failed` (optional) is set to false when `work` threw.
+  template <typename Work>
+  void guarded(const char* doing, Work&& work, bool* failed = nullptr) {
+    std::string what;
+    try {
+      work();
+      return;
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+      what = "unknown exception";
+    }
+    if (failed) *failed = false;
+    spdlog::error("store: internal error while {}: {}; the store keeps serving", doing, what);
+    {
+      std::lock_guard lock(stats_mu_);
+      ++stats_.internal_errors;
+    }
+    if (failed) note_failure(make_error(ErrorKind::kInternal, "internal error: " + what));
+  }
+
+  // A commit failed (an error value or a throw): the rows stay in batch_ and are retried
+  // after a backoff; a full disk also sets the ceiling the retry makes room under.
+  void note_failure(const Error& error) {
+    const Result<std::int64_t> used = budget_->used_bytes();
+    const Result<std::int64_t> room = budget_->disk_room();
+    const bool was_full = trouble_.disk_full();
+    trouble_.on_failure(error, used ? used.value() : 0, room ? room.value() : 0);
+    const int failures = trouble_.failures();
+    const auto backoff = std::min<std::chrono::milliseconds>(
+        config_.commit_interval * (1LL << std::min(failures - 1, 16)), kMaxBackoff);
+    {
+      std::lock_guard lock(mu_);
+      // A full disk's retry evicts first, so it goes at once; later ones back off.
+      retry_at_ =
+          Steady::now() +
+          (trouble_.ceiling() > 0 && failures == 1 ? std::chrono::milliseconds(0) : backoff);
+    }
+    {
+      std::lock_guard lock(stats_mu_);
+      ++stats_.write_errors;
+      stats_.write_failing = true;
+      stats_.disk_full = trouble_.disk_full();
+    }
+    if (trouble_.disk_full() && !was_full) {
+      spdlog::error(
+          "store: disk full at {} bytes in use ({} bytes free); {} rows kept queued, the oldest "
+          "telemetry is evicted to make room: {}",
+          used ? used.value() : 0, room ? room.value() : 0, batch_.size(), error.message);
+    } else if (failures == 1 || failures % 10 == 0) {
+      spdlog::error("store: commit failed ({} in a row, {} rows kept queued): {}", failures,
+                    batch_.size(), error.message);
+    }
+  }
 
   // Takes queued rows into batch_ (which still holds a failed batch's rows, in order) and
   // commits them with all pending acks. Store thread only. A backlog that built up during
@@ -252,39 +335,31 @@ class Store::Impl {
       oldest_pending_ = Steady::now();
     }
     for (QueuedWrite& write : taken) encode(std::move(write), batch_);
-    if (failures_ > 0) {
-      // The rows survived; the failure is still reported, in the batch that succeeds.
-      Event event{"store_write_error", "", clock_.wall_now(),
-                  "{\"failures\":" + std::to_string(failures_) + "}"};
-      if (!batch_.empty() && batch_.front().event_type == "store_write_error") {
-        batch_.front() = make_pending(event);  // ours, from the previous failed attempt
-      } else {
-        batch_.insert(batch_.begin(), make_pending(event));
-      }
+    // The rows survived; the failure is still reported, in the batch that succeeds. A report
+    // left first in batch_ by the previous failed attempt is ours: replaced, not repeated.
+    if (reported_ && !batch_.empty()) batch_.erase(batch_.begin());
+    reported_ = false;
+    if (std::optional<Event> report = trouble_.report(clock_.wall_now())) {
+      batch_.insert(batch_.begin(), make_pending(*report));
+      reported_ = true;
     }
 
-    Result<BatchOutcome> result = writer_->write(batch_, batch_acks_, write_latest_now);
+    Result<BatchOutcome> result =
+        writer_->write(batch_, batch_acks_, write_latest_now, trouble_.ceiling());
     if (!result) {
-      ++failures_;
-      const auto backoff = std::min<std::chrono::milliseconds>(
-          config_.commit_interval * (1LL << std::min(failures_ - 1, 16)), kMaxBackoff);
-      {
-        std::lock_guard lock(mu_);
-        retry_at_ = Steady::now() + backoff;
-      }
-      {
-        std::lock_guard lock(stats_mu_);
-        ++stats_.write_errors;
-      }
-      if (failures_ == 1 || failures_ % 10 == 0) {
-        spdlog::error("store: commit failed ({} in a row, {} rows kept queued): {}", failures_,
-                      batch_.size(), result.error().message);
-      }
+      note_failure(result.error());
       return false;
     }
-    if (failures_ > 0) spdlog::info("store: commits succeed again after {} failures", failures_);
-    failures_ = 0;
+    const int failures = trouble_.failures();
+    if (failures > 0) spdlog::info("store: commits succeed again after {} failures", failures);
     const BatchOutcome& outcome = result.value();
+    const Result<std::int64_t> room =
+        trouble_.disk_full() ? budget_->disk_room() : Result<std::int64_t>(0);
+    if (trouble_.on_success(room ? room.value() : 0)) {
+      spdlog::info("store: the disk has room again ({} bytes free); disk_full is over",
+                   room.value());
+    }
+    reported_ = false;
     {
       std::lock_guard lock(stats_mu_);
       stats_.commits += 1;
@@ -294,12 +369,14 @@ class Store::Impl {
       stats_.evicted_rows_total += outcome.evicted.rows;
       stats_.db_bytes = outcome.used_bytes;
       stats_.over_budget = outcome.over_budget;
+      stats_.write_failing = false;
+      stats_.disk_full = trouble_.disk_full();
       if (outcome.max_seq > 0) stats_.last_seq = outcome.max_seq;
     }
     if (outcome.evicted.rows > 0) {
-      spdlog::warn("store: evicted {} telemetry rows (seq {}..{}) to stay within {} bytes",
+      spdlog::warn("store: evicted {} telemetry rows (seq {}..{}) to stay within {} bytes{}",
                    outcome.evicted.rows, outcome.evicted.oldest_seq, outcome.evicted.newest_seq,
-                   config_.budget_bytes);
+                   config_.budget_bytes, trouble_.disk_full() ? " on a full disk" : "");
     }
     for (const PendingRow& row : batch_) {
       if (!row.state || !row.state->committed) continue;
@@ -346,7 +423,8 @@ class Store::Impl {
 
   void serve(StateRead& request, bool flushed) {
     if (!flushed) {
-      request.done.set_value(make_error(ErrorKind::kInternal, "store: pending writes could not be committed"));
+      request.done.set_value(
+          make_error(ErrorKind::kInternal, "store: pending writes could not be committed"));
       return;
     }
     try {
@@ -390,13 +468,16 @@ class Store::Impl {
   const std::function<void(std::int64_t)> on_commit_;
 
   // Store thread only (and open(), before the thread starts).
+  std::unique_ptr<StoreLock> lock_;
+  std::string store_id_;  // set by open(), then read-only
   std::unique_ptr<SqliteDb> db_;
   std::unique_ptr<SizeBudget> budget_;
   std::unique_ptr<BatchWriter> writer_;
   std::unique_ptr<Statement> fetch_;
   std::vector<PendingRow> batch_;  // encoded, not yet committed; survives a failed commit
   std::vector<std::int64_t> batch_acks_;
-  int failures_ = 0;  // failed commits in a row
+  WriteTrouble trouble_;
+  bool reported_ = false;  // batch_ starts with trouble_'s report, added by this thread
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -447,6 +528,8 @@ void Store::acknowledge(std::vector<std::int64_t> seqs) { impl_->acknowledge(std
 bool Store::flush() { return impl_->flush(); }
 
 StoreStats Store::stats() const { return impl_->stats(); }
+
+const std::string& Store::store_id() const { return impl_->store_id(); }
 
 SteadyTime Store::last_progress() const { return impl_->last_progress(); }
 

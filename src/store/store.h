@@ -78,14 +78,22 @@ struct StoreStats {
   std::int64_t committed_rows = 0;      // rows committed since start
   std::int64_t commits = 0;
   std::int64_t write_errors = 0;  // failed commits (disk full ...), rows kept queued
+  std::int64_t internal_errors = 0;  // exceptions caught on the store thread (bugs), since start
   std::int64_t last_seq = 0;      // highest seq committed
   bool over_budget = false;       // only never-evictable rows left and still over budget
+  bool disk_full = false;         // the disk filled and has not shown room since (write_trouble.h)
+  bool write_failing = false;     // the last commit failed; its rows wait queued for a retry
 };
+
+// The store's condition in one word, worst first: "disk_full", "write_failing",
+// "over_budget" or "ok".
+const char* store_state(const StoreStats& stats);
 
 class Store {
  public:
-  // Opens (creating and migrating) the database and starts the store thread.
-  // Throws std::runtime_error at start-up when the file cannot be opened or migrated.
+  // Takes the store's lock (store_lock.h), opens (creating and migrating) the database and
+  // starts the store thread. Throws at start-up: StoreLockedError when another process holds
+  // the store, std::runtime_error when the file cannot be opened or migrated.
   // `on_commit(max_seq)` runs on the store thread after each commit that added outbox rows.
   Store(const StoreConfig& config, const Clock& clock,
         std::function<void(std::int64_t max_seq)> on_commit);
@@ -117,6 +125,9 @@ class Store {
   bool flush();
 
   StoreStats stats() const;
+  // The database's identity: 32 lowercase hex digits (128 random bits), created with the
+  // database and kept for its life. Carried in every outbox message as `store_id`.
+  const std::string& store_id() const;
   // Steady time of the store thread's last loop turn; the watchdog checks it.
   SteadyTime last_progress() const;
 

@@ -90,11 +90,12 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; 
 
 }  // namespace
 
-std::string outbox_payload(std::string_view gateway_id, const OutboxRow& row) {
+std::string outbox_payload(const MessageOrigin& origin, const OutboxRow& row) {
   std::string out;
-  out.reserve(row.body_json.size() + 96);
+  out.reserve(row.body_json.size() + 144);
   out.append("{\"seq\":").append(std::to_string(row.seq));
-  out.append(",\"gw\":").append(json_quote(gateway_id));
+  out.append(",\"store_id\":").append(json_quote(origin.store_id));
+  out.append(",\"gw\":").append(json_quote(origin.gateway_id));
   if (!row.meter_id.empty()) out.append(",\"meter\":").append(json_quote(row.meter_id));
   out.append(",\"ts\":").append(std::to_string(row.ts_ms));
   out.append(",\"kind\":\"").append(to_string(row.kind)).append("\"");
@@ -114,10 +115,11 @@ std::string outbox_payload(std::string_view gateway_id, const OutboxRow& row) {
   return out;
 }
 
-std::string status_payload(bool online, std::string_view gateway_id, std::int64_t ts_ms,
+std::string status_payload(bool online, const MessageOrigin& origin, std::int64_t ts_ms,
                            std::string_view version) {
   std::string out = online ? "{\"state\":\"online\"" : "{\"state\":\"offline\"";
-  out.append(",\"gw\":").append(json_quote(gateway_id));
+  out.append(",\"gw\":").append(json_quote(origin.gateway_id));
+  out.append(",\"store_id\":").append(json_quote(origin.store_id));
   out.append(",\"ts\":").append(std::to_string(ts_ms));
   out.append(",\"version\":").append(json_quote(version));
   out.push_back('}');

@@ -24,13 +24,20 @@ std::string command_topic(std::string_view root);
 // events (gateway-level event), cmd/result.
 std::string outbox_topic(std::string_view root, const OutboxRow& row);
 
-// {"seq":N,"gw":"..","meter":"..","ts":<unix ms>,"kind":"..",<body members>}. "meter" is left
-// out when the row has no meter. A body that is not a JSON object (a broken invariant) is
-// dropped and only the header is sent.
-std::string outbox_payload(std::string_view gateway_id, const OutboxRow& row);
+// Who a message comes from: the configured gateway and the identity of its store.
+struct MessageOrigin {
+  std::string_view gateway_id;
+  std::string_view store_id;
+};
 
-// The retained status: {"state":"online"|"offline","gw":"..","ts":<unix ms>,"version":".."}.
-std::string status_payload(bool online, std::string_view gateway_id, std::int64_t ts_ms,
+// {"seq":N,"store_id":"..","gw":"..","meter":"..","ts":<unix ms>,"kind":"..",<body members>}.
+// "meter" is left out when the row has no meter. A body that is not a JSON object (a broken
+// invariant) is dropped and only the header is sent.
+std::string outbox_payload(const MessageOrigin& origin, const OutboxRow& row);
+
+// The retained status: {"state":"online"|"offline","gw":"..","store_id":"..","ts":<unix ms>,
+// "version":".."}.
+std::string status_payload(bool online, const MessageOrigin& origin, std::int64_t ts_ms,
                            std::string_view version);
 
 // `text` as a JSON string literal, quotes included.

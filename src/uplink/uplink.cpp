@@ -12,6 +12,7 @@
 
 #include "uplink/mqtt_session.h"
 #include "uplink/outbox_drain.h"
+#include "uplink/takeover_detector.h"
 #include "uplink/topics.h"
 
 namespace meterd {
@@ -48,14 +49,16 @@ class Uplink::Impl {
       : loop_(loop),
         store_(store),
         gateway_id_(config.gateway_id),
+        store_id_(store.store_id()),
         root_(topic_root(config.gateway_id)),
         command_topic_(command_topic(root_)),
         drain_(config.mqtt.max_inflight, config.mqtt.drain_batch),
         ack_timer_(loop) {
     SessionOptions options;
     options.servers = config.mqtt.servers;
-    options.client_id =
+    client_id_ =
         config.mqtt.client_id.empty() ? "meterd-" + config.gateway_id : config.mqtt.client_id;
+    options.client_id = client_id_;
     if (!config.mqtt.credentials_file.empty()) {
       options.credentials = read_credentials(config.mqtt.credentials_file);
     }
@@ -66,7 +69,7 @@ class Uplink::Impl {
     options.reconnect_max = config.mqtt.reconnect_max;
     options.status_topic = root_ + "status";
     options.status_payload = [this](bool online) {
-      return status_payload(online, gateway_id_, to_unix_ms(clock_.wall_now()), METERD_VERSION);
+      return status_payload(online, origin(), to_unix_ms(clock_.wall_now()), METERD_VERSION);
     };
     session_ = std::make_unique<MqttSession>(
         loop, std::move(options),
@@ -118,17 +121,39 @@ class Uplink::Impl {
     s.volatile_dropped = volatile_dropped_;
     s.commands_received = commands_received_;
     s.commands_subscribed = session_->subscribed();
+    s.client_id_conflict = takeover_.in_conflict(clock_.steady_now());
+    s.client_id_conflicts = takeover_.episodes();
     return s;
   }
 
  private:
+  MessageOrigin origin() const { return {gateway_id_, store_id_}; }
+
   void on_connected() {
+    takeover_.on_connected(clock_.steady_now());
     drain_.reset();
     pump();
   }
 
   void on_lost() {
     drain_.reset();  // unacknowledged rows go out again on the next connection
+    if (takeover_.on_lost(clock_.steady_now())) report_takeover();
+  }
+
+  // Once per episode: the broker says nothing about why it closed us, so this names the
+  // likely cause for the operator; health carries the state while it lasts.
+  void report_takeover() {
+    const int losses = takeover_.recent_short_losses();
+    const auto window = std::chrono::duration_cast<std::chrono::seconds>(TakeoverDetector::kWindow);
+    spdlog::error(
+        "uplink: client id '{}' conflict: the broker closed {} connections within seconds of "
+        "connecting in the last {} s; another client (a second gateway with gateway_id '{}'?) is "
+        "probably connecting with the same client id",
+        client_id_, losses, window.count(), gateway_id_);
+    const std::string details = "{\"client_id\":" + json_quote(client_id_) +
+                                ",\"short_sessions\":" + std::to_string(losses) +
+                                ",\"window_s\":" + std::to_string(window.count()) + "}";
+    store_.append_event(Event{"client_id_conflict", "", clock_.wall_now(), details});
   }
 
   // Only cmd is subscribed; anything else (a broker that sends more) is ignored.
@@ -146,8 +171,8 @@ class Uplink::Impl {
     if (stopped_ || !session_->connected()) return;
     while (auto row = drain_.take_publishable()) {
       const std::int64_t seq = row->seq;
-      auto msg = mqtt::make_message(outbox_topic(root_, *row), outbox_payload(gateway_id_, *row), 1,
-                                    false);
+      auto msg =
+          mqtt::make_message(outbox_topic(root_, *row), outbox_payload(origin(), *row), 1, false);
       const bool sent =
           session_->publish(std::move(msg), [this, seq](bool ok) { on_publish_result(seq, ok); });
       if (!sent) {
@@ -205,6 +230,9 @@ class Uplink::Impl {
   Store& store_;
   SystemClock clock_;
   std::string gateway_id_;
+  std::string store_id_;
+  std::string client_id_;
+  TakeoverDetector takeover_;
   std::string root_;
   std::string command_topic_;
   std::function<void(std::string)> command_handler_;

@@ -1,8 +1,9 @@
 // The MQTT uplink: one Paho async session to the first reachable server of the list, the
 // store-and-forward drain of the outbox, the retained status with birth message and last
-// will, health publishing, and the commands subscribed on cmd. Lives on the loop (an
-// asio::io_context thread): every public method must be called on the loop; Paho callbacks are
-// posted to it at once.
+// will, health publishing, the commands subscribed on cmd, and the detection of another client
+// taking over our client id (a `client_id_conflict` event, a log line and a health field). Lives on
+// the loop (an asio::io_context thread): every public method must be called on the loop; Paho
+// callbacks are posted to it at once.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -27,6 +28,10 @@ struct UplinkStats {
   std::int64_t volatile_dropped = 0;   // publish_volatile() messages dropped while disconnected
   std::int64_t commands_received = 0;  // messages that arrived on cmd
   bool commands_subscribed = false;    // the broker granted the cmd subscription (connected)
+  // Another client seems to use our client id (takeover_detector.h): now, and episodes since
+  // start.
+  bool client_id_conflict = false;
+  std::int64_t client_id_conflicts = 0;
 };
 
 class Uplink {

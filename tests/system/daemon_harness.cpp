@@ -62,7 +62,7 @@ constexpr const char* kLsanSuppressions = "leak:libpaho-mqtt3as.so\n";
 
 DaemonUnderTest::DaemonUnderTest(const TempDir& dir, const SiteSpec& spec)
     : config_path_(dir.file("meterd.yaml")),
-      db_path_(dir.file("meterd.db")),
+      db_path_(spec.store_path.empty() ? dir.file("meterd.db") : spec.store_path),
       log_path_(dir.file("meterd.log")),
       lsan_suppressions_path_(dir.file("lsan.supp")) {
   std::ofstream(config_path_) << site_yaml(spec, db_path_);
@@ -134,6 +134,16 @@ class ReadOnlyDb {
 };
 
 }  // namespace
+
+std::string query_store_text(const std::string& db_path, const std::string& sql) {
+  ReadOnlyDb db(db_path);
+  std::string value;
+  db.each(sql, [&](sqlite3_stmt* s) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    value = text ? text : "";
+  });
+  return value;
+}
 
 std::int64_t query_store_int(const std::string& db_path, const std::string& sql) {
   ReadOnlyDb db(db_path);

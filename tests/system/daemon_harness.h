@@ -31,9 +31,10 @@ struct SiteSpec {
   std::string backoff_interval = "2s";
   std::string health_interval = "60s";
   std::string reconnect_max = "1s";
-  std::string control_dir;  // sim faults: <dir>/<meter>.dead
+  std::string control_dir;     // sim faults: <dir>/<meter>.dead
   std::string meter_settings;  // extra keys of every meter entry, e.g. "base_load_w: 9000"
   std::string billing_yaml;    // a `billing:` section, appended as is
+  std::string store_path;      // the database; empty: meterd.db in the daemon's directory
 };
 
 // Meters are named b<bus>-m<n>, e.g. b1-m7.
@@ -51,6 +52,7 @@ class DaemonUnderTest {
   std::optional<ExitStatus> terminate(std::chrono::milliseconds timeout);
   void kill9();
   void send_signal(int sig);
+  pid_t pid() const { return process_ ? process_->pid() : -1; }
   std::string log() const;
   const std::string& db_path() const { return db_path_; }
   const std::string& config_path() const { return config_path_; }
@@ -76,6 +78,8 @@ struct StoreView {
 StoreView read_store(const std::string& db_path);
 // The first column of the last row of `sql` on the daemon's database (0 when no row).
 std::int64_t query_store_int(const std::string& db_path, const std::string& sql);
+// The same for a text column (empty when no row).
+std::string query_store_text(const std::string& db_path, const std::string& sql);
 
 // Seqs seen on the outbox topics, with per-meter order of first arrival.
 struct SeqReport {

@@ -18,6 +18,8 @@ OutboxRow row(std::int64_t seq, OutboxKind kind, std::string meter, std::string 
   return r;
 }
 
+constexpr MessageOrigin kGw7{"gw-7", "00112233445566778899aabbccddeeff"};
+
 TEST(Topics, RootCarriesGatewayId) { EXPECT_EQ(topic_root("gw-7"), "meterd/v1/gw-7/"); }
 
 TEST(Topics, CommandsArriveOnCmd) {
@@ -35,32 +37,38 @@ TEST(Topics, EachKindHasItsTopic) {
 }
 
 TEST(Payload, HeaderIsSplicedInFrontOfTheBody) {
-  EXPECT_EQ(outbox_payload("gw-7", row(42, OutboxKind::kTelemetry, "m1",
-                                       R"({"group":"slow","values":{"energy_total":1234}})")),
-            R"({"seq":42,"gw":"gw-7","meter":"m1","ts":1700000000123,"kind":"telemetry",)"
-            R"("group":"slow","values":{"energy_total":1234}})");
+  EXPECT_EQ(
+      outbox_payload(kGw7, row(42, OutboxKind::kTelemetry, "m1",
+                               R"({"group":"slow","values":{"energy_total":1234}})")),
+      R"({"seq":42,"store_id":"00112233445566778899aabbccddeeff","gw":"gw-7","meter":"m1","ts":1700000000123,"kind":"telemetry",)"
+      R"("group":"slow","values":{"energy_total":1234}})");
 }
 
 TEST(Payload, EmptyBodyGivesHeaderOnly) {
-  EXPECT_EQ(outbox_payload("gw-7", row(3, OutboxKind::kEvent, "m1", " { } ")),
-            R"({"seq":3,"gw":"gw-7","meter":"m1","ts":1700000000123,"kind":"event"})");
+  EXPECT_EQ(
+      outbox_payload(kGw7, row(3, OutboxKind::kEvent, "m1", " { } ")),
+      R"({"seq":3,"store_id":"00112233445566778899aabbccddeeff","gw":"gw-7","meter":"m1","ts":1700000000123,"kind":"event"})");
 }
 
 TEST(Payload, GatewayLevelRowHasNoMeter) {
-  EXPECT_EQ(outbox_payload("gw-7", row(9, OutboxKind::kEvent, "", R"({"type":"store_full"})")),
-            R"({"seq":9,"gw":"gw-7","ts":1700000000123,"kind":"event","type":"store_full"})");
+  EXPECT_EQ(
+      outbox_payload(kGw7, row(9, OutboxKind::kEvent, "", R"({"type":"store_full"})")),
+      R"({"seq":9,"store_id":"00112233445566778899aabbccddeeff","gw":"gw-7","ts":1700000000123,"kind":"event","type":"store_full"})");
 }
 
 TEST(Payload, BodyThatIsNotAnObjectIsDroppedNotSpliced) {
-  const std::string payload = outbox_payload("gw-7", row(5, OutboxKind::kResult, "", "[1,2]"));
-  EXPECT_EQ(payload, R"({"seq":5,"gw":"gw-7","ts":1700000000123,"kind":"result"})");
+  const std::string payload = outbox_payload(kGw7, row(5, OutboxKind::kResult, "", "[1,2]"));
+  EXPECT_EQ(
+      payload,
+      R"({"seq":5,"store_id":"00112233445566778899aabbccddeeff","gw":"gw-7","ts":1700000000123,"kind":"result"})");
 }
 
 TEST(Payload, IdsAreEscaped) {
-  const std::string payload =
-      outbox_payload("g\"w\\", row(1, OutboxKind::kTelemetry, "m\n1", R"({"a":1})"));
+  const std::string payload = outbox_payload(MessageOrigin{"g\"w\\", "s\"1"},
+                                             row(1, OutboxKind::kTelemetry, "m\n1", R"({"a":1})"));
   const auto json = nlohmann::json::parse(payload);
   EXPECT_EQ(json["gw"], "g\"w\\");
+  EXPECT_EQ(json["store_id"], "s\"1");
   EXPECT_EQ(json["meter"], "m\n1");
   EXPECT_EQ(json["a"], 1);
 }
@@ -70,10 +78,12 @@ TEST(Payload, ControlCharactersAreUnicodeEscaped) {
 }
 
 TEST(Status, OnlineAndOffline) {
-  EXPECT_EQ(status_payload(true, "gw-7", 1700000000123, "0.1.0"),
-            R"({"state":"online","gw":"gw-7","ts":1700000000123,"version":"0.1.0"})");
-  EXPECT_EQ(status_payload(false, "gw-7", 5, "0.1.0"),
-            R"({"state":"offline","gw":"gw-7","ts":5,"version":"0.1.0"})");
+  EXPECT_EQ(status_payload(true, kGw7, 1700000000123, "0.1.0"),
+            R"({"state":"online","gw":"gw-7","store_id":"00112233445566778899aabbccddeeff",)"
+            R"("ts":1700000000123,"version":"0.1.0"})");
+  EXPECT_EQ(status_payload(false, kGw7, 5, "0.1.0"),
+            R"({"state":"offline","gw":"gw-7","store_id":"00112233445566778899aabbccddeeff",)"
+            R"("ts":5,"version":"0.1.0"})");
 }
 
 }  // namespace
