@@ -23,8 +23,8 @@ DrainResult drain_line(int fd, const DrainPolicy& policy) {
       result.quiet = false;
       return result;
     }
-    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(
-        std::min(silent_enough, give_up) - now);
+    const auto wait =
+        std::chrono::ceil<std::chrono::milliseconds>(std::min(silent_enough, give_up) - now);
     pollfd p{fd, POLLIN, 0};
     const int ready = ::poll(&p, 1, static_cast<int>(wait.count()));
     if (ready < 0 && errno == EINTR) continue;

@@ -133,9 +133,8 @@ Result<std::vector<std::vector<std::uint16_t>>> ModbusDriver::encode_writes(
       }
       auto encoded = encode_exact(it->second, v.format);
       if (!encoded.ok()) {
-        return make_error(ErrorKind::kInvalidArgument,
-                          "action '" + map.name + "' argument '" + v.arg + "': " +
-                              encoded.error().message);
+        return make_error(ErrorKind::kInvalidArgument, "action '" + map.name + "' argument '" +
+                                                           v.arg + "': " + encoded.error().message);
       }
       regs.insert(regs.end(), encoded.value().begin(), encoded.value().end());
     }

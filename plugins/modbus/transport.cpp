@@ -95,8 +95,7 @@ Status ModbusLink::send(std::uint8_t unit, std::span<const std::uint8_t> pdu) {
 std::optional<Result<std::vector<std::uint8_t>>> ModbusLink::take_frame(std::uint8_t unit,
                                                                         std::uint8_t fc) {
   for (;;) {
-    const auto length = settings_.tcp ? tcp_frame_length(pending_)
-                                      : rtu_reply_length(pending_, fc);
+    const auto length = settings_.tcp ? tcp_frame_length(pending_) : rtu_reply_length(pending_, fc);
     if (!length || pending_.size() < *length) return std::nullopt;
     const std::span<const std::uint8_t> frame(pending_.data(), *length);
     std::uint8_t from = 0;

@@ -2,7 +2,8 @@
 // address). Reads map meterd points to DIs through each meter's Profile; actions are relay
 // control (C=1C), the profile's vendor recharge (idempotent by purchase count) and parameter
 // writes (C=14) of tariff prices and alarm limits. A reply is only ever taken from the meter
-// asked, for the DI asked; another meter's frame is a late reply, skipped. Used by the bus thread only; all state lives in the instance.
+// asked, for the DI asked; another meter's frame is a late reply, skipped. Used by the bus thread
+// only; all state lives in the instance.
 #pragma once
 
 #include <memory>

@@ -63,8 +63,8 @@ class SerialLine {
   void drain();
   Status write(std::span<const std::uint8_t> bytes);
   // The next complete frame with a valid checksum, from a meter that answers address `from`
-  // when given (frames from other addresses are dropped and counted). kTimeout when none arrives before
-  // `deadline`; kChecksum for a frame with a wrong CS; kMalformed for a frame cut off by
+  // when given (frames from other addresses are dropped and counted). kTimeout when none arrives
+  // before `deadline`; kChecksum for a frame with a wrong CS; kMalformed for a frame cut off by
   // inter-byte silence; kBusError on an I/O error.
   Result<Frame> read_frame(std::chrono::steady_clock::time_point deadline,
                            const Address* from = nullptr);

@@ -169,7 +169,8 @@ Result<std::vector<std::uint16_t>> encode_exact(std::int64_t value, const ValueF
                       std::to_string(value) + " is finer than the register's resolution");
   }
   const __int128 raw = scaled / f.scale.num;
-  if (static_cast<double>(raw) != static_cast<double>(clamp_raw(static_cast<double>(raw), f.type))) {
+  if (static_cast<double>(raw) !=
+      static_cast<double>(clamp_raw(static_cast<double>(raw), f.type))) {
     return make_error(ErrorKind::kInvalidArgument,
                       std::to_string(value) + " does not fit the register");
   }

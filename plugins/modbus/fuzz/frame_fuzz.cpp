@@ -31,8 +31,10 @@ void parse_reply(Bytes pdu, std::uint8_t fc) {
   const std::uint16_t count = pdu.size() >= 2 ? pdu[1] / 2 : 0;
   auto regs = parse_read_reply(pdu, fc, count);
   if (regs.ok() && regs.value().size() != count) std::abort();
-  const std::uint16_t address = pdu.size() >= 3 ? static_cast<std::uint16_t>(pdu[1] << 8 | pdu[2]) : 0;
-  const std::uint16_t value = pdu.size() >= 5 ? static_cast<std::uint16_t>(pdu[3] << 8 | pdu[4]) : 0;
+  const std::uint16_t address =
+      pdu.size() >= 3 ? static_cast<std::uint16_t>(pdu[1] << 8 | pdu[2]) : 0;
+  const std::uint16_t value =
+      pdu.size() >= 5 ? static_cast<std::uint16_t>(pdu[3] << 8 | pdu[4]) : 0;
   (void)parse_write_reply(pdu, fc, address, value);
   (void)parse_request(pdu, any_multiple);
 }
@@ -84,8 +86,8 @@ void scan_requests(Bytes rest) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const Bytes input(data, size);
-  for (std::uint8_t fc : {kReadHolding, kReadInput, kWriteSingle, kWriteMultiple,
-                          static_cast<std::uint8_t>(0xAA)}) {
+  for (std::uint8_t fc :
+       {kReadHolding, kReadInput, kWriteSingle, kWriteMultiple, static_cast<std::uint8_t>(0xAA)}) {
     scan_rtu(input, fc);
   }
   scan_tcp(input);

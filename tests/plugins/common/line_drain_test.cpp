@@ -1,5 +1,7 @@
 // drain_line() on a socat pty pair: what is pending is dropped and counted, and the gap that
 // ends a drain is 3.5 characters of the line.
+#include "common/line_drain.h"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/ioctl.h>
@@ -9,7 +11,6 @@
 #include <thread>
 #include <vector>
 
-#include "common/line_drain.h"
 #include "support/pty_pair.h"
 #include "support/temp_dir.h"
 

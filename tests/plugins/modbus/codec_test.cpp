@@ -135,8 +135,8 @@ TEST(ModbusValue, MoneyAndWordOrderAndSignedAndBits) {
 }
 
 TEST(ModbusValue, ArgumentsAreEncodedExactlyOrRefused) {
-  ValueFormat money{RegisterType::kU32, WordOrder::kHighFirst, 0, false, Scale{100, 1},
-                    PointKind::kMoney};  // 0.01 currency per register unit
+  ValueFormat money{RegisterType::kU32, WordOrder::kHighFirst, 0, false,
+                    Scale{100, 1},      PointKind::kMoney};  // 0.01 currency per register unit
   auto exact = encode_exact(1'234'500, money);
   ASSERT_TRUE(exact.ok());
   EXPECT_EQ(exact.value(), (std::vector<std::uint16_t>{0x0000, 12'345}));
@@ -144,8 +144,8 @@ TEST(ModbusValue, ArgumentsAreEncodedExactlyOrRefused) {
   ASSERT_FALSE(fine.ok());
   EXPECT_EQ(fine.error().kind, ErrorKind::kInvalidArgument);
   EXPECT_EQ(encode_exact(-100, money).error().kind, ErrorKind::kInvalidArgument);  // u32
-  ValueFormat count{RegisterType::kU16, WordOrder::kHighFirst, 0, false, Scale{1, 1},
-                    PointKind::kCount};
+  ValueFormat count{RegisterType::kU16, WordOrder::kHighFirst, 0, false,
+                    Scale{1, 1},        PointKind::kCount};
   EXPECT_TRUE(encode_exact(65'535, count).ok());
   EXPECT_EQ(encode_exact(65'536, count).error().kind, ErrorKind::kInvalidArgument);
 }

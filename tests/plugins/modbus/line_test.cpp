@@ -251,11 +251,13 @@ TEST_F(ModbusLineTest, LateTcpReplyOfAnEarlierTransactionIsDropped) {
 TEST_F(ModbusLineTest, ArgumentFinerThanTheRegisterIsRefusedBeforeAnyFrame) {
   start(1);
   const std::uint64_t requests = server_->requests();
-  auto recharge = driver_->act(0, Action{"recharge", {{"amount", 12'345}, {"purchase_count", 5}}, {}});
+  auto recharge =
+      driver_->act(0, Action{"recharge", {{"amount", 12'345}, {"purchase_count", 5}}, {}});
   ASSERT_FALSE(recharge.ok());
   EXPECT_EQ(recharge.error().kind, ErrorKind::kInvalidArgument) << recharge.error().message;
   auto limits = driver_->act(
-      0, Action{"set_alarm_thresholds", {{"alarm_limit_1", 100'050}, {"alarm_limit_2", 50'000}}, {}});
+      0,
+      Action{"set_alarm_thresholds", {{"alarm_limit_1", 100'050}, {"alarm_limit_2", 50'000}}, {}});
   ASSERT_FALSE(limits.ok());
   EXPECT_EQ(limits.error().kind, ErrorKind::kInvalidArgument) << limits.error().message;
   EXPECT_EQ(server_->requests(), requests);
