@@ -222,22 +222,22 @@ void LineServer::run_tcp() {
         continue;
       }
       c.buf.insert(c.buf.end(), chunk, chunk + got);
-      while (c.buf.size() >= 7) {
-        const std::size_t length = 6u + ((c.buf[4] << 8) | c.buf[5]);
-        if (c.buf.size() < length) break;
-        const std::uint8_t unit = c.buf[6];
-        std::span<const std::uint8_t> pdu(c.buf.data() + 7, length - 7);
+      for (;;) {
+        const auto length = tcp_frame_length(c.buf);
+        if (!length || c.buf.size() < *length) break;
+        if (*length == 0) {  // not Modbus TCP: nothing on this connection can be framed
+          c.buf.clear();
+          break;
+        }
+        const TcpAdu adu = parse_tcp(std::span(c.buf).first(*length)).value();
         Fault applied;
         std::vector<std::uint8_t> reply;
         {
           std::lock_guard lock(mutex_);
-          reply = answer(unit, pdu, applied);
+          reply = answer(adu.unit, adu.pdu, applied);
         }
         if (!reply.empty()) {
-          std::vector<std::uint8_t> out(c.buf.begin(), c.buf.begin() + 7);
-          out[4] = static_cast<std::uint8_t>((reply.size() + 1) >> 8);
-          out[5] = static_cast<std::uint8_t>((reply.size() + 1) & 0xFF);
-          out.insert(out.end(), reply.begin(), reply.end());
+          std::vector<std::uint8_t> out = tcp_frame(adu.transaction, adu.unit, reply);
           if (applied.kind == FaultKind::kHeld) {
             c.held = std::move(out);
           } else {
@@ -246,7 +246,7 @@ void LineServer::run_tcp() {
             write_all(c.fd, out);
           }
         }
-        c.buf.erase(c.buf.begin(), c.buf.begin() + static_cast<long>(length));
+        c.buf.erase(c.buf.begin(), c.buf.begin() + static_cast<long>(*length));
       }
     }
     std::erase_if(clients, [](const Client& c) { return c.fd < 0; });
