@@ -116,8 +116,9 @@ Result<MeterReading> ModbusDriver::read(std::size_t meter, std::size_t group) {
   });
 }
 
-Status ModbusDriver::write_all(const ModbusMeter& meter, const ActionMap& map,
-                               const std::map<std::string, std::int64_t>& args, bool broadcast) {
+Result<std::vector<std::vector<std::uint16_t>>> ModbusDriver::encode_writes(
+    const ActionMap& map, const std::map<std::string, std::int64_t>& args) {
+  std::vector<std::vector<std::uint16_t>> steps;
   for (const WriteStep& step : map.writes) {
     std::vector<std::uint16_t> regs;
     for (const WriteValue& v : step.values) {
@@ -130,11 +131,27 @@ Status ModbusDriver::write_all(const ModbusMeter& meter, const ActionMap& map,
         return make_error(ErrorKind::kInvalidArgument,
                           "action '" + map.name + "' needs integer '" + v.arg + "'");
       }
-      auto encoded = encode_value(PointScalar{it->second}, v.format);
-      regs.insert(regs.end(), encoded.begin(), encoded.end());
+      auto encoded = encode_exact(it->second, v.format);
+      if (!encoded.ok()) {
+        return make_error(ErrorKind::kInvalidArgument, "action '" + map.name + "' argument '" +
+                                                           v.arg + "': " + encoded.error().message);
+      }
+      regs.insert(regs.end(), encoded.value().begin(), encoded.value().end());
     }
-    Status s = link_.write(broadcast ? kBroadcast : meter.unit, step.fc, step.address, regs,
-                           meter.timeout);
+    steps.push_back(std::move(regs));
+  }
+  return steps;
+}
+
+Status ModbusDriver::write_all(const ModbusMeter& meter, const ActionMap& map,
+                               const std::map<std::string, std::int64_t>& args, bool broadcast) {
+  // Every value is encoded before the first frame goes out: a bad argument writes nothing.
+  auto steps = encode_writes(map, args);
+  if (!steps.ok()) return steps.error();
+  for (std::size_t i = 0; i < map.writes.size(); ++i) {
+    const WriteStep& step = map.writes[i];
+    Status s = link_.write(broadcast ? kBroadcast : meter.unit, step.fc, step.address,
+                           steps.value()[i], meter.timeout);
     if (!s.ok()) return s;
   }
   return Ok{};
@@ -147,6 +164,14 @@ Result<MeterReading> ModbusDriver::recharge(const ModbusMeter& meter, const Acti
   if (amount == action.integers.end() || count == action.integers.end() || amount->second <= 0) {
     return make_error(ErrorKind::kInvalidArgument,
                       "recharge needs a positive integer 'amount' and 'purchase_count'");
+  }
+  // The new balance is the meter's (on the register's grid) plus the amount: an amount off
+  // that grid could only be written rounded, so it is refused before the line is used.
+  if (auto fits = encode_writes(map, {{"balance", amount->second},
+                                      {"purchase_count", count->second},
+                                      {"amount", amount->second}});
+      !fits.ok()) {
+    return fits.error();
   }
   const Plan state = make_plan(*meter.profile, {"balance", "purchase_count"});
   auto before = run(meter, state);

@@ -2,7 +2,7 @@
 // once at construction per (profile, poll group); a read runs the planned transactions and
 // decodes the points; an exception reply fails only the points of that transaction, a meter
 // that does not answer its first transaction fails the whole read. Actions run the profile's
-// writes; `recharge` is the read-check-write of PROTOCOLS.md §2. Used by the bus thread only.
+// writes; `recharge` is the read-check-write of docs/modbus.md. Used by the bus thread only.
 #pragma once
 
 #include <map>
@@ -43,6 +43,9 @@ class ModbusDriver final : public MeterDriver {
   Result<MeterReading> run(const ModbusMeter& meter, const Plan& plan);
   Result<MeterReading> recharge(const ModbusMeter& meter, const ActionMap& map,
                                 const Action& action);
+  // The registers of each write step, or kInvalidArgument (missing, too fine, out of range).
+  static Result<std::vector<std::vector<std::uint16_t>>> encode_writes(
+      const ActionMap& map, const std::map<std::string, std::int64_t>& args);
   Status write_all(const ModbusMeter& meter, const ActionMap& map,
                    const std::map<std::string, std::int64_t>& args, bool broadcast);
 

@@ -5,8 +5,9 @@
 //                  parity (none|even|odd, default none), data_bits (7|8, default 8),
 //                  stop_bits (1|2, default 1), rs485 (bool, default false: kernel RS-485 mode);
 //             tcp: host (required), port (default 502);
-//             recovery_wait (duration, default 50ms: silence awaited after a failed
-//             transaction before flushing), broadcast_turnaround (default 100ms).
+//             recovery_wait (duration, default 50ms: how long the line is drained at least
+//             after a failed transaction), max_drain (default 500ms: the drain's bound on a
+//             line that never goes quiet), broadcast_turnaround (default 100ms).
 // Meter keys: address (unit id; 1..247 on RTU, 0..255 on TCP; required).
 // Every meter names a profile (`profile: acrel-ddsy1352`), validated here at start-up.
 #include <algorithm>
@@ -53,6 +54,7 @@ LineSettings read_line(const BusSpec& bus, ConfigErrors& errors) {
     line.rs485 = r.boolean("rs485", false);
   }
   line.recovery_wait = r.duration("recovery_wait", Millis(50), Millis(0), Millis(10'000));
+  line.max_drain = r.duration("max_drain", Millis(500), Millis(0), Millis(10'000));
   line.broadcast_turnaround =
       r.duration("broadcast_turnaround", Millis(100), Millis(0), Millis(10'000));
   r.finish();

@@ -1,12 +1,20 @@
-// One Modbus line or connection on libmodbus: one context per bus thread (per driver
-// instance). Enforces the RTU inter-frame silence (t3.5) before every request, flushes stale
-// input before each request, and after a timeout, CRC error or malformed reply waits
-// `recovery_wait` and flushes again, so a late reply cannot poison the next transaction.
+// One Modbus line or connection: one per bus thread (per driver instance). libmodbus opens
+// the serial line (termios, kernel RS-485 mode) or the TCP connection; frames are built,
+// sent, received and checked by this class with the pure codec, one outstanding request at a
+// time. Line discipline:
+//  - RTU: the t3.5 silence before every request, stale input flushed before each request;
+//  - a frame that is not the answer to this request (RTU: another unit's reply; TCP: another
+//    transaction id) is a late reply to an earlier request: dropped, counted, and the wait
+//    for the real answer goes on within the same timeout;
+//  - after a timeout, CRC error or malformed reply the line is drained: input is dropped until
+//    the line has been silent for t3.5 (RTU) at least `recovery_wait` after the failure, at
+//    most `max_drain`, so the rest of a late or broken reply cannot reach the next meter.
 // Used by the bus thread only.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -30,8 +38,15 @@ struct LineSettings {
   std::string host;
   int port = 502;
   // Both
-  std::chrono::milliseconds recovery_wait{50};
+  std::chrono::milliseconds recovery_wait{50};  // drain listens at least this long
+  std::chrono::milliseconds max_drain{500};     // and never longer than this
   std::chrono::milliseconds broadcast_turnaround{100};
+};
+
+struct LinkStats {
+  std::uint64_t drained_bytes = 0;  // dropped by drains after failed transactions
+  std::uint64_t stray_frames = 0;   // well-formed frames that answered an earlier request
+  std::uint64_t noisy_drains = 0;   // drains that hit `max_drain` with bytes still coming
 };
 
 class ModbusLink {
@@ -52,17 +67,27 @@ class ModbusLink {
   Status write(std::uint8_t unit, std::uint8_t fc, std::uint16_t address,
                std::span<const std::uint16_t> values, std::chrono::milliseconds timeout);
 
+  const LinkStats& stats() const { return stats_; }
+
  private:
-  void before_request(std::uint8_t unit, std::chrono::milliseconds timeout);
-  Error failure(const char* what);  // maps errno, recovers the line
-  Status raw_write(std::uint8_t unit, std::uint8_t fc, std::uint16_t address,
-                   std::span<const std::uint16_t> values, std::chrono::milliseconds timeout);
-  Result<std::vector<std::uint8_t>> raw_receive(std::uint8_t fc, std::chrono::milliseconds timeout);
+  // Sends `pdu` to `unit` and returns the reply PDU (exception replies included).
+  Result<std::vector<std::uint8_t>> transact(std::uint8_t unit, std::span<const std::uint8_t> pdu,
+                                             std::chrono::milliseconds timeout);
+  Status send(std::uint8_t unit, std::span<const std::uint8_t> pdu);
+  Result<std::vector<std::uint8_t>> receive(std::uint8_t unit, std::uint8_t fc,
+                                            std::chrono::steady_clock::time_point deadline);
+  // The next complete frame in `pending_` as a reply PDU for (unit, fc); nullopt: need more.
+  std::optional<Result<std::vector<std::uint8_t>>> take_frame(std::uint8_t unit, std::uint8_t fc);
+  Error failed(Error error);  // drains the line, or closes it on a bus error
 
   LineSettings settings_;
   modbus_t* ctx_ = nullptr;
-  std::chrono::nanoseconds t35_{0};
+  int fd_ = -1;
+  std::chrono::microseconds t35_{0};
   std::chrono::steady_clock::time_point idle_since_{};
+  std::uint16_t transaction_ = 0;
+  std::vector<std::uint8_t> pending_;  // received, not yet framed
+  LinkStats stats_;
 };
 
 }  // namespace meterd::modbus

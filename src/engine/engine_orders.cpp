@@ -163,7 +163,10 @@ void Engine::Impl::on_meter_recharge_done(const std::string& key, Result<MeterRe
     }
     MeterRechargeRow row = job.row;
     row.state = "failed";
-    MoneyOutcome outcome{false, "meter_rejected", result.error().message, row.amount, Money{}, false};
+    // kInvalidArgument: the driver refused the arguments before any frame went out (an amount
+    // finer than the meter's resolution): the gateway's validation, not the meter's refusal.
+    const char* code = kind == ErrorKind::kInvalidArgument ? "invalid_amount" : "meter_rejected";
+    MoneyOutcome outcome{false, code, result.error().message, row.amount, Money{}, false};
     meter_jobs_.erase(found);
     StateWrite write;
     write.urgent = true;

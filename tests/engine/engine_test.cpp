@@ -364,6 +364,21 @@ TEST_F(EngineTest, MeterModeRechargeRejectedFailsAndTimedOutIsRetriedAfterBackof
   EXPECT_EQ(query("SELECT count(*) FROM ledger WHERE order_id = 'r-4'"), 1);
 }
 
+TEST_F(EngineTest, MeterModeRechargeTheDriverFindsInvalidFailsWithTheGatewaysCode) {
+  start_engine(meter_mode_config(Money{50 * kUnits}));
+  read("mm", meter_mode_reading(Money{50 * kUnits}, 4));
+  std::optional<MoneyOutcome> refused;
+  engine_->recharge({"r-5", "a1", Money{12'345}, "cloud"}, [&](MoneyOutcome o) { refused = o; });
+  ASSERT_TRUE(pump_until([&] { return port_->submitted.size() == 1; }));
+  // The driver checks the amount against the meter's resolution before it sends anything.
+  port_->answer(0, make_error(ErrorKind::kInvalidArgument, "amount 12345 has finer digits"));
+  ASSERT_TRUE(pump_until([&] { return refused.has_value(); }));
+  EXPECT_FALSE(refused->ok);
+  EXPECT_EQ(refused->code, "invalid_amount");
+  ASSERT_TRUE(store_.flush());
+  EXPECT_EQ(query("SELECT count(*) FROM ledger WHERE order_id = 'r-5'"), 0);
+}
+
 TEST_F(EngineTest, EnergyGoingBackwardsIsReportedAndNeverBilledNegative) {
   const Money price{kUnits};
   const Money opening{100 * kUnits};

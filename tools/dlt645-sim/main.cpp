@@ -7,7 +7,7 @@
 //              ADDRESS[:1997]...
 //
 // ADDRESS is a 12-digit meter address; ":1997" makes that meter speak DL/T 645-1997. Use
-// --parity none on ptys (PROTOCOLS.md: 8E1 may fail on a pty). --wire-delay holds each reply
+// --parity none on ptys (8E1 may fail on a pty). --wire-delay holds each reply
 // back for the time the request and the reply take on the wire at the chosen baud rate and
 // framing (--bits-per-char overrides it: 11 for 8E1 on a pty set to 8N1), plus --latency-ms.
 // --vary gives the i-th meter (0-based) forward energy 1234.56 + i kWh, balance 100.00 + i

@@ -3,7 +3,7 @@
 //   modbus-sim --profile config/profiles/acrel-ddsy1352.yaml (--rtu /dev/pts/N | --tcp PORT)
 //              [--units FIRST-LAST] [--base-load W] [--frozen] [--wire-delay] [--baud 9600]
 //              [--parity none|even|odd] [--stop-bits 1|2] [--latency-us N]
-//              [--fault UNIT:dead|crc|exception|late|garbage[:EVERY]]...
+//              [--fault UNIT:dead|crc|exception|late|garbage|held[:EVERY]]...
 // Prints "ready <port>" (TCP) or "ready" (RTU) on stdout, then serves until SIGTERM/SIGINT.
 #include <signal.h>
 
@@ -43,6 +43,8 @@ std::optional<sim::Fault> parse_fault(const std::string& text, std::uint8_t& uni
     f.kind = sim::FaultKind::kLate;
   else if (kind == "garbage")
     f.kind = sim::FaultKind::kGarbage;
+  else if (kind == "held")
+    f.kind = sim::FaultKind::kHeld;
   else
     return std::nullopt;
   if (!every.empty()) f.every = std::stoi(every);

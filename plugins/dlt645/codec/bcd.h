@@ -23,7 +23,7 @@ struct BcdFormat {
   friend bool operator==(const BcdFormat&, const BcdFormat&) = default;
 };
 
-// The formats of PROTOCOLS.md §3.
+// The formats of docs/dlt645.md.
 inline constexpr BcdFormat kFmtEnergy{4, 2, false};      // XXXXXX.XX kWh
 inline constexpr BcdFormat kFmtMoney{4, 2, false};       // XXXXXX.XX currency
 inline constexpr BcdFormat kFmtPrice{4, 4, false};       // XXXX.XXXX per kWh

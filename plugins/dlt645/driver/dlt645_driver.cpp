@@ -80,7 +80,8 @@ const Password& Dlt645Driver::password_of(std::size_t meter) const {
   return meters_[meter].password ? *meters_[meter].password : bus_.password;
 }
 
-Result<Frame> Dlt645Driver::transact(std::size_t meter, std::span<const std::uint8_t> request) {
+Result<Frame> Dlt645Driver::transact(std::size_t meter, const Address& to,
+                                     std::span<const std::uint8_t> request) {
   if (!line_.is_open()) {
     return make_error(ErrorKind::kBusError, bus_.line.device + ": the line is not open");
   }
@@ -90,8 +91,10 @@ Result<Frame> Dlt645Driver::transact(std::size_t meter, std::span<const std::uin
   const auto timeout = meters_[meter].timeout;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    auto frame = line_.read_frame(deadline);
+    auto frame = line_.read_frame(deadline, &to);
     if (!frame) {
+      // The rest of a late or broken reply must not reach the next request.
+      if (frame.error().kind != ErrorKind::kBusError) line_.drain();
       if (frame.error().kind != ErrorKind::kTimeout) return frame.error();
       return make_error(ErrorKind::kTimeout,
                         "no reply within " + std::to_string(timeout.count()) + "ms");
@@ -104,7 +107,7 @@ Result<Frame> Dlt645Driver::transact(std::size_t meter, std::span<const std::uin
 
 Result<Address> Dlt645Driver::address_of(std::size_t meter) {
   if (meters_[meter].address) return *meters_[meter].address;
-  auto frame = transact(meter, build_read_address(bus_.preamble));
+  auto frame = transact(meter, kWildcardAddress, build_read_address(bus_.preamble));
   if (!frame) return frame.error();
   auto address = parse_read_address_reply(frame.value());
   if (!address) return address.error();
@@ -118,13 +121,13 @@ Result<std::vector<std::uint8_t>> Dlt645Driver::read_data(std::size_t meter, Dat
   const Address& to = address.value();
   if (meters_[meter].profile->variant == Version::k1997) {
     const auto id1997 = static_cast<DataId1997>(id);
-    auto frame = transact(meter, build_read_1997(to, id1997, bus_.preamble));
+    auto frame = transact(meter, to, build_read_1997(to, id1997, bus_.preamble));
     if (!frame) return frame.error();
     auto reply = parse_read_reply_1997(frame.value(), to, id1997);
     if (!reply) return reply.error();
     return std::move(reply.value().payload);
   }
-  auto frame = transact(meter, build_read(to, id, bus_.preamble));
+  auto frame = transact(meter, to, build_read(to, id, bus_.preamble));
   if (!frame) return frame.error();
   auto reply = parse_read_reply(frame.value(), to, id);
   if (!reply) return reply.error();
@@ -137,7 +140,7 @@ Result<std::vector<std::uint8_t>> Dlt645Driver::read_data(std::size_t meter, Dat
                                                    format_data_id(id));
     }
     auto next = transact(
-        meter, build_read_follow_up(to, id, static_cast<std::uint8_t>(seq), bus_.preamble));
+        meter, to, build_read_follow_up(to, id, static_cast<std::uint8_t>(seq), bus_.preamble));
     if (!next) return next.error();
     auto part = parse_follow_up_reply(next.value(), to, id);
     if (!part) return part.error();
@@ -159,7 +162,7 @@ Status Dlt645Driver::write_data(std::size_t meter, DataId id, std::span<const st
   auto request =
       build_write(address.value(), id, password_of(meter), bus_.operator_code, data, bus_.preamble);
   if (!request) return request.error();
-  auto frame = transact(meter, request.value());
+  auto frame = transact(meter, address.value(), request.value());
   if (!frame) return frame.error();
   return parse_write_reply(frame.value(), address.value());
 }
@@ -257,7 +260,7 @@ Status Dlt645Driver::relay(std::size_t meter, RelayCommand command) {
   auto request = build_relay_control(address.value(), password_of(meter), bus_.operator_code,
                                      command, deadline, bus_.preamble);
   if (!request) return request.error();
-  auto frame = transact(meter, request.value());
+  auto frame = transact(meter, address.value(), request.value());
   if (!frame) return frame.error();
   return parse_control_reply(frame.value(), address.value());
 }

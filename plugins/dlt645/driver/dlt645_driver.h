@@ -2,7 +2,8 @@
 // address). Reads map meterd points to DIs through each meter's Profile; actions are relay
 // control (C=1C), the profile's vendor recharge (idempotent by purchase count) and parameter
 // writes (C=14) of tariff prices and alarm limits. A reply is only ever taken from the meter
-// asked, for the DI asked. Used by the bus thread only; all state lives in the instance.
+// asked, for the DI asked; another meter's frame is a late reply, skipped. Used by the bus thread
+// only; all state lives in the instance.
 #pragma once
 
 #include <memory>
@@ -51,8 +52,10 @@ class Dlt645Driver final : public MeterDriver {
 
  private:
   Result<MeterReading> read_points(std::size_t meter, const std::vector<std::string>& points);
-  // One request, one reply frame (echoes of our own request skipped).
-  Result<Frame> transact(std::size_t meter, std::span<const std::uint8_t> request);
+  // One request to `to`, one reply frame from it (echoes of our own request and late replies
+  // of other meters skipped); the line is drained after a timeout or a broken reply.
+  Result<Frame> transact(std::size_t meter, const Address& to,
+                         std::span<const std::uint8_t> request);
   Result<Address> address_of(std::size_t meter);
   // The whole payload of a read, follow-up frames included.
   Result<std::vector<std::uint8_t>> read_data(std::size_t meter, DataId id);

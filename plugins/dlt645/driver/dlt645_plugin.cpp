@@ -3,7 +3,8 @@
 // Bus keys:   device (required), baud (1200|2400|4800|9600|19200, default 2400),
 //             parity (none|even|odd, default even), data_bits (5..8, default 8),
 //             stop_bits (1|2, default 1), preamble (FE bytes, 0..8, default 4),
-//             inter_byte_timeout (duration, default 200ms), password (8 hex digits, level
+//             inter_byte_timeout (duration, default 200ms), max_drain (duration, default
+//             500ms: bound of the drain after a failed transaction), password (8 hex digits, level
 //             first, default 02000000), operator_code (8 hex digits, default 00000000),
 //             command_validity (duration, default 10m), utc_offset_min (the meters' zone,
 //             default 480), close_command (direct|allowed: C=1C N1 1C or 1B, default direct).
@@ -70,6 +71,7 @@ Dlt645BusConfig read_bus(const BusSpec& bus, ConfigErrors& errors) {
   line.data_bits = static_cast<int>(r.integer("data_bits", 8, 5, 8));
   line.stop_bits = static_cast<int>(r.integer("stop_bits", 1, 1, 2));
   line.inter_byte_timeout = r.duration("inter_byte_timeout", Millis(200), Millis(5), Millis(5000));
+  line.max_drain = r.duration("max_drain", Millis(500), Millis(0), Millis(10'000));
   config.preamble = static_cast<std::size_t>(r.integer("preamble", 4, 0, 8));
   if (auto password = read_password(r, what)) config.password = *password;
   if (r.has("operator_code")) {

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/line_drain.h"
+
 namespace meterd::dlt645 {
 
 namespace {
@@ -99,13 +101,23 @@ void SerialLine::close() {
 }
 
 void SerialLine::flush_input() {
+  stats_.drained_bytes += buffer_.size();
   buffer_.clear();
   if (fd_ < 0) return;
   ::tcflush(fd_, TCIFLUSH);
-  // A pty may still hold bytes tcflush did not reach; drain what is readable now.
-  std::uint8_t scratch[256];
-  while (::read(fd_, scratch, sizeof scratch) > 0) {
-  }
+  // A pty may still hold bytes tcflush did not reach.
+  stats_.drained_bytes += line::drop_pending(fd_);
+}
+
+void SerialLine::drain() {
+  stats_.drained_bytes += buffer_.size();
+  buffer_.clear();
+  if (fd_ < 0) return;
+  const auto quiet = line::three_and_a_half_chars(settings_.baud, bits_per_char(settings_));
+  const line::DrainResult drained =
+      line::drain_line(fd_, {std::chrono::microseconds(0), quiet, settings_.max_drain});
+  stats_.drained_bytes += drained.bytes;
+  if (!drained.quiet) ++stats_.noisy_drains;
 }
 
 Status SerialLine::write(std::span<const std::uint8_t> bytes) {
@@ -128,7 +140,7 @@ Status SerialLine::write(std::span<const std::uint8_t> bytes) {
   return Ok{};
 }
 
-Result<Frame> SerialLine::read_frame(steady_clock::time_point deadline) {
+Result<Frame> SerialLine::read_frame(steady_clock::time_point deadline, const Address* from) {
   if (fd_ < 0) return make_error(ErrorKind::kBusError, settings_.device + ": not open");
   for (;;) {
     // Scan what is buffered first: one read may carry noise, a frame and more.
@@ -140,7 +152,11 @@ Result<Frame> SerialLine::read_frame(steady_clock::time_point deadline) {
         break;
       }
       buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(scan.consume));
-      if (scan.status == ScanStatus::kFrame) return scan.frame;
+      if (scan.status == ScanStatus::kFrame) {
+        if (from == nullptr || address_matches(*from, scan.frame.address)) return scan.frame;
+        ++stats_.stray_frames;  // the late answer to an earlier request
+        continue;
+      }
       if (scan.status == ScanStatus::kBadChecksum) {
         ++stats_.bad_checksum;
         return make_error(ErrorKind::kChecksum, "DL/T 645 frame with a wrong checksum");

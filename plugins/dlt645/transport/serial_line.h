@@ -1,8 +1,10 @@
 // A POSIX serial port in raw mode for a DL/T 645 master: opens a tty at one of the supported
 // line settings, writes request frames and reads the next frame found by content (codec
 // find_frame), with an overall deadline and an inter-byte silence timeout that ends a
-// truncated frame. Garbage and frames with a bad checksum are dropped and counted. One per
-// driver instance; used by the bus thread only.
+// truncated frame. Garbage and frames with a bad checksum are dropped and counted; so are
+// frames from another address than the one asked (late replies to earlier requests). After a
+// failed transaction drain() drops input until the line has been quiet for 3.5 characters,
+// at most `max_drain`. One per driver instance; used by the bus thread only.
 #pragma once
 
 #include <chrono>
@@ -26,6 +28,8 @@ struct LineSettings {
   int stop_bits = 1;
   // A frame whose bytes stop arriving for this long is truncated.
   std::chrono::milliseconds inter_byte_timeout{200};
+  // A drain after a failed transaction ends after this long even if bytes keep coming.
+  std::chrono::milliseconds max_drain{500};
 };
 
 bool is_supported_baud(int baud);
@@ -36,6 +40,9 @@ struct LineStats {
   std::uint64_t garbage_bytes = 0;
   std::uint64_t bad_checksum = 0;
   std::uint64_t truncated = 0;
+  std::uint64_t stray_frames = 0;   // valid frames from another address than the one asked
+  std::uint64_t drained_bytes = 0;  // dropped by flush_input() and drain()
+  std::uint64_t noisy_drains = 0;   // drains ended by `max_drain` with bytes still coming
 };
 
 class SerialLine {
@@ -51,11 +58,16 @@ class SerialLine {
 
   // Drops whatever is pending in the input (a late reply to an earlier request).
   void flush_input();
+  // After a timeout or a broken reply: drops input until the line has been quiet for 3.5
+  // characters, so the rest of a late reply cannot reach the next request.
+  void drain();
   Status write(std::span<const std::uint8_t> bytes);
-  // The next complete frame with a valid checksum. kTimeout when none arrives before
-  // `deadline`; kChecksum for a frame with a wrong CS; kMalformed for a frame cut off by
+  // The next complete frame with a valid checksum, from a meter that answers address `from`
+  // when given (frames from other addresses are dropped and counted). kTimeout when none arrives
+  // before `deadline`; kChecksum for a frame with a wrong CS; kMalformed for a frame cut off by
   // inter-byte silence; kBusError on an I/O error.
-  Result<Frame> read_frame(std::chrono::steady_clock::time_point deadline);
+  Result<Frame> read_frame(std::chrono::steady_clock::time_point deadline,
+                           const Address* from = nullptr);
 
   const LineStats& stats() const { return stats_; }
   const LineSettings& settings() const { return settings_; }

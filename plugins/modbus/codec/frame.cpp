@@ -103,9 +103,14 @@ Status parse_write_reply(std::span<const std::uint8_t> pdu, std::uint8_t fc, std
   return Ok{};
 }
 
-std::optional<std::size_t> rtu_reply_length(std::span<const std::uint8_t> prefix) {
+std::optional<std::size_t> rtu_reply_length(std::span<const std::uint8_t> prefix,
+                                            std::uint8_t request_fc) {
   if (prefix.size() < 2) return std::nullopt;
   const std::uint8_t fc = prefix[1];
+  if ((request_fc & 0x80) && fc == request_fc) {
+    if (prefix.size() < 5) return std::nullopt;
+    return parse_rtu(prefix.first(5)).ok() ? 5 : 8;
+  }
   if (fc & 0x80) return 5;
   if (fc == kReadHolding || fc == kReadInput) {
     if (prefix.size() < 3) return std::nullopt;
@@ -124,6 +129,33 @@ std::optional<std::size_t> rtu_request_length(std::span<const std::uint8_t> pref
     return 9u + prefix[6];
   }
   return 0;
+}
+
+std::vector<std::uint8_t> tcp_frame(std::uint16_t transaction, std::uint8_t unit,
+                                    std::span<const std::uint8_t> pdu) {
+  std::vector<std::uint8_t> out;
+  out.reserve(kMbapSize + pdu.size());
+  put16(out, transaction);
+  put16(out, 0);
+  put16(out, static_cast<std::uint16_t>(pdu.size() + 1));
+  out.push_back(unit);
+  out.insert(out.end(), pdu.begin(), pdu.end());
+  return out;
+}
+
+std::optional<std::size_t> tcp_frame_length(std::span<const std::uint8_t> prefix) {
+  if (prefix.size() < kMbapSize) return std::nullopt;
+  const std::uint16_t length = get16(prefix, 4);
+  if (get16(prefix, 2) != 0 || length < 2 || length > 254) return 0;
+  return 6u + length;
+}
+
+Result<TcpAdu> parse_tcp(std::span<const std::uint8_t> frame) {
+  const auto length = tcp_frame_length(frame);
+  if (!length || *length == 0 || *length != frame.size()) {
+    return malformed("not one Modbus TCP frame");
+  }
+  return TcpAdu{get16(frame, 0), frame[6], frame.subspan(kMbapSize)};
 }
 
 Result<Request> parse_request(std::span<const std::uint8_t> pdu,

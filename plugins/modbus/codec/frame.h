@@ -51,12 +51,30 @@ Status parse_write_reply(std::span<const std::uint8_t> pdu, std::uint8_t fc, std
 
 // Total RTU length of a frame that starts with `prefix`, once enough of it is known; nullopt
 // while more bytes are needed. `multiple_layout(fc)` says which codes use the 0x10 layout.
-// Reply side: exceptions are 5 bytes, reads 5 + byte count, writes 8.
-std::optional<std::size_t> rtu_reply_length(std::span<const std::uint8_t> prefix);
+// Reply side, to a request with function code `request_fc`: exceptions are 5 bytes, reads
+// 5 + byte count, writes 8. A vendor code with the high bit set (0xAA) is its own exception
+// code: 5 bytes when those 5 carry a good CRC, else 8.
+std::optional<std::size_t> rtu_reply_length(std::span<const std::uint8_t> prefix,
+                                            std::uint8_t request_fc);
 // Request side: reads and FC 06 are 8 bytes, 0x10 layout 9 + byte count; 0 for an unknown
 // function code (the caller resynchronises).
 std::optional<std::size_t> rtu_request_length(std::span<const std::uint8_t> prefix,
                                               bool (*multiple_layout)(std::uint8_t fc));
+
+// Modbus TCP: MBAP header (transaction id, protocol id 0, length of unit + PDU, unit) + PDU.
+inline constexpr std::size_t kMbapSize = 7;
+std::vector<std::uint8_t> tcp_frame(std::uint16_t transaction, std::uint8_t unit,
+                                    std::span<const std::uint8_t> pdu);
+struct TcpAdu {
+  std::uint16_t transaction = 0;
+  std::uint8_t unit = 0;
+  std::span<const std::uint8_t> pdu;  // a view into the frame
+};
+// Total length of the TCP ADU that starts with `prefix` once its header is in (nullopt
+// before); 0 for a header no peer sends (protocol id not 0, length outside 2..254).
+std::optional<std::size_t> tcp_frame_length(std::span<const std::uint8_t> prefix);
+// kMalformed unless `frame` is exactly one ADU with a valid header and a PDU.
+Result<TcpAdu> parse_tcp(std::span<const std::uint8_t> frame);
 
 // Server side.
 struct Request {

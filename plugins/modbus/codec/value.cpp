@@ -159,4 +159,22 @@ std::vector<std::uint16_t> encode_value(const PointScalar& value, const ValueFor
   return split(static_cast<std::uint32_t>(r), f.order);
 }
 
+Result<std::vector<std::uint16_t>> encode_exact(std::int64_t value, const ValueFormat& f) {
+  if (f.type == RegisterType::kFloat32 || f.type == RegisterType::kBit) {
+    return encode_value(PointScalar{value}, f);
+  }
+  const __int128 scaled = static_cast<__int128>(value) * f.scale.den;
+  if (scaled % f.scale.num != 0) {
+    return make_error(ErrorKind::kInvalidArgument,
+                      std::to_string(value) + " is finer than the register's resolution");
+  }
+  const __int128 raw = scaled / f.scale.num;
+  if (static_cast<double>(raw) !=
+      static_cast<double>(clamp_raw(static_cast<double>(raw), f.type))) {
+    return make_error(ErrorKind::kInvalidArgument,
+                      std::to_string(value) + " does not fit the register");
+  }
+  return encode_value(PointScalar{value}, f);
+}
+
 }  // namespace meterd::modbus

@@ -46,5 +46,9 @@ Result<PointScalar> decode_value(std::span<const std::uint16_t> registers,
 // The inverse, for simulators and action arguments: the registers holding `value`
 // (rounded to the register's resolution, clamped to the type's range).
 std::vector<std::uint16_t> encode_value(const PointScalar& value, const ValueFormat& format);
+// An action argument (canonical integer units) as registers, exactly or not at all:
+// kInvalidArgument when it is finer than the register's resolution or outside the type's
+// range, so a command never writes a rounded or clamped value. Float registers take any value.
+Result<std::vector<std::uint16_t>> encode_exact(std::int64_t value, const ValueFormat& format);
 
 }  // namespace meterd::modbus

@@ -125,6 +125,7 @@ std::vector<std::uint8_t> LineServer::answer(std::uint8_t unit, std::span<const 
 
 void LineServer::run_rtu() {
   std::vector<std::uint8_t> buf;
+  std::vector<std::uint8_t> held;  // kHeld: goes out in front of the next reply
   const LineTiming timing = line_timing(options_.baud, options_.parity, options_.stop_bits);
   while (!stop_) {
     pollfd p[2] = {{fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
@@ -178,7 +179,13 @@ void LineServer::run_rtu() {
       }
       due += options_.latency;
       if (applied.kind == FaultKind::kLate) due = received + applied.late_by;
+      if (applied.kind == FaultKind::kHeld) {
+        held = std::move(out);
+        continue;
+      }
       std::this_thread::sleep_until(due);
+      out.insert(out.begin(), held.begin(), held.end());
+      held.clear();
       write_all(fd_, out);
     }
   }
@@ -188,6 +195,7 @@ void LineServer::run_tcp() {
   struct Client {
     int fd;
     std::vector<std::uint8_t> buf;
+    std::vector<std::uint8_t> held;  // kHeld: goes out in front of the next reply
   };
   std::vector<Client> clients;
   while (!stop_) {
@@ -200,7 +208,7 @@ void LineServer::run_tcp() {
       if (c >= 0) {
         int one = 1;
         setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        clients.push_back({c, {}});
+        clients.push_back({c, {}, {}});
       }
     }
     for (std::size_t i = 0; i < clients.size(); ++i) {
@@ -214,25 +222,31 @@ void LineServer::run_tcp() {
         continue;
       }
       c.buf.insert(c.buf.end(), chunk, chunk + got);
-      while (c.buf.size() >= 7) {
-        const std::size_t length = 6u + ((c.buf[4] << 8) | c.buf[5]);
-        if (c.buf.size() < length) break;
-        const std::uint8_t unit = c.buf[6];
-        std::span<const std::uint8_t> pdu(c.buf.data() + 7, length - 7);
+      for (;;) {
+        const auto length = tcp_frame_length(c.buf);
+        if (!length || c.buf.size() < *length) break;
+        if (*length == 0) {  // not Modbus TCP: nothing on this connection can be framed
+          c.buf.clear();
+          break;
+        }
+        const TcpAdu adu = parse_tcp(std::span(c.buf).first(*length)).value();
         Fault applied;
         std::vector<std::uint8_t> reply;
         {
           std::lock_guard lock(mutex_);
-          reply = answer(unit, pdu, applied);
+          reply = answer(adu.unit, adu.pdu, applied);
         }
         if (!reply.empty()) {
-          std::vector<std::uint8_t> out(c.buf.begin(), c.buf.begin() + 7);
-          out[4] = static_cast<std::uint8_t>((reply.size() + 1) >> 8);
-          out[5] = static_cast<std::uint8_t>((reply.size() + 1) & 0xFF);
-          out.insert(out.end(), reply.begin(), reply.end());
-          write_all(c.fd, out);
+          std::vector<std::uint8_t> out = tcp_frame(adu.transaction, adu.unit, reply);
+          if (applied.kind == FaultKind::kHeld) {
+            c.held = std::move(out);
+          } else {
+            out.insert(out.begin(), c.held.begin(), c.held.end());
+            c.held.clear();
+            write_all(c.fd, out);
+          }
         }
-        c.buf.erase(c.buf.begin(), c.buf.begin() + static_cast<long>(length));
+        c.buf.erase(c.buf.begin(), c.buf.begin() + static_cast<long>(*length));
       }
     }
     std::erase_if(clients, [](const Client& c) { return c.fd < 0; });

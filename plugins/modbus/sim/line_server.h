@@ -20,7 +20,10 @@
 
 namespace meterd::modbus::sim {
 
-enum class FaultKind { kNone, kDead, kCrc, kException, kLate, kGarbage };
+// kHeld: the reply is held back and sent right before the reply to the next request on the
+// line (RTU) or connection (TCP): a late reply that lands in the next transaction, whatever
+// the machine's load.
+enum class FaultKind { kNone, kDead, kCrc, kException, kLate, kGarbage, kHeld };
 
 struct Fault {
   FaultKind kind = FaultKind::kNone;

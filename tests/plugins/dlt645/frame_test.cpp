@@ -23,7 +23,7 @@ struct Golden {
   const char* wire;
 };
 
-// PROTOCOLS.md §3, meter 000000000001, no preamble.
+// docs/dlt645.md, meter 000000000001, no preamble.
 const Golden kGoldenReads[] = {
     {"energy", 0x00010000, "68 01 00 00 00 00 00 68 11 04 33 33 34 33 B3 16"},
     {"remaining amount", 0x00900200, "68 01 00 00 00 00 00 68 11 04 33 35 C3 33 44 16"},

@@ -1,4 +1,4 @@
-// Test helper: "68 01 00" <-> bytes, so golden frames read as in PROTOCOLS.md.
+// Test helper: "68 01 00" <-> bytes, so golden frames read as in docs/dlt645.md.
 #pragma once
 
 #include <cstdint>

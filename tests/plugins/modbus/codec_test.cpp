@@ -69,6 +69,32 @@ TEST(ModbusFrame, VendorCodeRequestParsesInTheMultipleLayout) {
   EXPECT_EQ(write_reply(r.value()), (Bytes{0xAA, 0x00, 0x4E, 0x00, 0x03}));
 }
 
+TEST(ModbusFrame, TcpFrameCarriesTheMbapHeaderAndParsesBack) {
+  const Bytes pdu = read_request(3, 0x0000, 0x000A);
+  const Bytes frame = tcp_frame(0x0102, 17, pdu);
+  EXPECT_EQ(frame, (Bytes{0x01, 0x02, 0x00, 0x00, 0x00, 0x06, 0x11, 0x03, 0x00, 0x00, 0x00, 0x0A}));
+  EXPECT_EQ(tcp_frame_length(std::span(frame).first(6)), std::nullopt);
+  EXPECT_EQ(tcp_frame_length(frame), frame.size());
+  auto adu = parse_tcp(frame);
+  ASSERT_TRUE(adu.ok());
+  EXPECT_EQ(adu.value().transaction, 0x0102);
+  EXPECT_EQ(adu.value().unit, 17);
+  EXPECT_EQ(Bytes(adu.value().pdu.begin(), adu.value().pdu.end()), pdu);
+  EXPECT_EQ(tcp_frame_length(Bytes{0, 1, 0, 1, 0, 3, 1}), 0u);  // protocol id 1
+  EXPECT_EQ(tcp_frame_length(Bytes{0, 1, 0, 0, 0, 1, 1}), 0u);  // no PDU
+  EXPECT_FALSE(parse_tcp(std::span(frame).first(10)).ok());
+}
+
+TEST(ModbusFrame, VendorCodeReplyLengthTellsTheExceptionFromTheEcho) {
+  const Bytes exception = rtu_frame(1, exception_reply(0xAA, 4));
+  EXPECT_EQ(rtu_reply_length(std::span(exception).first(4), 0xAA), std::nullopt);
+  EXPECT_EQ(rtu_reply_length(exception, 0xAA), 5u);
+  const Bytes echo = rtu_frame(1, Bytes{0xAA, 0x00, 0x4E, 0x00, 0x03});
+  EXPECT_EQ(rtu_reply_length(std::span(echo).first(5), 0xAA), 8u);
+  EXPECT_EQ(rtu_reply_length(rtu_frame(1, exception_reply(0x03, 2)), 0x03), 5u);
+  EXPECT_EQ(rtu_reply_length(Bytes{1, 3, 96}, 0x03), 101u);
+}
+
 TEST(ModbusTiming, CharacterTimesMatchTheProtocolTable) {
   EXPECT_NEAR(line_timing(9600, false, 1).char_seconds * 1e3, 1.042, 0.001);
   EXPECT_NEAR(line_timing(9600, false, 1).t35_seconds * 1e3, 3.65, 0.01);
@@ -106,6 +132,22 @@ TEST(ModbusValue, MoneyAndWordOrderAndSignedAndBits) {
   ValueFormat fl{RegisterType::kFloat32, WordOrder::kHighFirst, 0, false, {}, PointKind::kAnalog};
   const std::uint16_t f230[] = {0x4366, 0x0000};  // 230.0f
   EXPECT_DOUBLE_EQ(std::get<double>(decode_value(f230, fl).value()), 230.0);
+}
+
+TEST(ModbusValue, ArgumentsAreEncodedExactlyOrRefused) {
+  ValueFormat money{RegisterType::kU32, WordOrder::kHighFirst, 0, false,
+                    Scale{100, 1},      PointKind::kMoney};  // 0.01 currency per register unit
+  auto exact = encode_exact(1'234'500, money);
+  ASSERT_TRUE(exact.ok());
+  EXPECT_EQ(exact.value(), (std::vector<std::uint16_t>{0x0000, 12'345}));
+  auto fine = encode_exact(12'345, money);
+  ASSERT_FALSE(fine.ok());
+  EXPECT_EQ(fine.error().kind, ErrorKind::kInvalidArgument);
+  EXPECT_EQ(encode_exact(-100, money).error().kind, ErrorKind::kInvalidArgument);  // u32
+  ValueFormat count{RegisterType::kU16, WordOrder::kHighFirst, 0, false,
+                    Scale{1, 1},        PointKind::kCount};
+  EXPECT_TRUE(encode_exact(65'535, count).ok());
+  EXPECT_EQ(encode_exact(65'536, count).error().kind, ErrorKind::kInvalidArgument);
 }
 
 TEST(ModbusValue, ScaleParsesDecimalsExactly) {
