@@ -105,14 +105,18 @@ class Dlt645Retry : public ::testing::Test {
   std::int64_t events_of(const std::string& type) {
     return count("SELECT count(*) FROM events WHERE type = '" + type + "'");
   }
-  std::int64_t telemetry_rows() {
-    return count("SELECT count(*) FROM outbox WHERE meter_id = 'm01' AND body LIKE '%\"values\"%'");
+  // When the newest reading of m01 was taken (unix ms; 0 before the first).
+  std::int64_t last_reading_ms() {
+    return count("SELECT coalesce(max(ts_ms), 0) FROM latest WHERE meter_id = 'm01'");
   }
-  // Waits for `type`, then for `polls` more readings, which would have restarted any loop.
-  bool wait_for_event_then_polls(const std::string& type, int polls) {
+  // Waits for `type`, then for readings taken `span` after it (at 300 ms a poll, several
+  // polls), any of which would have restarted a relay loop.
+  bool wait_for_event_then_readings(const std::string& type, std::chrono::milliseconds span) {
     if (!wait_for([&] { return events_of(type) > 0; }, std::chrono::seconds(30))) return false;
-    const std::int64_t seen = telemetry_rows();
-    return wait_for([&] { return telemetry_rows() >= seen + polls; }, std::chrono::seconds(30));
+    const std::int64_t event_ms =
+        count("SELECT max(ts_ms) FROM events WHERE type = '" + type + "'");
+    return wait_for([&] { return last_reading_ms() >= event_ms + span.count(); },
+                    std::chrono::seconds(30));
   }
   std::string logs() { return daemon_->log() + "\n--- simulator\n" + simulator_->log(); }
 
@@ -128,7 +132,7 @@ const char* kGatewayAccount = "{id: A1, meters: [m01], tariff: flat, opening_bal
 
 TEST_F(Dlt645Retry, MeterRefusingToCloseGetsTheConfiguredAttemptsThenOneFailure) {
   start({"direct", "02999999", kGatewayAccount}, {"--relay-open"});  // wrong password
-  ASSERT_TRUE(wait_for_event_then_polls("relay_action_failed", 6)) << logs();
+  ASSERT_TRUE(wait_for_event_then_readings("relay_action_failed", std::chrono::seconds(3))) << logs();
   EXPECT_EQ(events_of("relay_action_failed"), 1);
   EXPECT_EQ(count("SELECT count(*) FROM events WHERE type = 'relay_action_failed' AND "
                   "json_extract(details, '$.reason') = 'rejected' AND "
@@ -142,13 +146,13 @@ TEST_F(Dlt645Retry, MeterRefusingToCloseGetsTheConfiguredAttemptsThenOneFailure)
 
 TEST_F(Dlt645Retry, CloseAllowedMeterIsLeftOpenForTheCustomerAfterOneFrame) {
   start({"allowed", "02000000", kGatewayAccount}, {"--relay-open"});
-  ASSERT_TRUE(wait_for_event_then_polls("relay_close_allowed", 6)) << logs();
+  ASSERT_TRUE(wait_for_event_then_readings("relay_close_allowed", std::chrono::seconds(3))) << logs();
   EXPECT_EQ(events_of("relay_close_allowed"), 1);
   EXPECT_EQ(events_of("relay_action_failed"), 0);
-  EXPECT_GT(count("SELECT count(*) FROM outbox WHERE meter_id = 'm01' AND "
-                  "json_extract(body, '$.values.relay_close_allowed') = 1 AND "
-                  "json_extract(body, '$.values.relay_closed') = 0"),
-            0)
+  EXPECT_EQ(count("SELECT count(*) FROM latest WHERE meter_id = 'm01' AND "
+                  "((point = 'relay_close_allowed' AND value = 1) OR "
+                  "(point = 'relay_closed' AND value = 0))"),
+            2)
       << "telemetry reports the armed relay";
   const auto status = daemon_->terminate(std::chrono::seconds(10));
   EXPECT_TRUE(status.exited && status.code == 0) << logs();
@@ -162,7 +166,7 @@ TEST_F(Dlt645Retry, CloseAllowedMeterIsLeftOpenForTheCustomerAfterOneFrame) {
 TEST_F(Dlt645Retry, RechargeToADeadMeterFailsThenTheSameOrderAppliesOnceWhenItAnswers) {
   start({"direct", "02000000", "{id: S1, mode: meter, meters: [m01]}"}, {});
   MqttCollector collector(broker_.uri(), "retry-results", kResultTopic);
-  ASSERT_TRUE(wait_for([&] { return telemetry_rows() > 0; }, std::chrono::seconds(30))) << logs();
+  ASSERT_TRUE(wait_for([&] { return last_reading_ms() > 0; }, std::chrono::seconds(30))) << logs();
   simulator_->terminate();  // the meter goes silent; the engine still knows its count (3)
   const nlohmann::json order = {{"order_id", "wx-7"}, {"amount", "25.0000"}};
   const nlohmann::json failed =
@@ -177,8 +181,8 @@ TEST_F(Dlt645Retry, RechargeToADeadMeterFailsThenTheSameOrderAppliesOnceWhenItAn
   EXPECT_EQ(count("SELECT count(*) FROM ledger WHERE order_id = 'wx-7'"), 0);
 
   start_simulator();  // back, with the count it had (3): the failed write never reached it
-  const std::int64_t seen = telemetry_rows();
-  ASSERT_TRUE(wait_for([&] { return telemetry_rows() > seen; }, std::chrono::seconds(30)))
+  const std::int64_t seen = last_reading_ms();
+  ASSERT_TRUE(wait_for([&] { return last_reading_ms() > seen; }, std::chrono::seconds(30)))
       << logs();
   const nlohmann::json done =
       run_command(collector, make_command("pay-2", "recharge", {{"account", "S1"}}, order),
