@@ -32,6 +32,9 @@ const std::vector<PointInfo>& known_points() {
       {"balance", PointKind::kMoney, "money"},
       {"purchase_count", PointKind::kCount, ""},
       {"relay_closed", PointKind::kFlag, ""},
+      // The meter lets its relay close (DL/T 645 relay command state); while the relay is open:
+      // it took "close allowed" and waits for the customer.
+      {"relay_close_allowed", PointKind::kFlag, ""},
       {"alarm_low_1", PointKind::kFlag, ""},
       {"alarm_low_2", PointKind::kFlag, ""},
       {"alarm_arrears", PointKind::kFlag, ""},

@@ -25,7 +25,8 @@ const char* alarm_event(AlarmLevel from, AlarmLevel to) {
       case AlarmLevel::kLow1: return "balance_low_1";
       case AlarmLevel::kLow2: return "balance_low_2";
       case AlarmLevel::kCutOff: return "cut_off";
-      case AlarmLevel::kNormal: return nullptr;
+      case AlarmLevel::kNormal:
+      case AlarmLevel::kUnknown: return nullptr;
     }
   }
   if (from == AlarmLevel::kCutOff) return "restored";
@@ -35,6 +36,7 @@ const char* alarm_event(AlarmLevel from, AlarmLevel to) {
 
 const char* alarm_level_name(AlarmLevel level) {
   switch (level) {
+    case AlarmLevel::kUnknown: return "unknown";
     case AlarmLevel::kNormal: return "normal";
     case AlarmLevel::kLow1: return "low_1";
     case AlarmLevel::kLow2: return "low_2";

@@ -120,6 +120,10 @@ BillingConfig read_billing_config(const SettingsNode& node, const std::set<std::
                                        std::chrono::milliseconds(100), std::chrono::minutes(10));
   billing.relay_retry_max = r.duration("relay_retry_max", billing.relay_retry_max,
                                        billing.relay_retry_min, std::chrono::hours(1));
+  billing.relay_attempts =
+      static_cast<int>(r.integer("relay_attempts", billing.relay_attempts, 1, 100));
+  billing.recharge_attempts =
+      static_cast<int>(r.integer("recharge_attempts", billing.recharge_attempts, 1, 1000));
   if (const SettingsNode* tariffs = r.sequence("tariffs")) {
     for (const SettingsNode& item : tariffs->items) {
       std::optional<Tariff> tariff = read_tariff(item, errors);

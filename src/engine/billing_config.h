@@ -29,6 +29,8 @@ struct AccountSpec {
   AlarmThresholds thresholds;
   std::string tariff_id;      // a tariff of the same file
   Money opening_balance;      // credited once, when the account is first created
+  // Meter billing without an opening balance: the balance is unknown until the meter reports it.
+  bool balance_unknown() const { return mode == BillingMode::kMeter && opening_balance == Money{0}; }
 };
 
 struct BillingConfig {
@@ -38,6 +40,12 @@ struct BillingConfig {
   // Relay actions that fail are retried, backing off from min to max.
   std::chrono::milliseconds relay_retry_min{2'000};
   std::chrono::milliseconds relay_retry_max{60'000};
+  // Attempts at one relay goal (a wanted state) before the engine gives up on it with a
+  // final relay_action_failed, until something changes (docs/load-and-time-control.md).
+  int relay_attempts = 5;
+  // Attempts at writing one recharge to a meter that does not answer (same backoff) before
+  // the order fails (meter_unreachable); a later order with the same id may try again.
+  int recharge_attempts = 8;
   std::map<std::string, Tariff> tariffs;               // by id
   std::map<std::string, std::string> tariff_json;      // by id: the tariff as stored
   std::vector<AccountSpec> accounts;

@@ -194,7 +194,8 @@ void Engine::Impl::open_account(AccountOpening opening, AdminDone done) {
                                   spec.opening_balance, Money{}, "", "",
                                   "{\"reason\":\"opening balance\"}"});
   }
-  account.level = level_of(account.balance, account.thresholds);
+  account.level =
+      spec.balance_unknown() ? AlarmLevel::kUnknown : level_of(account.balance, account.thresholds);
   account.source = "command";
   const AccountRow row = row_of(account, to_unix_ms(clock_.wall_now()));
   const std::vector<std::string> meters = account.meters;
@@ -278,19 +279,13 @@ void Engine::Impl::command_relay(const std::string& meter_id, bool close,
   }
   relay.forced_open = !close;
   relay.desired = close;
-  relay.needs_action = false;
+  relay.new_goal();  // a command is a new goal, also for a relay the engine gave up on
   StateWrite write;
   write.apply = [meter_id, hold = !close, now = to_unix_ms(clock_.wall_now())](SqliteDb& db) {
     return save_relay_override(db, meter_id, hold, "command", now);
   };
   store_.append_state(std::move(write));
-  relay.in_flight = true;
-  ++stats_.relay_actions;
-  actions_.submit(meter_id, Action{close ? "relay_close" : "relay_open", {}, {}},
-                  alive([this, meter_id, close, done = std::move(done)](Result<MeterReading> r) {
-                    on_relay_done(meter_id, close, r);
-                    done(r);
-                  }));
+  submit_relay(meter_id, close, std::move(done));
 }
 
 }  // namespace meterd

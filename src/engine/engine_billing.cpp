@@ -37,18 +37,14 @@ void Engine::Impl::on_reading(const MeterPolled& polled) {
   auto found = meters_.find(polled.meter_id);
   if (found == meters_.end()) {
     // A meter without an account: only relay commands and load and time control drive it.
-    if (std::optional<bool> closed = flag_point(polled.reading, "relay_closed")) {
-      if (controls_.count(polled.meter_id)) reconcile_relay(polled.meter_id, *closed, polled.time);
-    }
+    if (controls_.count(polled.meter_id)) reconcile_relay(polled);
     return;
   }
   MeterRuntime& meter = found->second;
   AccountRuntime& account = accounts_.at(meter.account_id);
   if (account.closed) return;
   if (account.mode == BillingMode::kGateway) {
-    if (std::optional<bool> closed = flag_point(polled.reading, "relay_closed")) {
-      reconcile_relay(meter.meter_id, *closed, polled.time);
-    }
+    reconcile_relay(polled);
     if (std::optional<std::int64_t> energy = integer_point(polled.reading, "energy_total")) {
       bill(account, meter, Energy{*energy}, polled.time);
     }
@@ -143,6 +139,7 @@ void Engine::Impl::mirror(AccountRuntime& account, MeterRuntime& meter, Money ba
     if (job.row.meter_id == meter.meter_id) return;  // a recharge is on its way
   }
   meter.meter_balance = balance;
+  if (account.level == AlarmLevel::kUnknown) return open_balance(account, meter, balance);
   if (balance == account.balance) return;
   PendingDeduction& pending = meter.pending;
   if (pending.empty()) pending.from = time;
@@ -156,8 +153,29 @@ void Engine::Impl::mirror(AccountRuntime& account, MeterRuntime& meter, Money ba
   if (!events.empty()) commit_account(account, {}, std::move(events));
 }
 
+void Engine::Impl::open_balance(AccountRuntime& account, const MeterRuntime& meter,
+                                Money balance) {
+  const Money change = balance - account.balance;  // what is not in the ledger yet
+  account.balance = balance;
+  account.level = level_of(balance, account.thresholds);
+  spdlog::info("engine: account '{}' opens with the balance {} read from meter {} ({})",
+               account.id, format_money(balance), meter.meter_id, alarm_level_name(account.level));
+  std::vector<Event> events;
+  if (const char* type = alarm_event(AlarmLevel::kUnknown, account.level)) {
+    events.push_back(event(type, "", alarm_details(account, AlarmLevel::kUnknown)));
+  }
+  std::vector<LedgerEntry> credits;
+  if (change != Money{0}) {
+    credits.push_back(LedgerEntry{account.id, to_unix_ms(clock_.wall_now()), "adjustment", change,
+                                  Money{}, "", meter.meter_id,
+                                  R"({"reason":"opening balance read from the meter"})"});
+  }
+  commit_account(account, std::move(credits), std::move(events));
+}
+
 void Engine::Impl::evaluate_alarm(AccountRuntime& account, std::vector<Event>& events,
                                   bool defer_supply) {
+  if (account.level == AlarmLevel::kUnknown) return;  // opened by the meter's first balance
   const AlarmLevel before = account.level;
   account.level = next_level(before, account.balance, account.thresholds);
   const char* type = alarm_event(before, account.level);

@@ -15,15 +15,27 @@
 
 namespace meterd {
 
+// The relay of one meter: what is wanted (the goal), what the meter reports, and the attempts
+// at the goal. Each goal gets at most `relay_attempts` actions, spaced by the backoff; then
+// the engine gives up on it until the goal changes, a relay command arrives or a reading shows
+// the relay where it is wanted (docs/load-and-time-control.md).
 struct RelayState {
   bool forced_open = false;      // a relay_open command holds it open until relay_close
   std::optional<bool> desired;   // closed?
-  std::optional<bool> reported;  // from the last reading
+  std::optional<bool> reported;  // from the last reading or action
+  bool close_allowed = false;    // open, and the meter took "close allowed": the customer closes it
   bool needs_action = false;
   bool in_flight = false;
-  int failures = 0;
+  int attempts = 0;              // actions sent for the current goal
+  bool gave_up = false;          // the attempts are spent: no action until something changes
   SteadyTime retry_at{};
   WallTime last_done{};  // readings taken before this do not count for reconciliation
+
+  void new_goal() {
+    attempts = 0;
+    gave_up = false;
+    retry_at = SteadyTime{};
+  }
 };
 
 // Load and time control of one meter (engine_controls.cpp).
@@ -60,6 +72,9 @@ class Engine::Impl {
   void on_reading(const MeterPolled& polled);
   void bill(AccountRuntime& account, MeterRuntime& meter, Energy energy, WallTime time);
   void mirror(AccountRuntime& account, MeterRuntime& meter, Money balance, WallTime time);
+  // The first balance of a meter-billed account whose balance was unknown: level and ledger
+  // (an adjustment) follow it, an alarm event only when it is not normal.
+  void open_balance(AccountRuntime& account, const MeterRuntime& meter, Money balance);
   std::optional<std::int64_t> price_signature(const AccountRuntime& account, WallTime from,
                                               WallTime to) const;
   // Writes the account: every pending deduction with its meters' billed readings, then
@@ -87,9 +102,15 @@ class Engine::Impl {
   void update_supply(const std::string& meter_id);
   void want_relay(const std::string& meter_id, bool closed);
   bool supply_wanted(const AccountRuntime& account, const std::string& meter_id);
-  void reconcile_relay(const std::string& meter_id, bool closed, WallTime time);
+  // A reading's relay_closed (and relay_close_allowed, if the meter has it) against the goal.
+  void reconcile_relay(const MeterPolled& polled);
   void drive_relay(const std::string& meter_id);
+  // Sends the action (one attempt at the current goal); `done`, if any, gets its answer.
+  void submit_relay(const std::string& meter_id, bool closed,
+                    std::function<void(Result<MeterReading>)> done);
   void on_relay_done(const std::string& meter_id, bool closed, Result<MeterReading> result);
+  void give_up_relay(const std::string& meter_id, const std::string& reason,
+                     const std::string& message);
 
   // engine_admin.cpp
   void set_tariff(const std::string& account_id, const std::string& tariff_json,
@@ -133,10 +154,15 @@ class Engine::Impl {
   void refund(MoneyOrder order, std::function<void(MoneyOutcome)> done);
   bool answer_known_order(const std::string& key, std::function<void(MoneyOutcome)>& done);
   void finish_order(const std::string& key, MoneyOutcome outcome);
+  // Answers everyone waiting for `key` with `outcome`, which is not remembered.
+  void answer_waiters(const std::string& key, const MoneyOutcome& outcome);
   void reject(std::function<void(MoneyOutcome)>& done, std::string code, std::string message);
   void start_meter_recharge(const std::string& key, MeterRechargeJob job);
   void submit_meter_recharge(const std::string& key);
   void on_meter_recharge_done(const std::string& key, Result<MeterReading> result);
+  // Ends a meter recharge without credit: refused by the meter, or `unanswered` after
+  // `recharge_attempts`; journaled with the reason, a recharge_failed event, then answered.
+  void fail_meter_recharge(const std::string& key, bool unanswered, const Error& error);
   void retry_meter_recharges();
 
   Event event(std::string type, std::string meter_id, std::string details) const {
@@ -177,6 +203,9 @@ class Engine::Impl {
   // orders being applied: whoever asks meanwhile waits for the same outcome
   std::map<std::string, std::vector<std::function<void(MoneyOutcome)>>> waiters_;
   std::map<std::string, MeterRechargeJob> meter_jobs_;  // by order key
+  // Meter recharges that ended unreachable, by order key: the purchase count they carried. A
+  // later order with the same id is written only while the meter's count is still below it.
+  std::map<std::string, std::int64_t> unreachable_;
   std::map<std::string, std::string> stored_tariff_json_;  // account -> newest, at start
   EngineStats stats_;
   std::shared_ptr<char> life_ = std::make_shared<char>();

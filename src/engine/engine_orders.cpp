@@ -4,6 +4,9 @@
 // will carry), so a retry after a crash sends the same count and the meter applies it once.
 #include <spdlog/spdlog.h>
 
+#include <nlohmann/json.hpp>
+
+#include "core/json_text.h"
 #include "engine/engine_events.h"
 #include "engine/engine_impl.h"
 
@@ -44,8 +47,15 @@ void Engine::Impl::order_committed(const std::string& account_id, const std::str
   finish_order(key, outcome);
 }
 
+void Engine::Impl::answer_waiters(const std::string& key, const MoneyOutcome& outcome) {
+  auto callers = std::move(waiters_[key]);
+  waiters_.erase(key);
+  for (auto& caller : callers) post_([caller, outcome] { caller(outcome); });
+}
+
 void Engine::Impl::finish_order(const std::string& key, MoneyOutcome outcome) {
   orders_[key] = outcome;
+  unreachable_.erase(key);
   auto waiting = waiters_.find(key);
   if (waiting == waiters_.end()) return;
   std::vector<std::function<void(MoneyOutcome)>> callers = std::move(waiting->second);
@@ -68,13 +78,21 @@ void Engine::Impl::recharge(MoneyOrder order, std::function<void(MoneyOutcome)> 
   if (account.mode == BillingMode::kMeter) {
     MeterRuntime& meter = meters_.at(account.meters.front());
     if (!meter.purchase_count) {
-      MoneyOutcome outcome;
-      outcome.code = "meter_state_unknown";
-      outcome.message = "meter " + meter.meter_id + " has not reported its purchase count yet";
-      auto callers = std::move(waiters_[key]);
-      waiters_.erase(key);
-      for (auto& caller : callers) post_([caller, outcome] { caller(outcome); });
-      return;
+      return answer_waiters(key, MoneyOutcome{false, "meter_state_unknown",
+                                              "meter " + meter.meter_id +
+                                                  " has not reported its purchase count yet",
+                                              order.amount, Money{}, false});
+    }
+    if (auto failed = unreachable_.find(key);
+        failed != unreachable_.end() && *meter.purchase_count >= failed->second) {
+      // The earlier write may have reached the meter after all: sending it again with a new
+      // count could credit it twice.
+      return answer_waiters(key, MoneyOutcome{false, "meter_state_changed",
+                                              "meter " + meter.meter_id + " counts " +
+                                                  std::to_string(*meter.purchase_count) +
+                                                  " purchases, as if the failed write of this "
+                                                  "order had been applied: check the meter",
+                                              order.amount, Money{}, false});
     }
     MeterRechargeJob job;
     job.row = MeterRechargeRow{order.order_id, "recharge", account.id, meter.meter_id,
@@ -152,28 +170,18 @@ void Engine::Impl::on_meter_recharge_done(const std::string& key, Result<MeterRe
   MeterRechargeJob& job = found->second;
   job.in_flight = false;
   if (!result) {
+    if (stopped_) return;  // the buses are stopping: resumed at the next start
     const ErrorKind kind = result.error().kind;
-    if (kind == ErrorKind::kTimeout || kind == ErrorKind::kBusError || kind == ErrorKind::kChecksum ||
-        kind == ErrorKind::kMalformed) {
-      ++job.failures;
+    const bool unanswered = kind == ErrorKind::kTimeout || kind == ErrorKind::kBusError ||
+                            kind == ErrorKind::kChecksum || kind == ErrorKind::kMalformed;
+    ++job.failures;
+    if (unanswered && job.failures < config_.recharge_attempts) {
       job.retry_at = backoff_after(job.failures);
       spdlog::warn("engine: recharge {} of meter {} failed ({}), retrying: {}", job.row.order_id,
                    job.row.meter_id, job.failures, result.error().message);
       return;
     }
-    MeterRechargeRow row = job.row;
-    row.state = "failed";
-    // kInvalidArgument: the driver refused the arguments before any frame went out (an amount
-    // finer than the meter's resolution): the gateway's validation, not the meter's refusal.
-    const char* code = kind == ErrorKind::kInvalidArgument ? "invalid_amount" : "meter_rejected";
-    MoneyOutcome outcome{false, code, result.error().message, row.amount, Money{}, false};
-    meter_jobs_.erase(found);
-    StateWrite write;
-    write.urgent = true;
-    write.apply = [row](SqliteDb& db) { return save_meter_recharge(db, row); };
-    write.committed = later([this, key, outcome] { finish_order(key, outcome); });
-    store_.append_state(std::move(write));
-    return;
+    return fail_meter_recharge(key, unanswered, result.error());
   }
   MeterRechargeRow row = job.row;
   row.state = "done";
@@ -191,6 +199,42 @@ void Engine::Impl::on_meter_recharge_done(const std::string& key, Result<MeterRe
   commit_account(account, {std::move(entry)}, std::move(events),
                  [row](SqliteDb& db) { return save_meter_recharge(db, row); },
                  later([this, id = account.id, key, outcome] { order_committed(id, key, outcome); }));
+}
+
+void Engine::Impl::fail_meter_recharge(const std::string& key, bool unanswered,
+                                       const Error& error) {
+  auto found = meter_jobs_.find(key);
+  MeterRechargeRow row = found->second.row;
+  const int attempts = found->second.failures;
+  meter_jobs_.erase(found);
+  // "failed": the meter refused it, for good. "unreachable": it never answered, so nothing
+  // was credited and a later order with the same id may try again.
+  row.state = unanswered ? "unreachable" : "failed";
+  // kInvalidArgument: the driver refused the arguments before any frame went out (an amount
+  // finer than the meter's resolution): the gateway's validation, not the meter's refusal.
+  const std::string code = unanswered                                    ? "meter_unreachable"
+                           : error.kind == ErrorKind::kInvalidArgument ? "invalid_amount"
+                                                                         : "meter_rejected";
+  spdlog::error("engine: recharge {} of meter {} failed after {} attempts ({}): {}", row.order_id,
+                row.meter_id, attempts, code, error.message);
+  MoneyOutcome outcome{false, code, error.message, row.amount, Money{}, false};
+  StateWrite write;
+  write.urgent = true;
+  write.apply = [row](SqliteDb& db) { return save_meter_recharge(db, row); };
+  write.events.push_back(event("recharge_failed", row.meter_id,
+                               json_text(nlohmann::json{{"account", row.account_id},
+                                              {"order_id", row.order_id},
+                                              {"amount", format_money(row.amount)},
+                                              {"attempts", attempts},
+                                              {"reason", code},
+                                              {"error", to_string(error.kind)},
+                                              {"message", error.message}})));
+  write.committed = later([this, key, outcome, unanswered, count = row.purchase_count] {
+    if (!unanswered) return finish_order(key, outcome);
+    unreachable_[key] = count;
+    answer_waiters(key, outcome);  // not remembered: the same order may be sent again
+  });
+  store_.append_state(std::move(write));
 }
 
 void Engine::Impl::retry_meter_recharges() {

@@ -1,17 +1,48 @@
-// Supply switching in gateway mode: the relay of every meter of an account follows its alarm
-// level (open at cut-off, closed otherwise). Failed actions are retried with backoff; a
-// reading that disagrees with the wanted state (a relay closed by hand while in arrears) is
-// corrected, with an event.
+// Supply switching: the relay of every meter follows what decides it (the account's level in
+// gateway mode, relay commands, load and time control). Every attempt at a goal counts; a
+// failed one is retried with backoff, and after `relay_attempts` the engine gives up with one
+// relay_action_failed until something changes. A reading that disagrees with the goal (a
+// relay closed by hand while in arrears) is corrected, with an event, within the same budget.
+// A meter that took "close allowed" (DL/T 645 1B) is left for the customer to close.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "engine/engine_impl.h"
 
 namespace meterd {
+namespace {
+
+const char* relay_action_name(bool closed) { return closed ? "relay_close" : "relay_open"; }
+const char* relay_word(bool closed) { return closed ? "closed" : "open"; }
+
+// What one relay action achieved, judged from the driver's answer and its read-back.
+struct RelayOutcome {
+  enum class Kind { kSwitched, kCloseAllowed, kFailed } kind = Kind::kFailed;
+  std::optional<bool> reported;  // relay_closed as read back
+  std::string reason;            // kFailed: the error kind, or "not_switched"
+  std::string message;
+};
+
+RelayOutcome judge_relay_action(bool close, const Result<MeterReading>& result) {
+  using Kind = RelayOutcome::Kind;
+  if (!result) {
+    return {Kind::kFailed, std::nullopt, to_string(result.error().kind), result.error().message};
+  }
+  const std::optional<bool> closed = flag_point(result.value(), "relay_closed");
+  if (!closed || *closed == close) return {Kind::kSwitched, close, "", ""};  // no read-back: trust it
+  if (close && flag_point(result.value(), "relay_close_allowed").value_or(false)) {
+    return {Kind::kCloseAllowed, false, "", ""};
+  }
+  return {Kind::kFailed, closed, "not_switched",
+          std::string("the meter answered, but its relay is still ") + relay_word(*closed)};
+}
+
+}  // namespace
 
 SteadyTime Engine::Impl::backoff_after(int failures) const {
-  auto delay = config_.relay_retry_min * (1LL << std::min(failures - 1, 16));
+  auto delay = config_.relay_retry_min * (1LL << std::clamp(failures - 1, 0, 16));
   return clock_.steady_now() + std::min<std::chrono::milliseconds>(delay, config_.relay_retry_max);
 }
 
@@ -39,39 +70,63 @@ void Engine::Impl::want_relay(const std::string& meter_id, bool closed) {
   if (relay.desired == closed) return;
   const bool first = !relay.desired.has_value();
   relay.desired = closed;
+  relay.new_goal();
   // At start-up the stored level only says what we want; the first reading tells whether
   // the relay needs moving. A change at run time moves it at once.
   if (first && !relay.reported) return;
   relay.needs_action = relay.reported != closed || !first;
-  relay.failures = 0;
-  relay.retry_at = SteadyTime{};
   drive_relay(meter_id);
 }
 
-void Engine::Impl::reconcile_relay(const std::string& meter_id, bool closed, WallTime time) {
+void Engine::Impl::reconcile_relay(const MeterPolled& polled) {
+  const std::optional<bool> reported = flag_point(polled.reading, "relay_closed");
+  if (!reported) return;
+  const bool closed = *reported;
+  const std::string& meter_id = polled.meter_id;
   RelayState& relay = relays_[meter_id];
+  if (polled.time < relay.last_done) return;  // polled before our last action went out
   relay.reported = closed;
-  if (!relay.desired || *relay.desired == closed || relay.in_flight || relay.needs_action) return;
-  if (time < relay.last_done) return;  // polled before our last action went out
+  relay.close_allowed = !closed && flag_point(polled.reading, "relay_close_allowed")
+                                       .value_or(relay.close_allowed);
+  if (!relay.desired || relay.in_flight || relay.needs_action) return;
+  if (*relay.desired == closed) {  // where it is wanted: a later mismatch is news again
+    relay.new_goal();
+    return;
+  }
+  if (relay.gave_up) return;  // only a change of the relay, the goal or a command retries
+  if (*relay.desired && relay.close_allowed) return;  // the customer closes it at the meter
+  if (relay.attempts >= config_.relay_attempts) {
+    return give_up_relay(meter_id, "not_switched",
+                         std::string("readings still show the relay ") + relay_word(closed));
+  }
   spdlog::warn("engine: relay of meter {} is {} but should be {}; switching it back", meter_id,
-               closed ? "closed" : "open", *relay.desired ? "closed" : "open");
+               relay_word(closed), relay_word(*relay.desired));
   store_.append_event(event("relay_mismatch", meter_id,
-                            std::string("{\"reported\":\"") + (closed ? "closed" : "open") +
-                                "\",\"wanted\":\"" + (*relay.desired ? "closed" : "open") + "\"}"));
+                            nlohmann::json{{"reported", relay_word(closed)},
+                                           {"wanted", relay_word(*relay.desired)}}
+                                .dump()));
   relay.needs_action = true;
   drive_relay(meter_id);
 }
 
 void Engine::Impl::drive_relay(const std::string& meter_id) {
   RelayState& relay = relays_[meter_id];
-  if (stopped_ || !relay.needs_action || relay.in_flight || !relay.desired) return;
+  if (stopped_ || !relay.needs_action || relay.in_flight || !relay.desired || relay.gave_up) return;
   if (clock_.steady_now() < relay.retry_at) return;
+  submit_relay(meter_id, *relay.desired, nullptr);
+}
+
+void Engine::Impl::submit_relay(const std::string& meter_id, bool closed,
+                                std::function<void(Result<MeterReading>)> done) {
+  RelayState& relay = relays_[meter_id];
   relay.in_flight = true;
-  const bool closed = *relay.desired;
+  relay.needs_action = false;
+  ++relay.attempts;
   ++stats_.relay_actions;
-  actions_.submit(meter_id, Action{closed ? "relay_close" : "relay_open", {}, {}},
-                  alive([this, meter_id, closed](Result<MeterReading> result) {
-                    on_relay_done(meter_id, closed, std::move(result));
+  actions_.submit(meter_id, Action{relay_action_name(closed), {}, {}},
+                  alive([this, meter_id, closed, done = std::move(done)](Result<MeterReading> r) {
+                    on_relay_done(meter_id, closed, r);
+                    if (done) done(r);
                   }));
 }
 
@@ -80,27 +135,55 @@ void Engine::Impl::on_relay_done(const std::string& meter_id, bool closed,
   RelayState& relay = relays_[meter_id];
   relay.in_flight = false;
   relay.last_done = clock_.wall_now();
-  if (result) {
-    relay.failures = 0;
-    relay.reported = flag_point(result.value(), "relay_closed").value_or(closed);
-    // The wanted state may have changed while the action ran.
-    relay.needs_action = relay.desired != relay.reported;
-    if (relay.needs_action) drive_relay(meter_id);
-    return;
+  if (stopped_) return;  // the buses are stopping: an aborted action is no news
+  const RelayOutcome outcome = judge_relay_action(closed, result);
+  if (outcome.reported) relay.reported = outcome.reported;
+  if (outcome.kind != RelayOutcome::Kind::kFailed) {
+    relay.close_allowed = outcome.kind == RelayOutcome::Kind::kCloseAllowed;
+  }
+  if (relay.desired != closed) {  // the goal changed while the action ran
+    relay.needs_action = relay.desired.has_value();
+    return drive_relay(meter_id);
+  }
+  relay.retry_at = backoff_after(relay.attempts);  // spaces a retry after a mismatch too
+  switch (outcome.kind) {
+    case RelayOutcome::Kind::kSwitched:
+      return;
+    case RelayOutcome::Kind::kCloseAllowed:
+      spdlog::info("engine: meter {} allows closing; its relay stays open until the customer "
+                   "closes it",
+                   meter_id);
+      store_.append_event(event("relay_close_allowed", meter_id, R"({"reported":"open"})"));
+      return;
+    case RelayOutcome::Kind::kFailed:
+      break;
   }
   ++stats_.relay_failures;
-  ++relay.failures;
-  relay.retry_at = backoff_after(relay.failures);
-  if (relay.failures == 1 || relay.failures % 10 == 0) {
-    spdlog::warn("engine: {} of meter {} failed ({} in a row): {}",
-                 closed ? "relay_close" : "relay_open", meter_id, relay.failures,
-                 result.error().message);
-    store_.append_event(event("relay_action_failed", meter_id,
-                              std::string("{\"action\":\"") + (closed ? "relay_close" : "relay_open") +
-                                  "\",\"failures\":" + std::to_string(relay.failures) +
-                                  ",\"error\":\"" + std::string(to_string(result.error().kind)) +
-                                  "\"}"));
+  if (relay.attempts >= config_.relay_attempts) {
+    return give_up_relay(meter_id, outcome.reason, outcome.message);
   }
+  if (relay.attempts == 1) {
+    spdlog::warn("engine: {} of meter {} failed ({}), retrying: {}", relay_action_name(closed),
+                 meter_id, outcome.reason, outcome.message);
+  }
+  relay.needs_action = true;
+}
+
+void Engine::Impl::give_up_relay(const std::string& meter_id, const std::string& reason,
+                                 const std::string& message) {
+  RelayState& relay = relays_[meter_id];
+  relay.gave_up = true;
+  relay.needs_action = false;
+  const char* action = relay_action_name(relay.desired.value_or(false));
+  spdlog::error("engine: {} of meter {} failed {} times ({}: {}); no more attempts until the "
+                "relay, the wanted state or a relay command changes",
+                action, meter_id, relay.attempts, reason, message);
+  store_.append_event(event("relay_action_failed", meter_id,
+                            nlohmann::json{{"action", action},
+                                           {"attempts", relay.attempts},
+                                           {"reason", reason},
+                                           {"message", message}}
+                                .dump()));
 }
 
 }  // namespace meterd

@@ -43,6 +43,7 @@ void Engine::Impl::start() {
   }
   for (const MeterRechargeRow& row : stored.meter_recharges) {
     const std::string key = "recharge:" + row.order_id;
+    if (row.state == "unreachable") unreachable_[key] = row.purchase_count;
     if (row.state != "pending") {
       if (row.state == "failed") orders_[key] = MoneyOutcome{false, "meter_rejected", "the meter refused the recharge", row.amount, Money{}, false};
       continue;
@@ -129,7 +130,8 @@ void Engine::Impl::create_account(const AccountSpec& spec) {
   account.thresholds = spec.thresholds;
   account.source = "config";
   account.balance = spec.opening_balance;
-  account.level = level_of(account.balance, account.thresholds);
+  account.level =
+      spec.balance_unknown() ? AlarmLevel::kUnknown : level_of(account.balance, account.thresholds);
   std::optional<TariffRow> tariff;
   if (!spec.tariff_id.empty()) {
     account.tariffs.add(TariffChange{WallTime{}, config_.tariffs.at(spec.tariff_id)});
@@ -192,11 +194,7 @@ void Engine::Impl::update_config_account(AccountRuntime& account, const AccountS
                        to_unix_ms(clock_.wall_now())};
   const std::vector<std::string> meters = spec.meters;
   std::vector<Event> events;
-  const AlarmLevel before = account.level;
-  account.level = next_level(account.level, account.balance, account.thresholds);
-  if (const char* type = alarm_event(before, account.level)) {
-    events.push_back(event(type, "", alarm_details(account, before)));
-  }
+  evaluate_alarm(account, events, /*defer_supply=*/true);  // set_supply follows
   commit_account(account, {}, std::move(events), [row, meters, tariff](SqliteDb& db) -> Status {
     if (Status s = upsert_account(db, row); !s) return s;
     if (Status s = replace_account_meters(db, row.id, meters); !s) return s;

@@ -4,6 +4,7 @@
 //              [--bits-per-char N] [--latency-ms N] [--vary]
 //              [--preamble N] [--password 02000000] [--utc-offset-min 480]
 //              [--fault ADDRESS=no-reply|bad-checksum|garbage|extra-preamble[:N]]
+//              [--relay-open]
 //              ADDRESS[:1997]...
 //
 // ADDRESS is a 12-digit meter address; ":1997" makes that meter speak DL/T 645-1997. Use
@@ -11,7 +12,9 @@
 // back for the time the request and the reply take on the wire at the chosen baud rate and
 // framing (--bits-per-char overrides it: 11 for 8E1 on a pty set to 8N1), plus --latency-ms.
 // --vary gives the i-th meter (0-based) forward energy 1234.56 + i kWh, balance 100.00 + i
-// and purchase count 3 + i, so meters are told apart. A partial request is dropped after
+// and purchase count 3 + i, so meters are told apart. --relay-open starts every meter tripped
+// (relay open, trip commanded). "Close allowed" (1B) leaves a relay open, the trip command
+// lifted: no simulated customer closes it. A partial request is dropped after
 // 500 ms of silence.
 // Runs until SIGINT or SIGTERM; prints its counters to stderr on exit.
 #include <fcntl.h>
@@ -52,6 +55,7 @@ struct Options {
   int bits_per_char = 0;  // 0: from the parity
   int latency_ms = 0;
   bool vary = false;
+  bool relay_open = false;
   std::size_t preamble = 0;
   Password password{0x02, 0};
   int utc_offset_min = 8 * 60;
@@ -64,7 +68,7 @@ struct Options {
                "dlt645-sim: %s\nusage: dlt645-sim --device PATH [--baud 2400] [--parity "
                "none|even] [--wire-delay] [--bits-per-char N] [--latency-ms N] [--vary] "
                "[--preamble N] [--password 02000000] [--utc-offset-min 480] "
-               "[--fault ADDRESS=KIND[:N]] ADDRESS[:1997]...\n",
+               "[--fault ADDRESS=KIND[:N]] [--relay-open] ADDRESS[:1997]...\n",
                problem.c_str());
   std::exit(64);
 }
@@ -128,6 +132,8 @@ Options parse_options(int argc, char** argv) {
       options.latency_ms = to_int(value(), "latency");
     } else if (arg == "--vary") {
       options.vary = true;
+    } else if (arg == "--relay-open") {
+      options.relay_open = true;
     } else if (arg == "--preamble") {
       options.preamble = static_cast<std::size_t>(to_int(value(), "preamble"));
     } else if (arg == "--password") {
@@ -227,6 +233,9 @@ int main(int argc, char** argv) {
       meter.set(di::kRemainingAmount, 10000 + index * 100);
       meter.set(di::kPurchaseCount, 3 + index);
     }
+    if (options.relay_open) {
+      meter.set_status_word3(meter.status_word3() | status3::kRelayOpen | status3::kRelayCommand);
+    }
     ++index;
   }
   for (const auto& fault : options.faults) {
@@ -294,11 +303,13 @@ int main(int argc, char** argv) {
   }
   const auto& stats = line.stats();
   std::fprintf(stderr,
-               "dlt645-sim: frames %llu, bad checksum %llu, garbage bytes %llu, replies %llu\n",
+               "dlt645-sim: frames %llu, bad checksum %llu, garbage bytes %llu, replies %llu, "
+               "control frames %llu\n",
                static_cast<unsigned long long>(stats.frames),
                static_cast<unsigned long long>(stats.bad_checksum),
                static_cast<unsigned long long>(stats.garbage_bytes),
-               static_cast<unsigned long long>(stats.replies));
+               static_cast<unsigned long long>(stats.replies),
+               static_cast<unsigned long long>(stats.control_frames));
   ::close(fd);
   return status;
 }

@@ -37,7 +37,8 @@ struct Dlt645PointFormat {
 
 // energy_total/sharp/peak/flat/valley (forward active, tariffs 1..4 = sharp, peak, flat,
 // valley), energy_reverse, voltage_a..c, current_a..c, power_total/a..c,
-// reactive_power_total, pf_total, frequency, balance, purchase_count, relay_closed.
+// reactive_power_total, pf_total, frequency, balance, purchase_count, relay_closed,
+// relay_close_allowed.
 const std::vector<Dlt645PointFormat>& default_2007_profile();
 std::optional<Dlt645PointFormat> find_point_format(std::string_view point);
 

@@ -53,7 +53,9 @@ std::vector<std::uint8_t> LineSim::receive(std::span<const std::uint8_t> bytes) 
 }
 
 void LineSim::dispatch(const Frame& request, std::vector<std::uint8_t>& out) {
-  if (decode_control(request.control).reply || is_broadcast(request.address)) return;
+  const ControlByte control = decode_control(request.control);
+  if (control.reply || is_broadcast(request.address)) return;
+  if (control.function == fn2007::kControl) ++stats_.control_frames;
   Entry* target = nullptr;
   for (auto& entry : entries_) {
     if (!address_matches(request.address, entry.meter.address())) continue;

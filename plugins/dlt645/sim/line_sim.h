@@ -30,6 +30,7 @@ struct LineSimStats {
   std::uint64_t bad_checksum = 0;   // frames dropped for their CS
   std::uint64_t garbage_bytes = 0;  // bytes dropped as noise
   std::uint64_t replies = 0;
+  std::uint64_t control_frames = 0;  // relay / alarm / keep-power requests (C=1C)
 };
 
 class LineSim {

@@ -217,7 +217,9 @@ Frame SimMeter::control(const Frame& request, const CivilTime& now) {
       if (status3_ & status3::kKeepPower) return reject(err::kOther);
       status3_ |= status3::kRelayOpen | status3::kRelayCommand;
       break;
-    case RelayCommand::kCloseAllowed:  // the simulated user presses the button at once
+    case RelayCommand::kCloseAllowed:  // armed: the relay stays open until the customer closes it
+      status3_ &= static_cast<std::uint16_t>(~status3::kRelayCommand);
+      break;
     case RelayCommand::kCloseDirect:
       status3_ &= static_cast<std::uint16_t>(~(status3::kRelayOpen | status3::kRelayCommand));
       break;

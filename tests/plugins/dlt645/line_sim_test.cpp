@@ -142,6 +142,16 @@ TEST_F(LineSimTest, TripAndCloseChangeStatusWordThree) {
   EXPECT_EQ(point(kMeter1, "relay_closed"), PointScalar{true});
 }
 
+TEST_F(LineSimTest, CloseAllowedLiftsTheTripCommandAndLeavesTheRelayToTheCustomer) {
+  ASSERT_TRUE(relay(kMeter1, RelayCommand::kTrip, kPassword).ok());
+  ASSERT_TRUE(relay(kMeter1, RelayCommand::kCloseAllowed, kPassword).ok());
+  EXPECT_EQ(point(kMeter1, "relay_closed"), PointScalar{false});
+  EXPECT_EQ(point(kMeter1, "relay_close_allowed"), PointScalar{true});
+  ASSERT_TRUE(relay(kMeter1, RelayCommand::kTrip, kPassword).ok());
+  EXPECT_EQ(point(kMeter1, "relay_close_allowed"), PointScalar{false});
+  EXPECT_EQ(line_.stats().control_frames, 3u);
+}
+
 TEST_F(LineSimTest, WrongPasswordIsRejectedWithPasswordBitAndChangesNothing) {
   const auto status = relay(kMeter1, RelayCommand::kTrip, Password{0x02, 0x654321});
   ASSERT_FALSE(status.ok());
