@@ -58,9 +58,12 @@ fi
 # The decoders of untrusted input under libFuzzer for a bounded time, where clang is installed:
 # two targets at a time (one per core). The replay tests above ran each harness over its corpus.
 fuzz_targets=(
-  command_parser_fuzz:tests/fuzz/corpus/command
   command_intake_fuzz:tests/fuzz/corpus/intake
+  command_parser_fuzz:tests/fuzz/corpus/command
+  local_request_fuzz:tests/fuzz/corpus/local
+  config_loader_fuzz:tests/fuzz/corpus/config
   dlt645_frame_fuzz:plugins/dlt645/fuzz/corpus
+  modbus_frame_fuzz:tests/fuzz/corpus/modbus_frame
 )
 if command -v clang++ >/dev/null; then
   fuzz_seconds=${METERD_FUZZ_SECONDS:-60}

@@ -80,6 +80,8 @@ TEST(SystemdUnit, BadConfigExits78WhichTheUnitDoesNotRestart) {
   }
   EXPECT_NE(std::find(prevent.begin(), prevent.end(), std::to_string(kExitConfig)), prevent.end())
       << "Restart=on-failure would restart a bad configuration forever";
+  EXPECT_NE(std::find(prevent.begin(), prevent.end(), "73"), prevent.end())
+      << "Restart=on-failure would restart forever beside a daemon holding the store";
   ASSERT_EQ(service.count("ExecStart"), 1u);
 
   TempDir dir;
