@@ -2,7 +2,6 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <regex>
 
 #include "store/store.h"
 #include "store/store_lock.h"
@@ -19,7 +18,9 @@ TEST(StoreIdentity, StoreIdIs128RandomBitsInHexStableAcrossReopenAndDistinctPerD
     Store store(make_config(dir.file("a.db")), clock, nullptr);
     first = store.store_id();
   }
-  EXPECT_TRUE(std::regex_match(first, std::regex("[0-9a-f]{32}"))) << first;
+  // (No std::regex: GCC 12 warns inside <regex> under ASan, and warnings are errors.)
+  EXPECT_EQ(first.size(), 32u) << first;
+  EXPECT_EQ(first.find_first_not_of("0123456789abcdef"), std::string::npos) << first;
   Store reopened(make_config(dir.file("a.db")), clock, nullptr);
   EXPECT_EQ(reopened.store_id(), first);
   Store other(make_config(dir.file("b.db")), clock, nullptr);
