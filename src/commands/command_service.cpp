@@ -29,7 +29,7 @@ std::optional<std::int64_t> run_at_of(const Command& command) {
 CommandService::CommandService(Store& store, const Clock& clock, Engine& engine,
                                LiveReadPort& reads, MeterDirectory meters,
                                CommandSettings settings, Post post)
-    : store_(store), clock_(clock), engine_(engine), meters_(std::move(meters)),
+    : store_(store), clock_(clock), meters_(std::move(meters)),
       runner_(engine, reads, meters_), settings_(std::move(settings)), post_(std::move(post)) {}
 
 CommandService::~CommandService() = default;

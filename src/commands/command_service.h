@@ -89,7 +89,6 @@ class CommandService {
 
   Store& store_;
   const Clock& clock_;
-  Engine& engine_;
   MeterDirectory meters_;
   StepRunner runner_;
   const CommandSettings settings_;
