@@ -203,6 +203,7 @@ void LineServer::run_tcp() {
     for (auto& c : clients) p.push_back({c.fd, POLLIN, 0});
     if (::poll(p.data(), p.size(), -1) < 0 && errno != EINTR) break;
     if (stop_) break;
+    const std::size_t polled = clients.size();  // a client accepted below was not polled yet
     if (p[0].revents & POLLIN) {
       const int c = ::accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK);
       if (c >= 0) {
@@ -211,7 +212,7 @@ void LineServer::run_tcp() {
         clients.push_back({c, {}, {}});
       }
     }
-    for (std::size_t i = 0; i < clients.size(); ++i) {
+    for (std::size_t i = 0; i < polled; ++i) {
       if (!(p[i + 2].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       Client& c = clients[i];
       std::uint8_t chunk[4096];
