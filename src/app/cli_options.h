@@ -8,6 +8,7 @@ namespace meterd {
 
 struct CliOptions {
   std::string config_path = "/etc/meterd/meterd.yaml";
+  std::string plugin_dir;  // --plugin-dir; empty: not given (app/plugin_dir.h)
   bool check_config = false;
   bool show_version = false;
   bool show_help = false;

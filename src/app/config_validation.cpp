@@ -47,7 +47,8 @@ std::optional<HmacKey> load_command_key(const AppConfig& config, ConfigErrors& e
 
 }  // namespace
 
-ValidatedConfig load_and_validate(const std::string& path, const DriverEnv& env) {
+ValidatedConfig load_and_validate(const std::string& path, const DriverEnv& env,
+                                  const PluginDirChoice& plugin_dirs) {
   ValidatedConfig result;
   ConfigLoad load = load_config(path);
   ConfigErrors errors = load.errors;
@@ -58,6 +59,7 @@ ValidatedConfig load_and_validate(const std::string& path, const DriverEnv& env)
     result.errors = std::move(errors);
     return result;
   }
+  config->plugin_dir = effective_plugin_dir(*config, plugin_dirs);
   result.registry = std::make_shared<PluginRegistry>(config->plugin_dir);
   for (const BusConfig& bus : config->buses) {
     // The loader leaves a refused protocol empty: nothing to load, its error is reported.

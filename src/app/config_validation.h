@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "app/plugin_dir.h"
 #include "bus/plugin_loader.h"
 #include "config/app_config.h"
 #include "core/driver.h"
@@ -33,6 +34,8 @@ struct ValidatedConfig {
 
 // A missing or mismatched plugin is an error at the bus's position. Errors come folded and
 // sorted like the loader's (config/error_report.h); with any, `drivers` is empty.
-ValidatedConfig load_and_validate(const std::string& path, const DriverEnv& env);
+// Plugins load from effective_plugin_dir(config, plugin_dirs) (app/plugin_dir.h).
+ValidatedConfig load_and_validate(const std::string& path, const DriverEnv& env,
+                                  const PluginDirChoice& plugin_dirs = {});
 
 }  // namespace meterd

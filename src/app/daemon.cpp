@@ -28,8 +28,10 @@ namespace asio = boost::asio;
 
 class Daemon::Impl {
  public:
-  Impl(std::string config_path, ValidatedConfig validated)
-      : config_path_(std::move(config_path)), config_(*validated.config) {
+  Impl(std::string config_path, PluginDirChoice plugin_dirs, ValidatedConfig validated)
+      : config_path_(std::move(config_path)),
+        plugin_dirs_(std::move(plugin_dirs)),
+        config_(*validated.config) {
     store_ = std::make_unique<Store>(config_.store, clock_, [this](std::int64_t max_seq) {
       asio::post(loop_, guard_.wrap("outbox commit", [this, max_seq] {
         if (uplink_) uplink_->on_outbox_committed(max_seq);
@@ -185,7 +187,7 @@ class Daemon::Impl {
     notifier_.reloading();
     spdlog::info("SIGHUP: reloading {}", config_path_);
     DriverEnv env{&clock_};
-    ValidatedConfig validated = load_and_validate(config_path_, env);
+    ValidatedConfig validated = load_and_validate(config_path_, env, plugin_dirs_);
     std::string refusal;
     if (!validated.config) {
       for (const auto& e : validated.errors.all()) refusal += e.to_string() + "\n";
@@ -304,6 +306,7 @@ class Daemon::Impl {
   }
 
   std::string config_path_;
+  PluginDirChoice plugin_dirs_;
   AppConfig config_;
   SystemClock clock_;
   asio::io_context loop_;
@@ -327,8 +330,9 @@ class Daemon::Impl {
   int exit_code_ = 0;
 };
 
-Daemon::Daemon(std::string config_path, ValidatedConfig validated)
-    : impl_(std::make_unique<Impl>(std::move(config_path), std::move(validated))) {}
+Daemon::Daemon(std::string config_path, PluginDirChoice plugin_dirs, ValidatedConfig validated)
+    : impl_(std::make_unique<Impl>(std::move(config_path), std::move(plugin_dirs),
+                                   std::move(validated))) {}
 Daemon::~Daemon() = default;
 int Daemon::run() { return impl_->run(); }
 

@@ -12,7 +12,8 @@ namespace meterd {
 
 class Daemon {
  public:
-  Daemon(std::string config_path, ValidatedConfig validated);
+  // `plugin_dirs` is kept for SIGHUP reloads (app/plugin_dir.h).
+  Daemon(std::string config_path, PluginDirChoice plugin_dirs, ValidatedConfig validated);
   ~Daemon();
   // Runs until a stop signal; returns the process exit code.
   int run();

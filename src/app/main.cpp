@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 
@@ -10,6 +11,7 @@
 #include "app/config_validation.h"
 #include "app/daemon.h"
 #include "app/logging.h"
+#include "app/plugin_dir.h"
 #include "core/clock.h"
 #include "store/store_lock.h"
 
@@ -40,7 +42,10 @@ int main(int argc, char** argv) {
   }
 
   SystemClock validation_clock;
-  ValidatedConfig validated = load_and_validate(options.config_path, DriverEnv{&validation_clock});
+  const PluginDirChoice plugin_dirs =
+      choose_plugin_dir(options.plugin_dir, std::getenv("METERD_PLUGIN_DIR"), running_binary());
+  ValidatedConfig validated =
+      load_and_validate(options.config_path, DriverEnv{&validation_clock}, plugin_dirs);
   if (!validated.config) return print_errors(validated.errors);
   if (options.check_config) {
     std::cout << options.config_path << ": OK (" << validated.config->buses.size() << " buses)\n";
@@ -49,7 +54,7 @@ int main(int argc, char** argv) {
 
   setup_logging(validated.config->log_level);
   try {
-    Daemon daemon(options.config_path, std::move(validated));
+    Daemon daemon(options.config_path, plugin_dirs, std::move(validated));
     return daemon.run();
   } catch (const StoreLockedError& e) {
     spdlog::critical("start-up refused: {}", e.what());

@@ -75,6 +75,7 @@ void read_root(const SettingsNode& root, const std::filesystem::path& base, AppC
   config.log_level = r.one_of("log_level", "info", {"trace", "debug", "info", "warn", "error"});
   if (r.has("plugin_dir")) {
     config.plugin_dir = resolve_config_path(r.required_string("plugin_dir"), base);
+    config.plugin_dir_configured = true;
   } else {
     config.plugin_dir = METERD_DEFAULT_PLUGIN_DIR;
   }

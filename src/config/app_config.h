@@ -70,6 +70,7 @@ struct AppConfig {
   std::string gateway_id;
   std::string log_level = "info";  // trace, debug, info, warn, error
   std::string plugin_dir;          // where meterd-<name>.so live
+  bool plugin_dir_configured = false;  // the file names `plugin_dir` (else the default above)
   std::string profile_dir;         // meter profiles <name>.yaml; default <config dir>/profiles
   MqttConfig mqtt;
   StoreConfig store;

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <map>
+#include <vector>
 
 #include "support/process.h"
 #include "support/temp_dir.h"
@@ -17,9 +19,12 @@ struct CheckRun {
   std::string output;  // stdout and stderr
 };
 
-CheckRun run_check(const std::string& config) {
+CheckRun run_check(const std::string& config, std::vector<std::string> extra_args = {},
+                   std::map<std::string, std::string> env = {}) {
   const std::string log = config + ".log";
-  ChildProcess p({METERD_BINARY, "--check-config", "--config", config}, log);
+  std::vector<std::string> argv{METERD_BINARY, "--check-config", "--config", config};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  ChildProcess p(argv, log, env);
   auto status = p.wait(std::chrono::seconds(30));
   EXPECT_TRUE(status.has_value());
   std::ifstream in(log);
@@ -78,6 +83,35 @@ TEST(CheckConfig, AcceptsTheShippedConfigurations) {
     const CheckRun run = run_check(copy);
     EXPECT_TRUE(run.status.exited && run.status.code == 0) << name << ":\n" << run.output;
   }
+}
+
+// A newcomer runs the binary from its build tree on the demo as shipped: the plugins built
+// beside it are found without naming a plugin_dir.
+TEST(CheckConfig, TheShippedDemoChecksUneditedFromTheBuildTree) {
+  const std::string demo = std::string(METERD_SOURCE_DIR) + "/config/demo.yaml";
+  TempDir dir;
+  ChildProcess p({METERD_BINARY, "--check-config", "--config", demo}, dir.file("demo.log"));
+  const auto status = p.wait(std::chrono::seconds(30));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(status->exited && status->code == 0) << p.log();
+}
+
+// --plugin-dir, then METERD_PLUGIN_DIR, win over the file's plugin_dir.
+TEST(CheckConfig, PluginDirFromTheCommandLineOrEnvironmentWinsOverTheFile) {
+  TempDir dir;
+  const std::string config = dir.file("c.yaml");
+  std::ofstream(config) << "gateway_id: gw1\nplugin_dir: " << dir.path().string() << "\n"
+                        << "mqtt: {servers: [tcp://127.0.0.1:1883]}\n"
+                        << "store: {path: x.db}\n" << kPollGroup
+                        << "buses:\n  - name: b1\n    protocol: sim\n    meters: [{id: m1}]\n";
+  EXPECT_EQ(run_check(config).status.code, 78);  // the file's folder holds no plugin
+  const CheckRun by_option = run_check(config, {"--plugin-dir", METERD_PLUGIN_DIR});
+  EXPECT_EQ(by_option.status.code, 0) << by_option.output;
+  const CheckRun by_env = run_check(config, {}, {{"METERD_PLUGIN_DIR", METERD_PLUGIN_DIR}});
+  EXPECT_EQ(by_env.status.code, 0) << by_env.output;
+  const CheckRun option_over_env = run_check(config, {"--plugin-dir", dir.path().string()},
+                                             {{"METERD_PLUGIN_DIR", METERD_PLUGIN_DIR}});
+  EXPECT_EQ(option_over_env.status.code, 78) << option_over_env.output;
 }
 
 TEST(CheckConfig, MissingPluginIsAClearError) {
