@@ -1,6 +1,7 @@
 #include "app/config_validation.h"
 
 #include <exception>
+#include <filesystem>
 #include <set>
 
 #include "app/config_file_checks.h"
@@ -45,6 +46,12 @@ std::optional<HmacKey> load_command_key(const AppConfig& config, ConfigErrors& e
   }
 }
 
+// The folder of the store's file: drivers keep their state files beside it.
+std::string store_folder(const std::string& store_path) {
+  const std::filesystem::path folder = std::filesystem::path(store_path).parent_path();
+  return folder.empty() ? std::string(".") : folder.string();
+}
+
 }  // namespace
 
 ValidatedConfig load_and_validate(const std::string& path, const DriverEnv& env,
@@ -61,10 +68,12 @@ ValidatedConfig load_and_validate(const std::string& path, const DriverEnv& env,
   }
   config->plugin_dir = effective_plugin_dir(*config, plugin_dirs);
   result.registry = std::make_shared<PluginRegistry>(config->plugin_dir);
+  DriverEnv bus_env = env;
+  bus_env.state_dir = store_folder(config->store.path);
   for (const BusConfig& bus : config->buses) {
     // The loader leaves a refused protocol empty: nothing to load, its error is reported.
     if (bus.spec.protocol.empty()) continue;
-    result.drivers.push_back(validate_bus(*result.registry, bus, env, errors));
+    result.drivers.push_back(validate_bus(*result.registry, bus, bus_env, errors));
   }
   if (config->billing) {
     std::set<std::string> meters;

@@ -14,6 +14,11 @@ void ReadingRouter::route(BusOutput output) {
                                       std::move(polled->reading.errors)});
     return;
   }
+  if (auto* seen = std::get_if<DriverEventSeen>(&output)) {
+    store_.append_event(Event{std::move(seen->event.type), std::move(seen->meter_id),
+                              seen->time, std::move(seen->event.details_json)});
+    return;
+  }
   auto& change = std::get<MeterStateChanged>(output);
   nlohmann::json details = nlohmann::json::object();
   if (!change.online) details["reason"] = change.reason;

@@ -180,10 +180,12 @@ class BusWorker::Impl {
       } else {
         run_live_read(*pending);
       }
+      forward_driver_events();
       return;
     }
     if (auto job = schedule_.take_due(now)) {
       run_poll(*job);
+      forward_driver_events();
       return;
     }
     wait_until(schedule_.next_due().value_or(now + kMaxIdleWait), true);
@@ -374,6 +376,27 @@ class BusWorker::Impl {
       return make_error(ErrorKind::kInternal, std::string("driver exception: ") + e.what());
     } catch (...) {
       return make_error(ErrorKind::kInternal, "driver exception");
+    }
+  }
+
+  // A driver's events go on as they are, with the meter's id and the bus's name in place of
+  // the index; an index out of range is a bus-level event.
+  void forward_driver_events() {
+    std::vector<DriverEvent> events;
+    try {
+      events = driver_->take_events();
+    } catch (const std::exception& e) {
+      spdlog::error("bus '{}': driver threw from take_events: {}", config_.spec.name, e.what());
+      return;
+    } catch (...) {
+      spdlog::error("bus '{}': driver threw from take_events", config_.spec.name);
+      return;
+    }
+    const WallTime wall = clock_.wall_now();
+    for (DriverEvent& event : events) {
+      std::string meter_id;
+      if (event.meter < config_.spec.meters.size()) meter_id = config_.spec.meters[event.meter].id;
+      emit(DriverEventSeen{std::move(meter_id), wall, std::move(event)});
     }
   }
 

@@ -32,7 +32,15 @@ struct MeterStateChanged {
   std::string reason;  // the last error for offline
 };
 
-using BusOutput = std::variant<MeterPolled, MeterStateChanged>;
+// An event a driver reported (MeterDriver::take_events), with its meter's id (empty for the
+// bus as a whole) and the bus's name in the details.
+struct DriverEventSeen {
+  std::string meter_id;
+  WallTime time;
+  DriverEvent event;
+};
+
+using BusOutput = std::variant<MeterPolled, MeterStateChanged, DriverEventSeen>;
 
 // Counters are totals since start; polls counts every read attempt (probes of offline meters
 // and the group reads of live reads included), overruns counts scheduled polls skipped because

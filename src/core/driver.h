@@ -23,7 +23,7 @@
 namespace meterd {
 
 // Bumped on any change to the types in this header or those it includes.
-inline constexpr std::uint32_t kDriverAbiVersion = 2;
+inline constexpr std::uint32_t kDriverAbiVersion = 3;
 
 struct MeterSpec {
   std::string id;
@@ -53,6 +53,18 @@ struct BusSpec {
 // What a driver may use of the daemon. Outlives the driver.
 struct DriverEnv {
   const Clock* clock = nullptr;
+  // A folder the driver may keep small state files in, named after its bus (the store's
+  // folder); empty when there is none (a configuration check).
+  std::string state_dir;
+};
+
+// Something a driver saw on its bus that is not a reading: a slave lost or reconfigured, a
+// configuration fault, a diagnosis. It becomes an event of this type in the events table.
+struct DriverEvent {
+  static constexpr std::size_t kBusLevel = static_cast<std::size_t>(-1);
+  std::string type;                // "slave_lost", "cfg_fault", "diag" ...
+  std::size_t meter = kBusLevel;   // index into BusSpec::meters, or kBusLevel
+  std::string details_json = "{}"; // a JSON object with type-specific fields
 };
 
 // An action on one meter: relay_open, relay_close, recharge, set_price ... Arguments are
@@ -76,6 +88,9 @@ class MeterDriver {
   // returns the verified balance and purchase count).
   virtual Result<MeterReading> act(std::size_t meter, const Action& action) = 0;
   virtual void close() = 0;
+  // The events the driver saw since the previous call; the bus thread asks after every read
+  // and action. Default: none.
+  virtual std::vector<DriverEvent> take_events() { return {}; }
 };
 
 using DriverFactory = std::unique_ptr<MeterDriver> (*)(const BusSpec& bus, const DriverEnv& env,
