@@ -21,6 +21,10 @@ PACKAGES=(
   python3-serial python3-serial-asyncio python3-paho-mqtt
   # Load runs (tests proven under a loaded CPU).
   stress-ng
+  # The Debian package (scripts/package.sh) and its check: dpkg-shlibdeps, lintian.
+  dpkg-dev lintian file
+  # Independent dissectors the protocol tests check captures against.
+  tshark
   # Fuzz targets (-DMETERD_FUZZ=ON): clang with its libFuzzer runtime.
   clang libclang-rt-dev
 )
