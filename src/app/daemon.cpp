@@ -10,7 +10,9 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "app/backup_runner.h"
 #include "app/bus_fleet.h"
+#include "app/event_log.h"
 #include "app/fleet_action_port.h"
 #include "app/health_report.h"
 #include "app/local_control_server.h"
@@ -26,6 +28,24 @@
 namespace meterd {
 namespace asio = boost::asio;
 
+namespace {
+
+// Every event also goes to the journal: one line, a warning for those an operator must see.
+void log_event(const Event& event) {
+  try {
+    const std::string line = event_log_line(event);
+    if (event_is_warning(event.type)) {
+      spdlog::warn("{}", line);
+    } else {
+      spdlog::info("{}", line);
+    }
+  } catch (...) {
+    // A log line is never worth an event lost: the store takes it whatever happens here.
+  }
+}
+
+}  // namespace
+
 class Daemon::Impl {
  public:
   Impl(std::string config_path, PluginDirChoice plugin_dirs, ValidatedConfig validated)
@@ -37,6 +57,7 @@ class Daemon::Impl {
         if (uplink_) uplink_->on_outbox_committed(max_seq);
       }));
     });
+    store_->set_event_observer(log_event);
     router_ = std::make_unique<ReadingRouter>(*store_);
     uplink_ = std::make_unique<Uplink>(loop_, config_, *store_);
     fleet_ = make_fleet(validated);
@@ -122,8 +143,12 @@ class Daemon::Impl {
     const std::optional<std::string> path =
         local_socket_path(config_.local, std::getenv("RUNTIME_DIRECTORY"));
     if (!path) return nullptr;
-    LocalControlServer::Hooks hooks{[this] { return health_json(snapshot(false)); },
-                                    [this] { return commands_.get(); }};
+    backup_ = std::make_unique<BackupRunner>(loop_, config_.store.path);
+    LocalControlServer::Hooks hooks{
+        [this] { return health_json(snapshot(false)); }, [this] { return commands_.get(); },
+        [this](std::string destination, std::function<void(std::string)> reply) {
+          backup_->start(std::move(destination), std::move(reply));
+        }};
     return std::make_unique<LocalControlServer>(loop_, *path, config_.local.command_timeout,
                                                 std::move(hooks));
   }
@@ -325,6 +350,7 @@ class Daemon::Impl {
   std::optional<HmacKey> command_key_;
   std::unique_ptr<CommandService> commands_;
   std::unique_ptr<LocalControlServer> local_;
+  std::unique_ptr<BackupRunner> backup_;  // after loop_: its thread posts to the loop
   std::vector<BusHealth> last_buses_;
   SteadyTime started_{};
   int exit_code_ = 0;

@@ -131,6 +131,7 @@ class LocalControlServer::Session : public std::enable_shared_from_this<Session>
     const LocalRequest request = read_local_request(line);
     if (request.kind == LocalRequest::Kind::kRefused) return reply(request.refusal);
     if (request.kind == LocalRequest::Kind::kStatus) return reply(server_->state_->hooks.status());
+    if (request.kind == LocalRequest::Kind::kBackup) return backup(request.backup_path);
     CommandService* service = server_->state_->hooks.commands();
     if (!service) {
       return reply(local_error_line("unavailable", "commands are suspended (see the log)"));
@@ -146,6 +147,15 @@ class LocalControlServer::Session : public std::enable_shared_from_this<Session>
     spdlog::info("local control: command {} from {}", request.id.value_or("(no id)"), operator_);
     service->on_message(request.command, operator_);
     if (!request.id) reply(request.refusal);
+  }
+
+  void backup(const std::string& path) {
+    const auto& hook = server_->state_->hooks.backup;
+    if (!hook) return reply(local_error_line("unavailable", "this meterd cannot take backups"));
+    spdlog::info("local control: backup of the store to {} requested by {}", path, operator_);
+    hook(path, [self = shared_from_this()](std::string line) {
+      if (self->server_) self->reply(std::move(line));
+    });
   }
 
   void on_timeout(const std::string& id) {

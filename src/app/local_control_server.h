@@ -1,6 +1,6 @@
 // The technician's control socket (meterctl, docs/meterctl.md): a Unix stream socket, mode
 // 0660, where each line is one JSON request and gets one JSON reply line. `status` answers with
-// the health JSON; `command` hands an unsigned command envelope to the same CommandService as
+// the health JSON; `backup` copies the store to a path and answers with the copy's summary; `command` hands an unsigned command envelope to the same CommandService as
 // the cloud's, with operator "local:<user>" (the peer's uid from SO_PEERCRED), and answers with
 // the command's final result (done/failed/cancelled) or a timeout. A malformed line gets an
 // error reply; a line over 64 KiB closes the connection. Loop thread: every method and handler.
@@ -32,6 +32,8 @@ class LocalControlServer {
   struct Hooks {
     std::function<std::string()> status;     // the health JSON
     std::function<CommandService*()> commands;  // null while none runs (a failed reload)
+    // Copies the store to an absolute path; calls back on the loop with the reply line.
+    std::function<void(std::string path, std::function<void(std::string)> reply)> backup;
   };
 
   LocalControlServer(boost::asio::io_context& loop, std::string socket_path,

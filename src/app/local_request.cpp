@@ -27,6 +27,18 @@ LocalRequest read_local_request(std::string_view line) {
     request.kind = LocalRequest::Kind::kStatus;
     return request;
   }
+  if (name == "backup") {
+    const auto path = document.find("path");
+    if (path == document.end() || !path->is_string() || path->get_ref<const std::string&>().empty() ||
+        path->get_ref<const std::string&>().front() != '/' ||
+        path->get_ref<const std::string&>().find('\0') != std::string::npos) {
+      request.refusal = local_error_line("bad_request", "\"path\" must be an absolute file path");
+      return request;
+    }
+    request.kind = LocalRequest::Kind::kBackup;
+    request.backup_path = path->get<std::string>();
+    return request;
+  }
   if (name != "command") {
     request.refusal = local_error_line("bad_request", "unknown op '" + printable(name, 32) + "'");
     return request;

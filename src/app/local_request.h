@@ -1,5 +1,5 @@
 // One request line of the technician's control socket (docs/meterctl.md), judged before
-// anything acts on it: `status`, a command envelope to hand to the command intake, or a
+// anything acts on it: `status`, `backup` of the store to a path, a command envelope to hand to the command intake, or a
 // refusal with the reply line that says why. Total over every byte string; never throws
 // for the content of the line. Pure; any thread.
 #pragma once
@@ -11,10 +11,11 @@
 namespace meterd {
 
 struct LocalRequest {
-  enum class Kind { kStatus, kCommand, kRefused };
+  enum class Kind { kStatus, kBackup, kCommand, kRefused };
   Kind kind = Kind::kRefused;
   std::string command;            // kCommand: the envelope as JSON text
   std::optional<std::string> id;  // kCommand: its id when readable (a result will name it)
+  std::string backup_path;        // kBackup: an absolute path
   std::string refusal;            // kRefused, or kCommand without an id: the reply line
 };
 

@@ -13,6 +13,7 @@
 #include "app/logging.h"
 #include "app/plugin_dir.h"
 #include "core/clock.h"
+#include "store/migrations.h"
 #include "store/store_lock.h"
 
 namespace {
@@ -59,6 +60,9 @@ int main(int argc, char** argv) {
   } catch (const StoreLockedError& e) {
     spdlog::critical("start-up refused: {}", e.what());
     return kExitStoreLocked;
+  } catch (const StoreSchemaTooNewError& e) {
+    spdlog::critical("start-up refused: {}", e.what());
+    return kExitConfig;  // a downgrade: restarting cannot help (RestartPreventExitStatus)
   } catch (const std::exception& e) {
     spdlog::critical("start-up failed: {}", e.what());
     return 1;

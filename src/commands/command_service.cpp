@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "commands/command_journal.h"
+#include "commands/command_log.h"
 #include "core/json_text.h"
 
 namespace meterd {
@@ -47,7 +48,7 @@ void CommandService::start() {
   Status status = store_.read_state([&](SqliteDb& db) { return journal_load(db, journal); });
   if (!status) throw std::runtime_error("commands: cannot load the journal: " + status.error().message);
   for (JournalEntry& entry : journal) {
-    known_[entry.id] = Known{entry.state, entry.result};
+    known_[entry.id] = Known{entry.state, entry.result, 0, entry.operator_id};
     if (entry.state != "accepted" && entry.state != "scheduled") continue;
     ParsedCommand parsed = parse_command(entry.payload, settings_.limits);
     if (!parsed.ok()) {
@@ -117,7 +118,7 @@ void CommandService::accept(Command command, const std::string& payload,
   const bool later_run = run_at && *run_at > now_ms;
   JournalEntry entry{command.id, to_string(command.op), payload, operator_id, now_ms,
                      later_run ? run_at : std::nullopt, later_run ? "scheduled" : "accepted", ""};
-  known_[command.id] = Known{entry.state, ""};
+  known_[command.id] = Known{entry.state, "", 0, operator_id};
   nlohmann::json body = result_head(command.id, entry.op, entry.state);
   if (later_run) body["run_at"] = *run_at;
   StateWrite write;
@@ -231,6 +232,12 @@ void CommandService::finish_with(const std::string& id, const std::string& op,
   for (auto& [key, value] : body.items()) full[key] = value;
   const std::string text = json_text(full);
   Known& known = known_[id];
+  const std::string line = command_log_line(id, op, known.operator_id, state, full);
+  if (state == "done") {
+    spdlog::info("{}", line);
+  } else {
+    spdlog::warn("{}", line);
+  }
   const int copies = 1 + std::exchange(known.waiting_copies, 0);
   known.state = state;
   known.result = text;

@@ -66,6 +66,7 @@ class CommandService {
     std::string state;
     std::string result;      // the final body, once finished
     int waiting_copies = 0;  // repeats that arrived before it finished: each gets the result
+    std::string operator_id;  // who asked: "cloud", "local:tech1"
   };
   struct Scheduled {
     Command command;

@@ -155,14 +155,30 @@ constexpr int kLatest = static_cast<int>(std::size(kMigrations));
 
 int latest_schema_version() { return kLatest; }
 
-void migrate(SqliteDb& db) {
+namespace {
+
+std::int64_t schema_version(SqliteDb& db) {
   Result<std::int64_t> version = db.query_int("PRAGMA user_version");
   if (!version) throw std::runtime_error("cannot read schema version: " + version.error().message);
-  if (version.value() > kLatest) {
-    throw std::runtime_error("database schema version " + std::to_string(version.value()) +
-                             " is newer than this meterd (" + std::to_string(kLatest) + ")");
-  }
-  for (int next = static_cast<int>(version.value()) + 1; next <= kLatest; ++next) {
+  return version.value();
+}
+
+}  // namespace
+
+void refuse_newer_schema(SqliteDb& db, const std::string& path) {
+  const std::int64_t version = schema_version(db);
+  if (version <= kLatest) return;
+  throw StoreSchemaTooNewError(
+      "store " + path + " has schema version " + std::to_string(version) +
+      ", written by a newer meterd; this one knows versions up to " + std::to_string(kLatest) +
+      ". It was not opened and is unchanged: run the meterd that wrote it, or restore a backup "
+      "taken before the upgrade (docs/operations.md)");
+}
+
+void migrate(SqliteDb& db) {
+  refuse_newer_schema(db, "database");
+  const std::int64_t version = schema_version(db);
+  for (int next = static_cast<int>(version) + 1; next <= kLatest; ++next) {
     Transaction tx(db);
     Status status = tx.begun();
     if (status) status = db.exec(kMigrations[next - 1]);

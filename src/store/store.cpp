@@ -161,8 +161,10 @@ class Store::Impl {
     db_ = std::make_unique<SqliteDb>(config_.path);
     // Another process reading the file (meterctl, sqlite3, a test) may hold a lock for a
     // moment, e.g. while recovering the WAL after a crash: wait for it instead of failing.
-    Status status = db_->exec(
-        "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
+    Status status = db_->exec("PRAGMA busy_timeout = 5000");
+    if (!status) throw std::runtime_error("cannot set up database: " + status.error().message);
+    refuse_newer_schema(*db_, config_.path);  // before the WAL switch writes to the file
+    status = db_->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
     if (!status) throw std::runtime_error("cannot set up database: " + status.error().message);
     migrate(*db_);
     budget_ = std::make_unique<SizeBudget>(*db_, config_.budget_bytes);
@@ -505,14 +507,26 @@ Store::~Store() = default;
 
 void Store::append_telemetry(Telemetry telemetry) { impl_->push(std::move(telemetry)); }
 
-void Store::append_event(Event event) { impl_->push(std::move(event)); }
+void Store::set_event_observer(std::function<void(const Event&)> observer) {
+  event_observer_ = std::move(observer);
+}
+
+void Store::append_event(Event event) {
+  if (event_observer_) event_observer_(event);
+  impl_->push(std::move(event));
+}
 
 void Store::append_row(OutboxKind kind, std::string meter_id, WallTime time,
                        std::string body_json) {
   impl_->push(RawRow{kind, std::move(meter_id), time, std::move(body_json)});
 }
 
-void Store::append_state(StateWrite write) { impl_->push(std::move(write)); }
+void Store::append_state(StateWrite write) {
+  if (event_observer_) {
+    for (const Event& event : write.events) event_observer_(event);
+  }
+  impl_->push(std::move(write));
+}
 
 Status Store::read_state(const std::function<Status(SqliteDb&)>& read) {
   return impl_->read_state(read);

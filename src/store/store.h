@@ -101,6 +101,10 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
+  // Sees every event appended (append_event and the events of append_state), on the appending
+  // thread, before it is queued: the journal's line for it. Set once, before any append.
+  void set_event_observer(std::function<void(const Event&)> observer);
+
   void append_telemetry(Telemetry telemetry);
   void append_event(Event event);
   // A row of another kind (command results later) with a ready body.
@@ -134,6 +138,7 @@ class Store {
  private:
   class Impl;
   std::unique_ptr<Impl> impl_;
+  std::function<void(const Event&)> event_observer_;
 };
 
 }  // namespace meterd

@@ -47,6 +47,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     switch (request.kind) {
       case LocalRequest::Kind::kStatus:
         break;
+      case LocalRequest::Kind::kBackup:
+        // Never run from here (it writes files); what reaches the runner is an absolute path.
+        if (request.backup_path.empty() || request.backup_path.front() != '/') std::abort();
+        break;
       case LocalRequest::Kind::kRefused:
         judge(request.refusal, true);
         break;

@@ -273,7 +273,18 @@ TEST(StoreTest, OpeningADatabaseFromANewerSchemaFailsAtStartUp) {
     SqliteDb db(path);
     ASSERT_TRUE(db.exec("PRAGMA user_version = " + std::to_string(latest_schema_version() + 1)));
   }
-  EXPECT_THROW(Store(make_config(path), clock, nullptr), std::runtime_error);
+  const auto bytes_before = std::filesystem::file_size(path);
+  const auto written_before = std::filesystem::last_write_time(path);
+  EXPECT_THROW(Store(make_config(path), clock, nullptr), StoreSchemaTooNewError);
+  // Refused before anything wrote to it: still in rollback-journal mode, the same size and
+  // modification time, and no WAL beside it.
+  EXPECT_EQ(std::filesystem::file_size(path), bytes_before);
+  EXPECT_EQ(std::filesystem::last_write_time(path), written_before);
+  EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
+  SqliteDb db(path);
+  Statement mode(db, "PRAGMA journal_mode");
+  ASSERT_TRUE(mode.step());
+  EXPECT_EQ(mode.column_text(0), "delete");
 }
 
 TEST(StoreTest, FlushedRowsAreReadByANewStore) {

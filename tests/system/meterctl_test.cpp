@@ -162,6 +162,28 @@ TEST_F(MeterctlTest, StatusAnswersWithTheHealthReportOnASocketOnlyOwnerAndGroupM
   EXPECT_FALSE(std::filesystem::exists(socket_));
 }
 
+TEST_F(MeterctlTest, BackupCopiesTheRunningStoreOnceAndNeverOverwrites) {
+  start();
+  const std::string copy = dir_.file("backup.db");
+  const CtlRun run = ctl({"backup", copy});
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_EQ(run.reply.value("backup", ""), copy) << run.output;
+  EXPECT_GT(run.reply.value("last_seq", 0), 0) << run.output;
+  const std::string running_id = query_store_text(daemon_->db_path(), "SELECT store_id FROM store_identity");
+  EXPECT_EQ(run.reply.value("source_store_id", ""), running_id) << run.output;
+  EXPECT_EQ(query_store_text(copy, "SELECT store_id FROM store_identity"),
+            run.reply.value("store_id", "")) << run.output;
+  EXPECT_NE(run.reply.value("store_id", ""), running_id) << run.output;
+  EXPECT_EQ(query_store_text(copy, "PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(query_store_int(copy, "SELECT seq FROM sqlite_sequence WHERE name = 'outbox'"),
+            run.reply.value("last_seq", 0));
+
+  const CtlRun again = ctl({"backup", copy});
+  EXPECT_EQ(again.code, 1) << again.output;
+  EXPECT_NE(again.reason.find("never overwritten"), std::string::npos) << again.output;
+  EXPECT_TRUE(daemon_->running()) << daemon_->log();
+}
+
 TEST_F(MeterctlTest, LocalRechargeIsJournaledWithTheTechnicianAndAppliedOncePerOrder) {
   start();
   CtlRun first = ctl({"recharge", "A101", "25.0000", "--order", "tech-order-1"});
@@ -180,6 +202,11 @@ TEST_F(MeterctlTest, LocalRechargeIsJournaledWithTheTechnicianAndAppliedOncePerO
   EXPECT_FALSE(wait_final(*collector_, first_id, 10s).is_null());
 
   ASSERT_TRUE(daemon_->terminate(15s).has_value());
+  // The journal says who did what and how it ended.
+  EXPECT_NE(daemon_->log().find("command " + first_id + " recharge by local:" + current_user() +
+                                ": done: A101 ok amount=25.0000"),
+            std::string::npos)
+      << daemon_->log();
   EXPECT_EQ(db_int("SELECT count(*) FROM ledger WHERE kind = 'recharge' AND "
                    "order_id = 'tech-order-1'"),
             1);

@@ -1,7 +1,9 @@
 // One daemon per store, and one identity per store: a second meterd on a store in use exits at
 // once with exit code 73 naming the holder (while --check-config still works), and two gateways
 // configured with one gateway_id are told apart by store_id and report their client-id fight.
+// A store written by a newer meterd (a downgrade) is refused with exit 78 and left as it was.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <set>
 
@@ -15,6 +17,7 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr int kExitStoreLocked = 73;
+constexpr int kExitConfig = 78;
 
 std::string store_id_of(const std::string& db_path) {
   return query_store_text(db_path, "SELECT store_id FROM store_identity");
@@ -52,6 +55,39 @@ TEST(StoreLockSystem, ASecondDaemonOnAStoreInUseExits73NamingTheFirstWhileCheckC
   EXPECT_TRUE(first.running()) << first.log();
   const auto stopped = first.terminate(10s);
   ASSERT_TRUE(stopped && stopped->exited && stopped->code == 0) << first.log();
+}
+
+TEST(StoreDowngradeSystem, AStoreFromANewerMeterdIsRefusedWithExit78AndLeftUntouched) {
+  TempDir dir;
+  MosquittoBroker broker(dir.path() / "broker");
+  broker.start();
+  SiteSpec spec;
+  spec.servers = {broker.uri()};
+  DaemonUnderTest daemon(dir, spec);
+  daemon.start();
+  ASSERT_TRUE(wait_for([&] { return logged(daemon, "running: gateway"); }, 30s)) << daemon.log();
+  const auto stopped = daemon.terminate(10s);
+  ASSERT_TRUE(stopped && stopped->exited && stopped->code == 0) << daemon.log();
+
+  // What a newer meterd would leave: a schema version above this binary's.
+  const std::int64_t version = query_store_int(daemon.db_path(), "PRAGMA user_version");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(daemon.db_path().c_str(), &db), SQLITE_OK);
+  const std::string bump = "PRAGMA user_version = " + std::to_string(version + 1);
+  EXPECT_EQ(sqlite3_exec(db, bump.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  const std::int64_t rows = query_store_int(daemon.db_path(), "SELECT count(*) FROM outbox");
+
+  ChildProcess downgraded({METERD_BINARY, "--config", daemon.config_path()},
+                          dir.file("downgraded.log"));
+  const std::optional<ExitStatus> refused = downgraded.wait(30s);
+  ASSERT_TRUE(refused.has_value()) << "meterd ran on a store from a newer version";
+  EXPECT_TRUE(refused->exited);
+  EXPECT_EQ(refused->code, kExitConfig) << downgraded.log();
+  EXPECT_NE(downgraded.log().find("written by a newer meterd"), std::string::npos)
+      << downgraded.log();
+  EXPECT_EQ(query_store_int(daemon.db_path(), "PRAGMA user_version"), version + 1);
+  EXPECT_EQ(query_store_int(daemon.db_path(), "SELECT count(*) FROM outbox"), rows);
 }
 
 TEST(StoreIdentitySystem, TwoGatewaysWithOneIdReportAClientIdConflictAndDistinctStoreIds) {

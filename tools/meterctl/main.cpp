@@ -159,7 +159,7 @@ int main(int argc, char** argv) {
   }
   std::cout << reply.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
   const meterctl::ReplyOutcome outcome =
-      meterctl::judge_reply(reply, invocation.request.value("op", "") == "status");
+      meterctl::judge_reply(reply, invocation.request.value("op", "") != "command");
   if (!outcome.message.empty()) std::cerr << "meterctl: " << outcome.message << "\n";
   return outcome.exit_code;
 }

@@ -42,7 +42,7 @@ std::string describe_failed_results(const json& reply) {
 
 }  // namespace
 
-ReplyOutcome judge_reply(const json& reply, bool is_status) {
+ReplyOutcome judge_reply(const json& reply, bool is_report) {
   if (!reply.is_object()) return {kExitFailed, "meterd sent a reply that is not a JSON object"};
   if (const auto error = reply.find("error"); error != reply.end()) {
     // The socket's own refusals carry a string code; a refused command's result an object.
@@ -54,7 +54,7 @@ ReplyOutcome judge_reply(const json& reply, bool is_status) {
     }
     return {kExitFailed, "refused: " + describe_error(*error)};
   }
-  if (is_status) return {kExitDone, ""};
+  if (is_report) return {kExitDone, ""};
   const std::string state = text_of(reply, "state");
   if (state == "done") return {kExitDone, ""};
   std::string why = describe_failed_results(reply);

@@ -1,6 +1,7 @@
 #include "request_builder.h"
 
 #include <cstdio>
+#include <filesystem>
 
 namespace meterctl {
 namespace {
@@ -58,6 +59,8 @@ std::string local_id(std::int64_t now_ms, std::uint32_t nonce) {
 std::string usage_text() {
   return R"(usage: meterctl [--socket PATH] COMMAND ...
   status                                   gateway health: buses, store, uplink, engine
+  backup FILE                              a consistent copy of the running store to FILE
+                                           (written by meterd: its user must be able to)
   recharge ACCOUNT AMOUNT [--order ID]     credit AMOUNT (e.g. 50.0000) to ACCOUNT
   refund ACCOUNT AMOUNT [--order ID]       take AMOUNT back from ACCOUNT
   relay open|close METER...                switch the relays of meters
@@ -96,6 +99,11 @@ BuildResult build_invocation(const std::vector<std::string>& args, const char* e
   if (verb == "status") {
     if (!rest.empty()) return usage("status takes no arguments");
     invocation.request = json{{"op", "status"}};
+  } else if (verb == "backup") {
+    if (rest.size() != 1 || rest[0].empty()) return usage("backup takes one FILE");
+    // meterd runs elsewhere (another working directory): it gets an absolute path.
+    invocation.request =
+        json{{"op", "backup"}, {"path", std::filesystem::absolute(rest[0]).lexically_normal().string()}};
   } else if (verb == "recharge" || verb == "refund") {
     return money(verb, rest, now_ms, nonce, std::move(invocation));
   } else if (verb == "relay") {
