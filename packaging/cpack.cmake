@@ -13,7 +13,8 @@ set(CPACK_PACKAGE_VENDOR "meterd project")
 set(CPACK_PACKAGE_CONTACT "${METERD_MAINTAINER}")
 set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
-set(CPACK_STRIP_FILES ON)
+# No CPACK_STRIP_FILES: CPackDeb's debuginfo step splits the symbols off and strips itself
+# (with the files already stripped it would find nothing to put into -dbgsym).
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_COMPONENTS_ALL daemon sim)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
@@ -25,14 +26,16 @@ set(CPACK_DEBIAN_DEBUGINFO_PACKAGE ON)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
 
 set(CPACK_DEBIAN_DAEMON_PACKAGE_NAME meterd)
-set(CPACK_DEBIAN_DAEMON_PACKAGE_DEPENDS "adduser, init-system-helpers")
+set(CPACK_DEBIAN_DAEMON_PACKAGE_DEPENDS "adduser, init-system-helpers (>= 1.54~)")
 set(CPACK_DEBIAN_DAEMON_DESCRIPTION "edge gateway daemon for prepaid electricity metering
- meterd polls prepaid electricity meters on RS-485 and TCP field buses (Modbus RTU/TCP,
- DL/T 645) through protocol plugins, runs the prepaid rules locally (tariffs, alarms,
- cut-off at zero and restore on recharge, load and time control), keeps every reading,
- event and command in an SQLite store and syncs them with a cloud broker over MQTT with
- store-and-forward. Recharge, refund, relay and parameter commands are applied exactly
- once. meterctl is the technician's local command-line tool.")
+meterd polls prepaid electricity meters on RS-485 and TCP field buses
+(Modbus RTU/TCP, DL/T 645) through protocol plugins and runs the prepaid
+rules locally: tariffs, alarms, cut-off at zero and restore on recharge,
+load and time control. Every reading, event and command is kept in an
+SQLite store and synced with a cloud broker over MQTT with
+store-and-forward; recharge, refund, relay and parameter commands are
+applied exactly once. meterctl is the technician's local command-line
+tool.")
 set(CPACK_DEBIAN_DAEMON_PACKAGE_CONTROL_EXTRA
     "${CMAKE_SOURCE_DIR}/packaging/debian/postinst;${CMAKE_SOURCE_DIR}/packaging/debian/prerm;${CMAKE_SOURCE_DIR}/packaging/debian/postrm;${CMAKE_BINARY_DIR}/packaging/conffiles")
 
@@ -40,10 +43,10 @@ set(CPACK_DEBIAN_SIM_PACKAGE_NAME meterd-sim)
 set(CPACK_DEBIAN_SIM_PACKAGE_DEPENDS "meterd (= ${PROJECT_VERSION})")
 set(CPACK_DEBIAN_SIM_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_SIM_DESCRIPTION "simulated meters and bus simulators for meterd
- The meterd plugin of simulated prepaid meters, the Modbus and DL/T 645 bus simulators
- (which speak the real wire protocol on a serial device or TCP port) and the demo
- configuration. For test benches and demonstrations; a production gateway does not
- need this package.")
+The meterd plugin of simulated prepaid meters, the Modbus and DL/T 645
+bus simulators (which speak the real wire protocol on a serial device or
+TCP port) and the demo configuration. For test benches and
+demonstrations; a production gateway does not need this package.")
 
 # Every file meterd installs under /etc/meterd is a conffile: an admin's edit survives upgrades.
 file(GLOB _meterd_profiles RELATIVE "${CMAKE_SOURCE_DIR}/config/profiles"

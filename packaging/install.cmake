@@ -3,9 +3,13 @@
 find_program(METERD_PYTHON3 python3 REQUIRED)
 find_program(METERD_GZIP gzip REQUIRED)
 
-install(FILES config/meterd.yaml DESTINATION /etc/meterd COMPONENT daemon)
+# The site file ships without a site (packaging/meterd.yaml): the service starts once it has one.
+install(FILES packaging/meterd.yaml DESTINATION /etc/meterd COMPONENT daemon)
+install(FILES config/meterd.yaml DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/meterd/examples
+        RENAME meterd-reference.yaml COMPONENT daemon)
 install(DIRECTORY config/profiles DESTINATION /etc/meterd COMPONENT daemon)
-install(FILES systemd/meterd.service DESTINATION lib/systemd/system COMPONENT daemon)
+# Debian 12 keeps units in /lib (the /usr merge moves them later, with dpkg's help).
+install(FILES systemd/meterd.service DESTINATION /lib/systemd/system COMPONENT daemon)
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/meterd COMPONENT daemon)
 install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/meterd COMPONENT daemon
         FILES_MATCHING PATTERN "*.md")

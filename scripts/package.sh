@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Debian packages (packaging/cpack.cmake) into a folder: meterd, meterd-sim and their
-# -dbgsym debug symbols. Usage: scripts/package.sh [output-dir] (default build/packages).
+# -dbgsym debug symbols (.ddeb). Usage: scripts/package.sh [output-dir] (default build/packages).
 # Builds build/ first (scripts/build.sh) when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +9,8 @@ out=${1:-build/packages}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 cmake --build build -j "$(nproc)" >/dev/null
+rm -rf "$out/cpack"
 (cd build && cpack -G DEB -B "$out/cpack" >/dev/null)
-mv -f "$out"/cpack/*.deb "$out"/cpack/*.ddeb "$out"/ 2>/dev/null || mv -f "$out"/cpack/*.deb "$out"/
+mv -f "$out"/cpack/*.deb "$out"/cpack/*.ddeb "$out"/
 rm -rf "$out/cpack"
 ls -1 "$out"

@@ -20,6 +20,8 @@ echo "== build"
 scripts/build.sh
 echo "== tests"
 (cd build && ctest "${ctest_args[@]}" -j 2)
+echo "== package"
+tests/packaging/check_package.sh
 
 if [ "$slow" = 1 ] && command -v stress-ng >/dev/null; then
   # Load-proof: the bounded set must pass with both cores saturated by another process.
