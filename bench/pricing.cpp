@@ -48,7 +48,7 @@ struct Run {
 
 Run price_year(const meterd::TariffHistory& history, std::chrono::milliseconds step,
                std::chrono::milliseconds skew) {
-  const meterd::UtcOffset offset{std::chrono::minutes(480)};
+  const meterd::LocalZone offset{std::chrono::minutes(480)};
   const WallTime start = WallTime{std::chrono::sys_days{std::chrono::year{2026} / 1 / 1}} + skew;
   const std::int64_t count = std::chrono::hours(24 * 365) / step;
   meterd::BillingCounters counters;

@@ -26,7 +26,7 @@ set(CPACK_DEBIAN_DEBUGINFO_PACKAGE ON)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
 
 set(CPACK_DEBIAN_DAEMON_PACKAGE_NAME meterd)
-set(CPACK_DEBIAN_DAEMON_PACKAGE_DEPENDS "adduser, init-system-helpers (>= 1.54~)")
+set(CPACK_DEBIAN_DAEMON_PACKAGE_DEPENDS "adduser, init-system-helpers (>= 1.54~), tzdata")
 set(CPACK_DEBIAN_DAEMON_DESCRIPTION "edge gateway daemon for prepaid electricity metering
 meterd polls prepaid electricity meters on RS-485 and TCP field buses
 (Modbus RTU/TCP, DL/T 645) through protocol plugins and runs the prepaid

@@ -15,6 +15,8 @@ PACKAGES=(
   libsystemd-dev systemd
   libssl-dev
   nlohmann-json3-dev
+  # IANA time zones for billing (date/tz.h over the system's tz database).
+  libhowardhinnant-date-dev tzdata
   mosquitto mosquitto-clients
   socat python3 python3-pymodbus mbpoll
   # The pymodbus peer test (serial RTU over a pty) and its MQTT side.

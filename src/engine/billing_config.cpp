@@ -108,11 +108,24 @@ BillingConfig read_billing_config(const SettingsNode& node, const std::set<std::
                                   ConfigErrors& errors) {
   SettingsReader r(node, errors, "billing");
   BillingConfig billing;
-  const std::string offset = r.string("utc_offset", "+00:00");
-  if (Result<UtcOffset> parsed = parse_utc_offset(offset)) {
-    billing.utc_offset = parsed.value();
+  if (r.has("timezone") && r.has("utc_offset")) {
+    errors.add(r.any("utc_offset")->pos,
+               "'timezone' and 'utc_offset' both set: give one (an IANA zone follows DST)");
+  }
+  if (r.has("timezone")) {
+    const std::string name = r.string("timezone");
+    if (Result<LocalZone> zone = find_time_zone(name)) {
+      billing.utc_offset = zone.value();
+    } else {
+      errors.add(r.any("timezone")->pos, "'timezone': " + zone.error().message);
+    }
   } else {
-    errors.add(r.any("utc_offset")->pos, "'utc_offset': " + parsed.error().message);
+    const std::string offset = r.string("utc_offset", "+00:00");
+    if (Result<LocalZone> parsed = parse_utc_offset(offset)) {
+      billing.utc_offset = parsed.value();
+    } else {
+      errors.add(r.any("utc_offset")->pos, "'utc_offset': " + parsed.error().message);
+    }
   }
   billing.ledger_interval = r.duration("ledger_interval", billing.ledger_interval,
                                        std::chrono::seconds(1), std::chrono::hours(24));

@@ -1,5 +1,7 @@
 #include "engine/local_time.h"
 
+#include <date/tz.h>
+
 namespace meterd {
 namespace {
 
@@ -9,17 +11,34 @@ using std::chrono::year_month_day;
 
 // Local time expressed on the system clock: the UTC instant whose calendar reading equals the
 // local reading.
-WallTime shifted_to_local(WallTime t, UtcOffset offset) { return t + offset.offset; }
-WallTime shifted_to_utc(WallTime local, UtcOffset offset) { return local - offset.offset; }
+WallTime shifted_to_local(WallTime t, LocalZone zone) {
+  if (zone.zone() == nullptr) return t + zone.fixed_offset();
+  return WallTime{zone.zone()->to_local(t).time_since_epoch()};
+}
 
-sys_days local_day(WallTime t, UtcOffset offset) {
-  return std::chrono::floor<days>(shifted_to_local(t, offset));
+// The instant a local reading names. Under a zone a reading can name none (skipped by a DST
+// change: the instant the clocks jumped stands for it) or two (repeated: `later` picks the
+// second, else the first).
+WallTime shifted_to_utc(WallTime local, LocalZone zone, bool later = false) {
+  if (zone.zone() == nullptr) return local - zone.fixed_offset();
+  const date::local_time<WallTime::duration> reading{local.time_since_epoch()};
+  return zone.zone()->to_sys(reading, later ? date::choose::latest : date::choose::earliest);
+}
+
+// The first instant after `t` that reads `local`: a boundary of a period that `t` is in.
+WallTime boundary_after(WallTime t, WallTime local, LocalZone zone) {
+  const WallTime first = shifted_to_utc(local, zone);
+  return first > t ? first : shifted_to_utc(local, zone, true);
+}
+
+sys_days local_day(WallTime t, LocalZone zone) {
+  return std::chrono::floor<days>(shifted_to_local(t, zone));
 }
 
 }  // namespace
 
-LocalDateTime to_local(WallTime t, UtcOffset offset) {
-  const WallTime local = shifted_to_local(t, offset);
+LocalDateTime to_local(WallTime t, LocalZone zone) {
+  const WallTime local = shifted_to_local(t, zone);
   const sys_days day = std::chrono::floor<days>(local);
   const auto minutes = std::chrono::floor<std::chrono::minutes>(local - day);
   return LocalDateTime{year_month_day{day}, static_cast<int>(minutes.count())};
@@ -40,27 +59,37 @@ int month_day(year_month_day date) {
                           static_cast<unsigned>(date.day()));
 }
 
-WallTime local_instant(year_month_day date, int minute_of_day, UtcOffset offset) {
-  return shifted_to_utc(WallTime{sys_days{date}} + std::chrono::minutes(minute_of_day), offset);
+WallTime local_instant(year_month_day date, int minute_of_day, LocalZone zone) {
+  return shifted_to_utc(WallTime{sys_days{date}} + std::chrono::minutes(minute_of_day), zone);
 }
 
-WallTime start_of_next_local_day(WallTime t, UtcOffset offset) {
-  return shifted_to_utc(WallTime{local_day(t, offset) + days(1)}, offset);
+WallTime next_local_instant(WallTime t, year_month_day date, int minute_of_day, LocalZone zone) {
+  return boundary_after(t, WallTime{sys_days{date}} + std::chrono::minutes(minute_of_day), zone);
 }
 
-WallTime start_of_next_local_month(WallTime t, UtcOffset offset) {
-  const year_month_day date{local_day(t, offset)};
+WallTime next_offset_change(WallTime t, LocalZone zone) {
+  if (zone.zone() == nullptr) return WallTime::max();
+  const date::sys_info info = zone.zone()->get_info(t);
+  return info.end > t ? WallTime{info.end} : WallTime::max();
+}
+
+WallTime start_of_next_local_day(WallTime t, LocalZone zone) {
+  return boundary_after(t, WallTime{local_day(t, zone) + days(1)}, zone);
+}
+
+WallTime start_of_next_local_month(WallTime t, LocalZone zone) {
+  const year_month_day date{local_day(t, zone)};
   const auto next = std::chrono::year_month{date.year(), date.month()} + std::chrono::months(1);
-  return shifted_to_utc(WallTime{sys_days{next / std::chrono::day{1}}}, offset);
+  return boundary_after(t, WallTime{sys_days{next / std::chrono::day{1}}}, zone);
 }
 
-WallTime start_of_next_local_year(WallTime t, UtcOffset offset) {
-  const year_month_day date{local_day(t, offset)};
+WallTime start_of_next_local_year(WallTime t, LocalZone zone) {
+  const year_month_day date{local_day(t, zone)};
   const auto next = date.year() + std::chrono::years(1);
-  return shifted_to_utc(WallTime{sys_days{next / std::chrono::January / 1}}, offset);
+  return boundary_after(t, WallTime{sys_days{next / std::chrono::January / 1}}, zone);
 }
 
-WallTime start_of_next_local_period(CalendarPeriod period, WallTime t, UtcOffset offset) {
+WallTime start_of_next_local_period(CalendarPeriod period, WallTime t, LocalZone offset) {
   switch (period) {
     case CalendarPeriod::kDay:
       return start_of_next_local_day(t, offset);

@@ -19,7 +19,7 @@ std::int64_t ceil_unix_ms(WallTime t) {
 
 }  // namespace
 
-PriceSegment price_segment_at(const TariffHistory& tariffs, UtcOffset offset, std::int64_t t_ms) {
+PriceSegment price_segment_at(const TariffHistory& tariffs, LocalZone offset, std::int64_t t_ms) {
   const WallTime t = from_unix_ms(t_ms);
   PriceSegment segment;
   segment.tariff = tariffs.at(t);
@@ -32,11 +32,17 @@ PriceSegment price_segment_at(const TariffHistory& tariffs, UtcOffset offset, st
   const LocalDateTime local = to_local(t, offset);
   segment.base_price_per_kwh = tariff->price_per_kwh;
   if (tariff->tou) {
+    // The local readings (and with them the TOU slots) may repeat after a DST change.
+    const WallTime offset_change = next_offset_change(t, offset);
+    if (offset_change != WallTime::max()) {
+      segment.end_ms = std::min(segment.end_ms, ceil_unix_ms(offset_change));
+    }
     const TouSlot slot = tou_slot(day_schedule_on(*tariff->tou, local.date), local.minute_of_day);
     segment.period = slot.period;
     segment.base_price_per_kwh = tariff->tou->price_per_kwh[static_cast<int>(slot.period)];
     segment.end_ms =
-        std::min(segment.end_ms, to_unix_ms(local_instant(local.date, slot.until_minute, offset)));
+        std::min(segment.end_ms,
+                 to_unix_ms(next_local_instant(t, local.date, slot.until_minute, offset)));
   }
   if (tariff->tiers) {
     segment.tier_key = local_period_key(tariff->tiers->period, local.date);

@@ -19,6 +19,6 @@ struct PriceSegment {
 };
 
 // The segment starting at unix ms `t_ms`; end_ms > t_ms always.
-PriceSegment price_segment_at(const TariffHistory& tariffs, UtcOffset offset, std::int64_t t_ms);
+PriceSegment price_segment_at(const TariffHistory& tariffs, LocalZone offset, std::int64_t t_ms);
 
 }  // namespace meterd

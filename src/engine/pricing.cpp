@@ -32,7 +32,7 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
 
 }  // namespace
 
-PricedIncrement price_increment(const TariffHistory& tariffs, UtcOffset offset,
+PricedIncrement price_increment(const TariffHistory& tariffs, LocalZone offset,
                                 BillingCounters& counters, WallTime from, WallTime to, Energy wh) {
   PricedIncrement priced;
   if (wh.wh <= 0) return priced;

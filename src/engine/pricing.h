@@ -41,7 +41,7 @@ struct PricedIncrement {
 // after yyyymm, when a tariff's tier period changes) starts afresh. Counters move only under a
 // tariff with tiers (allowance). `wh` <= 0 prices nothing and changes nothing. Times are taken
 // in whole ms (floored); a tariff change inside a ms takes effect from the next whole ms.
-PricedIncrement price_increment(const TariffHistory& tariffs, UtcOffset offset,
+PricedIncrement price_increment(const TariffHistory& tariffs, LocalZone offset,
                                 BillingCounters& counters, WallTime from, WallTime to,
                                 Energy wh);
 

@@ -100,7 +100,7 @@ bool window_covers(const SupplyWindow& w, int weekday, int minute) {
 
 }  // namespace
 
-bool SupplySchedule::allows(WallTime t, UtcOffset offset) const {
+bool SupplySchedule::allows(WallTime t, LocalZone offset) const {
   if (effective_from && t < *effective_from) return true;
   if (effective_to && t >= *effective_to) return true;
   const LocalDateTime local = to_local(t, offset);

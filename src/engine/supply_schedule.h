@@ -37,7 +37,7 @@ struct SupplySchedule {
   bool operator==(const SupplySchedule&) const = default;
 
   // May the meter supply at `t`?
-  bool allows(WallTime t, UtcOffset offset) const;
+  bool allows(WallTime t, LocalZone offset) const;
 };
 
 // Reads a command's args; errors name the member ("windows/0.from: HH:MM").

@@ -53,8 +53,8 @@ std::optional<WallTime> TariffHistory::next_change_after(WallTime t) const {
   return it->effective_from;
 }
 
-Result<UtcOffset> parse_utc_offset(std::string_view text) {
-  if (text == "Z") return UtcOffset{};
+Result<LocalZone> parse_utc_offset(std::string_view text) {
+  if (text == "Z") return LocalZone{};
   const int hours = text.size() == 6 ? two_digits(text, 1) : -1;
   const int minutes = text.size() == 6 ? two_digits(text, 4) : -1;
   if ((text.empty() || (text[0] != '+' && text[0] != '-')) || hours < 0 || minutes < 0 ||
@@ -67,7 +67,7 @@ Result<UtcOffset> parse_utc_offset(std::string_view text) {
                       "UTC offset '" + std::string(text) + "' is outside -14:00..+14:00");
   }
   const int total = hours * 60 + minutes;
-  return UtcOffset{std::chrono::minutes(text[0] == '-' ? -total : total)};
+  return LocalZone{std::chrono::minutes(text[0] == '-' ? -total : total)};
 }
 
 }  // namespace meterd

@@ -19,6 +19,10 @@
 #include "core/settings.h"
 #include "engine/money.h"
 
+namespace date {
+class time_zone;
+}  // namespace date
+
 namespace meterd {
 
 enum class TouPeriod { kSharp = 0, kPeak = 1, kFlat = 2, kValley = 3 };
@@ -99,12 +103,32 @@ class TariffHistory {
   std::vector<TariffChange> changes_;
 };
 
-// Fixed local offset, e.g. +08:00 = 480 minutes.
-struct UtcOffset {
-  std::chrono::minutes offset{0};
+// The site's local time, which TOU periods, days, months and holidays follow: a fixed UTC
+// offset (`utc_offset: "+08:00"` = 480 minutes), or an IANA time zone from the system's tz
+// database (`timezone: Europe/Berlin`) whose offset follows its DST rules. Cheap to copy; the
+// zone is owned by the tz database, which lives as long as the process.
+class LocalZone {
+ public:
+  constexpr LocalZone() = default;
+  constexpr explicit LocalZone(std::chrono::minutes fixed_offset) : offset_(fixed_offset) {}
+  static LocalZone named(const date::time_zone* zone) {
+    LocalZone local;
+    local.zone_ = zone;
+    return local;
+  }
+
+  std::chrono::minutes fixed_offset() const { return offset_; }
+  const date::time_zone* zone() const { return zone_; }  // null: the fixed offset applies
+
+ private:
+  std::chrono::minutes offset_{0};
+  const date::time_zone* zone_ = nullptr;
 };
 // "+08:00", "-03:30", "Z" / "+00:00".
-Result<UtcOffset> parse_utc_offset(std::string_view text);
+Result<LocalZone> parse_utc_offset(std::string_view text);
+// An IANA name ("Asia/Shanghai", "Europe/Berlin") from the system tz database
+// (/usr/share/zoneinfo); an error names the zone when there is no such zone or no database.
+Result<LocalZone> find_time_zone(const std::string& name);
 
 // Reads a tariff from a settings map (YAML in a site file; JSON from a command through the
 // same tree), reporting every problem with its position:

@@ -111,7 +111,7 @@ bool run_sequence(std::uint64_t seed) {
   Rng rng(seed);
   const std::int64_t offset_minutes =
       chance(rng, 50) ? 60 * uniform(rng, -12, 14) : 15 * uniform(rng, -12 * 4, 14 * 4);
-  const UtcOffset offset{std::chrono::minutes(offset_minutes)};
+  const LocalZone offset{std::chrono::minutes(offset_minutes)};
   // Somewhere in 2025..2027, on any ms.
   const std::int64_t start = 1'735'689'600'000 + uniform(rng, 0, 3 * 365 * kMsPerDay);
   const int increments = static_cast<int>(uniform(rng, 20, 60));

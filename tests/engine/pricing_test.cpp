@@ -10,8 +10,8 @@ namespace {
 using std::chrono::hours;
 using std::chrono::minutes;
 
-constexpr UtcOffset kUtc{};
-constexpr UtcOffset kUtcPlus8{std::chrono::minutes(8 * 60)};
+constexpr LocalZone kUtc{};
+constexpr LocalZone kUtcPlus8{std::chrono::minutes(8 * 60)};
 
 WallTime utc(int y, unsigned m, unsigned d, int hh = 0, int mm = 0) {
   return WallTime{std::chrono::sys_days{std::chrono::year{y} / m / d}} + hours(hh) + minutes(mm);

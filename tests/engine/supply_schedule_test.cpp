@@ -10,7 +10,7 @@ namespace {
 using namespace std::chrono_literals;
 using json = nlohmann::json;
 
-const UtcOffset kOffset{480min};  // +08:00
+const LocalZone kOffset{480min};  // +08:00
 
 // Local time at +08:00. 2026-03-02 is a Monday.
 WallTime local(int day_of_march, int hour, int minute = 0) {

@@ -216,11 +216,11 @@ TEST(TariffSettings, MissingRequiredKeysAreReportedAtTheirMap) {
 }
 
 TEST(UtcOffsetParsing, AcceptsSignedHoursAndMinutesAndZ) {
-  EXPECT_EQ(parse_utc_offset("+08:00").value().offset, std::chrono::minutes(480));
-  EXPECT_EQ(parse_utc_offset("-03:30").value().offset, std::chrono::minutes(-210));
-  EXPECT_EQ(parse_utc_offset("Z").value().offset, std::chrono::minutes(0));
-  EXPECT_EQ(parse_utc_offset("+00:00").value().offset, std::chrono::minutes(0));
-  EXPECT_EQ(parse_utc_offset("+14:00").value().offset, std::chrono::minutes(840));
+  EXPECT_EQ(parse_utc_offset("+08:00").value().fixed_offset(), std::chrono::minutes(480));
+  EXPECT_EQ(parse_utc_offset("-03:30").value().fixed_offset(), std::chrono::minutes(-210));
+  EXPECT_EQ(parse_utc_offset("Z").value().fixed_offset(), std::chrono::minutes(0));
+  EXPECT_EQ(parse_utc_offset("+00:00").value().fixed_offset(), std::chrono::minutes(0));
+  EXPECT_EQ(parse_utc_offset("+14:00").value().fixed_offset(), std::chrono::minutes(840));
   for (const char* bad : {"", "8", "+8:00", "08:00", "+08:60", "+15:00", "+08-00", "z", "+0800"}) {
     EXPECT_FALSE(parse_utc_offset(bad).ok()) << bad;
   }
