@@ -65,7 +65,7 @@ Result<SlaveDiag> decode_diag(std::span<const std::uint8_t> data) {
       for (std::size_t byte = 0; byte < body.size(); ++byte) {
         for (int bit = 0; bit < 8; ++bit) {
           if (body[byte] & (1u << bit)) {
-            d.modules_with_diag.push_back(static_cast<std::uint8_t>(byte * 8 + bit));
+            d.modules_with_diag.push_back(static_cast<std::uint16_t>(byte * 8 + bit));
           }
         }
       }
@@ -91,9 +91,14 @@ std::vector<std::uint8_t> encode_diag(const SlaveDiag& d) {
   }
   if (!d.modules_with_diag.empty()) {
     std::size_t bytes = 0;
-    for (auto m : d.modules_with_diag) bytes = std::max<std::size_t>(bytes, m / 8 + 1);
+    // A block holds at most 62 bitmap bytes; modules past them cannot be told.
+    for (auto m : d.modules_with_diag) {
+      if (m < 62 * 8) bytes = std::max<std::size_t>(bytes, m / 8 + 1u);
+    }
     std::vector<std::uint8_t> bits(bytes, 0);
-    for (auto m : d.modules_with_diag) bits[m / 8] |= static_cast<std::uint8_t>(1u << (m % 8));
+    for (auto m : d.modules_with_diag) {
+      if (m < 62 * 8) bits[m / 8] |= static_cast<std::uint8_t>(1u << (m % 8));
+    }
     out.push_back(static_cast<std::uint8_t>(kIdentifierBlock | ((bytes + 1) & 0x3F)));
     out.insert(out.end(), bits.begin(), bits.end());
   }

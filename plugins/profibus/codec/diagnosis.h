@@ -52,7 +52,7 @@ struct SlaveDiag {
   std::uint8_t master = kNoMaster;
   std::uint16_t ident = 0;
   std::vector<std::vector<std::uint8_t>> device;   // device related blocks, header removed
-  std::vector<std::uint8_t> modules_with_diag;     // identifier related: slots flagged
+  std::vector<std::uint16_t> modules_with_diag;    // identifier related: slots flagged
   std::vector<ChannelDiag> channels;
   std::vector<std::uint8_t> unknown;               // blocks with a reserved header, raw
   bool operator==(const SlaveDiag&) const = default;
