@@ -10,7 +10,7 @@
 #include <map>
 #include <sstream>
 
-#include "command_harness.h"
+#include "system/command_harness.h"
 #include "support/broker.h"
 #include "support/mqtt_collector.h"
 #include "support/process.h"

@@ -438,9 +438,11 @@ std::optional<GsdFile> Parser::parse(std::string_view text) {
       gsd.modules.push_back(std::move(module));
     }
   }
-  if (!header) errors_.add({file_, 1, 1}, "not a GSD file: no #Profibus_DP line"), failed_ = true;
-  if (!has_ident) errors_.add({file_, 1, 1}, "GSD file has no Ident_Number"), failed_ = true;
-  if (gsd.modules.empty()) errors_.add({file_, 1, 1}, "GSD file defines no Module"), failed_ = true;
+  const SourcePos top{file_, 1, 1};
+  if (!header) errors_.add(top, "not a GSD file: no #Profibus_DP line");
+  if (!has_ident) errors_.add(top, "GSD file has no Ident_Number");
+  if (gsd.modules.empty()) errors_.add(top, "GSD file defines no Module");
+  failed_ = failed_ || !header || !has_ident || gsd.modules.empty();
   if (has_ext_prm) {
     gsd.user_prm = ext_prm;
   } else if (!has_user_prm_data) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <span>
 #include <chrono>
 #include <cstdint>
 #include <memory>

@@ -1,5 +1,7 @@
 #include "profibus/sim/sim_slave.h"
 
+#include <algorithm>
+
 #include "profibus/codec/requests.h"
 
 namespace meterd::profibus {
