@@ -23,6 +23,7 @@ SimMeter::SimMeter(SimMeterSpec spec)
     : spec_(std::move(spec)), slave_(slave_spec(spec_)), energy_wh_(spec_.energy_wh) {
   slave_.faults().silent = spec_.faults.silent;
   slave_.faults().extended_diag = spec_.faults.ext_diag;
+  slave_.on_outputs([this] { update_inputs(now_); });
 }
 
 bool SimMeter::relay_closed() const {
@@ -68,6 +69,7 @@ std::optional<std::vector<std::uint8_t>> SimMeter::handle(const Telegram& reques
     slave_.restart();
   }
   // The meter measures continuously; its image is current when a request comes.
+  now_ = now;
   update_inputs(now);
   auto reply = slave_.handle(request, now);
   if (!reply) return std::nullopt;

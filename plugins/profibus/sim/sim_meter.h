@@ -40,6 +40,8 @@ class SimMeter {
  public:
   using Clock = SimSlave::Clock;
   explicit SimMeter(SimMeterSpec spec);
+  SimMeter(const SimMeter&) = delete;  // the slave's output hook points here
+  SimMeter& operator=(const SimMeter&) = delete;
 
   // Reply bytes for a request telegram, or nothing; `now` drives the load and the watchdog.
   std::optional<std::vector<std::uint8_t>> handle(const Telegram& request, Clock::time_point now);
@@ -57,6 +59,7 @@ class SimMeter {
   SimSlave slave_;
   double energy_wh_;
   std::optional<Clock::time_point> last_update_;
+  Clock::time_point now_{};
   std::uint64_t replies_ = 0;
   std::uint64_t exchanges_at_restart_ = 0;
   std::uint64_t restarts_ = 0;

@@ -98,7 +98,10 @@ std::optional<Telegram> SimSlave::answer(const Telegram& request, Clock::time_po
     if (state_ != State::kDataExchange || request.sa != master_) {
       return data_reply(request, fc::kSapNotActive, {});
     }
-    if (request.data.size() == outputs_.size()) outputs_ = request.data;
+    if (request.data.size() == outputs_.size() && request.data != outputs_) {
+      outputs_ = request.data;
+      if (output_hook_) output_hook_();
+    }
     last_seen_ = now;
     ++exchanges_;
     const bool pending = !faults_.extended_diag.empty();

@@ -44,6 +44,9 @@ class SimSlave {
 
   // Back to power-on: parameters lost, outputs cleared; the next diagnosis says Prm_Req.
   void restart();
+  // Called when a Data_Exchange brought new outputs, before the reply is built: the device
+  // acts on them (a relay opens) and its inputs show it in the same reply.
+  void on_outputs(std::function<void()> hook) { output_hook_ = std::move(hook); }
   SimFaults& faults() { return faults_; }
   State state() const { return state_; }
   const SimSlaveSpec& spec() const { return spec_; }
@@ -75,6 +78,7 @@ class SimSlave {
   std::optional<std::uint8_t> last_fcb_;  // nullopt: accept any (power-on)
   std::optional<Telegram> last_reply_;
   std::uint64_t exchanges_ = 0;
+  std::function<void()> output_hook_;
 };
 
 }  // namespace meterd::profibus
