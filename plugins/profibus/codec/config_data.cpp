@@ -1,5 +1,6 @@
 #include "profibus/codec/config_data.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace meterd::profibus {
@@ -76,10 +77,17 @@ std::string hex_bytes(std::span<const std::uint8_t> bytes) {
 }
 
 std::vector<std::uint8_t> encode_prm(const PrmData& p) {
-  std::vector<std::uint8_t> out{p.station_status, p.wd_fact_1, p.wd_fact_2, p.min_tsdr,
-                                static_cast<std::uint8_t>(p.ident >> 8),
-                                static_cast<std::uint8_t>(p.ident & 0xFF), p.group};
-  out.insert(out.end(), p.user.begin(), p.user.end());
+  // Sized up front and filled by index: GCC 12 misreads insert() after a 7-byte init list as
+  // an out-of-bounds copy (-Warray-bounds).
+  std::vector<std::uint8_t> out(7 + p.user.size());
+  out[0] = p.station_status;
+  out[1] = p.wd_fact_1;
+  out[2] = p.wd_fact_2;
+  out[3] = p.min_tsdr;
+  out[4] = static_cast<std::uint8_t>(p.ident >> 8);
+  out[5] = static_cast<std::uint8_t>(p.ident & 0xFF);
+  out[6] = p.group;
+  std::copy(p.user.begin(), p.user.end(), out.begin() + 7);
   return out;
 }
 

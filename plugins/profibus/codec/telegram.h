@@ -74,7 +74,11 @@ struct Telegram {
   std::optional<std::uint8_t> ssap;
   std::vector<std::uint8_t> data;  // DU without the SAP bytes
 
-  static Telegram short_ack() { return Telegram{Kind::kShortAck}; }
+  static Telegram short_ack() {
+    Telegram t;
+    t.kind = Kind::kShortAck;
+    return t;
+  }
   bool operator==(const Telegram&) const = default;
 };
 

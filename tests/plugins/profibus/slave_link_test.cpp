@@ -41,6 +41,7 @@ Telegram through_line(const Telegram& t) {
 
 // Virtual bus: one request to the slave, its reply (or silence) to the link.
 struct Bus {
+  Bus(SlaveLink& l, SimSlave& s) : link(l), slave(s) {}
   SlaveLink& link;
   SimSlave& slave;
   SimSlave::Clock::time_point now{};
@@ -104,7 +105,7 @@ TEST(SlaveLink, GoldenRepliesDriveTheGoldenRequestsFromPowerOnToDataExchange) {
 TEST(SlaveLink, PowerOnToDataExchangeAgainstTheSimulatorTogglesFcbOnEverySrd) {
   SlaveLink link(2, golden_setup());
   SimSlave slave(golden_slave());
-  Bus bus{link, slave};
+  Bus bus(link, slave);
   bus.outputs = {0x01};
   ASSERT_TRUE(bus.until_inputs());
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(bus.until_inputs(1));
@@ -122,7 +123,7 @@ TEST(SlaveLink, PowerOnToDataExchangeAgainstTheSimulatorTogglesFcbOnEverySrd) {
 TEST(SlaveLink, ASilentSlaveStaysInProbeAndALostOneIsReportedOnceAndComesBack) {
   SlaveLink link(2, golden_setup());
   SimSlave slave(golden_slave());
-  Bus bus{link, slave};
+  Bus bus(link, slave);
   slave.faults().silent = true;
   for (int i = 0; i < 5; ++i) bus.step();
   EXPECT_EQ(link.state(), SlaveState::kProbe);
@@ -141,7 +142,7 @@ TEST(SlaveLink, ASilentSlaveStaysInProbeAndALostOneIsReportedOnceAndComesBack) {
 TEST(SlaveLink, ASlaveThatLostItsParametersIsReparameterizedAndResumes) {
   SlaveLink link(2, golden_setup());
   SimSlave slave(golden_slave());
-  Bus bus{link, slave};
+  Bus bus(link, slave);
   ASSERT_TRUE(bus.until_inputs());
   slave.restart();  // power cycle: WAIT_PRM, Prm_Req in its diagnosis
   // Data_Exchange refused -> lost; probe, diag, prm, cfg, diag, data exchange: within one
@@ -156,7 +157,7 @@ TEST(SlaveLink, AWatchdogExpiryInVirtualTimeSendsTheSlaveBackToStartAndItResumes
   SlaveSetup setup = golden_setup();  // watchdog 100 x 1 x 10 ms = 1 s
   SlaveLink link(2, setup);
   SimSlave slave(golden_slave());
-  Bus bus{link, slave};
+  Bus bus(link, slave);
   bus.outputs = {0x01};
   ASSERT_TRUE(bus.until_inputs());
   EXPECT_EQ(slave.outputs()[0], 0x01);
@@ -172,7 +173,7 @@ TEST(SlaveLink, AWatchdogExpiryInVirtualTimeSendsTheSlaveBackToStartAndItResumes
 TEST(SlaveLink, ACfgMismatchYieldsOneCfgFaultEventNamingBothConfigurations) {
   SlaveLink link(2, golden_setup());
   SimSlave slave(SimSlaveSpec{8, 0x4D44, {0x5F, 0x20, 0x10}, 0});
-  Bus bus{link, slave};
+  Bus bus(link, slave);
   EXPECT_FALSE(bus.until_inputs(60));  // ten start-up attempts
   EXPECT_EQ(bus.count("cfg_fault"), 1);
   ASSERT_FALSE(bus.events.empty());
@@ -188,7 +189,7 @@ TEST(SlaveLink, ACfgMismatchYieldsOneCfgFaultEventNamingBothConfigurations) {
 TEST(SlaveLink, AWrongIdentIsAPrmFaultTheSlaveNeverLeavesAndItIsReportedOnce) {
   SlaveLink link(2, golden_setup());
   SimSlave slave(SimSlaveSpec{8, 0x1234, {0x5F, 0x20}, 0});
-  Bus bus{link, slave};
+  Bus bus(link, slave);
   EXPECT_FALSE(bus.until_inputs(40));
   EXPECT_EQ(bus.count("slave_ready"), 0);
   EXPECT_EQ(bus.count("diag"), 1);  // the prm fault diagnosis, once
@@ -198,7 +199,7 @@ TEST(SlaveLink, AWrongIdentIsAPrmFaultTheSlaveNeverLeavesAndItIsReportedOnce) {
 TEST(SlaveLink, ExtendedDiagnosisPendingIsReadDecodedAndReportedOncePerChange) {
   SlaveLink link(2, golden_setup());
   SimSlave slave(golden_slave());
-  Bus bus{link, slave};
+  Bus bus(link, slave);
   ASSERT_TRUE(bus.until_inputs());
   slave.faults().extended_diag = {0xAA, 0x01};
   for (int i = 0; i < 6; ++i) bus.step();  // DH replies, each followed by a diagnosis read
@@ -215,7 +216,7 @@ TEST(SlaveLink, ExtendedDiagnosisPendingIsReadDecodedAndReportedOncePerChange) {
 TEST(SimSlave, ARepeatedFcbGetsTheSameReplyAndIsNotAppliedTwice) {
   SlaveLink link(2, golden_setup());
   SimSlave slave(golden_slave());
-  Bus bus{link, slave};
+  Bus bus(link, slave);
   ASSERT_TRUE(bus.until_inputs());
   const std::vector<std::uint8_t> out{0x01};
   const Telegram request = link.next_request(out);
