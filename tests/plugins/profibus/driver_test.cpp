@@ -59,8 +59,8 @@ class SimulatedLine {
 };
 
 struct Rig {
-  TempDir dir{"profibus-driver"};
-  PtyPair pty{dir.path()};
+  test::TempDir dir{"profibus-driver"};
+  test::PtyPair pty{dir.path()};
   std::shared_ptr<const Profile> profile = generic_profile();
   std::vector<PollGroupSpec> groups{{"all", {"energy_total", "power_total", "voltage_a",
                                              "relay_closed", "frequency"}, std::chrono::seconds(1)}};
@@ -113,7 +113,7 @@ TEST(ProfibusDriver, SlavesComeUpAndReadTheSimulatorsValuesWhileASilentOneOnlyTi
   Rig rig;
   std::vector<std::unique_ptr<SimMeter>> meters;
   meters.push_back(rig.sim(8));
-  meters.push_back(rig.sim(9, SimMeterFaults{.silent = true}));
+  meters.push_back(rig.sim(9, [] { SimMeterFaults f; f.silent = true; return f; }()));
   meters.push_back(rig.sim(10));
   SimulatedLine line(rig.pty.b(), std::move(meters));
   auto driver = rig.driver({8, 9, 10});
@@ -129,8 +129,12 @@ TEST(ProfibusDriver, SlavesComeUpAndReadTheSimulatorsValuesWhileASilentOneOnlyTi
   ASSERT_TRUE(third.ok()) << third.error().message;
   EXPECT_GE(energy_of(third.value()), 1'000'010);
   for (const auto& v : third.value().values) {
-    if (v.name == "voltage_a") EXPECT_NEAR(std::get<double>(v.value), 230.0, 0.05);
-    if (v.name == "power_total") EXPECT_DOUBLE_EQ(std::get<double>(v.value), 1000.0);
+    if (v.name == "voltage_a") {
+      EXPECT_NEAR(std::get<double>(v.value), 230.0, 0.05);
+    }
+    if (v.name == "power_total") {
+      EXPECT_DOUBLE_EQ(std::get<double>(v.value), 1000.0);
+    }
   }
   const auto events = driver->take_events();
   EXPECT_EQ(count(events, "slave_ready"), 2);
@@ -177,7 +181,7 @@ TEST(ProfibusDriver, RelayOpenIsOutputStateThatStopsConsumptionAndSurvivesANewDr
 TEST(ProfibusDriver, APowerCycledSlaveIsReparameterizedWithinOneReadWithLostAndReadyEvents) {
   Rig rig;
   std::vector<std::unique_ptr<SimMeter>> meters;
-  meters.push_back(rig.sim(8, SimMeterFaults{.restart_after = 3}));
+  meters.push_back(rig.sim(8, [] { SimMeterFaults f; f.restart_after = 3; return f; }()));
   SimulatedLine line(rig.pty.b(), std::move(meters));
   auto driver = rig.driver({8});
   ASSERT_TRUE(driver->open().ok());
@@ -195,7 +199,7 @@ TEST(ProfibusDriver, APowerCycledSlaveIsReparameterizedWithinOneReadWithLostAndR
 TEST(ProfibusDriver, GarbageAndBadFcsRepliesAreSurvivedAndCounted) {
   Rig rig;
   std::vector<std::unique_ptr<SimMeter>> meters;
-  meters.push_back(rig.sim(8, SimMeterFaults{.garbage = true, .bad_fcs_every = 4}));
+  meters.push_back(rig.sim(8, [] { SimMeterFaults f; f.garbage = true; f.bad_fcs_every = 4; return f; }()));
   SimulatedLine line(rig.pty.b(), std::move(meters));
   auto driver = rig.driver({8});
   ASSERT_TRUE(driver->open().ok());
@@ -210,7 +214,7 @@ TEST(ProfibusDriver, GarbageAndBadFcsRepliesAreSurvivedAndCounted) {
 TEST(ProfibusDriver, ACfgMismatchIsOneEventAndAReadErrorNamingBothConfigurations) {
   Rig rig;
   std::vector<std::unique_ptr<SimMeter>> meters;
-  meters.push_back(rig.sim(8, SimMeterFaults{.cfg_mismatch = true}));
+  meters.push_back(rig.sim(8, [] { SimMeterFaults f; f.cfg_mismatch = true; return f; }()));
   SimulatedLine line(rig.pty.b(), std::move(meters));
   auto driver = rig.driver({8});
   ASSERT_TRUE(driver->open().ok());

@@ -82,7 +82,7 @@ TEST(GsdFile, SyntaxErrorsAndMissingEssentialsCarryFileLineAndColumn) {
 
 class ProfileFiles : public ::testing::Test {
  protected:
-  TempDir dir{"profibus-profile"};
+  test::TempDir dir{"profibus-profile"};
 
   std::optional<Profile> load(const std::string& yaml, ConfigErrors& errors) {
     std::ofstream(dir.file("t.gsd")) << kModularGsd;
@@ -112,7 +112,7 @@ TEST_F(ProfileFiles, ModulesGiveCfgBytesImageSizesAndUserDataInSlotOrder) {
   EXPECT_EQ(out, (std::vector<std::uint8_t>{0x04, 0xD2}));
   EXPECT_FALSE(apply_action(*p->find_action("set_limit"), {}, out).ok());
   ASSERT_TRUE(apply_action(*p->find_action("relay_open"), {}, out).ok());
-  EXPECT_EQ(out[1], 0x01);
+  EXPECT_EQ(out[1], 0xD3);  // bit 0 set, the rest of the byte kept
 }
 
 TEST_F(ProfileFiles, AnUnknownModuleAndAnOffsetPastTheInputsAreRefusedWithTheirPositions) {
