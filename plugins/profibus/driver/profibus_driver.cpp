@@ -25,6 +25,7 @@ SlaveSetup setup_of(const ProfibusBusConfig& bus, const ProfibusMeterConfig& met
   s.output_bytes = profile.output_bytes;
   s.max_diag_polls = bus.max_diag_polls;
   s.prm.station_status = station_status::kLock;
+  if (bus.freeze_group) s.prm.station_status |= station_status::kFreezeRequested;
   if (bus.watchdog) {
     s.prm.station_status |= station_status::kWatchdogOn;
     const auto [f1, f2] = watchdog_factors(*bus.watchdog);
@@ -151,12 +152,42 @@ Result<MeterReading> ProfibusDriver::decode(std::size_t meter,
   return reading;
 }
 
+void ProfibusDriver::before_group_read(std::size_t meter, std::size_t group) {
+  if (!bus_.freeze_group) return;
+  const bool freeze_read = group == *bus_.freeze_group;
+  if (frozen_ && (!freeze_read || read_while_frozen_[meter])) {
+    // Another group wants live inputs, or a new round began: the instant is over.
+    (void)global_control(control::kUnfreeze, 0);
+    frozen_ = false;
+  }
+  if (freeze_read && !frozen_) {
+    // Every slave in data exchange latches its inputs now; the round's reads return them.
+    if (global_control(control::kFreeze, 0)) {
+      frozen_ = true;
+      read_while_frozen_.assign(meters_.size(), false);
+    }
+  }
+}
+
+void ProfibusDriver::after_group_read(std::size_t meter, std::size_t group) {
+  if (!frozen_ || !bus_.freeze_group || group != *bus_.freeze_group) return;
+  read_while_frozen_[meter] = true;
+  if (std::all_of(read_while_frozen_.begin(), read_while_frozen_.end(), [](bool b) { return b; })) {
+    (void)global_control(control::kUnfreeze, 0);
+    frozen_ = false;
+  }
+}
+
 Result<MeterReading> ProfibusDriver::read(std::size_t meter, std::size_t group) {
   return guard_plugin_call([&]() -> Result<MeterReading> {
     if (meter >= meters_.size() || group >= groups_.size()) {
       return make_error(ErrorKind::kInvalidArgument, "no such meter or group");
     }
-    if (Status done = exchange(meter); !done) {
+    before_group_read(meter, group);
+    Status done = exchange(meter);
+    // A meter that failed counts as read: the round must not wait for it.
+    after_group_read(meter, group);
+    if (!done) {
       Error error = done.error();
       error.message = "meter '" + meters_[meter].id + "': " + error.message;
       return error;
@@ -178,6 +209,10 @@ Result<MeterReading> ProfibusDriver::act(std::size_t meter, const Action& action
     std::vector<std::uint8_t> image = outputs_[meter];
     if (Status applied = apply_action(*map, action.integers, image); !applied) {
       return applied.error();
+    }
+    if (frozen_) {  // the read-back must show the relay now, not at the freeze
+      (void)global_control(control::kUnfreeze, 0);
+      frozen_ = false;
     }
     // The command is state first: kept, then sent, then sent again on every cycle.
     outputs_[meter] = image;

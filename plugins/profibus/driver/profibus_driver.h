@@ -30,6 +30,9 @@ struct ProfibusBusConfig {
   FdlTiming timing;
   int max_diag_polls = 20;
   int steps_per_call = 12;  // bounds one read when a slave takes long to become ready
+  // A poll group read after a broadcast FREEZE, so every meter reports it from one instant;
+  // nullopt: none. Index into the bus's groups.
+  std::optional<std::size_t> freeze_group;
 };
 
 struct ProfibusMeterConfig {
@@ -65,6 +68,10 @@ class ProfibusDriver final : public MeterDriver {
   // Runs the slave's machine until a Data_Exchange delivered inputs.
   Status exchange(std::size_t meter);
   Result<MeterReading> decode(std::size_t meter, const std::vector<std::string>& points) const;
+  // FREEZE before the first read of a freeze-group round, UNFREEZE when every meter was read
+  // in it or another group is read.
+  void before_group_read(std::size_t meter, std::size_t group);
+  void after_group_read(std::size_t meter, std::size_t group);
   void collect_events(std::size_t meter);
 
   ProfibusBusConfig bus_;
@@ -75,6 +82,8 @@ class ProfibusDriver final : public MeterDriver {
   std::vector<SlaveLink> links_;
   std::vector<std::vector<std::uint8_t>> outputs_;
   std::vector<DriverEvent> events_;
+  bool frozen_ = false;
+  std::vector<bool> read_while_frozen_;
 };
 
 }  // namespace meterd::profibus

@@ -6,7 +6,8 @@
 //             duration 10ms..650s, or "off"; must outlast twice the shortest poll interval),
 //             on_stop (hold|clear, default hold), slot_time_bits (37..16383, default 100),
 //             min_slot_time (duration, default 20ms), tsyn_bits (33..255, default 33),
-//             retry_limit (0..7, default 1), max_diag_polls (1..1000, default 20).
+//             retry_limit (0..7, default 1), max_diag_polls (1..1000, default 20),
+//             freeze_group (a poll group name: read after a broadcast FREEZE).
 // Meter keys: address (0..125, required, unique on the bus), group (0..255: Group_Ident
 //             bits, default 0). The meter's profile names the GSD and the modules.
 #include <map>
@@ -66,6 +67,16 @@ BusRead read_bus(const BusSpec& bus, ConfigErrors& errors) {
   out.config.timing.tsyn_bits = static_cast<int>(r.integer("tsyn_bits", 33, 33, 255));
   out.config.timing.retry_limit = static_cast<int>(r.integer("retry_limit", 1, 0, 7));
   out.config.max_diag_polls = static_cast<int>(r.integer("max_diag_polls", 20, 1, 1000));
+  if (r.has("freeze_group")) {
+    const std::string name = r.string("freeze_group");
+    for (std::size_t i = 0; i < bus.groups.size(); ++i) {
+      if (bus.groups[i].name == name) out.config.freeze_group = i;
+    }
+    if (!out.config.freeze_group) {
+      errors.add(r.any("freeze_group")->pos,
+                 what + ": freeze_group '" + name + "' is not a poll group of this bus");
+    }
+  }
   r.finish();
   return out;
 }

@@ -53,6 +53,9 @@ class SimSlave {
   std::vector<std::uint8_t>& inputs() { return inputs_; }
   const std::vector<std::uint8_t>& outputs() const { return outputs_; }
   std::uint8_t locked_master() const { return master_; }
+  // FREEZE in force: Data_Exchange answers `frozen_inputs()` until UNFREEZE.
+  bool frozen() const { return freeze_; }
+  const std::vector<std::uint8_t>& frozen_inputs() const { return frozen_inputs_; }
   // Data exchanges answered so far.
   std::uint64_t exchanges() const { return exchanges_; }
 

@@ -65,18 +65,19 @@ struct Rig {
   std::vector<PollGroupSpec> groups{{"all", {"energy_total", "power_total", "voltage_a",
                                              "relay_closed", "frequency"}, std::chrono::seconds(1)}};
 
-  std::unique_ptr<SimMeter> sim(std::uint8_t address, SimMeterFaults faults = {}) {
+  std::unique_ptr<SimMeter> sim(std::uint8_t address, SimMeterFaults faults = {},
+                                double power_w = 1000) {
     SimMeterSpec spec;
     spec.address = address;
     spec.profile = profile;
     spec.energy_wh = 1'000'000 + address;
-    spec.power_w = 1000;
+    spec.power_w = power_w;
     spec.faults = faults;
     return std::make_unique<SimMeter>(std::move(spec));
   }
 
-  std::unique_ptr<ProfibusDriver> driver(std::vector<std::uint8_t> addresses) {
-    ProfibusBusConfig bus;
+  std::unique_ptr<ProfibusDriver> driver(std::vector<std::uint8_t> addresses,
+                                         ProfibusBusConfig bus = {}) {
     bus.name = "dp1";
     bus.watchdog = std::chrono::seconds(5);
     bus.timing.min_slot_time = std::chrono::milliseconds(300);  // a loaded CI machine
@@ -229,6 +230,43 @@ TEST(ProfibusDriver, ACfgMismatchIsOneEventAndAReadErrorNamingBothConfigurations
     for (auto& e : driver->take_events()) events.push_back(e);
   }
   EXPECT_EQ(count(events, "cfg_fault"), 1);
+}
+
+TEST(ProfibusDriver, AFreezeGroupIsReadFromOneInstantAndOtherGroupsReadLiveValues) {
+  Rig rig;
+  rig.groups.push_back({"fast", {"energy_total"}, std::chrono::seconds(1)});
+  std::vector<std::unique_ptr<SimMeter>> meters;
+  for (std::uint8_t a : {8, 9}) {
+    meters.push_back(rig.sim(a, {}, 3.6e6));  // 1 Wh a millisecond: any delay shows
+  }
+  SimulatedLine line(rig.pty.b(), std::move(meters));
+  ProfibusBusConfig bus;
+  bus.freeze_group = 0;  // "all"
+  auto driver = rig.driver({8, 9}, bus);
+  ASSERT_TRUE(driver->open().ok());
+  ASSERT_TRUE(driver->read(0, 1).ok());  // both slaves up, live reads
+  ASSERT_TRUE(driver->read(1, 1).ok());
+  EXPECT_FALSE(line.meter(0).slave().frozen());
+  // The freeze round: FREEZE goes out before the first read; the second slave answers with
+  // the image it latched then, not a live one.
+  auto first = driver->read(0, 0);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_TRUE(line.meter(1).slave().frozen());
+  const auto frozen_image = line.meter(1).slave().frozen_inputs();
+  auto second = driver->read(1, 0);
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  const PointMap& energy = *rig.profile->find_point("energy_total");
+  auto latched = decode_point(energy, frozen_image);
+  ASSERT_TRUE(latched.ok());
+  EXPECT_EQ(energy_of(second.value()), std::get<std::int64_t>(latched.value().value));
+  // The live meter moved on (TSYN alone is 1.7 ms between the two reads).
+  EXPECT_GT(line.meter(1).energy_wh(), static_cast<double>(energy_of(second.value())) + 1);
+  // Every meter read in the round: UNFREEZE went out (no reply: the next exchange's reply shows
+  // the slave took it), and the next reads are live again.
+  auto live = driver->read(1, 1);
+  ASSERT_TRUE(live.ok());
+  EXPECT_FALSE(line.meter(1).slave().frozen());
+  EXPECT_GT(energy_of(live.value()), energy_of(second.value()));
 }
 
 TEST(WatchdogFactors, CoverTheDurationWithBothFactorsInRange) {
