@@ -269,6 +269,29 @@ TEST(ProfibusDriver, AFreezeGroupIsReadFromOneInstantAndOtherGroupsReadLiveValue
   EXPECT_GT(energy_of(live.value()), energy_of(second.value()));
 }
 
+TEST(ProfibusDriver, OnStopClearBroadcastsClearSoTheSlavesDropTheirOutputs) {
+  Rig rig;
+  std::vector<std::unique_ptr<SimMeter>> meters;
+  meters.push_back(rig.sim(8));
+  meters.push_back(rig.sim(9));
+  SimulatedLine line(rig.pty.b(), std::move(meters));
+  {
+    ProfibusBusConfig bus;
+    bus.clear_on_stop = true;
+    auto driver = rig.driver({8}, bus);
+    ASSERT_TRUE(driver->open().ok());
+    ASSERT_TRUE(driver->act(0, Action{"relay_open", {}, {}}).ok());
+    EXPECT_EQ(line.meter(0).slave().outputs(), (std::vector<std::uint8_t>{0x01}));
+    driver->close();  // the bus thread closes before the driver goes
+  }
+  // Another master's exchange on the line: its reply comes after the CLEAR was taken.
+  auto other = rig.driver({9});
+  ASSERT_TRUE(other->open().ok());
+  ASSERT_TRUE(other->read(0, 0).ok());
+  EXPECT_EQ(line.meter(0).slave().outputs(), (std::vector<std::uint8_t>{0x00}));
+  EXPECT_TRUE(line.meter(0).relay_closed());
+}
+
 TEST(WatchdogFactors, CoverTheDurationWithBothFactorsInRange) {
   EXPECT_EQ(watchdog_factors(std::chrono::seconds(1)), (std::pair<std::uint8_t, std::uint8_t>{100, 1}));
   const auto [a, b] = watchdog_factors(std::chrono::seconds(60));
