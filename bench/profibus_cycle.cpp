@@ -39,7 +39,8 @@ constexpr int kBitsPerChar = 11;
 constexpr int kTsyn = 33;
 
 std::shared_ptr<const Profile> generic_profile() {
-  const std::string path = std::string(METERD_SOURCE_DIR) + "/config/profiles/profibus-generic.yaml";
+  const std::string path =
+      std::string(METERD_SOURCE_DIR) + "/config/profiles/profibus-generic.yaml";
   std::ifstream in(path);
   std::ostringstream text;
   text << in.rdbuf();
@@ -102,8 +103,8 @@ int main(int argc, char** argv) {
   Telegram reply;
   reply.data.assign(profile->input_bytes, 0);
   const std::size_t reply_chars = encoded_size(reply);
-  const auto exchange_bits = static_cast<std::int64_t>(request + reply_chars) * kBitsPerChar +
-                             tsdr_bits + kTsyn;
+  const auto exchange_bits =
+      static_cast<std::int64_t>(request + reply_chars) * kBitsPerChar + tsdr_bits + kTsyn;
   const auto floor = microseconds(exchange_bits * 1'000'000 / kBaud) * slaves;
   std::vector<double> ms;
   for (int c = 0; c < cycles; ++c) {

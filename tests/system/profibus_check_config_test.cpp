@@ -26,6 +26,8 @@ CheckRun run_check(const std::string& config) {
           std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>())};
 }
 
+// One line of YAML per source line, numbered.
+// clang-format off
 std::string site(const std::string& profile_dir, const std::string& profile, int baud) {
   return "gateway_id: gw1\n"                                                // 1
          "plugin_dir: " + std::string(METERD_PLUGIN_DIR) + "\n"             // 2
@@ -42,6 +44,7 @@ std::string site(const std::string& profile_dir, const std::string& profile, int
          "mqtt:\n  servers: [tcp://127.0.0.1:1883]\n"
          "store:\n  path: x.db\n";
 }
+// clang-format on
 
 TEST(ProfibusCheckConfig, UnknownModuleMissingBaudAndOffsetPastInputsWithTheirPositions) {
   TempDir dir;
@@ -54,11 +57,11 @@ TEST(ProfibusCheckConfig, UnknownModuleMissingBaudAndOffsetPastInputsWithTheirPo
                                          "Module = \"In 32\" 0x5F\n"
                                          "EndModule\n";
   const std::string profile = dir.file("slow-meter.yaml");
-  std::ofstream(profile) << "protocol: profibus\n"                          // 1
-                            "gsd: slow.gsd\n"                               // 2
-                            "modules: [\"In 32\", \"Relay 1 byte\"]\n"      // 3
-                            "points:\n"                                     // 4
-                            "  energy_total: {offset: 30, type: u32}\n";    // 5
+  std::ofstream(profile) << "protocol: profibus\n"                        // 1
+                            "gsd: slow.gsd\n"                             // 2
+                            "modules: [\"In 32\", \"Relay 1 byte\"]\n"    // 3
+                            "points:\n"                                   // 4
+                            "  energy_total: {offset: 30, type: u32}\n";  // 5
   const std::string config = dir.file("site.yaml");
   std::ofstream(config) << site(dir.path().string(), "slow-meter", 45450);
   const CheckRun run = run_check(config);
@@ -88,8 +91,8 @@ TEST(ProfibusCheckConfig, UnknownModuleMissingBaudAndOffsetPastInputsWithTheirPo
 TEST(ProfibusCheckConfig, TheShippedGenericProfileAndAMissingWatchdog) {
   TempDir dir;
   const std::string config = dir.file("site.yaml");
-  std::string text = site(std::string(METERD_SOURCE_DIR) + "/config/profiles", "profibus-generic",
-                          19200);
+  std::string text =
+      site(std::string(METERD_SOURCE_DIR) + "/config/profiles", "profibus-generic", 19200);
   std::ofstream(config) << text;
   EXPECT_EQ(run_check(config).status.code, 0);
   text.replace(text.find("    watchdog: 5s\n"), 17, "");

@@ -10,12 +10,12 @@
 #include <map>
 #include <sstream>
 
-#include "system/command_harness.h"
 #include "support/broker.h"
 #include "support/mqtt_collector.h"
 #include "support/process.h"
 #include "support/pty_pair.h"
 #include "support/temp_dir.h"
+#include "system/command_harness.h"
 
 namespace meterd::test {
 namespace {
@@ -72,7 +72,11 @@ TEST(ProfibusSystem, EightSlavesTelemetryRelayRestartAndOneCfgFault) {
   ASSERT_TRUE(std::filesystem::exists(simulator_path())) << simulator_path();
   TempDir dir("meterd-profibus");
   PtyPair pty(dir.path());
-  std::vector<std::string> sim_args = {simulator_path(), "--device", pty.b(), "--parity", "none",
+  std::vector<std::string> sim_args = {simulator_path(),
+                                       "--device",
+                                       pty.b(),
+                                       "--parity",
+                                       "none",
                                        "--profile-dir",
                                        std::string(METERD_SOURCE_DIR) + "/config/profiles"};
   for (int a = kFirst; a <= kLast; ++a) {
@@ -124,7 +128,9 @@ TEST(ProfibusSystem, EightSlavesTelemetryRelayRestartAndOneCfgFault) {
   const bool stopped = collector.wait_until(
       [&](const MqttCollector::Messages& messages) {
         for (std::size_t i = seen; i < messages.size(); ++i) {
-          if (messages[i].topic != "meterd/v1/gw-test/meters/" + meter_id(kRelayTarget) + "/telemetry") continue;
+          if (messages[i].topic !=
+              "meterd/v1/gw-test/meters/" + meter_id(kRelayTarget) + "/telemetry")
+            continue;
           const auto j = messages[i].json();
           if (j.is_discarded() || !j.contains("values")) continue;
           if (j["values"].value("power_total", -1.0) == 0.0 &&
@@ -146,8 +152,8 @@ TEST(ProfibusSystem, EightSlavesTelemetryRelayRestartAndOneCfgFault) {
       },
       std::chrono::seconds(60));
   ASSERT_TRUE(cycled) << daemon.log() << "\n--- simulator\n" << simulator.log();
-  const auto restarting = meter_events(collector.messages(), meter_id(kRestarting),
-                                       {"slave_lost", "slave_ready"});
+  const auto restarting =
+      meter_events(collector.messages(), meter_id(kRestarting), {"slave_lost", "slave_ready"});
   ASSERT_GE(restarting.size(), 5u);
   EXPECT_EQ(restarting[0], "slave_ready");
   for (std::size_t i = 1; i < restarting.size(); ++i) {

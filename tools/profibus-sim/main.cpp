@@ -125,8 +125,9 @@ void read_config(const std::string& path, Options& o) {
 std::shared_ptr<const Profile> load_profile(const Options& o, const std::string& name) {
   static std::map<std::string, std::shared_ptr<const Profile>> cache;
   if (auto it = cache.find(name); it != cache.end()) return it->second;
-  const std::string path =
-      name.ends_with(".yaml") ? name : (std::filesystem::path(o.profile_dir) / (name + ".yaml")).string();
+  const std::string path = name.ends_with(".yaml")
+                               ? name
+                               : (std::filesystem::path(o.profile_dir) / (name + ".yaml")).string();
   std::ifstream in(path);
   if (!in) usage("cannot read profile " + path);
   std::ostringstream text;
@@ -157,13 +158,20 @@ SimMeterFaults parse_faults(const std::vector<std::string>& faults) {
     const std::string name = fault.substr(0, eq);
     const std::string value = eq == std::string::npos ? "" : fault.substr(eq + 1);
     try {
-      if (name == "silent") f.silent = true;
-      else if (name == "cfg-mismatch") f.cfg_mismatch = true;
-      else if (name == "garbage") f.garbage = true;
-      else if (name == "restart-after") f.restart_after = std::stoull(value);
-      else if (name == "bad-fcs-every") f.bad_fcs_every = std::stoull(value);
-      else if (name == "ext-diag") f.ext_diag = parse_hex(value);
-      else usage("unknown fault '" + fault + "'");
+      if (name == "silent")
+        f.silent = true;
+      else if (name == "cfg-mismatch")
+        f.cfg_mismatch = true;
+      else if (name == "garbage")
+        f.garbage = true;
+      else if (name == "restart-after")
+        f.restart_after = std::stoull(value);
+      else if (name == "bad-fcs-every")
+        f.bad_fcs_every = std::stoull(value);
+      else if (name == "ext-diag")
+        f.ext_diag = parse_hex(value);
+      else
+        usage("unknown fault '" + fault + "'");
     } catch (const std::exception&) {
       usage("bad fault '" + fault + "'");
     }
@@ -207,15 +215,24 @@ int main(int argc, char** argv) {
       return args[++i];
     };
     try {
-      if (a == "--device") o.device = value();
-      else if (a == "--baud") o.baud = std::stoi(value());
-      else if (a == "--parity") o.even_parity = value() == "even";
-      else if (a == "--tsdr-bits") o.tsdr_bits = std::stoi(value());
-      else if (a == "--no-wire-delay") o.wire_delay = false;
-      else if (a == "--profile-dir") o.profile_dir = value();
-      else if (a == "--config") value();
-      else if (a == "--slave") o.slaves.push_back(parse_slave(value()));
-      else usage("unknown option " + a);
+      if (a == "--device")
+        o.device = value();
+      else if (a == "--baud")
+        o.baud = std::stoi(value());
+      else if (a == "--parity")
+        o.even_parity = value() == "even";
+      else if (a == "--tsdr-bits")
+        o.tsdr_bits = std::stoi(value());
+      else if (a == "--no-wire-delay")
+        o.wire_delay = false;
+      else if (a == "--profile-dir")
+        o.profile_dir = value();
+      else if (a == "--config")
+        value();
+      else if (a == "--slave")
+        o.slaves.push_back(parse_slave(value()));
+      else
+        usage("unknown option " + a);
     } catch (const std::invalid_argument&) {
       usage("bad value for " + a);
     }
@@ -242,15 +259,15 @@ int main(int argc, char** argv) {
   timing.tsdr_bits = o.tsdr_bits;
   timing.wire_delay = o.wire_delay;
   LineSim line(std::move(meters), timing);
-  std::cerr << "profibus-sim: " << o.slaves.size() << " slaves on " << o.device << " at "
-            << o.baud << " bit/s\n";
+  std::cerr << "profibus-sim: " << o.slaves.size() << " slaves on " << o.device << " at " << o.baud
+            << " bit/s\n";
   line.run(fd, g_stop);
   const auto& c = line.counters();
   std::cerr << "profibus-sim: requests " << c.requests << ", replies " << c.replies
             << ", garbage bytes " << c.garbage_bytes << ", bad FCS " << c.bad_fcs << "\n";
   for (auto& m : line.meters()) {
-    std::cerr << "  slave " << int(m->spec().address) << ": exchanges "
-              << m->slave().exchanges() << ", restarts " << m->restarts() << ", relay "
+    std::cerr << "  slave " << int(m->spec().address) << ": exchanges " << m->slave().exchanges()
+              << ", restarts " << m->restarts() << ", relay "
               << (m->relay_closed() ? "closed" : "open") << "\n";
   }
   ::close(fd);

@@ -34,8 +34,8 @@ Result<std::vector<CfgModule>> decode_cfg(std::span<const std::uint8_t> cfg) {
     const std::uint8_t which = id >> 6;
     m.manufacturer_bytes = id & 0x0F;
     if (m.manufacturer_bytes == 15) {
-      return make_error(ErrorKind::kMalformed, "reserved special cfg identifier 0x" +
-                                                   hex_bytes(cfg.subspan(at - 1, 1)));
+      return make_error(ErrorKind::kMalformed,
+                        "reserved special cfg identifier 0x" + hex_bytes(cfg.subspan(at - 1, 1)));
     }
     const std::size_t lengths = which == 3 ? 2 : (which == 0 ? 0 : 1);
     if (at + lengths + m.manufacturer_bytes > cfg.size()) {

@@ -55,8 +55,8 @@ Result<SlaveDiag> decode_diag(std::span<const std::uint8_t> data) {
     }
     const std::size_t length = header & 0x3F;  // header included
     if (length < 2 || at + length > data.size()) {
-      return make_error(ErrorKind::kMalformed, "extended diagnosis block of bad length " +
-                                                   std::to_string(length));
+      return make_error(ErrorKind::kMalformed,
+                        "extended diagnosis block of bad length " + std::to_string(length));
     }
     const auto body = data.subspan(at + 1, length - 1);
     if (type == kDeviceBlock) {
@@ -112,10 +112,10 @@ std::vector<std::uint8_t> encode_diag(const SlaveDiag& d) {
 }
 
 std::string diag_json(const SlaveDiag& d) {
-  std::string j = "{\"stat1\":" + std::to_string(d.stat1) + ",\"stat2\":" +
-                  std::to_string(d.stat2) + ",\"stat3\":" + std::to_string(d.stat3) +
-                  ",\"master\":" + std::to_string(d.master) + ",\"ident\":" +
-                  std::to_string(d.ident);
+  std::string j =
+      "{\"stat1\":" + std::to_string(d.stat1) + ",\"stat2\":" + std::to_string(d.stat2) +
+      ",\"stat3\":" + std::to_string(d.stat3) + ",\"master\":" + std::to_string(d.master) +
+      ",\"ident\":" + std::to_string(d.ident);
   j += ",\"device\":[";
   for (std::size_t i = 0; i < d.device.size(); ++i) {
     j += (i ? ",\"" : "\"") + hex(d.device[i]) + "\"";

@@ -51,16 +51,16 @@ struct SlaveDiag {
   std::uint8_t stat3 = 0;
   std::uint8_t master = kNoMaster;
   std::uint16_t ident = 0;
-  std::vector<std::vector<std::uint8_t>> device;   // device related blocks, header removed
-  std::vector<std::uint16_t> modules_with_diag;    // identifier related: slots flagged
+  std::vector<std::vector<std::uint8_t>> device;  // device related blocks, header removed
+  std::vector<std::uint16_t> modules_with_diag;   // identifier related: slots flagged
   std::vector<ChannelDiag> channels;
-  std::vector<std::uint8_t> unknown;               // blocks with a reserved header, raw
+  std::vector<std::uint8_t> unknown;  // blocks with a reserved header, raw
   bool operator==(const SlaveDiag&) const = default;
 
   // PROTOCOLS.md §4: ready for data exchange.
   bool ready() const {
-    return (stat1 & (stat1::kNonExistent | stat1::kNotReady | stat1::kCfgFault |
-                     stat1::kPrmFault)) == 0 &&
+    return (stat1 &
+            (stat1::kNonExistent | stat1::kNotReady | stat1::kCfgFault | stat1::kPrmFault)) == 0 &&
            (stat2 & stat2::kPrmRequest) == 0;
   }
   bool has_extended() const {

@@ -76,7 +76,7 @@ ReplyKind classify_reply(const Telegram& reply, std::uint8_t slave, std::uint8_t
       if (!reply.data.empty() || reply.dsap) return ReplyKind::kData;
       // An FDL status answer: only a slave station may be brought up by a DP master.
       return (reply.fc & fc::kStationTypeMask) == fc::kStationSlave ? ReplyKind::kFdlStatusOk
-                                                                     : ReplyKind::kRefused;
+                                                                    : ReplyKind::kRefused;
     case fc::kDataLow:
       return ReplyKind::kData;
     case fc::kDataHigh:

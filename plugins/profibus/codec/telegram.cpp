@@ -57,10 +57,8 @@ ScanResult garbage(std::size_t n) { return ScanResult{ScanStatus::kGarbage, n, {
 }  // namespace
 
 std::uint8_t fcs(std::span<const std::uint8_t> bytes) {
-  return static_cast<std::uint8_t>(
-      std::accumulate(bytes.begin(), bytes.end(), 0u, [](unsigned a, std::uint8_t b) {
-        return a + b;
-      }));
+  return static_cast<std::uint8_t>(std::accumulate(
+      bytes.begin(), bytes.end(), 0u, [](unsigned a, std::uint8_t b) { return a + b; }));
 }
 
 std::size_t encoded_size(const Telegram& t) {

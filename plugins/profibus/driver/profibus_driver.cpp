@@ -67,9 +67,7 @@ ProfibusDriver::~ProfibusDriver() {
 }
 
 Status ProfibusDriver::open() {
-  return guard_plugin_call([&]() -> Status {
-    return fdl_.open();
-  });
+  return guard_plugin_call([&]() -> Status { return fdl_.open(); });
 }
 
 void ProfibusDriver::close() { fdl_.close(); }
@@ -113,8 +111,7 @@ Status ProfibusDriver::exchange(std::size_t meter) {
       return make_error(ErrorKind::kTimeout, "slave " + std::to_string(meters_[meter].address) +
                                                  ": " + link.last_problem());
     }
-    const bool from_cycle =
-        before == SlaveState::kDataExchange || before == SlaveState::kCycleDiag;
+    const bool from_cycle = before == SlaveState::kDataExchange || before == SlaveState::kCycleDiag;
     // A slave that fell out of data exchange gets one fresh start-up in this call; a start-up
     // that failed waits for the next poll.
     if (from_cycle && !restarted_from_cycle) {
@@ -122,9 +119,9 @@ Status ProfibusDriver::exchange(std::size_t meter) {
       continue;
     }
     const bool cfg = link.last_problem().starts_with("cfg fault");
-    return make_error(cfg ? ErrorKind::kRejected : ErrorKind::kTimeout,
-                      "slave " + std::to_string(meters_[meter].address) + ": " +
-                          link.last_problem());
+    return make_error(
+        cfg ? ErrorKind::kRejected : ErrorKind::kTimeout,
+        "slave " + std::to_string(meters_[meter].address) + ": " + link.last_problem());
   }
   return make_error(ErrorKind::kTimeout, "slave " + std::to_string(meters_[meter].address) +
                                              ": start-up still in " + to_string(link.state()));
@@ -202,9 +199,8 @@ Result<MeterReading> ProfibusDriver::act(std::size_t meter, const Action& action
     const Profile& profile = *meters_[meter].profile;
     const ActionMap* map = profile.find_action(action.name);
     if (map == nullptr) {
-      return make_error(ErrorKind::kNotSupported,
-                        "the profile of meter '" + meters_[meter].id + "' has no action '" +
-                            action.name + "'");
+      return make_error(ErrorKind::kNotSupported, "the profile of meter '" + meters_[meter].id +
+                                                      "' has no action '" + action.name + "'");
     }
     std::vector<std::uint8_t> image = outputs_[meter];
     if (Status applied = apply_action(*map, action.integers, image); !applied) {
@@ -217,9 +213,9 @@ Result<MeterReading> ProfibusDriver::act(std::size_t meter, const Action& action
     // The command is state first: kept, then sent, then sent again on every cycle.
     outputs_[meter] = image;
     if (!store_.save(meters_[meter].address, image)) {
-      events_.push_back(DriverEvent{"output_persist_failed", meter,
-                                    "{\"bus\":\"" + bus_.name + "\",\"path\":\"" +
-                                        store_.path() + "\"}"});
+      events_.push_back(
+          DriverEvent{"output_persist_failed", meter,
+                      "{\"bus\":\"" + bus_.name + "\",\"path\":\"" + store_.path() + "\"}"});
     }
     if (Status done = exchange(meter); !done) {
       Error error = done.error();

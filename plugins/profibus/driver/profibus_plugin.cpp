@@ -46,14 +46,16 @@ BusRead read_bus(const BusSpec& bus, ConfigErrors& errors) {
   out.uart.baud = static_cast<int>(r.integer("baud", 19200, 9600, 93750));
   out.baud_pos = r.has("baud") ? r.any("baud")->pos : r.pos();
   if (!is_uart_baud(out.uart.baud)) {
-    errors.add(out.baud_pos, what + ": baud must be 9600, 19200, 45450 or 93750 (faster "
-                                    "rates need a PROFIBUS card, not a UART)");
+    errors.add(out.baud_pos, what +
+                                 ": baud must be 9600, 19200, 45450 or 93750 (faster "
+                                 "rates need a PROFIBUS card, not a UART)");
   }
   out.uart.even_parity = r.one_of("parity", "even", {"even", "none"}) == "even";
   out.config.master_address = static_cast<std::uint8_t>(r.integer("master_address", 2, 0, 125));
   if (!r.has("watchdog")) {
-    errors.add(r.pos(), what + ": 'watchdog' is required: a duration (the slaves drop their "
-                               "outputs when no Data_Exchange comes for that long) or \"off\"");
+    errors.add(r.pos(), what +
+                            ": 'watchdog' is required: a duration (the slaves drop their "
+                            "outputs when no Data_Exchange comes for that long) or \"off\"");
   } else {
     out.watchdog_pos = r.any("watchdog")->pos;
     if (r.string("watchdog") != "off") {
@@ -134,8 +136,8 @@ std::unique_ptr<MeterDriver> create_profibus(const BusSpec& bus, const DriverEnv
       meter.group = static_cast<std::uint8_t>(r.integer("group", 0, 0, 255));
       if (r.has("address")) {
         if (address == read.config.master_address) {
-          errors.add(r.any("address")->pos, what + ": address " + std::to_string(address) +
-                                                " is the master's");
+          errors.add(r.any("address")->pos,
+                     what + ": address " + std::to_string(address) + " is the master's");
         }
         if (auto [it, fresh] = addresses.emplace(static_cast<int>(address), spec.id); !fresh) {
           errors.add(r.any("address")->pos, what + ": address " + std::to_string(address) +
@@ -144,8 +146,9 @@ std::unique_ptr<MeterDriver> create_profibus(const BusSpec& bus, const DriverEnv
       }
       r.finish();
       if (!spec.profile_settings) {
-        errors.add(spec.settings.pos, what + ": a profibus meter needs a 'profile' naming its GSD "
-                                             "and modules");
+        errors.add(spec.settings.pos, what +
+                                          ": a profibus meter needs a 'profile' naming its GSD "
+                                          "and modules");
         continue;
       }
       meter.profile = profiles.get(spec, errors);
@@ -153,10 +156,10 @@ std::unique_ptr<MeterDriver> create_profibus(const BusSpec& bus, const DriverEnv
       const GsdFile& gsd = *meter.profile->gsd;
       if (is_uart_baud(read.uart.baud) && !gsd.supports(read.uart.baud) &&
           baud_checked.insert(&gsd).second) {
-        errors.add(read.baud_pos, "bus '" + bus.name + "': baud " +
-                                      std::to_string(read.uart.baud) + " is not in GSD file " +
-                                      gsd.path + " (no " + gsd_baud_name(read.uart.baud) +
-                                      "_supp = 1) of meter '" + spec.id + "'");
+        errors.add(read.baud_pos, "bus '" + bus.name + "': baud " + std::to_string(read.uart.baud) +
+                                      " is not in GSD file " + gsd.path + " (no " +
+                                      gsd_baud_name(read.uart.baud) + "_supp = 1) of meter '" +
+                                      spec.id + "'");
       }
       meters.push_back(std::move(meter));
     }
@@ -169,8 +172,7 @@ std::unique_ptr<MeterDriver> create_profibus(const BusSpec& bus, const DriverEnv
 
 constexpr const char* kProtocols[] = {"profibus", nullptr};
 
-constexpr PluginDescriptor kDescriptor{kDriverAbiVersion, "profibus", kProtocols,
-                                       &create_profibus};
+constexpr PluginDescriptor kDescriptor{kDriverAbiVersion, "profibus", kProtocols, &create_profibus};
 
 }  // namespace
 }  // namespace meterd::profibus

@@ -189,8 +189,8 @@ std::optional<Profile> read_profile(const SettingsNode& node, const std::string&
       map.kind = info ? info->kind : PointKind::kAnalog;
       map.offset = static_cast<std::size_t>(pr.required_integer("offset", 0, 243));
       const SourcePos offset_pos = pr.has("offset") ? pr.any("offset")->pos : pr.pos();
-      const std::string type = pr.one_of("type", "u16",
-                                         {"u8", "u16", "s16", "u32", "s32", "float32", "bit"});
+      const std::string type =
+          pr.one_of("type", "u16", {"u8", "u16", "s16", "u32", "s32", "float32", "bit"});
       map.type = parse_value_type(type).value_or(ValueType::kU16);
       map.bit = static_cast<int>(pr.integer("bit", 0, 0, 7));
       map.scale = pr.number("scale", 1.0, -1e9, 1e9);
@@ -219,9 +219,9 @@ std::optional<Profile> read_profile(const SettingsNode& node, const std::string&
       map.name = entry.key;
       map.offset = static_cast<std::size_t>(ar.required_integer("byte", 0, 243));
       const SourcePos byte_pos = ar.has("byte") ? ar.any("byte")->pos : ar.pos();
-      map.type = parse_value_type(
-                     ar.one_of("type", "bit", {"u8", "u16", "s16", "u32", "s32", "bit"}))
-                     .value_or(ValueType::kBit);
+      map.type =
+          parse_value_type(ar.one_of("type", "bit", {"u8", "u16", "s16", "u32", "s32", "bit"}))
+              .value_or(ValueType::kBit);
       if (map.type == ValueType::kBit) {
         map.bit = static_cast<int>(ar.integer("bit", 0, 0, 7));
         map.value = static_cast<int>(ar.required_integer("value", 0, 1));
@@ -295,8 +295,8 @@ void encode_point(const PointMap& map, double value, std::span<std::uint8_t> out
     put_be(out, map.offset, std::bit_cast<std::uint32_t>(static_cast<float>(raw)), 4);
     return;
   }
-  const auto clamped = std::clamp<std::int64_t>(std::llround(raw), raw_min(map.type),
-                                                raw_max(map.type));
+  const auto clamped =
+      std::clamp<std::int64_t>(std::llround(raw), raw_min(map.type), raw_max(map.type));
   put_be(out, map.offset, static_cast<std::uint32_t>(clamped), n);
 }
 

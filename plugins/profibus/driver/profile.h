@@ -29,8 +29,8 @@ struct PointMap {
   PointKind kind = PointKind::kAnalog;
   std::size_t offset = 0;
   ValueType type = ValueType::kU16;
-  int bit = 0;          // kBit
-  double scale = 1.0;   // canonical = raw x scale
+  int bit = 0;         // kBit
+  double scale = 1.0;  // canonical = raw x scale
 };
 
 struct ActionMap {
@@ -38,8 +38,8 @@ struct ActionMap {
   std::size_t offset = 0;  // output byte
   ValueType type = ValueType::kBit;
   int bit = 0;
-  int value = 0;           // kBit: the bit's new value
-  std::string argument;    // other types: the integer argument written, raw = arg / scale
+  int value = 0;         // kBit: the bit's new value
+  std::string argument;  // other types: the integer argument written, raw = arg / scale
   double scale = 1.0;
 };
 

@@ -10,9 +10,9 @@ namespace meterd::profibus {
 namespace {
 
 constexpr std::pair<const char*, int> kBauds[] = {
-    {"9.6", 9600},      {"19.2", 19200},     {"31.25", 31250}, {"45.45", 45450},
-    {"93.75", 93750},   {"187.5", 187500},   {"500", 500000},  {"1.5M", 1500000},
-    {"3M", 3000000},    {"6M", 6000000},     {"12M", 12000000}};
+    {"9.6", 9600},    {"19.2", 19200},   {"31.25", 31250}, {"45.45", 45450},
+    {"93.75", 93750}, {"187.5", 187500}, {"500", 500000},  {"1.5M", 1500000},
+    {"3M", 3000000},  {"6M", 6000000},   {"12M", 12000000}};
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -95,7 +95,7 @@ class Parser {
   std::optional<long> number(const LogicalLine& l, std::size_t& at, const std::string& what);
   // Comma-separated bytes from `at` to the end.
   std::optional<std::vector<std::uint8_t>> byte_list(const LogicalLine& l, std::size_t at,
-                                                      const std::string& what);
+                                                     const std::string& what);
   std::optional<std::string> quoted(const LogicalLine& l, std::size_t& at);
   void skip_space(const LogicalLine& l, std::size_t& at) const {
     while (at < l.text.size() && std::isspace(static_cast<unsigned char>(l.text[at]))) ++at;
@@ -122,7 +122,8 @@ std::optional<long> Parser::number(const LogicalLine& l, std::size_t& at, const 
   skip_space(l, at);
   const std::size_t start = at;
   int base = 10;
-  if (at + 1 < l.text.size() && l.text[at] == '0' && (l.text[at + 1] == 'x' || l.text[at + 1] == 'X')) {
+  if (at + 1 < l.text.size() && l.text[at] == '0' &&
+      (l.text[at + 1] == 'x' || l.text[at + 1] == 'X')) {
     base = 16;
     at += 2;
   }
@@ -153,7 +154,7 @@ std::optional<long> Parser::number(const LogicalLine& l, std::size_t& at, const 
 }
 
 std::optional<std::vector<std::uint8_t>> Parser::byte_list(const LogicalLine& l, std::size_t at,
-                                                            const std::string& what) {
+                                                           const std::string& what) {
   std::vector<std::uint8_t> out;
   for (;;) {
     skip_space(l, at);
@@ -207,8 +208,9 @@ void Parser::ext_prm_ref(const LogicalLine& l, std::size_t value_at, long offset
   if (!ref) return;
   auto it = defs_.find(*ref);
   if (it == defs_.end()) {
-    error(l, value_at, "Ext_User_Prm_Data_Ref: no ExtUserPrmData " + std::to_string(*ref) +
-                           " defined before it");
+    error(
+        l, value_at,
+        "Ext_User_Prm_Data_Ref: no ExtUserPrmData " + std::to_string(*ref) + " defined before it");
     return;
   }
   const PrmDef& def = it->second;
@@ -216,9 +218,8 @@ void Parser::ext_prm_ref(const LogicalLine& l, std::size_t value_at, long offset
   if (prm.size() <= static_cast<std::size_t>(offset)) prm.resize(offset + 1, 0);
   const int width = def.last_bit - def.first_bit + 1;
   const unsigned mask = ((1u << width) - 1u) << def.first_bit;
-  prm[offset] = static_cast<std::uint8_t>((prm[offset] & ~mask) |
-                                          ((static_cast<unsigned>(def.value) << def.first_bit) &
-                                           mask));
+  prm[offset] = static_cast<std::uint8_t>(
+      (prm[offset] & ~mask) | ((static_cast<unsigned>(def.value) << def.first_bit) & mask));
 }
 
 // ExtUserPrmData = <ref> "name" / <type> <default> <range> / EndExtUserPrmData
@@ -354,7 +355,8 @@ std::optional<GsdFile> Parser::parse(std::string_view text) {
       if (auto n = number(l, at, key)) gsd.max_module = static_cast<int>(*n);
     } else if (base.ends_with("_supp") || base.starts_with("maxtsdr_")) {
       const bool supp = base.ends_with("_supp");
-      const std::string rate = supp ? key.substr(0, base.size() - 5) : key.substr(8, base.size() - 8);
+      const std::string rate =
+          supp ? key.substr(0, base.size() - 5) : key.substr(8, base.size() - 8);
       int baud = 0;
       for (const auto& [name, b] : kBauds) {
         if (lower(name) == lower(rate)) baud = b;

@@ -16,9 +16,7 @@ std::string quoted(const std::string& text) {
   return out + "\"";
 }
 
-bool is_data(ReplyKind kind) {
-  return kind == ReplyKind::kData || kind == ReplyKind::kDataDiag;
-}
+bool is_data(ReplyKind kind) { return kind == ReplyKind::kData || kind == ReplyKind::kDataDiag; }
 
 }  // namespace
 
@@ -114,9 +112,9 @@ void SlaveLink::on_diag(const SlaveDiag& diag) {
   if (diag.stat1 & stat1::kPrmFault) return restart("prm fault in the slave's diagnosis");
   if (diag.stat2 & stat2::kPrmRequest) return restart("the slave asks for parameters");
   if (diag.ready() && diag.ident != setup_.prm.ident) {
-    return restart("ident number 0x" + hex_bytes(std::vector<std::uint8_t>{
-                                            static_cast<std::uint8_t>(diag.ident >> 8),
-                                            static_cast<std::uint8_t>(diag.ident)}) +
+    return restart("ident number 0x" +
+                   hex_bytes(std::vector<std::uint8_t>{static_cast<std::uint8_t>(diag.ident >> 8),
+                                                       static_cast<std::uint8_t>(diag.ident)}) +
                    " where the GSD says another");
   }
   if (diag.ready()) {
@@ -207,8 +205,7 @@ void SlaveLink::on_reply(const Telegram& reply) {
       }
       if (reply.data.size() != setup_.input_bytes) {
         return restart("input image of " + std::to_string(reply.data.size()) +
-                       " bytes where the configuration has " +
-                       std::to_string(setup_.input_bytes));
+                       " bytes where the configuration has " + std::to_string(setup_.input_bytes));
       }
       inputs_ = reply.data;
       fresh_inputs_ = true;

@@ -31,14 +31,14 @@ struct SlaveSetup {
 };
 
 enum class SlaveState {
-  kProbe,          // FDL status until the station answers as a slave
-  kFirstDiag,      // Slave_Diag before parameterization
+  kProbe,      // FDL status until the station answers as a slave
+  kFirstDiag,  // Slave_Diag before parameterization
   kSetPrm,
   kChkCfg,
   kDiagUntilReady,
-  kGetCfg,         // after a cfg fault: what the slave says it is
+  kGetCfg,  // after a cfg fault: what the slave says it is
   kDataExchange,
-  kCycleDiag,      // a data reply with DH: read the diagnosis, then back to data exchange
+  kCycleDiag,  // a data reply with DH: read the diagnosis, then back to data exchange
 };
 const char* to_string(SlaveState state);
 
@@ -85,7 +85,7 @@ class SlaveLink {
   bool fresh_inputs_ = false;
   std::vector<std::uint8_t> inputs_;
   std::optional<std::vector<std::uint8_t>> reported_cfg_fault_;  // one event per fault
-  std::optional<SlaveDiag> reported_diag_;                        // one event per change
+  std::optional<SlaveDiag> reported_diag_;                       // one event per change
   std::string last_problem_;
   std::vector<SlaveEvent> events_;
 };

@@ -41,12 +41,13 @@ std::vector<LineSim::Reply> LineSim::feed(std::span<const std::uint8_t> bytes,
       ++counters_.replies;
       // The request took its wire time to arrive (a pty delivers it at once); the slave
       // waits TSDR; the reply takes its own wire time before the master has all of it.
-      const auto delay = timing_.wire_delay
-                             ? wire(scan.consume) +
-                                   std::chrono::microseconds(static_cast<std::int64_t>(
-                                       timing_.tsdr_bits) * 1'000'000 / timing_.baud) +
-                                   wire(reply->size())
-                             : std::chrono::microseconds(0);
+      const auto delay =
+          timing_.wire_delay
+              ? wire(scan.consume) +
+                    std::chrono::microseconds(static_cast<std::int64_t>(timing_.tsdr_bits) *
+                                              1'000'000 / timing_.baud) +
+                    wire(reply->size())
+              : std::chrono::microseconds(0);
       out.push_back({now + delay, std::move(*reply)});
       break;  // one station per address
     }
@@ -68,7 +69,8 @@ void LineSim::run(int fd, const std::atomic<bool>& stop) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       continue;
     }
-    for (auto& reply : feed({chunk, static_cast<std::size_t>(n)}, std::chrono::steady_clock::now())) {
+    for (auto& reply :
+         feed({chunk, static_cast<std::size_t>(n)}, std::chrono::steady_clock::now())) {
       std::this_thread::sleep_until(reply.at);
       std::size_t done = 0;
       while (done < reply.bytes.size()) {

@@ -6,10 +6,10 @@
 #pragma once
 
 #include <atomic>
-#include <span>
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "profibus/sim/sim_meter.h"
@@ -19,8 +19,8 @@ namespace meterd::profibus {
 struct LineTiming {
   int baud = 19200;
   int bits_per_char = 11;
-  int tsdr_bits = 11;        // the slave's reply delay after the request's last bit
-  bool wire_delay = true;    // false: reply at once (fast tests)
+  int tsdr_bits = 11;      // the slave's reply delay after the request's last bit
+  bool wire_delay = true;  // false: reply at once (fast tests)
 };
 
 struct LineCounters {

@@ -47,13 +47,20 @@ void SimMeter::update_inputs(Clock::time_point now) {
   const Profile& p = *spec_.profile;
   for (const auto& map : p.points) {
     double value = 0;
-    if (map.point == "energy_total") value = std::floor(energy_wh_);
-    else if (map.point == "power_total" || map.point == "power_a") value = power;
-    else if (map.point.starts_with("voltage_")) value = spec_.voltage_v;
-    else if (map.point.starts_with("current_")) value = power / spec_.voltage_v;
-    else if (map.point == "frequency") value = 50.0;
-    else if (map.point == "pf_total") value = closed ? 0.98 : 1.0;
-    else if (map.point == "relay_closed") value = closed ? 1 : 0;
+    if (map.point == "energy_total")
+      value = std::floor(energy_wh_);
+    else if (map.point == "power_total" || map.point == "power_a")
+      value = power;
+    else if (map.point.starts_with("voltage_"))
+      value = spec_.voltage_v;
+    else if (map.point.starts_with("current_"))
+      value = power / spec_.voltage_v;
+    else if (map.point == "frequency")
+      value = 50.0;
+    else if (map.point == "pf_total")
+      value = closed ? 0.98 : 1.0;
+    else if (map.point == "relay_closed")
+      value = closed ? 1 : 0;
     encode_point(map, value, in);
   }
 }

@@ -8,8 +8,8 @@
 #pragma once
 
 #include <chrono>
-#include <memory>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -20,11 +20,11 @@ namespace meterd::profibus {
 
 struct SimMeterFaults {
   bool silent = false;
-  std::uint64_t restart_after = 0;   // data exchanges; 0 = never
-  bool cfg_mismatch = false;         // the slave is built with one more module byte
+  std::uint64_t restart_after = 0;  // data exchanges; 0 = never
+  bool cfg_mismatch = false;        // the slave is built with one more module byte
   std::vector<std::uint8_t> ext_diag;
-  bool garbage = false;              // noise bytes before every reply
-  std::uint64_t bad_fcs_every = 0;   // every Nth reply carries a wrong FCS; 0 = never
+  bool garbage = false;             // noise bytes before every reply
+  std::uint64_t bad_fcs_every = 0;  // every Nth reply carries a wrong FCS; 0 = never
 };
 
 struct SimMeterSpec {

@@ -21,8 +21,8 @@ namespace meterd::profibus {
 struct SimSlaveSpec {
   std::uint8_t address = 0;
   std::uint16_t ident = 0;
-  std::vector<std::uint8_t> cfg;  // what the slave is (Get_Cfg answers this)
-  std::size_t user_prm_bytes = 0; // the user parameter data length it accepts
+  std::vector<std::uint8_t> cfg;   // what the slave is (Get_Cfg answers this)
+  std::size_t user_prm_bytes = 0;  // the user parameter data length it accepts
 };
 
 struct SimFaults {

@@ -98,9 +98,9 @@ Result<Telegram> FdlMaster::transact(const Telegram& request) {
     if (reply.value()) return std::move(*reply.value());
   }
   ++stats_.no_reply;
-  return make_error(ErrorKind::kTimeout,
-                    "station " + std::to_string(request.da) + " did not answer within the slot time (" +
-                        std::to_string(timing_.retry_limit) + " retries)");
+  return make_error(ErrorKind::kTimeout, "station " + std::to_string(request.da) +
+                                             " did not answer within the slot time (" +
+                                             std::to_string(timing_.retry_limit) + " retries)");
 }
 
 }  // namespace meterd::profibus

@@ -26,12 +26,12 @@ struct FdlTiming {
 };
 
 struct FdlStats {
-  std::uint64_t requests = 0;   // telegrams sent, repeats included
+  std::uint64_t requests = 0;  // telegrams sent, repeats included
   std::uint64_t retries = 0;
-  std::uint64_t no_reply = 0;   // requests with no valid reply after every retry
+  std::uint64_t no_reply = 0;  // requests with no valid reply after every retry
   std::uint64_t bad_fcs = 0;
   std::uint64_t garbage_bytes = 0;
-  std::uint64_t stray = 0;      // echoes and telegrams from other stations
+  std::uint64_t stray = 0;  // echoes and telegrams from other stations
 };
 
 class FdlMaster {

@@ -20,7 +20,8 @@ class Phy {
   virtual bool is_open() const = 0;
   virtual Status write(std::span<const std::uint8_t> bytes) = 0;
   // Reads what is available, waiting at most `wait` for the first byte; 0 bytes on timeout.
-  virtual Result<std::size_t> read(std::span<std::uint8_t> into, std::chrono::microseconds wait) = 0;
+  virtual Result<std::size_t> read(std::span<std::uint8_t> into,
+                                   std::chrono::microseconds wait) = 0;
   // Drops pending input.
   virtual void flush_input() = 0;
   virtual int baud() const = 0;
@@ -29,8 +30,8 @@ class Phy {
 
 // Wire time of `chars` characters, or of `bits` bit times, at the Phy's rate.
 inline std::chrono::microseconds char_time(const Phy& phy, std::size_t chars) {
-  return std::chrono::microseconds(
-      static_cast<std::int64_t>(chars) * phy.bits_per_char() * 1'000'000 / phy.baud());
+  return std::chrono::microseconds(static_cast<std::int64_t>(chars) * phy.bits_per_char() *
+                                   1'000'000 / phy.baud());
 }
 inline std::chrono::microseconds bit_time(const Phy& phy, std::int64_t bits) {
   return std::chrono::microseconds(bits * 1'000'000 / phy.baud());

@@ -57,8 +57,9 @@ Status UartPhy::open() {
   tio.c_cc[VMIN] = 0;
   tio.c_cc[VTIME] = 0;
   if (::ioctl(fd, TCSETS2, &tio) != 0) {
-    Error error = io_error(settings_.device, "cannot set " + std::to_string(settings_.baud) +
-                                                 " bit/s " + (settings_.even_parity ? "8E1" : "8N1"));
+    Error error =
+        io_error(settings_.device, "cannot set " + std::to_string(settings_.baud) + " bit/s " +
+                                       (settings_.even_parity ? "8E1" : "8N1"));
     ::close(fd);
     return error;
   }

@@ -78,9 +78,9 @@ TEST(ProfibusGolden, SetPrmCarriesLockSyncFreezeWatchdogIdentAndGroup) {
   auto prm = decode_prm(request.data);
   ASSERT_TRUE(prm.ok());
   EXPECT_EQ(prm.value(), golden_prm());
-  EXPECT_EQ(prm.value().station_status,
-            station_status::kLock | station_status::kSyncRequested |
-                station_status::kFreezeRequested | station_status::kWatchdogOn);
+  EXPECT_EQ(prm.value().station_status, station_status::kLock | station_status::kSyncRequested |
+                                            station_status::kFreezeRequested |
+                                            station_status::kWatchdogOn);
   EXPECT_EQ(decode_one(hex("E5")).kind, Telegram::Kind::kShortAck);
   EXPECT_EQ(encoded(Telegram::short_ack()), hex("E5"));
 }

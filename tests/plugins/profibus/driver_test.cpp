@@ -3,9 +3,8 @@
 // silent one costing one timeout without holding the others back, relay commands as output
 // state that survives a new driver, a power-cycled slave re-parameterized within one read,
 // garbage and FCS errors on the line survived.
-#include <gtest/gtest.h>
-
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -24,7 +23,8 @@ namespace meterd::profibus {
 namespace {
 
 std::shared_ptr<const Profile> generic_profile() {
-  const std::string path = std::string(METERD_SOURCE_DIR) + "/config/profiles/profibus-generic.yaml";
+  const std::string path =
+      std::string(METERD_SOURCE_DIR) + "/config/profiles/profibus-generic.yaml";
   std::ifstream in(path);
   std::ostringstream text;
   text << in.rdbuf();
@@ -62,8 +62,10 @@ struct Rig {
   test::TempDir dir{"profibus-driver"};
   test::PtyPair pty{dir.path()};
   std::shared_ptr<const Profile> profile = generic_profile();
-  std::vector<PollGroupSpec> groups{{"all", {"energy_total", "power_total", "voltage_a",
-                                             "relay_closed", "frequency"}, std::chrono::seconds(1)}};
+  std::vector<PollGroupSpec> groups{
+      {"all",
+       {"energy_total", "power_total", "voltage_a", "relay_closed", "frequency"},
+       std::chrono::seconds(1)}};
 
   std::unique_ptr<SimMeter> sim(std::uint8_t address, SimMeterFaults faults = {},
                                 double power_w = 1000) {
@@ -114,7 +116,11 @@ TEST(ProfibusDriver, SlavesComeUpAndReadTheSimulatorsValuesWhileASilentOneOnlyTi
   Rig rig;
   std::vector<std::unique_ptr<SimMeter>> meters;
   meters.push_back(rig.sim(8));
-  meters.push_back(rig.sim(9, [] { SimMeterFaults f; f.silent = true; return f; }()));
+  meters.push_back(rig.sim(9, [] {
+    SimMeterFaults f;
+    f.silent = true;
+    return f;
+  }()));
   meters.push_back(rig.sim(10));
   SimulatedLine line(rig.pty.b(), std::move(meters));
   auto driver = rig.driver({8, 9, 10});
@@ -182,7 +188,11 @@ TEST(ProfibusDriver, RelayOpenIsOutputStateThatStopsConsumptionAndSurvivesANewDr
 TEST(ProfibusDriver, APowerCycledSlaveIsReparameterizedWithinOneReadWithLostAndReadyEvents) {
   Rig rig;
   std::vector<std::unique_ptr<SimMeter>> meters;
-  meters.push_back(rig.sim(8, [] { SimMeterFaults f; f.restart_after = 3; return f; }()));
+  meters.push_back(rig.sim(8, [] {
+    SimMeterFaults f;
+    f.restart_after = 3;
+    return f;
+  }()));
   SimulatedLine line(rig.pty.b(), std::move(meters));
   auto driver = rig.driver({8});
   ASSERT_TRUE(driver->open().ok());
@@ -200,7 +210,12 @@ TEST(ProfibusDriver, APowerCycledSlaveIsReparameterizedWithinOneReadWithLostAndR
 TEST(ProfibusDriver, GarbageAndBadFcsRepliesAreSurvivedAndCounted) {
   Rig rig;
   std::vector<std::unique_ptr<SimMeter>> meters;
-  meters.push_back(rig.sim(8, [] { SimMeterFaults f; f.garbage = true; f.bad_fcs_every = 4; return f; }()));
+  meters.push_back(rig.sim(8, [] {
+    SimMeterFaults f;
+    f.garbage = true;
+    f.bad_fcs_every = 4;
+    return f;
+  }()));
   SimulatedLine line(rig.pty.b(), std::move(meters));
   auto driver = rig.driver({8});
   ASSERT_TRUE(driver->open().ok());
@@ -215,7 +230,11 @@ TEST(ProfibusDriver, GarbageAndBadFcsRepliesAreSurvivedAndCounted) {
 TEST(ProfibusDriver, ACfgMismatchIsOneEventAndAReadErrorNamingBothConfigurations) {
   Rig rig;
   std::vector<std::unique_ptr<SimMeter>> meters;
-  meters.push_back(rig.sim(8, [] { SimMeterFaults f; f.cfg_mismatch = true; return f; }()));
+  meters.push_back(rig.sim(8, [] {
+    SimMeterFaults f;
+    f.cfg_mismatch = true;
+    return f;
+  }()));
   SimulatedLine line(rig.pty.b(), std::move(meters));
   auto driver = rig.driver({8});
   ASSERT_TRUE(driver->open().ok());
@@ -293,7 +312,8 @@ TEST(ProfibusDriver, OnStopClearBroadcastsClearSoTheSlavesDropTheirOutputs) {
 }
 
 TEST(WatchdogFactors, CoverTheDurationWithBothFactorsInRange) {
-  EXPECT_EQ(watchdog_factors(std::chrono::seconds(1)), (std::pair<std::uint8_t, std::uint8_t>{100, 1}));
+  EXPECT_EQ(watchdog_factors(std::chrono::seconds(1)),
+            (std::pair<std::uint8_t, std::uint8_t>{100, 1}));
   const auto [a, b] = watchdog_factors(std::chrono::seconds(60));
   EXPECT_GE(a * b * 10, 60'000);
   EXPECT_LE(a * b * 10, 60'000 + 10 * 255);

@@ -68,9 +68,10 @@ TEST(GsdFile, ParsesIdentBaudRatesUserPrmDataAndModules) {
 
 TEST(GsdFile, SyntaxErrorsAndMissingEssentialsCarryFileLineAndColumn) {
   ConfigErrors errors;
-  EXPECT_FALSE(parse_gsd("#Profibus_DP\nIdent_Number = 0x4D44\nModule = \"M\" 0x5F, 0xZZ\n"
-                         "EndModule\n",
-                         "bad.gsd", errors));
+  EXPECT_FALSE(
+      parse_gsd("#Profibus_DP\nIdent_Number = 0x4D44\nModule = \"M\" 0x5F, 0xZZ\n"
+                "EndModule\n",
+                "bad.gsd", errors));
   ASSERT_FALSE(errors.empty());
   EXPECT_EQ(errors.all().front().to_string().rfind("bad.gsd:3:", 0), 0u)
       << errors.all().front().to_string();
@@ -96,12 +97,13 @@ class ProfileFiles : public ::testing::Test {
 
 TEST_F(ProfileFiles, ModulesGiveCfgBytesImageSizesAndUserDataInSlotOrder) {
   ConfigErrors errors;
-  auto p = load("gsd: t.gsd\nmodules: [\"In 8 words\", \"Out 2 bytes special\"]\n"
-                "points:\n  energy_total: {offset: 0, type: u32}\n"
-                "  relay_closed: {offset: 15, type: bit, bit: 7}\n"
-                "actions:\n  relay_open: {byte: 1, bit: 0, value: 1}\n"
-                "  set_limit: {byte: 0, type: u16, argument: limit_w, scale: 10}\n",
-                errors);
+  auto p = load(
+      "gsd: t.gsd\nmodules: [\"In 8 words\", \"Out 2 bytes special\"]\n"
+      "points:\n  energy_total: {offset: 0, type: u32}\n"
+      "  relay_closed: {offset: 15, type: bit, bit: 7}\n"
+      "actions:\n  relay_open: {byte: 1, bit: 0, value: 1}\n"
+      "  set_limit: {byte: 0, type: u16, argument: limit_w, scale: 10}\n",
+      errors);
   ASSERT_TRUE(p) << errors.all().front().to_string();
   EXPECT_EQ(p->cfg, (std::vector<std::uint8_t>{0x57, 0x80, 0x01}));
   EXPECT_EQ(p->input_bytes, 16u);
@@ -117,10 +119,11 @@ TEST_F(ProfileFiles, ModulesGiveCfgBytesImageSizesAndUserDataInSlotOrder) {
 
 TEST_F(ProfileFiles, AnUnknownModuleAndAnOffsetPastTheInputsAreRefusedWithTheirPositions) {
   ConfigErrors errors;
-  auto p = load("gsd: t.gsd\n"
-                "modules: [\"In 8 words\",\n          \"In 99 words\"]\n"
-                "points:\n  energy_total: {offset: 14, type: u32}\n",
-                errors);
+  auto p = load(
+      "gsd: t.gsd\n"
+      "modules: [\"In 8 words\",\n          \"In 99 words\"]\n"
+      "points:\n  energy_total: {offset: 14, type: u32}\n",
+      errors);
   EXPECT_FALSE(p);
   ASSERT_EQ(errors.size(), 2u);
   const std::string path = dir.file("p.yaml");
@@ -140,24 +143,24 @@ TEST(ProfilePoints, TypesAndScalesDecodeBigEndianIntoCanonicalUnits) {
                                      0x08, 0xFC,              // 2300
                                      0x41, 0x20, 0x00, 0x00,  // 10.0f
                                      0x81};
-  auto energy = decode_point(PointMap{"energy_total", PointKind::kEnergyWh, 0, ValueType::kU32, 0, 1},
-                             in);
+  auto energy =
+      decode_point(PointMap{"energy_total", PointKind::kEnergyWh, 0, ValueType::kU32, 0, 1}, in);
   EXPECT_EQ(std::get<std::int64_t>(energy.value().value), 1'000'000);
-  auto power = decode_point(PointMap{"power_total", PointKind::kAnalog, 4, ValueType::kS16, 0, 1000},
-                            in);
+  auto power =
+      decode_point(PointMap{"power_total", PointKind::kAnalog, 4, ValueType::kS16, 0, 1000}, in);
   EXPECT_DOUBLE_EQ(std::get<double>(power.value().value), -2000.0);
-  auto volts = decode_point(PointMap{"voltage_a", PointKind::kAnalog, 6, ValueType::kU16, 0, 0.1},
-                            in);
+  auto volts =
+      decode_point(PointMap{"voltage_a", PointKind::kAnalog, 6, ValueType::kU16, 0, 0.1}, in);
   EXPECT_NEAR(std::get<double>(volts.value().value), 230.0, 1e-9);
-  auto hz = decode_point(PointMap{"frequency", PointKind::kAnalog, 8, ValueType::kFloat32, 0, 5},
-                         in);
+  auto hz =
+      decode_point(PointMap{"frequency", PointKind::kAnalog, 8, ValueType::kFloat32, 0, 5}, in);
   EXPECT_DOUBLE_EQ(std::get<double>(hz.value().value), 50.0);
-  auto relay = decode_point(PointMap{"relay_closed", PointKind::kFlag, 12, ValueType::kBit, 7, 1},
-                            in);
+  auto relay =
+      decode_point(PointMap{"relay_closed", PointKind::kFlag, 12, ValueType::kBit, 7, 1}, in);
   EXPECT_TRUE(std::get<bool>(relay.value().value));
-  EXPECT_FALSE(decode_point(PointMap{"energy_total", PointKind::kEnergyWh, 11, ValueType::kU32, 0, 1},
-                            in)
-                   .ok());
+  EXPECT_FALSE(
+      decode_point(PointMap{"energy_total", PointKind::kEnergyWh, 11, ValueType::kU32, 0, 1}, in)
+          .ok());
   std::vector<std::uint8_t> back(4, 0);
   encode_point(PointMap{"voltage_a", PointKind::kAnalog, 0, ValueType::kU16, 0, 0.1}, 230.0, back);
   EXPECT_EQ(back[0], 0x08);

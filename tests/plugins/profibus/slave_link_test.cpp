@@ -2,11 +2,12 @@
 // and against the simulator's slave (both pure: no line, no sleeping), through every fault:
 // silence, lost parameters (Prm_Req), watchdog expiry, cfg mismatch, prm fault, extended
 // diagnosis. Every request goes through encode and scan, as on a line.
+#include "profibus/master/slave_link.h"
+
 #include <gtest/gtest.h>
 
 #include "plugins/profibus/golden_test.h"
 #include "profibus/codec/requests.h"
-#include "profibus/master/slave_link.h"
 #include "profibus/sim/sim_slave.h"
 
 namespace meterd::profibus {
@@ -180,8 +181,7 @@ TEST(SlaveLink, ACfgMismatchYieldsOneCfgFaultEventNamingBothConfigurations) {
   const auto& e = bus.events.front();
   EXPECT_EQ(e.type, "cfg_fault");
   EXPECT_NE(e.details_json.find("\"expected\":\"5F 20\""), std::string::npos) << e.details_json;
-  EXPECT_NE(e.details_json.find("\"reported\":\"5F 20 10\""), std::string::npos)
-      << e.details_json;
+  EXPECT_NE(e.details_json.find("\"reported\":\"5F 20 10\""), std::string::npos) << e.details_json;
   EXPECT_EQ(bus.count("slave_ready"), 0);
   EXPECT_NE(link.last_problem().find("cfg fault"), std::string::npos);
 }
