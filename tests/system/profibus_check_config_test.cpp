@@ -95,6 +95,17 @@ TEST(ProfibusCheckConfig, TheShippedGenericProfileAndAMissingWatchdog) {
       site(std::string(METERD_SOURCE_DIR) + "/config/profiles", "profibus-generic", 19200);
   std::ofstream(config) << text;
   EXPECT_EQ(run_check(config).status.code, 0);
+  // MaxTsdr_19.2 of the generic GSD is 60 bit times: a slot time of 60 cannot wait for it.
+  std::string short_slot = text;
+  short_slot.replace(short_slot.find("    watchdog: 5s\n"), 17,
+                     "    watchdog: 5s\n    slot_time_bits: 60\n");
+  std::ofstream(config) << short_slot;
+  const CheckRun slot = run_check(config);
+  EXPECT_EQ(slot.status.code, 78);
+  EXPECT_NE(slot.output.find(config + ":11:21: bus 'dp1': slot_time_bits 60 is not more than "
+                                      "MaxTsdr 60"),
+            std::string::npos)
+      << slot.output;
   text.replace(text.find("    watchdog: 5s\n"), 17, "");
   std::ofstream(config) << text;
   const CheckRun run = run_check(config);

@@ -32,7 +32,7 @@ SlaveSetup setup_of(const ProfibusBusConfig& bus, const ProfibusMeterConfig& met
     s.prm.wd_fact_1 = f1;
     s.prm.wd_fact_2 = f2;
   }
-  s.prm.min_tsdr = 0;
+  s.prm.min_tsdr = bus.min_tsdr_bits;
   s.prm.ident = profile.gsd->ident;
   s.prm.group = meter.group;
   s.prm.user = profile.user_prm;

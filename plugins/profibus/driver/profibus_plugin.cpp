@@ -7,7 +7,9 @@
 //             on_stop (hold|clear, default hold), slot_time_bits (37..16383, default 100),
 //             min_slot_time (duration, default 20ms), tsyn_bits (33..255, default 33),
 //             retry_limit (0..7, default 1), max_diag_polls (1..1000, default 20),
-//             freeze_group (a poll group name: read after a broadcast FREEZE).
+//             freeze_group (a poll group name: read after a broadcast FREEZE),
+//             min_tsdr_bits (0..255, Set_Prm's min TSDR, default 0: the slave's own).
+//             slot_time_bits must exceed the MaxTsdr the slaves' GSDs give for the baud.
 // Meter keys: address (0..125, required, unique on the bus), group (0..255: Group_Ident
 //             bits, default 0). The meter's profile names the GSD and the modules.
 #include <map>
@@ -34,6 +36,7 @@ struct BusRead {
   UartSettings uart;
   SourcePos baud_pos;
   SourcePos watchdog_pos;
+  SourcePos slot_pos;
 };
 
 BusRead read_bus(const BusSpec& bus, ConfigErrors& errors) {
@@ -69,6 +72,8 @@ BusRead read_bus(const BusSpec& bus, ConfigErrors& errors) {
   out.config.timing.tsyn_bits = static_cast<int>(r.integer("tsyn_bits", 33, 33, 255));
   out.config.timing.retry_limit = static_cast<int>(r.integer("retry_limit", 1, 0, 7));
   out.config.max_diag_polls = static_cast<int>(r.integer("max_diag_polls", 20, 1, 1000));
+  out.config.min_tsdr_bits = static_cast<std::uint8_t>(r.integer("min_tsdr_bits", 0, 0, 255));
+  out.slot_pos = r.has("slot_time_bits") ? r.any("slot_time_bits")->pos : r.pos();
   if (r.has("freeze_group")) {
     const std::string name = r.string("freeze_group");
     for (std::size_t i = 0; i < bus.groups.size(); ++i) {
@@ -124,7 +129,8 @@ std::unique_ptr<MeterDriver> create_profibus(const BusSpec& bus, const DriverEnv
     ProfileCache profiles;
     std::vector<ProfibusMeterConfig> meters;
     std::map<int, std::string> addresses;
-    std::set<const GsdFile*> baud_checked;
+    std::set<const GsdFile*> baud_checked;  // one message per GSD, not per meter
+    std::set<const GsdFile*> slot_checked;
     for (const auto& spec : bus.meters) {
       SettingsNode empty;
       const std::string what = "meter '" + spec.id + "'";
@@ -160,6 +166,15 @@ std::unique_ptr<MeterDriver> create_profibus(const BusSpec& bus, const DriverEnv
                                       " is not in GSD file " + gsd.path + " (no " +
                                       gsd_baud_name(read.uart.baud) + "_supp = 1) of meter '" +
                                       spec.id + "'");
+      }
+      // A reply may come MaxTsdr bit times after the request: the slot time must wait longer.
+      const auto tsdr = gsd.max_tsdr.find(read.uart.baud);
+      if (tsdr != gsd.max_tsdr.end() && tsdr->second >= read.config.timing.slot_time_bits &&
+          slot_checked.insert(&gsd).second) {
+        errors.add(read.slot_pos, "bus '" + bus.name + "': slot_time_bits " +
+                                      std::to_string(read.config.timing.slot_time_bits) +
+                                      " is not more than MaxTsdr " + std::to_string(tsdr->second) +
+                                      " of GSD file " + gsd.path + " (meter '" + spec.id + "')");
       }
       meters.push_back(std::move(meter));
     }
