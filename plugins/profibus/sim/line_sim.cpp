@@ -55,7 +55,7 @@ std::vector<LineSim::Reply> LineSim::feed(std::span<const std::uint8_t> bytes,
   return out;
 }
 
-void LineSim::run(int fd, const std::atomic<bool>& stop) {
+void LineSim::run(int fd, const std::atomic<bool>& stop, std::mutex* guard) {
   std::uint8_t chunk[512];
   while (!stop) {
     pollfd pfd{fd, POLLIN, 0};
@@ -69,8 +69,13 @@ void LineSim::run(int fd, const std::atomic<bool>& stop) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       continue;
     }
-    for (auto& reply :
-         feed({chunk, static_cast<std::size_t>(n)}, std::chrono::steady_clock::now())) {
+    std::vector<Reply> replies;
+    {
+      std::unique_lock<std::mutex> lock;
+      if (guard != nullptr) lock = std::unique_lock<std::mutex>(*guard);
+      replies = feed({chunk, static_cast<std::size_t>(n)}, std::chrono::steady_clock::now());
+    }
+    for (auto& reply : replies) {
       std::this_thread::sleep_until(reply.at);
       std::size_t done = 0;
       while (done < reply.bytes.size()) {

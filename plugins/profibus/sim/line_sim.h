@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <vector>
 
@@ -41,8 +42,9 @@ class LineSim {
   };
   std::vector<Reply> feed(std::span<const std::uint8_t> bytes,
                           std::chrono::steady_clock::time_point now);
-  // Serves `fd` until `stop`.
-  void run(int fd, const std::atomic<bool>& stop);
+  // Serves `fd` until `stop`. With `guard`, each batch of requests is handled under it, so
+  // another thread (a test) may look at or change the meters under the same mutex.
+  void run(int fd, const std::atomic<bool>& stop, std::mutex* guard = nullptr);
 
   std::vector<std::unique_ptr<SimMeter>>& meters() { return meters_; }
   const LineCounters& counters() const { return counters_; }

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -42,16 +43,22 @@ class SimulatedLine {
       : line_(std::move(meters), LineTiming{19200, 11, 11, false}) {
     fd_ = ::open(device.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     EXPECT_GE(fd_, 0);
-    thread_ = std::thread([this] { line_.run(fd_, stop_); });
+    thread_ = std::thread([this] { line_.run(fd_, stop_, &mutex_); });
   }
   ~SimulatedLine() {
     stop_ = true;
     thread_.join();
     ::close(fd_);
   }
-  SimMeter& meter(std::size_t i) { return *line_.meters()[i]; }
+  // Runs `f` on meter `i` while the simulator thread is between requests.
+  template <typename F>
+  auto with_meter(std::size_t i, F f) {
+    std::lock_guard lock(mutex_);
+    return f(*line_.meters()[i]);
+  }
 
  private:
+  std::mutex mutex_;
   LineSim line_;
   int fd_ = -1;
   std::atomic<bool> stop_{false};
@@ -162,26 +169,29 @@ TEST(ProfibusDriver, RelayOpenIsOutputStateThatStopsConsumptionAndSurvivesANewDr
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     EXPECT_FALSE(relay_of(opened.value()));
     EXPECT_EQ(driver->outputs(0), (std::vector<std::uint8_t>{0x01}));
-    EXPECT_EQ(line.meter(0).slave().outputs(), (std::vector<std::uint8_t>{0x01}));
+    EXPECT_EQ(line.with_meter(0, [](SimMeter& m) { return m.slave().outputs(); }),
+              (std::vector<std::uint8_t>{0x01}));
     auto after = driver->read(0, 0);
     ASSERT_TRUE(after.ok());
     EXPECT_FALSE(relay_of(after.value()));
-    const double energy = line.meter(0).energy_wh();
+    const double energy = line.with_meter(0, [](SimMeter& m) { return m.energy_wh(); });
     ASSERT_TRUE(driver->read(0, 0).ok());
-    EXPECT_EQ(line.meter(0).energy_wh(), energy);  // no consumption with the relay open
+    EXPECT_EQ(line.with_meter(0, [](SimMeter& m) { return m.energy_wh(); }),
+              energy);  // no consumption with the relay open
   }
   // A new driver (daemon restart) starts from the persisted image: the first Data_Exchange
   // keeps the relay open, it never sends zeros.
-  line.meter(0).slave().restart();
+  line.with_meter(0, [](SimMeter& m) { return m.slave().restart(); });
   auto driver = rig.driver({8});
   EXPECT_EQ(driver->outputs(0), (std::vector<std::uint8_t>{0x01}));
   ASSERT_TRUE(driver->open().ok());
   auto read = driver->read(0, 0);
   ASSERT_TRUE(read.ok()) << read.error().message;
   EXPECT_FALSE(relay_of(read.value()));
-  EXPECT_EQ(line.meter(0).slave().outputs(), (std::vector<std::uint8_t>{0x01}));
+  EXPECT_EQ(line.with_meter(0, [](SimMeter& m) { return m.slave().outputs(); }),
+            (std::vector<std::uint8_t>{0x01}));
   ASSERT_TRUE(driver->act(0, Action{"relay_close", {}, {}}).ok());
-  EXPECT_TRUE(line.meter(0).relay_closed());
+  EXPECT_TRUE(line.with_meter(0, [](SimMeter& m) { return m.relay_closed(); }));
   EXPECT_EQ(driver->act(0, Action{"recharge", {}, {}}).error().kind, ErrorKind::kNotSupported);
 }
 
@@ -201,9 +211,11 @@ TEST(ProfibusDriver, APowerCycledSlaveIsReparameterizedWithinOneReadWithLostAndR
     ASSERT_TRUE(r.ok()) << i << ": " << r.error().message;
   }
   const auto events = driver->take_events();
-  EXPECT_GE(line.meter(0).restarts(), 2u);
-  EXPECT_EQ(count(events, "slave_lost"), static_cast<int>(line.meter(0).restarts()));
-  EXPECT_EQ(count(events, "slave_ready"), static_cast<int>(line.meter(0).restarts()) + 1);
+  EXPECT_GE(line.with_meter(0, [](SimMeter& m) { return m.restarts(); }), 2u);
+  EXPECT_EQ(count(events, "slave_lost"),
+            static_cast<int>(line.with_meter(0, [](SimMeter& m) { return m.restarts(); })));
+  EXPECT_EQ(count(events, "slave_ready"),
+            static_cast<int>(line.with_meter(0, [](SimMeter& m) { return m.restarts(); })) + 1);
   EXPECT_NE(events.front().details_json.find("\"bus\":\"dp1\""), std::string::npos);
 }
 
@@ -265,13 +277,14 @@ TEST(ProfibusDriver, AFreezeGroupIsReadFromOneInstantAndOtherGroupsReadLiveValue
   ASSERT_TRUE(driver->open().ok());
   ASSERT_TRUE(driver->read(0, 1).ok());  // both slaves up, live reads
   ASSERT_TRUE(driver->read(1, 1).ok());
-  EXPECT_FALSE(line.meter(0).slave().frozen());
+  EXPECT_FALSE(line.with_meter(0, [](SimMeter& m) { return m.slave().frozen(); }));
   // The freeze round: FREEZE goes out before the first read; the second slave answers with
   // the image it latched then, not a live one.
   auto first = driver->read(0, 0);
   ASSERT_TRUE(first.ok()) << first.error().message;
-  EXPECT_TRUE(line.meter(1).slave().frozen());
-  const auto frozen_image = line.meter(1).slave().frozen_inputs();
+  EXPECT_TRUE(line.with_meter(1, [](SimMeter& m) { return m.slave().frozen(); }));
+  const auto frozen_image =
+      line.with_meter(1, [](SimMeter& m) { return m.slave().frozen_inputs(); });
   auto second = driver->read(1, 0);
   ASSERT_TRUE(second.ok()) << second.error().message;
   const PointMap& energy = *rig.profile->find_point("energy_total");
@@ -279,12 +292,13 @@ TEST(ProfibusDriver, AFreezeGroupIsReadFromOneInstantAndOtherGroupsReadLiveValue
   ASSERT_TRUE(latched.ok());
   EXPECT_EQ(energy_of(second.value()), std::get<std::int64_t>(latched.value().value));
   // The live meter moved on (TSYN alone is 1.7 ms between the two reads).
-  EXPECT_GT(line.meter(1).energy_wh(), static_cast<double>(energy_of(second.value())) + 1);
+  EXPECT_GT(line.with_meter(1, [](SimMeter& m) { return m.energy_wh(); }),
+            static_cast<double>(energy_of(second.value())) + 1);
   // Every meter read in the round: UNFREEZE went out (no reply: the next exchange's reply shows
   // the slave took it), and the next reads are live again.
   auto live = driver->read(1, 1);
   ASSERT_TRUE(live.ok());
-  EXPECT_FALSE(line.meter(1).slave().frozen());
+  EXPECT_FALSE(line.with_meter(1, [](SimMeter& m) { return m.slave().frozen(); }));
   EXPECT_GT(energy_of(live.value()), energy_of(second.value()));
 }
 
@@ -300,15 +314,17 @@ TEST(ProfibusDriver, OnStopClearBroadcastsClearSoTheSlavesDropTheirOutputs) {
     auto driver = rig.driver({8}, bus);
     ASSERT_TRUE(driver->open().ok());
     ASSERT_TRUE(driver->act(0, Action{"relay_open", {}, {}}).ok());
-    EXPECT_EQ(line.meter(0).slave().outputs(), (std::vector<std::uint8_t>{0x01}));
+    EXPECT_EQ(line.with_meter(0, [](SimMeter& m) { return m.slave().outputs(); }),
+              (std::vector<std::uint8_t>{0x01}));
     driver->close();  // the bus thread closes before the driver goes
   }
   // Another master's exchange on the line: its reply comes after the CLEAR was taken.
   auto other = rig.driver({9});
   ASSERT_TRUE(other->open().ok());
   ASSERT_TRUE(other->read(0, 0).ok());
-  EXPECT_EQ(line.meter(0).slave().outputs(), (std::vector<std::uint8_t>{0x00}));
-  EXPECT_TRUE(line.meter(0).relay_closed());
+  EXPECT_EQ(line.with_meter(0, [](SimMeter& m) { return m.slave().outputs(); }),
+            (std::vector<std::uint8_t>{0x00}));
+  EXPECT_TRUE(line.with_meter(0, [](SimMeter& m) { return m.relay_closed(); }));
 }
 
 TEST(WatchdogFactors, CoverTheDurationWithBothFactorsInRange) {
