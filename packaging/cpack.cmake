@@ -29,7 +29,7 @@ set(CPACK_DEBIAN_DAEMON_PACKAGE_NAME meterd)
 set(CPACK_DEBIAN_DAEMON_PACKAGE_DEPENDS "adduser, init-system-helpers (>= 1.54~), tzdata")
 set(CPACK_DEBIAN_DAEMON_DESCRIPTION "edge gateway daemon for prepaid electricity metering
 meterd polls prepaid electricity meters on RS-485 and TCP field buses
-(Modbus RTU/TCP, DL/T 645) through protocol plugins and runs the prepaid
+(Modbus RTU/TCP, DL/T 645, PROFIBUS DP) through protocol plugins and runs the prepaid
 rules locally: tariffs, alarms, cut-off at zero and restore on recharge,
 load and time control. Every reading, event and command is kept in an
 SQLite store and synced with a cloud broker over MQTT with
@@ -43,14 +43,14 @@ set(CPACK_DEBIAN_SIM_PACKAGE_NAME meterd-sim)
 set(CPACK_DEBIAN_SIM_PACKAGE_DEPENDS "meterd (= ${PROJECT_VERSION})")
 set(CPACK_DEBIAN_SIM_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_SIM_DESCRIPTION "simulated meters and bus simulators for meterd
-The meterd plugin of simulated prepaid meters, the Modbus and DL/T 645
-bus simulators (which speak the real wire protocol on a serial device or
+The meterd plugin of simulated prepaid meters, the Modbus, DL/T 645 and
+PROFIBUS DP bus simulators (which speak the real wire protocol on a serial device or
 TCP port) and the demo configuration. For test benches and
 demonstrations; a production gateway does not need this package.")
 
 # Every file meterd installs under /etc/meterd is a conffile: an admin's edit survives upgrades.
 file(GLOB _meterd_profiles RELATIVE "${CMAKE_SOURCE_DIR}/config/profiles"
-     "${CMAKE_SOURCE_DIR}/config/profiles/*.yaml")
+     "${CMAKE_SOURCE_DIR}/config/profiles/*")
 set(_meterd_conffiles "/etc/meterd/meterd.yaml\n")
 foreach(_profile IN LISTS _meterd_profiles)
   string(APPEND _meterd_conffiles "/etc/meterd/profiles/${_profile}\n")
