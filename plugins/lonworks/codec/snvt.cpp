@@ -1,5 +1,6 @@
 #include "lonworks/codec/snvt.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -14,11 +15,11 @@ const std::vector<SnvtInfo>& snvt_table() {
       {"SNVT_power", 27, SnvtEncoding::kU16, 2, 1, 10, "W"},
       {"SNVT_power_kilo", 28, SnvtEncoding::kU16, 2, 100, 1, "W"},
       {"SNVT_volt", 44, SnvtEncoding::kS16, 2, 1, 10, "V"},
-      {"SNVT_elec_whr_f", 68, SnvtEncoding::kF32, 4, 1, 1, "Wh"},
+      {"SNVT_elec_whr_f", 68, SnvtEncoding::kF32, 4, 1, 1, "Wh", INT64_MIN, INT64_MAX, 0.0},
       {"SNVT_freq_hz", 76, SnvtEncoding::kU16, 2, 1, 10, "Hz"},
       {"SNVT_switch", 95, SnvtEncoding::kSwitch, 2, 1, 1, "switch"},
-      {"SNVT_pwr_fact", 98, SnvtEncoding::kS16, 2, 1, 20000, ""},
-      {"SNVT_elec_kwh_l", 146, SnvtEncoding::kS32, 4, 100, 1, "Wh"},
+      {"SNVT_pwr_fact", 98, SnvtEncoding::kS16, 2, 1, 20000, "", -20000, 20000},
+      {"SNVT_elec_kwh_l", 146, SnvtEncoding::kS32, 4, 100, 1, "Wh", INT32_MIN, INT32_MAX - 1},
   };
   return table;
 }
@@ -66,6 +67,7 @@ Result<SnvtValue> decode_snvt(const SnvtInfo& info, std::span<const std::uint8_t
                                bytes[2] << 8 | bytes[3];
     const float value = std::bit_cast<float>(bits);
     if (!std::isfinite(value)) return malformed(std::string(info.name) + " is not a finite number");
+    if (value < info.float_min) return malformed(std::string(info.name) + " below its range");
     out.value = static_cast<double>(value) * static_cast<double>(info.numerator) /
                 static_cast<double>(info.denominator);
     if (info.unit == "Wh") {
@@ -75,6 +77,10 @@ Result<SnvtValue> decode_snvt(const SnvtInfo& info, std::span<const std::uint8_t
     return out;
   }
   const std::int64_t raw = raw_integer(info.encoding, bytes);
+  if (raw < info.raw_min || raw > info.raw_max) {
+    return malformed(std::string(info.name) + " raw value " + std::to_string(raw) +
+                     " is invalid or out of the type's range");
+  }
   out.value = static_cast<double>(raw) * static_cast<double>(info.numerator) /
               static_cast<double>(info.denominator);
   if (info.unit == "Wh") out.wh = raw * info.numerator / info.denominator;
@@ -99,6 +105,8 @@ Result<std::vector<std::uint8_t>> encode_snvt(const SnvtInfo& info, double canon
     case SnvtEncoding::kS16: lo = -32768; hi = 32767; break;
     default: lo = std::numeric_limits<std::int32_t>::min(); hi = std::numeric_limits<std::int32_t>::max();
   }
+  lo = std::max(lo, static_cast<double>(info.raw_min));
+  hi = std::min(hi, static_cast<double>(info.raw_max));
   if (!(rounded >= lo && rounded <= hi)) {
     return make_error(ErrorKind::kInvalidArgument,
                       std::to_string(canonical) + " does not fit " + std::string(info.name));

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <climits>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -25,6 +26,11 @@ struct SnvtInfo {
   std::int64_t numerator;
   std::int64_t denominator;
   std::string_view unit;  // "Wh", "W", "V", "A", "Hz", "" (ratio), "switch"
+  // Raw integers outside [raw_min, raw_max] are no reading (the type's invalid value or out
+  // of its defined range); floats below float_min likewise.
+  std::int64_t raw_min = INT64_MIN;
+  std::int64_t raw_max = INT64_MAX;
+  double float_min = -1e300;
 };
 
 const std::vector<SnvtInfo>& snvt_table();
@@ -38,7 +44,8 @@ struct SnvtValue {
   std::optional<bool> on;
 };
 
-// Errors: wrong length, NaN/inf floats, a switch state other than 0/1 (-1 is SNVT_switch's
+// Errors: wrong length, NaN/inf floats, values outside the type's range (SNVT_elec_kwh_l's
+// invalid 0x7FFFFFFF, a power factor beyond +-1, a negative SNVT_elec_whr_f), a switch state other than 0/1 (-1 is SNVT_switch's
 // null value: no reading either).
 Result<SnvtValue> decode_snvt(const SnvtInfo& info, std::span<const std::uint8_t> bytes);
 // The nearest wire value of a canonical value (for the simulator and NV updates); errors when

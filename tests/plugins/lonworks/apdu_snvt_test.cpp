@@ -92,6 +92,11 @@ TEST(Snvt, WrongLengthsAndNonFiniteFloatsAreRefused) {
   EXPECT_FALSE(decode_snvt(*find_snvt("SNVT_elec_kwh_l"), bytes("00 01 E2")));
   EXPECT_FALSE(decode_snvt(*find_snvt("SNVT_elec_whr_f"), bytes("7F C0 00 00")));
   EXPECT_EQ(find_snvt("SNVT_nonesuch"), nullptr);
+  // The types' invalid values and ranges: no reading.
+  EXPECT_FALSE(decode_snvt(*find_snvt("SNVT_elec_kwh_l"), bytes("7F FF FF FF")));
+  EXPECT_FALSE(decode_snvt(*find_snvt("SNVT_pwr_fact"), bytes("4E 21")));
+  EXPECT_FALSE(decode_snvt(*find_snvt("SNVT_pwr_fact"), bytes("80 00")));
+  EXPECT_FALSE(decode_snvt(*find_snvt("SNVT_elec_whr_f"), bytes("BF 80 00 00")));  // -1.0
 }
 
 TEST(Snvt, EncodeRoundsToTheWireStepAndRefusesOutOfRange) {
