@@ -210,5 +210,32 @@ TEST(LonWorksSystem, SixteenNodesOnBothLinksRelaySwitchingAndASilentNodeComingBa
   EXPECT_TRUE(status.exited && status.code == 0) << daemon.log();
 }
 
+TEST(LonWorksSystem, LonDiscoverListsEveryNodeWithItsNeuronId) {
+  const std::string discover =
+      (std::filesystem::path(METERD_PLUGIN_DIR).parent_path() / "tools" / "lon-discover" /
+       "lon-discover")
+          .string();
+  ASSERT_TRUE(std::filesystem::exists(discover)) << discover;
+  TempDir dir("meterd-lon-discover");
+  const std::string ready = dir.file("sim.ready");
+  ChildProcess simulator({simulator_path(), "--ip852", "127.0.0.1:0", "--nodes", "ip852:2/1-6",
+                          "--ready-file", ready},
+                         dir.file("sim.log"));
+  ASSERT_TRUE(wait_for([&] { return read_ports(ready).size() == 1; }, std::chrono::seconds(10)));
+  ChildProcess tool({discover, "--ip852", "127.0.0.1:" + std::to_string(read_ports(ready).at("ip852")),
+                     "--wait-ms", "500"},
+                    dir.file("discover.log"));
+  const auto status = tool.wait(std::chrono::seconds(10));
+  ASSERT_TRUE(status && status->exited && status->code == 0) << tool.log();
+  const std::string out = tool.log();
+  for (int n = 1; n <= 6; ++n) {
+    char line[64];
+    // lon-sim's Neuron IDs: 05 00 <1 for ip852> 00 <subnet> <node>.
+    std::snprintf(line, sizeof line, "subnet 2 node %d neuron_id 0500010002%02x", n, n);
+    EXPECT_NE(out.find(line), std::string::npos) << line << "\n" << out;
+  }
+  EXPECT_NE(out.find("6 node(s)"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace meterd::test

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <tuple>
 
 #include "core/driver.h"
 #include "core/settings_reader.h"
