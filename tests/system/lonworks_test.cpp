@@ -237,5 +237,36 @@ TEST(LonWorksSystem, LonDiscoverListsEveryNodeWithItsNeuronId) {
   EXPECT_NE(out.find("6 node(s)"), std::string::npos) << out;
 }
 
+TEST(LonWorksSystem, CheckConfigRefusesBadProfilesAtTheirLineAndColumn) {
+  TempDir dir("meterd-lon-check");
+  std::filesystem::create_directories(dir.path() / "profiles");
+  std::ofstream(dir.path() / "profiles" / "bad-lon.yaml")
+      << "points:\n"
+         "  energy_total: {nv_index: 0, snvt: SNVT_elec_kwh_x}\n"
+         "  voltage_a: {selector: 0x4000, snvt: SNVT_volt}\n"
+         "  current_a: {nv_index: 3, snvt: SNVT_amp, length: 4}\n";
+  std::ofstream(dir.file("meterd.yaml"))
+      << "gateway_id: gw-test\n"
+      << "plugin_dir: " << METERD_PLUGIN_DIR << "\n"
+      << "profile_dir: " << (dir.path() / "profiles").string() << "\n"
+      << "mqtt: {servers: [tcp://127.0.0.1:1]}\n"
+      << "store: {path: " << dir.file("meterd.db") << "}\n"
+      << "poll_groups: [{name: f, interval: 1s, points: [voltage_a]}]\n"
+      << "buses:\n"
+      << "  - {name: lon, protocol: lonworks, ls_udp: \"127.0.0.1:2541\",\n"
+      << "     meters: [{id: m1, subnet: 1, node: 1, profile: bad-lon}]}\n";
+  ChildProcess check({METERD_BINARY, "--check-config", "--config", dir.file("meterd.yaml")},
+                     dir.file("check.log"));
+  const auto status = check.wait(std::chrono::seconds(30));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(status->exited && status->code == 78) << check.log();
+  const std::string out = check.log();
+  EXPECT_NE(out.find("bad-lon.yaml:2:38:"), std::string::npos) << out;  // unknown SNVT
+  EXPECT_NE(out.find("unknown SNVT 'SNVT_elec_kwh_x'"), std::string::npos) << out;
+  EXPECT_NE(out.find("bad-lon.yaml:3:26:"), std::string::npos) << out;  // selector > 0x3FFF
+  EXPECT_NE(out.find("bad-lon.yaml:4:52:"), std::string::npos) << out;  // length mismatch
+  EXPECT_NE(out.find("NV length 4 does not match SNVT_amp"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace meterd::test
