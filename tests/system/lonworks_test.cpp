@@ -261,9 +261,9 @@ TEST(LonWorksSystem, CheckConfigRefusesBadProfilesAtTheirLineAndColumn) {
   ASSERT_TRUE(status.has_value());
   EXPECT_TRUE(status->exited && status->code == 78) << check.log();
   const std::string out = check.log();
-  EXPECT_NE(out.find("bad-lon.yaml:2:38:"), std::string::npos) << out;  // unknown SNVT
+  EXPECT_NE(out.find("bad-lon.yaml:2:37:"), std::string::npos) << out;  // unknown SNVT
   EXPECT_NE(out.find("unknown SNVT 'SNVT_elec_kwh_x'"), std::string::npos) << out;
-  EXPECT_NE(out.find("bad-lon.yaml:3:26:"), std::string::npos) << out;  // selector > 0x3FFF
+  EXPECT_NE(out.find("bad-lon.yaml:3:25:"), std::string::npos) << out;  // selector > 0x3FFF
   EXPECT_NE(out.find("bad-lon.yaml:4:52:"), std::string::npos) << out;  // length mismatch
   EXPECT_NE(out.find("NV length 4 does not match SNVT_amp"), std::string::npos) << out;
 }

@@ -51,9 +51,9 @@ TEST(LonProfile, UnknownSnvtSelectorOutOfRangeAndLengthMismatchAreRefusedAtTheir
       errors);
   EXPECT_FALSE(profile);
   const std::string text = all(errors);
-  EXPECT_NE(text.find("p.yaml:2:38: profile 'p' point 'energy_total': unknown SNVT 'SNVT_nonesuch'"),
+  EXPECT_NE(text.find("p.yaml:2:37: profile 'p' point 'energy_total': unknown SNVT 'SNVT_nonesuch'"),
             std::string::npos) << text;
-  EXPECT_NE(text.find("p.yaml:3:26:"), std::string::npos) << text;  // selector 0x4000
+  EXPECT_NE(text.find("p.yaml:3:25:"), std::string::npos) << text;  // selector 0x4000
   EXPECT_NE(text.find("p.yaml:4:52: profile 'p' point 'current_a': NV length 4 does not match SNVT_amp (2 bytes)"),
             std::string::npos) << text;
   EXPECT_NE(text.find("point 'power_total': SNVT_volt (V) cannot give a point in 'W'"),
