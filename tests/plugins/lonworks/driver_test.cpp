@@ -118,7 +118,7 @@ TEST(LonWorksDriver, RelayOpenAndCloseSwitchTheNodeAndItsLoad) {
 }
 
 TEST(LonWorksDriver, ASilentNodeFailsAloneAndIsLeftOutOfLaterWindows) {
-  Fixture f(4, 4, {2});
+  Fixture f(4, 4, {3});  // node 1/3 is meter index 2
   auto first = f.driver->read(0, 0);
   ASSERT_TRUE(first);
   EXPECT_TRUE(first.value().errors.empty());
