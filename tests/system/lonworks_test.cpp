@@ -148,7 +148,7 @@ TEST(LonWorksSystem, SixteenNodesOnBothLinksRelaySwitchingAndASilentNodeComingBa
   ASSERT_TRUE(collector.wait_until(
       [&](const MqttCollector::Messages& m) {
         const json v = latest_values(m, "ip05", mark);
-        return v.contains("power_total") && v.value("power_total", -1.0) == 0.0 &&
+        return v.is_object() && v.value("power_total", -1.0) == 0.0 &&
                !v.value("relay_closed", true);
       },
       std::chrono::seconds(10)))
@@ -159,7 +159,8 @@ TEST(LonWorksSystem, SixteenNodesOnBothLinksRelaySwitchingAndASilentNodeComingBa
   ASSERT_TRUE(collector.wait_until(
       [&](const MqttCollector::Messages& m) {
         const json v = latest_values(m, "ip05", mark);
-        return v.value("power_total", -1.0) == 1000.0 && v.value("relay_closed", false);
+        return v.is_object() && v.value("power_total", -1.0) == 1000.0 &&
+               v.value("relay_closed", false);
       },
       std::chrono::seconds(10)))
       << daemon.log();
