@@ -1,6 +1,7 @@
 #include "lonworks/sim/channel_sim.h"
 
 #include <poll.h>
+#include <time.h>
 
 #include <algorithm>
 
@@ -71,9 +72,11 @@ void ChannelSim::deliver(const LonMessage& message, const UdpAddress& from) {
 void ChannelSim::step(Millis max_wait) {
   SteadyTime wake = clock_.steady_now() + max_wait;
   for (const auto& p : pending_) wake = std::min(wake, p.due);
-  const auto left = std::chrono::ceil<Millis>(wake - clock_.steady_now()).count();
+  const auto left = std::max<std::int64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(wake - clock_.steady_now()).count(), 0);
+  const timespec timeout{static_cast<time_t>(left / 1'000'000'000), static_cast<long>(left % 1'000'000'000)};
   pollfd fd{endpoint_.fd(), POLLIN, 0};
-  ::poll(&fd, 1, static_cast<int>(std::max<std::int64_t>(left, 0)));
+  ::ppoll(&fd, 1, &timeout, nullptr);
   for (int n = 0; n < 1024; ++n) {
     UdpAddress from;
     auto datagram = endpoint_.receive(&from);

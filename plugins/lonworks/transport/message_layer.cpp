@@ -1,6 +1,7 @@
 #include "lonworks/transport/message_layer.h"
 
 #include <poll.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -66,9 +67,13 @@ LonMessage MessageLayer::outgoing(const LonRequest& request, std::uint8_t tid) c
 bool MessageLayer::wait_readable(SteadyTime deadline) {
   std::vector<pollfd> fds;
   for (auto& link : links_) fds.push_back(pollfd{link->fd(), POLLIN, 0});
-  const auto left = std::chrono::ceil<Millis>(deadline - clock_.steady_now()).count();
-  const int timeout = static_cast<int>(std::clamp<std::int64_t>(left, 0, 60'000));
-  const int ready = ::poll(fds.data(), fds.size(), timeout);
+  // Nanosecond timeouts (ppoll): rounding each wait up to a millisecond would add up to a
+  // millisecond to every round of a pipelined cycle.
+  const auto left = std::clamp<std::int64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - clock_.steady_now()).count(),
+      0, 60'000'000'000);
+  const timespec timeout{static_cast<time_t>(left / 1'000'000'000), static_cast<long>(left % 1'000'000'000)};
+  const int ready = ::ppoll(fds.data(), fds.size(), &timeout, nullptr);
   return ready >= 0 || errno == EINTR;
 }
 
