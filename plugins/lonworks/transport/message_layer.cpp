@@ -197,7 +197,10 @@ std::vector<Result<LonReply>> MessageLayer::exchange(std::span<const LonRequest>
       flights.clear();
       continue;
     }
-    for (auto& [link, message] : drain_links()) {
+    for (auto& arrived : drain_links()) {
+      // Plain references: clang 14 cannot capture structured bindings in the lambda below.
+      const std::size_t link = arrived.first;
+      LonMessage& message = arrived.second;
       if (!addressed_to(message, config_.self)) {
         ++stats_.not_for_us;
         continue;
