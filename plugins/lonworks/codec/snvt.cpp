@@ -92,6 +92,11 @@ Result<std::vector<std::uint8_t>> encode_snvt(const SnvtInfo& info, double canon
   const double raw = canonical * static_cast<double>(info.denominator) /
                      static_cast<double>(info.numerator);
   if (info.encoding == SnvtEncoding::kF32) {
+    // A double beyond float's range (or NaN) has no float32 to become.
+    if (!(std::fabs(raw) <= std::numeric_limits<float>::max()) || raw < info.float_min) {
+      return make_error(ErrorKind::kInvalidArgument,
+                        std::to_string(canonical) + " does not fit " + std::string(info.name));
+    }
     const auto bits = std::bit_cast<std::uint32_t>(static_cast<float>(raw));
     return std::vector<std::uint8_t>{static_cast<std::uint8_t>(bits >> 24),
                                      static_cast<std::uint8_t>(bits >> 16),

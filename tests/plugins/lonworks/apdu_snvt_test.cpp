@@ -105,6 +105,8 @@ TEST(Snvt, EncodeRoundsToTheWireStepAndRefusesOutOfRange) {
   EXPECT_EQ(hex(encode_snvt(*find_snvt("SNVT_elec_whr_f"), 1000).value()), "44 7A 00 00");
   EXPECT_FALSE(encode_snvt(*find_snvt("SNVT_power"), -1.0));
   EXPECT_FALSE(encode_snvt(*find_snvt("SNVT_volt"), 4000.0));
+  EXPECT_FALSE(encode_snvt(*find_snvt("SNVT_elec_whr_f"), 1e300));
+  EXPECT_FALSE(encode_snvt(*find_snvt("SNVT_elec_whr_f"), -5.0));
 }
 
 }  // namespace
