@@ -28,14 +28,13 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
 set(CPACK_DEBIAN_DAEMON_PACKAGE_NAME meterd)
 set(CPACK_DEBIAN_DAEMON_PACKAGE_DEPENDS "adduser, init-system-helpers (>= 1.54~), tzdata")
 set(CPACK_DEBIAN_DAEMON_DESCRIPTION "edge gateway daemon for prepaid electricity metering
-meterd polls prepaid electricity meters on RS-485 and TCP field buses
-(Modbus RTU/TCP, DL/T 645, PROFIBUS DP) through protocol plugins and runs the prepaid
-rules locally: tariffs, alarms, cut-off at zero and restore on recharge,
-load and time control. Every reading, event and command is kept in an
-SQLite store and synced with a cloud broker over MQTT with
+meterd polls prepaid electricity meters on field buses (Modbus RTU/TCP,
+DL/T 645, PROFIBUS DP, LonWorks) through protocol plugins and runs the
+prepaid rules locally: tariffs, alarms, cut-off at zero and restore on
+recharge, load and time control. Every reading, event and command is
+kept in an SQLite store and synced with a cloud broker over MQTT with
 store-and-forward; recharge, refund, relay and parameter commands are
-applied exactly once. meterctl is the technician's local command-line
-tool.")
+applied exactly once. meterctl is the technician's local tool.")
 set(CPACK_DEBIAN_DAEMON_PACKAGE_CONTROL_EXTRA
     "${CMAKE_SOURCE_DIR}/packaging/debian/postinst;${CMAKE_SOURCE_DIR}/packaging/debian/prerm;${CMAKE_SOURCE_DIR}/packaging/debian/postrm;${CMAKE_BINARY_DIR}/packaging/conffiles")
 
@@ -43,10 +42,10 @@ set(CPACK_DEBIAN_SIM_PACKAGE_NAME meterd-sim)
 set(CPACK_DEBIAN_SIM_PACKAGE_DEPENDS "meterd (= ${PROJECT_VERSION})")
 set(CPACK_DEBIAN_SIM_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_SIM_DESCRIPTION "simulated meters and bus simulators for meterd
-The meterd plugin of simulated prepaid meters, the Modbus, DL/T 645 and
-PROFIBUS DP bus simulators (which speak the real wire protocol on a serial device or
-TCP port) and the demo configuration. For test benches and
-demonstrations; a production gateway does not need this package.")
+The meterd plugin of simulated prepaid meters, the bus simulators
+(Modbus, DL/T 645, PROFIBUS DP, LonWorks: the real wire protocol on a
+serial device, TCP or UDP port) and the demo configuration. For test
+benches and demonstrations; a production gateway does not need it.")
 
 # Every file meterd installs under /etc/meterd is a conffile: an admin's edit survives upgrades.
 file(GLOB _meterd_profiles RELATIVE "${CMAKE_SOURCE_DIR}/config/profiles"

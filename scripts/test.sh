@@ -67,6 +67,7 @@ fuzz_targets=(
   dlt645_frame_fuzz:plugins/dlt645/fuzz/corpus
   modbus_frame_fuzz:tests/fuzz/corpus/modbus_frame
   profibus_telegram_fuzz:tests/fuzz/corpus/profibus_telegram
+  lonworks_codec_fuzz:tests/fuzz/corpus/lonworks_codec
 )
 if command -v clang++ >/dev/null; then
   fuzz_seconds=${METERD_FUZZ_SECONDS:-60}
