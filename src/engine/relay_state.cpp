@@ -36,7 +36,8 @@ RelayPhase relay_phase(const RelayState& relay) {
   if (relay.gave_up) return RelayPhase::kFailed;
   if (relay.in_flight) return RelayPhase::kSwitching;
   // An action is due: the first at this goal, or a retry after a failed one.
-  if (relay.needs_action) return relay.attempts > 0 ? RelayPhase::kRetrying : RelayPhase::kSwitching;
+  if (relay.needs_action)
+    return relay.attempts > 0 ? RelayPhase::kRetrying : RelayPhase::kSwitching;
   if (!relay.reported) return RelayPhase::kUnknown;
   if (*relay.reported == *relay.desired) return RelayPhase::kSettled;
   if (*relay.desired && relay.close_allowed) return RelayPhase::kArmed;

@@ -22,8 +22,8 @@ struct RelayState {
   bool close_allowed = false;    // open, and the meter took "close allowed": the customer closes it
   bool needs_action = false;
   bool in_flight = false;
-  int attempts = 0;              // actions sent for the current goal
-  bool gave_up = false;          // the attempts are spent: no action until something changes
+  int attempts = 0;      // actions sent for the current goal
+  bool gave_up = false;  // the attempts are spent: no action until something changes
   SteadyTime retry_at{};
   WallTime last_done{};  // readings taken before this do not count for reconciliation
 

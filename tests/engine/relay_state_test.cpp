@@ -52,8 +52,11 @@ TEST(RelayStateTest, JsonNamesTheStateTheGoalTheReportAndTheHolds) {
   armed.close_allowed = true;
   armed.attempts = 1;
   EXPECT_EQ(nlohmann::json::parse(relay_state_json(armed, {}, 5)),
-            (nlohmann::json{{"state", "armed"}, {"wanted", "closed"}, {"reported", "open"},
-                            {"attempts", 1}, {"max_attempts", 5}}));
+            (nlohmann::json{{"state", "armed"},
+                            {"wanted", "closed"},
+                            {"reported", "open"},
+                            {"attempts", 1},
+                            {"max_attempts", 5}}));
   const RelayState held = wanting(false, std::nullopt);
   EXPECT_EQ(nlohmann::json::parse(relay_state_json(held, {"cut_off", "supply_schedule"}, 3)),
             (nlohmann::json{{"state", "unknown"},
