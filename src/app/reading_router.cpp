@@ -1,5 +1,6 @@
 #include "app/reading_router.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/json_text.h"
@@ -8,10 +9,18 @@ namespace meterd {
 
 void ReadingRouter::route(BusOutput output) {
   if (auto* polled = std::get_if<MeterPolled>(&output)) {
-    if (engine_) engine_->on_reading(*polled);
+    std::string relay;
+    if (engine_) {
+      engine_->on_reading(*polled);
+      // A poll that reads the relay carries the engine's view of it (docs/mqtt-api.md).
+      const bool reads_relay =
+          std::any_of(polled->reading.values.begin(), polled->reading.values.end(),
+                      [](const PointValue& v) { return v.name == "relay_closed"; });
+      if (reads_relay) relay = engine_->relay_json(polled->meter_id).value_or("");
+    }
     store_.append_telemetry(Telemetry{polled->meter_id, polled->group, polled->time,
                                       std::move(polled->reading.values),
-                                      std::move(polled->reading.errors)});
+                                      std::move(polled->reading.errors), std::move(relay)});
     return;
   }
   if (auto* seen = std::get_if<DriverEventSeen>(&output)) {

@@ -88,6 +88,13 @@ bool Engine::schedule_allows(const std::string& meter_id) const {
   return found == impl_->controls_.end() || found->second.schedule_allows;
 }
 
-const EngineStats& Engine::stats() const { return impl_->stats_; }
+const EngineStats& Engine::stats() const {
+  impl_->stats_.relay_states = impl_->relay_phase_counts();
+  return impl_->stats_;
+}
+
+std::optional<std::string> Engine::relay_json(const std::string& meter_id) const {
+  return impl_->relay_json(meter_id);
+}
 
 }  // namespace meterd

@@ -54,6 +54,9 @@ struct EngineStats {
   std::int64_t energy_reversals = 0;
   std::int64_t load_trips = 0;
   std::int64_t auto_restores = 0;
+  // Relays the engine drives, by state of the relay state model (relay_state.h): "settled",
+  // "armed", "failed" ...; filled by Engine::stats().
+  std::map<std::string, std::int64_t> relay_states;
 };
 
 struct MoneyOrder {
@@ -132,6 +135,9 @@ class Engine {
   // Whether the meter's schedule allows supply now (true without a schedule).
   bool schedule_allows(const std::string& meter_id) const;
   const EngineStats& stats() const;
+  // The meter's relay in the relay state model, as a JSON object (docs/mqtt-api.md,
+  // telemetry `relay`); nullopt while the engine has no goal for it.
+  std::optional<std::string> relay_json(const std::string& meter_id) const;
 
  private:
   class Impl;

@@ -33,6 +33,7 @@ std::optional<bool> flag_point(const MeterReading& reading, const std::string& n
 
 void Engine::Impl::on_reading(const MeterPolled& polled) {
   if (stopped_) return;
+  observe_relay(polled);
   control_reading(polled);
   auto found = meters_.find(polled.meter_id);
   if (found == meters_.end()) {

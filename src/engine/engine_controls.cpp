@@ -28,6 +28,9 @@ std::string trip_details(const LoadVerdict& verdict, const LoadLimits& limits,
   if (verdict.reason == LoadTripReason::kOverload) {
     details["limit_w"] = limits.max_power_w.value_or(0);
     details["grace_s"] = limits.grace.count();
+    // The trip lands on the first reading at least grace_s after this one, so within one
+    // poll interval after grace_s (docs/load-and-time-control.md, trip time).
+    details["over_since_ms"] = to_unix_ms(verdict.over_since);
   } else {
     details["step_w"] = std::llround(verdict.step_w);
     details["step_pf"] = std::round(verdict.step_pf * 1000) / 1000;
@@ -36,6 +39,10 @@ std::string trip_details(const LoadVerdict& verdict, const LoadLimits& limits,
     details["restore_at_ms"] = to_unix_ms(*state.restore_at);
   } else {
     details["locked"] = true;  // off until a person restores (relay_close)
+    // Which limit leaves no automatic restore: restore_after_s 0 never restores; otherwise
+    // the day's restores are used up.
+    details["locked_by"] =
+        limits.restore_after.count() == 0 ? "restore_after_s" : "max_restores_per_day";
   }
   details["restores_today"] = state.restores_today;
   return json_text(details);
@@ -81,6 +88,19 @@ bool Engine::Impl::controls_allow(const std::string& meter_id) const {
   return found == controls_.end() || found->second.allows_supply();
 }
 
+Event Engine::Impl::schedule_event(const std::string& meter_id, bool allows, const char* by) {
+  nlohmann::json details{{"by", by}};
+  if (allows) {
+    // A window opening lifts only the schedule's hold: say whether the relay now closes, or
+    // what still holds it open (a cut-off tenant stays off).
+    const std::vector<std::string> holds = relay_holds(meter_id);
+    details["relay"] = holds.empty() ? "closing" : "held_open";
+    if (!holds.empty()) details["held_by"] = holds;
+  }
+  return event(allows ? "supply_schedule_on" : "supply_schedule_off", meter_id,
+               json_text(details));
+}
+
 void Engine::Impl::save_trip(const std::string& meter_id, std::vector<Event> events) {
   StateWrite write;
   write.apply = [meter_id, state = controls_[meter_id].guard.state()](SqliteDb& db) {
@@ -113,8 +133,14 @@ void Engine::Impl::set_load_limits(const std::string& meter_id, const nlohmann::
   std::string json;
   std::vector<Event> events;
   if (is_clear_request(args)) {
-    if (controls.guard.state().tripped) {
-      events.push_back(event("load_reset", meter_id, R"({"by":"limits_cleared"})"));
+    // One event for the clear, saying whether it lifted a trip (the relay then closes unless
+    // something else holds it: see `relay` in the telemetry).
+    if (controls.limits || controls.guard.state().tripped) {
+      nlohmann::json details{{"by", "set_load_limits"}, {"restored", controls.guard.state().tripped}};
+      if (controls.guard.state().tripped) {
+        details["trip"] = load_trip_event(controls.guard.state().reason);
+      }
+      events.push_back(event("load_cleared", meter_id, json_text(details)));
     }
     controls.limits.reset();
     controls.guard.reset();
@@ -152,11 +178,9 @@ void Engine::Impl::set_schedule(const std::string& meter_id, const nlohmann::jso
   const bool allows =
       !controls.schedule || controls.schedule->allows(clock_.wall_now(), config_.utc_offset);
   std::vector<Event> events;
-  if (allows != controls.schedule_allows) {
-    events.push_back(event(allows ? "supply_schedule_on" : "supply_schedule_off", meter_id,
-                           R"({"by":"set_schedule"})"));
-  }
+  const bool changed = allows != controls.schedule_allows;
   controls.schedule_allows = allows;
+  if (changed) events.push_back(schedule_event(meter_id, allows, "set_schedule"));
   commit_control(meter_id,
                  [meter_id, json, now_ms = to_unix_ms(clock_.wall_now())](SqliteDb& db) {
                    return save_control(db, meter_id, kScheduleControl, json, "command", now_ms);
@@ -207,8 +231,7 @@ void Engine::Impl::controls_tick() {
       const bool allows = controls.schedule->allows(now, config_.utc_offset);
       if (allows != controls.schedule_allows) {
         controls.schedule_allows = allows;
-        store_.append_event(event(allows ? "supply_schedule_on" : "supply_schedule_off",
-                                  meter_id, R"({"by":"schedule"})"));
+        store_.append_event(schedule_event(meter_id, allows, "schedule"));
         changed = true;
       }
     }

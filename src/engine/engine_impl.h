@@ -12,31 +12,9 @@
 #include "engine/controls_db.h"
 #include "engine/engine.h"
 #include "engine/ledger_db.h"
+#include "engine/relay_state.h"
 
 namespace meterd {
-
-// The relay of one meter: what is wanted (the goal), what the meter reports, and the attempts
-// at the goal. Each goal gets at most `relay_attempts` actions, spaced by the backoff; then
-// the engine gives up on it until the goal changes, a relay command arrives or a reading shows
-// the relay where it is wanted (docs/load-and-time-control.md).
-struct RelayState {
-  bool forced_open = false;      // a relay_open command holds it open until relay_close
-  std::optional<bool> desired;   // closed?
-  std::optional<bool> reported;  // from the last reading or action
-  bool close_allowed = false;    // open, and the meter took "close allowed": the customer closes it
-  bool needs_action = false;
-  bool in_flight = false;
-  int attempts = 0;              // actions sent for the current goal
-  bool gave_up = false;          // the attempts are spent: no action until something changes
-  SteadyTime retry_at{};
-  WallTime last_done{};  // readings taken before this do not count for reconciliation
-
-  void new_goal() {
-    attempts = 0;
-    gave_up = false;
-    retry_at = SteadyTime{};
-  }
-};
 
 // Load and time control of one meter (engine_controls.cpp).
 struct MeterControls {
@@ -111,6 +89,16 @@ class Engine::Impl {
   void on_relay_done(const std::string& meter_id, bool closed, Result<MeterReading> result);
   void give_up_relay(const std::string& meter_id, const std::string& reason,
                      const std::string& message);
+  // What holds the meter's relay open now, by name: cut_off, account_closed,
+  // relay_open_command, overload_trip / malignant_load_trip, supply_schedule.
+  std::vector<std::string> relay_holds(const std::string& meter_id) const;
+  // The meter's relay in the one state model (relay_state.h); nullopt without a goal.
+  std::optional<std::string> relay_json(const std::string& meter_id) const;
+  // Event details of a relay event: `details` plus the relay's state as "relay".
+  std::string with_relay(const std::string& meter_id, nlohmann::json details) const;
+  // Meters whose relay the engine does not reconcile (meter billing) still report it.
+  void observe_relay(const MeterPolled& polled);
+  std::map<std::string, std::int64_t> relay_phase_counts() const;
 
   // engine_admin.cpp
   void set_tariff(const std::string& account_id, const std::string& tariff_json,
@@ -140,6 +128,8 @@ class Engine::Impl {
   void control_reading(const MeterPolled& polled);
   void controls_tick();
   bool controls_allow(const std::string& meter_id) const;
+  // supply_schedule_on/off, raised by `by`, after the schedule's state changed to `allows`.
+  Event schedule_event(const std::string& meter_id, bool allows, const char* by);
   // Before a relay_close command: refused (the reason) outside the schedule; clears a trip.
   std::optional<std::string> release_for_close(const std::string& meter_id);
   void save_trip(const std::string& meter_id, std::vector<Event> events);

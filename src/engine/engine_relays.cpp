@@ -101,11 +101,10 @@ void Engine::Impl::reconcile_relay(const MeterPolled& polled) {
   }
   spdlog::warn("engine: relay of meter {} is {} but should be {}; switching it back", meter_id,
                relay_word(closed), relay_word(*relay.desired));
-  store_.append_event(event("relay_mismatch", meter_id,
-                            nlohmann::json{{"reported", relay_word(closed)},
-                                           {"wanted", relay_word(*relay.desired)}}
-                                .dump()));
   relay.needs_action = true;
+  store_.append_event(event("relay_mismatch", meter_id,
+                            with_relay(meter_id, {{"reported", relay_word(closed)},
+                                                  {"wanted", relay_word(*relay.desired)}})));
   drive_relay(meter_id);
 }
 
@@ -153,7 +152,8 @@ void Engine::Impl::on_relay_done(const std::string& meter_id, bool closed,
       spdlog::info("engine: meter {} allows closing; its relay stays open until the customer "
                    "closes it",
                    meter_id);
-      store_.append_event(event("relay_close_allowed", meter_id, R"({"reported":"open"})"));
+      store_.append_event(
+          event("relay_close_allowed", meter_id, with_relay(meter_id, {{"reported", "open"}})));
       return;
     case RelayOutcome::Kind::kFailed:
       break;
@@ -179,11 +179,61 @@ void Engine::Impl::give_up_relay(const std::string& meter_id, const std::string&
                 "relay, the wanted state or a relay command changes",
                 action, meter_id, relay.attempts, reason, message);
   store_.append_event(event("relay_action_failed", meter_id,
-                            nlohmann::json{{"action", action},
-                                           {"attempts", relay.attempts},
-                                           {"reason", reason},
-                                           {"message", message}}
-                                .dump()));
+                            with_relay(meter_id, {{"action", action},
+                                                  {"attempts", relay.attempts},
+                                                  {"reason", reason},
+                                                  {"message", message}})));
+}
+
+std::vector<std::string> Engine::Impl::relay_holds(const std::string& meter_id) const {
+  std::vector<std::string> holds;
+  if (auto meter = meters_.find(meter_id); meter != meters_.end()) {
+    const AccountRuntime& account = accounts_.at(meter->second.account_id);
+    if (account.mode == BillingMode::kGateway) {
+      if (account.level == AlarmLevel::kCutOff) holds.push_back("cut_off");
+      if (account.closed) holds.push_back("account_closed");
+    }
+  }
+  if (auto relay = relays_.find(meter_id); relay != relays_.end() && relay->second.forced_open) {
+    holds.push_back("relay_open_command");
+  }
+  if (auto controls = controls_.find(meter_id); controls != controls_.end()) {
+    const LoadTripState& trip = controls->second.guard.state();
+    if (trip.tripped) holds.push_back(load_trip_event(trip.reason));
+    if (!controls->second.schedule_allows) holds.push_back("supply_schedule");
+  }
+  return holds;
+}
+
+std::optional<std::string> Engine::Impl::relay_json(const std::string& meter_id) const {
+  auto relay = relays_.find(meter_id);
+  if (relay == relays_.end() || !relay->second.desired) return std::nullopt;
+  return relay_state_json(relay->second, relay_holds(meter_id), config_.relay_attempts);
+}
+
+std::string Engine::Impl::with_relay(const std::string& meter_id, nlohmann::json details) const {
+  if (std::optional<std::string> relay = relay_json(meter_id)) {
+    details["relay"] = nlohmann::json::parse(*relay);
+  }
+  return details.dump();
+}
+
+void Engine::Impl::observe_relay(const MeterPolled& polled) {
+  auto relay = relays_.find(polled.meter_id);
+  if (relay == relays_.end() || polled.time < relay->second.last_done) return;
+  const std::optional<bool> reported = flag_point(polled.reading, "relay_closed");
+  if (!reported) return;
+  relay->second.reported = *reported;
+  relay->second.close_allowed =
+      !*reported && flag_point(polled.reading, "relay_close_allowed").value_or(relay->second.close_allowed);
+}
+
+std::map<std::string, std::int64_t> Engine::Impl::relay_phase_counts() const {
+  std::map<std::string, std::int64_t> counts;
+  for (const auto& [meter_id, relay] : relays_) {
+    if (relay.desired) ++counts[to_string(relay_phase(relay))];
+  }
+  return counts;
 }
 
 }  // namespace meterd

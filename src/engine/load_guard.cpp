@@ -44,7 +44,8 @@ LoadVerdict LoadGuard::on_reading(LoadLimits& limits, std::optional<double> powe
   if (limits.max_power_w && power > static_cast<double>(*limits.max_power_w)) {
     if (!over_since_) over_since_ = t;
     if (t - *over_since_ >= limits.grace) {
-      verdict = LoadVerdict{LoadVerdict::Kind::kTrip, LoadTripReason::kOverload, power, 0, 0};
+      verdict = LoadVerdict{LoadVerdict::Kind::kTrip, LoadTripReason::kOverload, power, 0, 0,
+                            *over_since_};
     }
   } else {
     over_since_.reset();

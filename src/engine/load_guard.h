@@ -36,6 +36,7 @@ struct LoadVerdict {
   double power_w = 0;  // the reading that decided
   double step_w = 0;   // malignant load / learned: the rise in active power
   double step_pf = 0;  // ... and its own power factor
+  WallTime over_since{};  // overload: the first reading over the limit (grace counts from it)
 };
 
 class LoadGuard {

@@ -73,12 +73,16 @@ Result<SupplyWindow> read_window(const nlohmann::json& json, const std::string& 
     const nlohmann::json& days = json["days"];
     if (!days.is_array() || days.empty()) return invalid(prefix + "days: a non-empty list of sun..sat");
     window.weekdays = 0;
-    for (const nlohmann::json& day : days) {
+    for (std::size_t at = 0; at < days.size(); ++at) {
+      const nlohmann::json& day = days[at];
       int index = -1;
       for (int i = 0; i < 7; ++i) {
         if (day.is_string() && day.get<std::string>() == kDayNames[i]) index = i;
       }
-      if (index < 0) return invalid(prefix + "days: " + json_text(day) + " is not one of sun..sat");
+      if (index < 0) {  // the offending element, as holidays and the whitelist report theirs
+        return invalid(prefix + "days/" + std::to_string(at) + ": " + json_text(day) +
+                       " is not one of sun..sat");
+      }
       window.weekdays |= static_cast<std::uint8_t>(1u << index);
     }
   }

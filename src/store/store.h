@@ -45,6 +45,7 @@ struct Telemetry {
   WallTime time;
   std::vector<PointValue> values;
   std::vector<PointError> errors;
+  std::string relay_json{};  // the engine's relay state of the meter (a JSON object); "": none
 };
 
 class SqliteDb;

@@ -114,6 +114,10 @@ std::string encode_telemetry_body(const Telemetry& telemetry) {
     }
     out += '}';
   }
+  if (!telemetry.relay_json.empty()) {  // already a JSON object (the engine's relay state)
+    out += ",\"relay\":";
+    out += telemetry.relay_json;
+  }
   out += '}';
   return out;
 }

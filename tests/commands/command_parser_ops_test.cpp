@@ -140,6 +140,10 @@ TEST(CommandParserOps, LoadLimitsAndSchedulesAreCheckedAtIntakeWithThePathOfTheF
       {"set_load_limits", {{"clear", false}}, "/args/clear"},
       {"set_schedule", {{"windows", {{{"from", "06:00"}, {"to", "6pm"}}}}}, "/args/windows/0/to"},
       {"set_schedule", {{"relay", json::array()}}, "/args/relay"},
+      {"set_schedule",
+       {{"windows", {{{"days", {"mon", "funday"}}, {"from", "06:00"}, {"to", "18:00"}}}}},
+       "/args/windows/0/days/1"},
+      {"set_schedule", {{"holidays", {"2026-10-01", "2026-13-01"}}}, "/args/holidays/1"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.args.dump());

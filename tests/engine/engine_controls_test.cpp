@@ -54,7 +54,7 @@ class EngineControlsTest : public EngineTest {
   std::vector<std::string> control_events() {
     ASSERT_STORE_FLUSHED();
     return texts("SELECT type || ':' || meter_id FROM events WHERE type IN ('overload_trip', "
-                 "'malignant_load_trip', 'auto_restore', 'load_reset', 'load_learned', "
+                 "'malignant_load_trip', 'auto_restore', 'load_reset', 'load_cleared', 'load_learned', "
                  "'supply_schedule_off', 'supply_schedule_on') ORDER BY id");
   }
   void ASSERT_STORE_FLUSHED() { EXPECT_TRUE(store_.flush()); }
@@ -134,6 +134,42 @@ TEST_F(EngineControlsTest, ClearingTheLimitsRestoresATrippedMeter) {
   read("m1", power_reading(5000, true));
   drain();
   EXPECT_EQ(port_->submitted.size(), 2u);
+  // The clear is one event that says it lifted the trip (not a silent restore).
+  EXPECT_EQ(control_events(), (std::vector<std::string>{"overload_trip:m1", "load_cleared:m1"}));
+  EXPECT_EQ(texts("SELECT details FROM events WHERE type = 'load_cleared'"),
+            std::vector<std::string>{
+                R"({"by":"set_load_limits","restored":true,"trip":"overload_trip"})"});
+}
+
+TEST_F(EngineControlsTest, ClearingLimitsOfAMeterNotTrippedSaysNothingWasRestored) {
+  start_engine(flat_config(Money{100 * kUnits}, kPrice));
+  read("m1", gateway_reading(0, true));
+  ASSERT_TRUE(set_limits("m1", {{"max_power_w", 1000}}).ok);
+  ASSERT_TRUE(set_limits("m1", {{"clear", true}}).ok);
+  ASSERT_TRUE(set_limits("m1", {{"clear", true}}).ok);  // nothing left to clear: no event
+  EXPECT_TRUE(port_->submitted.empty());
+  EXPECT_EQ(texts("SELECT details FROM events WHERE type = 'load_cleared'"),
+            std::vector<std::string>{R"({"by":"set_load_limits","restored":false})"});
+}
+
+TEST_F(EngineControlsTest, TripWithoutAutomaticRestoreSaysWhichLimitLocksIt) {
+  start_engine(flat_config(Money{100 * kUnits}, kPrice));
+  read("m1", gateway_reading(0, true));
+  // restore_after_s 0: never restored automatically.
+  ASSERT_TRUE(set_limits("m1", {{"max_power_w", 1000}, {"grace_s", 0}, {"restore_after_s", 0}}).ok);
+  read("m1", power_reading(1500, true));
+  expect_action(0, "m1:relay_open");
+  ASSERT_TRUE(relay_command("m1", true).ok());
+  // No restore left today.
+  ASSERT_TRUE(set_limits("m1", {{"max_power_w", 1000}, {"grace_s", 0}, {"max_restores_per_day", 0}}).ok);
+  read("m1", power_reading(1500, true));
+  expect_action(2, "m1:relay_open");
+  ASSERT_STORE_FLUSHED();
+  EXPECT_EQ(texts("SELECT json_extract(details, '$.locked') || ':' || "
+                  "json_extract(details, '$.locked_by') || ':' || "
+                  "(json_extract(details, '$.over_since_ms') IS NOT NULL) "
+                  "FROM events WHERE type = 'overload_trip' ORDER BY id"),
+            (std::vector<std::string>{"1:restore_after_s:1", "1:max_restores_per_day:1"}));
 }
 
 TEST_F(EngineControlsTest, BadLimitsAreRefusedAndChangeNothing) {
@@ -187,6 +223,8 @@ TEST_F(EngineControlsTest, ScheduleOpensTheRelayOutsideItsWindowAndClosesItInsid
   expect_action(1, "m1:relay_close");
   EXPECT_EQ(control_events(),
             (std::vector<std::string>{"supply_schedule_off:m1", "supply_schedule_on:m1"}));
+  EXPECT_EQ(texts("SELECT details FROM events WHERE type = 'supply_schedule_on'"),
+            std::vector<std::string>{R"({"by":"schedule","relay":"closing"})"});
 }
 
 TEST_F(EngineControlsTest, ScheduleDoesNotCloseARelayOfACutOffAccount) {
@@ -201,6 +239,11 @@ TEST_F(EngineControlsTest, ScheduleDoesNotCloseARelayOfACutOffAccount) {
   clock_.advance(7h);
   tick();
   EXPECT_EQ(port_->submitted.size(), 1u);  // the window opened, the account is still cut off
+  // ... and the event says so: the relay stays held, and by what.
+  ASSERT_STORE_FLUSHED();
+  EXPECT_EQ(texts("SELECT details FROM events WHERE type LIKE 'supply_schedule_%' ORDER BY id"),
+            (std::vector<std::string>{R"({"by":"schedule"})",
+                                      R"({"by":"schedule","held_by":["cut_off"],"relay":"held_open"})"}));
 }
 
 TEST_F(EngineControlsTest, MeterWithoutAnAccountIsControlledToo) {

@@ -69,7 +69,8 @@ TEST_F(RelayRetryTest, MeterThatStaysOpenGetsTheConfiguredAttemptsSpacedByBackof
   EXPECT_EQ(texts("SELECT details FROM events WHERE type = 'relay_action_failed'"),
             std::vector<std::string>{
                 R"({"action":"relay_close","attempts":3,"message":"the meter answered, but its )"
-                R"(relay is still open","reason":"not_switched"})"});
+                R"(relay is still open","reason":"not_switched","relay":{"attempts":3,)"
+                R"("max_attempts":3,"reported":"open","state":"failed","wanted":"closed"}})"});
   EXPECT_EQ(events_of("relay_mismatch"), 1) << "one mismatch started the goal";
 }
 

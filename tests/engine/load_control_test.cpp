@@ -93,6 +93,28 @@ TEST_F(LoadGuardTest, OverPowerTripsOnlyOnceHeldPastTheGraceTime) {
   EXPECT_EQ(guard_.state().restore_at, now_ + 300s);
 }
 
+// The trip-time tolerance the docs state: counted from the first reading over the limit, the
+// trip lands on the first reading at least grace_s later, so before grace_s + one poll
+// interval, whatever the interval.
+TEST_F(LoadGuardTest, OverPowerTripLandsWithinOnePollIntervalAfterTheGrace) {
+  for (const auto poll : {1s, 2s, 3s, 4s, 7s, 10s, 15s}) {
+    SCOPED_TRACE(poll.count());
+    guard_ = LoadGuard{};
+    limits_ = limits_of({{"max_power_w", 2000}, {"grace_s", 10}});
+    const WallTime first = now_;
+    LoadVerdict verdict = read(2500);
+    while (verdict.kind != LoadVerdict::Kind::kTrip && now_ - first < 60s) {
+      now_ += poll;
+      verdict = read(2500);
+    }
+    ASSERT_EQ(verdict.kind, LoadVerdict::Kind::kTrip);
+    EXPECT_EQ(verdict.over_since, first);
+    EXPECT_GE(now_ - first, 10s);
+    EXPECT_LT(now_ - first, 10s + poll);
+    now_ += 1h;
+  }
+}
+
 TEST_F(LoadGuardTest, PowerExactlyAtTheLimitIsAllowed) {
   limits_ = limits_of({{"max_power_w", 2000}, {"grace_s", 0}});
   EXPECT_EQ(read(2000).kind, LoadVerdict::Kind::kNone);

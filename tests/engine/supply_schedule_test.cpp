@@ -84,7 +84,9 @@ TEST(SupplyScheduleTest, BadMembersAreRefusedWithTheirPointer) {
   EXPECT_EQ(error_of({{"windows", {{{"from", "06:00"}, {"to", "06:00"}}}}}),
             "/windows/0/to: the same as from (a window of no time)");
   EXPECT_EQ(error_of({{"windows", {{{"days", {"monday"}}, {"from", "06:00"}, {"to", "07:00"}}}}}),
-            "/windows/0/days: \"monday\" is not one of sun..sat");
+            "/windows/0/days/0: \"monday\" is not one of sun..sat");
+  EXPECT_EQ(error_of({{"windows", {{{"days", {"mon", "tuesday"}}, {"from", "06:00"}, {"to", "07:00"}}}}}),
+            "/windows/0/days/1: \"tuesday\" is not one of sun..sat");
   EXPECT_EQ(error_of({{"windows", {{{"from", "06:00"}, {"to", "07:00"}}}}, {"holidays", {"2026-02-30"}}}),
             "/holidays/0: a date YYYY-MM-DD");
   EXPECT_EQ(error_of({{"relay", json::array()}}), "/relay: unknown member");

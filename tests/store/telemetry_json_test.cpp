@@ -35,6 +35,15 @@ TEST(TelemetryJsonTest, OmitsErrorsWhenThereAreNone) {
             R"("relay_closed":true}})");
 }
 
+TEST(TelemetryJsonTest, CarriesTheEnginesRelayStateAfterTheValues) {
+  Telemetry t = sample();
+  t.relay_json = R"({"state":"settled","wanted":"closed","reported":"closed"})";
+  EXPECT_EQ(encode_telemetry_body(t),
+            R"({"group":"fast","values":{"energy_total":123456,"power_total":812.5,)"
+            R"("relay_closed":true},"relay":{"state":"settled","wanted":"closed",)"
+            R"("reported":"closed"}})");
+}
+
 TEST(TelemetryJsonTest, IntegersStayIntegersAndWholeDoublesStayDoubles) {
   Telemetry t;
   t.group = "slow";

@@ -242,8 +242,9 @@ TEST_F(CommandsTest, LoadLimitsAndSchedulesDriveTheRelayEndToEnd) {
   ASSERT_EQ(r.value("state", ""), "done") << r.dump();
   ASSERT_TRUE(wait_for([&] { return relay_closed(query("s-q3")); }, 20s, 200ms));
   EXPECT_EQ(meter_events(collector_->messages(), "b1-m2",
-                         {"overload_trip", "load_reset", "supply_schedule_off", "supply_schedule_on"}),
-            (std::vector<std::string>{"overload_trip", "load_reset", "supply_schedule_off",
+                         {"overload_trip", "load_reset", "load_cleared", "supply_schedule_off",
+                          "supply_schedule_on"}),
+            (std::vector<std::string>{"overload_trip", "load_cleared", "supply_schedule_off",
                                       "supply_schedule_on"}));
 }
 

@@ -79,6 +79,26 @@ int control_frames(ChildProcess& simulator) {
   return number.empty() ? -1 : std::stoi(number);
 }
 
+// The simulator's count of write frames (C=14), printed when it exits (after control_frames).
+int write_frames(const std::string& log) {
+  const std::string label = "write frames ";
+  const auto at = log.find(label);
+  if (at == std::string::npos) return -1;
+  const auto digits = log.find_first_not_of("0123456789", at + label.size());
+  const std::string number = log.substr(at + label.size(), digits - at - label.size());
+  return number.empty() ? -1 : std::stoi(number);
+}
+
+// When each relay control frame reached the simulator (ms since its start), in order.
+std::vector<std::int64_t> control_frame_times(const std::string& log) {
+  std::vector<std::int64_t> times;
+  const std::string label = "control frame at ";
+  for (auto at = log.find(label); at != std::string::npos; at = log.find(label, at + 1)) {
+    times.push_back(std::stoll(log.substr(at + label.size())));
+  }
+  return times;
+}
+
 class Dlt645Retry : public ::testing::Test {
  protected:
   void start(const Line& line, std::vector<std::string> sim_options) {
@@ -141,10 +161,23 @@ TEST_F(Dlt645Retry, MeterRefusingToCloseGetsTheConfiguredAttemptsThenOneFailure)
                   "json_extract(details, '$.reason') = 'rejected' AND "
                   "json_extract(details, '$.attempts') = 3"),
             1);
+  EXPECT_EQ(count("SELECT count(*) FROM events WHERE type = 'relay_action_failed' AND "
+                  "json_extract(details, '$.relay.state') = 'failed' AND "
+                  "json_extract(details, '$.relay.wanted') = 'closed' AND "
+                  "json_extract(details, '$.relay.max_attempts') = 3"),
+            1)
+      << "the final event carries the relay state";
   EXPECT_EQ(events_of("relay_mismatch"), 1);
   const auto status = daemon_->terminate(std::chrono::seconds(10));
   EXPECT_TRUE(status.exited && status.code == 0) << logs();
   EXPECT_EQ(control_frames(*simulator_), kRelayAttempts) << logs();
+  // Spaced by the backoff: relay_retry_min (200 ms), then doubled up to relay_retry_max
+  // (400 ms). Each retry waits from the end of the attempt before it, so the gap between two
+  // frames at the meter is at least the backoff however slow the machine is.
+  const std::vector<std::int64_t> at = control_frame_times(simulator_->log());
+  ASSERT_EQ(at.size(), static_cast<std::size_t>(kRelayAttempts)) << simulator_->log();
+  EXPECT_GE(at[1] - at[0], 200) << simulator_->log();
+  EXPECT_GE(at[2] - at[1], 400) << simulator_->log();
 }
 
 TEST_F(Dlt645Retry, CloseAllowedMeterIsLeftOpenForTheCustomerAfterOneFrame) {
@@ -160,7 +193,76 @@ TEST_F(Dlt645Retry, CloseAllowedMeterIsLeftOpenForTheCustomerAfterOneFrame) {
   const auto status = daemon_->terminate(std::chrono::seconds(10));
   EXPECT_TRUE(status.exited && status.code == 0) << logs();
   EXPECT_EQ(daemon_->log().find("relay_close of meter"), std::string::npos) << logs();
+  EXPECT_EQ(count("SELECT count(*) FROM events WHERE type = 'relay_close_allowed' AND "
+                  "json_extract(details, '$.relay.state') = 'armed'"),
+            1);
   EXPECT_EQ(control_frames(*simulator_), 1) << logs();
+}
+
+// Issue 19, defect 1, as reported: one relay_close *command* to a meter on a close_command:
+// allowed line (the account wants supply, the meter starts open). The meter takes 1B and stays
+// open; the engine reports it armed and sends nothing more, however long the daemon runs.
+TEST_F(Dlt645Retry, RelayCloseCommandToACloseAllowedLineSendsOneFrameAndEndsArmed) {
+  start({"allowed", "02000000", kGatewayAccount}, {"--relay-open"});
+  MqttCollector collector(broker_.uri(), "retry-armed", "meterd/v1/gw-test/#");
+  ASSERT_TRUE(wait_for_event_then_readings("relay_close_allowed", std::chrono::seconds(1)))
+      << logs();
+  const nlohmann::json closed =
+      run_command(collector, make_command("close-1", "relay_close", {{"meter", "m01"}}));
+  ASSERT_EQ(closed.value("state", ""), "done") << closed.dump() << logs();
+  EXPECT_EQ(closed["results"][0]["values"].value("relay_close_allowed", false), true)
+      << closed.dump();
+  const std::int64_t command_done = last_reading_ms();
+  // Readings for 3 s after the command (10 polls): any of them would restart a loop.
+  ASSERT_TRUE(wait_for([&] { return last_reading_ms() >= command_done + 3000; },
+                       std::chrono::seconds(30)))
+      << logs();
+  EXPECT_EQ(events_of("relay_action_failed"), 0);
+  EXPECT_EQ(events_of("relay_mismatch"), 1) << "only the start-up one (the meter starts open)";
+  // Telemetry says where the relay stands: armed, wanted closed, reported open.
+  const bool armed = collector.wait_until(
+      [](const MqttCollector::Messages& messages) {
+        for (const auto& m : messages) {
+          if (m.topic != "meterd/v1/gw-test/meters/m01/telemetry") continue;
+          const auto j = m.json();
+          if (j.is_object() && j.contains("relay") && j["relay"].value("state", "") == "armed" &&
+              j["relay"].value("wanted", "") == "closed" &&
+              j["relay"].value("reported", "") == "open") {
+            return true;
+          }
+        }
+        return false;
+      },
+      std::chrono::seconds(10));
+  EXPECT_TRUE(armed) << logs();
+  const auto status = daemon_->terminate(std::chrono::seconds(10));
+  EXPECT_TRUE(status.exited && status.code == 0) << logs();
+  EXPECT_EQ(daemon_->log().find("relay_close of meter"), std::string::npos) << logs();
+  // One 1B from the engine's own goal, one from the command: nothing else.
+  EXPECT_EQ(control_frames(*simulator_), 2) << logs();
+}
+
+// Issue 19, defect 2: a recharge finer than the meter's 2 decimals is the gateway's validation
+// error (driver: invalid_argument; command code invalid_amount), and no frame is written.
+TEST_F(Dlt645Retry, RechargeFinerThanTheMetersResolutionIsRefusedBeforeAnyWrite) {
+  start({"direct", "02000000", "{id: S1, mode: meter, meters: [m01]}"}, {});
+  MqttCollector collector(broker_.uri(), "retry-fine", kResultTopic);
+  ASSERT_TRUE(wait_for([&] { return last_reading_ms() > 0; }, std::chrono::seconds(30))) << logs();
+  const nlohmann::json refused = run_command(
+      collector, make_command("pay-fine", "recharge", {{"account", "S1"}},
+                              {{"order_id", "wx-fine"}, {"amount", "10.0050"}}),
+      std::chrono::seconds(30));
+  ASSERT_EQ(refused.value("state", ""), "failed") << refused.dump() << logs();
+  EXPECT_EQ(refused["results"][0].value("code", ""), "invalid_amount") << refused.dump();
+  EXPECT_EQ(count("SELECT count(*) FROM events WHERE type = 'recharge_failed' AND "
+                  "json_extract(details, '$.reason') = 'invalid_amount' AND "
+                  "json_extract(details, '$.error') = 'invalid_argument'"),
+            1);
+  EXPECT_EQ(count("SELECT count(*) FROM ledger WHERE order_id = 'wx-fine'"), 0);
+  const auto status = daemon_->terminate(std::chrono::seconds(10));
+  EXPECT_TRUE(status.exited && status.code == 0) << logs();
+  simulator_->terminate();
+  EXPECT_EQ(write_frames(simulator_->log()), 0) << logs();
 }
 
 // A meter-billed account whose meter dies after reporting its purchase count: the recharge

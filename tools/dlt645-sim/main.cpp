@@ -16,13 +16,16 @@
 // (relay open, trip commanded). "Close allowed" (1B) leaves a relay open, the trip command
 // lifted: no simulated customer closes it. A partial request is dropped after
 // 500 ms of silence.
-// Runs until SIGINT or SIGTERM; prints its counters to stderr on exit.
+// Runs until SIGINT or SIGTERM; prints its counters to stderr on exit, and a line
+// "dlt645-sim: control frame at T ms" (T since the start, steady clock) for each relay/alarm
+// request when it arrives, so tests can check how relay retries are spaced.
 #include <fcntl.h>
 #include <poll.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -259,6 +262,7 @@ int main(int argc, char** argv) {
 
   std::uint8_t buffer[512];
   int status = 0;
+  const auto started = std::chrono::steady_clock::now();
   while (!g_stop) {
     pollfd pfd{fd, POLLIN, 0};
     const int ready = ::poll(&pfd, 1, 500);
@@ -285,7 +289,14 @@ int main(int argc, char** argv) {
       continue;
     }
     request_bytes += static_cast<std::size_t>(n);
+    const std::uint64_t controls_before = line.stats().control_frames;
     const auto reply = line.receive(std::span(buffer, static_cast<std::size_t>(n)));
+    for (auto i = controls_before; i < line.stats().control_frames; ++i) {
+      const auto since = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - started);
+      std::fprintf(stderr, "dlt645-sim: control frame at %lld ms\n",
+                   static_cast<long long>(since.count()));
+    }
     if (reply.empty()) continue;
     if (options.wire_delay) {
       // The pty carries bytes at once; a real line would have taken this long for both.
@@ -304,12 +315,13 @@ int main(int argc, char** argv) {
   const auto& stats = line.stats();
   std::fprintf(stderr,
                "dlt645-sim: frames %llu, bad checksum %llu, garbage bytes %llu, replies %llu, "
-               "control frames %llu\n",
+               "control frames %llu, write frames %llu\n",
                static_cast<unsigned long long>(stats.frames),
                static_cast<unsigned long long>(stats.bad_checksum),
                static_cast<unsigned long long>(stats.garbage_bytes),
                static_cast<unsigned long long>(stats.replies),
-               static_cast<unsigned long long>(stats.control_frames));
+               static_cast<unsigned long long>(stats.control_frames),
+               static_cast<unsigned long long>(stats.write_frames));
   ::close(fd);
   return status;
 }

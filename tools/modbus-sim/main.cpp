@@ -4,10 +4,18 @@
 //              [--units FIRST-LAST] [--base-load W] [--frozen] [--wire-delay] [--baud 9600]
 //              [--parity none|even|odd] [--stop-bits 1|2] [--latency-us N]
 //              [--fault UNIT:dead|crc|exception|late|garbage|held[:EVERY]]...
+//              [--stuck-relay UNIT:open|closed]...
+//
+// --stuck-relay: the unit's relay starts in that state and stays there; relay writes are
+// acknowledged but change nothing (a welded contact, a meter in local keep-power mode).
+// On exit it prints, per unit with relay writes, "modbus-sim: unit U relay write at T ms"
+// for each (T since the start, steady clock), so tests can count and space relay traffic.
 // Prints "ready <port>" (TCP) or "ready" (RTU) on stdout, then serves until SIGTERM/SIGINT.
 #include <signal.h>
 
+#include <chrono>
 #include <fstream>
+#include <map>
 #include <iostream>
 #include <sstream>
 
@@ -60,6 +68,7 @@ int main(int argc, char** argv) {
   bool frozen = false;
   sim::LineOptions options;
   std::vector<std::pair<std::uint8_t, sim::Fault>> faults;
+  std::map<int, bool> stuck;  // unit -> stuck closed?
   try {
     for (int i = 1; i < argc; ++i) {
       const std::string a = argv[i];
@@ -92,7 +101,14 @@ int main(int argc, char** argv) {
         options.stop_bits = std::stoi(next());
       else if (a == "--latency-us")
         options.latency = std::chrono::microseconds(std::stol(next()));
-      else if (a == "--fault") {
+      else if (a == "--stuck-relay") {
+        const std::string v = next();
+        const auto colon = v.find(':');
+        if (colon == std::string::npos) return usage("bad --stuck-relay");
+        const std::string state = v.substr(colon + 1);
+        if (state != "open" && state != "closed") return usage("bad --stuck-relay");
+        stuck[std::stoi(v.substr(0, colon))] = state == "closed";
+      } else if (a == "--fault") {
         std::uint8_t unit = 0;
         auto f = parse_fault(next(), unit);
         if (!f) return usage("bad --fault");
@@ -125,6 +141,7 @@ int main(int argc, char** argv) {
     p.base_load_w = base_load;
     p.initial_energy_wh = 100'000 + u * 1'000;
     p.frozen = frozen;
+    if (auto found = stuck.find(u); found != stuck.end()) p.relay_stuck_closed = found->second;
     meters.push_back(std::make_unique<sim::SimMeter>(profile, p));
   }
   sigset_t set;
@@ -132,6 +149,7 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  const auto started = std::chrono::steady_clock::now();
   sim::LineServer server(std::move(meters), options);
   for (auto& [unit, fault] : faults) server.set_fault(unit, fault);
   try {
@@ -149,5 +167,14 @@ int main(int argc, char** argv) {
   sigwait(&set, &sig);
   server.stop();
   std::cerr << "modbus-sim: served " << server.requests() << " requests\n";
+  for (int u = first; u <= last; ++u) {
+    server.with_meter(static_cast<std::uint8_t>(u), [&](const sim::SimMeter& meter) {
+      for (const auto at : meter.relay_writes()) {
+        std::cerr << "modbus-sim: unit " << u << " relay write at "
+                  << std::chrono::duration_cast<std::chrono::milliseconds>(at - started).count()
+                  << " ms\n";
+      }
+    });
+  }
   return 0;
 }

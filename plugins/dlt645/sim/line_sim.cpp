@@ -56,6 +56,7 @@ void LineSim::dispatch(const Frame& request, std::vector<std::uint8_t>& out) {
   const ControlByte control = decode_control(request.control);
   if (control.reply || is_broadcast(request.address)) return;
   if (control.function == fn2007::kControl) ++stats_.control_frames;
+  if (control.function == fn2007::kWrite) ++stats_.write_frames;
   Entry* target = nullptr;
   for (auto& entry : entries_) {
     if (!address_matches(request.address, entry.meter.address())) continue;

@@ -31,6 +31,7 @@ struct LineSimStats {
   std::uint64_t garbage_bytes = 0;  // bytes dropped as noise
   std::uint64_t replies = 0;
   std::uint64_t control_frames = 0;  // relay / alarm / keep-power requests (C=1C)
+  std::uint64_t write_frames = 0;    // write requests (C=14: parameters, vendor recharge)
 };
 
 class LineSim {

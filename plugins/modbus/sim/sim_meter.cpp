@@ -12,6 +12,8 @@ SimMeter::SimMeter(std::shared_ptr<const Profile> profile, SimMeterParams params
   state_.price_per_kwh = params_.price_per_kwh;
   state_.power_w = params_.base_load_w;
   state_.voltage = 220.0 + params_.unit * 0.1;
+  if (params_.relay_stuck_closed) state_.relay_closed = *params_.relay_stuck_closed;
+  if (!state_.relay_closed) state_.power_w = 0;
   encode();
 }
 
@@ -85,7 +87,7 @@ void SimMeter::encode() {
   }
 }
 
-void SimMeter::apply_write(const Request& request) {
+void SimMeter::apply_write(const Request& request, std::chrono::steady_clock::time_point now) {
   for (std::size_t i = 0; i < request.values.size(); ++i) {
     holding_[(request.address + i) & 0xFFFF] = request.values[i];
   }
@@ -114,8 +116,11 @@ void SimMeter::apply_write(const Request& request) {
         at += width;
       }
       if (!literals_match) continue;
-      if (action.name == "relay_open") state_.relay_closed = false;
-      if (action.name == "relay_close") state_.relay_closed = true;
+      const bool relay_action = action.name == "relay_open" || action.name == "relay_close";
+      if (relay_action) relay_writes_.push_back(now);
+      if (relay_action && !params_.relay_stuck_closed) {
+        state_.relay_closed = action.name == "relay_close";
+      }
     }
   }
   if (!state_.relay_closed) state_.power_w = 0;
@@ -134,7 +139,7 @@ std::vector<std::uint8_t> SimMeter::serve(const Request& request,
   if (request.fc != kWriteSingle && !profile_->multiple_layout(request.fc)) {
     return exception_reply(request.fc, 1);
   }
-  apply_write(request);
+  apply_write(request, now);
   encode();
   return write_reply(request);
 }

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "modbus/codec/frame.h"
@@ -23,6 +24,9 @@ struct SimMeterParams {
   std::int64_t purchase_count = 1;
   std::int64_t price_per_kwh = 6'000;
   bool frozen = false;  // state stays at its initial values (tests compare exactly)
+  // A relay stuck in this state (a welded contact, a meter in local keep-power mode): it
+  // starts there, and relay writes are acknowledged but change nothing.
+  std::optional<bool> relay_stuck_closed;
 };
 
 // The canonical state the registers encode.
@@ -42,6 +46,10 @@ class SimMeter {
 
   std::uint8_t unit() const { return params_.unit; }
   const SimState& state() const { return state_; }
+  // When each relay_open/relay_close write (as the profile's actions spell them) arrived.
+  const std::vector<std::chrono::steady_clock::time_point>& relay_writes() const {
+    return relay_writes_;
+  }
   // The canonical value of `point` as the registers show it now.
   PointScalar expected(const std::string& point) const;
 
@@ -52,7 +60,7 @@ class SimMeter {
  private:
   void advance(std::chrono::steady_clock::time_point now);
   void encode();
-  void apply_write(const Request& request);
+  void apply_write(const Request& request, std::chrono::steady_clock::time_point now);
   PointScalar canonical(const PointMap& point) const;
 
   std::shared_ptr<const Profile> profile_;
@@ -61,6 +69,7 @@ class SimMeter {
   std::chrono::steady_clock::time_point last_{};
   std::vector<std::uint16_t> holding_;
   std::vector<std::uint16_t> input_;
+  std::vector<std::chrono::steady_clock::time_point> relay_writes_;
 };
 
 }  // namespace meterd::modbus::sim
