@@ -69,7 +69,7 @@ std::string account_name(int i) { return numbered('a', i % kAccounts); }
 
 meterd::BillingConfig bench_config(std::chrono::milliseconds ledger_interval) {
   meterd::BillingConfig config;
-  config.utc_offset = meterd::LocalZone{480min};
+  config.zone = meterd::LocalZone{480min};
   config.ledger_interval = ledger_interval;
   config.tariffs["hourly"] = hourly_tariff();
   config.tariff_json["hourly"] = hourly_tariff_json();

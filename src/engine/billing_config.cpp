@@ -115,14 +115,14 @@ BillingConfig read_billing_config(const SettingsNode& node, const std::set<std::
   if (r.has("timezone")) {
     const std::string name = r.string("timezone");
     if (Result<LocalZone> zone = find_time_zone(name)) {
-      billing.utc_offset = zone.value();
+      billing.zone = zone.value();
     } else {
       errors.add(r.any("timezone")->pos, "'timezone': " + zone.error().message);
     }
   } else {
     const std::string offset = r.string("utc_offset", "+00:00");
     if (Result<LocalZone> parsed = parse_utc_offset(offset)) {
-      billing.utc_offset = parsed.value();
+      billing.zone = parsed.value();
     } else {
       errors.add(r.any("utc_offset")->pos, "'utc_offset': " + parsed.error().message);
     }

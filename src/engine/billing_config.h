@@ -34,7 +34,7 @@ struct AccountSpec {
 };
 
 struct BillingConfig {
-  LocalZone utc_offset;
+  LocalZone zone;  // billing.utc_offset or billing.timezone
   // A meter's deductions are coalesced into one ledger entry at most this long.
   std::chrono::milliseconds ledger_interval{15 * 60 * 1000};
   // Relay actions that fail are retried, backing off from min to max.

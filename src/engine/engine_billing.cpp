@@ -67,7 +67,7 @@ std::optional<std::int64_t> Engine::Impl::price_signature(const AccountRuntime& 
   const auto span_ms = std::max<std::int64_t>(to_unix_ms(to) - to_unix_ms(from), 0);
   BillingCounters probe_counters = account.counters;
   const PricedIncrement probe =
-      price_increment(account.tariffs, config_.utc_offset, probe_counters, from, to,
+      price_increment(account.tariffs, config_.zone, probe_counters, from, to,
                       Energy{std::max(kProbeMinWh, span_ms)});
   int period = -1;
   for (int p = 0; p < kTouPeriods; ++p) {
@@ -76,8 +76,8 @@ std::optional<std::int64_t> Engine::Impl::price_signature(const AccountRuntime& 
     period = p;
   }
   const WallTime last = span_ms > 0 ? to - std::chrono::milliseconds(1) : to;
-  const LocalDateTime first_day = to_local(from, config_.utc_offset);
-  if (to_local(last, config_.utc_offset).date != first_day.date) return std::nullopt;
+  const LocalDateTime first_day = to_local(from, config_.zone);
+  if (to_local(last, config_.zone).date != first_day.date) return std::nullopt;
   std::optional<WallTime> change = account.tariffs.next_change_after(from);
   if (change && *change <= last) return std::nullopt;
   std::int64_t tariff_index = 0;
@@ -112,7 +112,7 @@ void Engine::Impl::bill(AccountRuntime& account, MeterRuntime& meter, Energy ene
   if (account.has_pending && signature != account.pending_signature) commit_account(account);
 
   const PricedIncrement priced =
-      price_increment(account.tariffs, config_.utc_offset, account.counters, from, time,
+      price_increment(account.tariffs, config_.zone, account.counters, from, time,
                       energy - meter.last_energy);
   ++stats_.increments;
   PendingDeduction& pending = meter.pending;

@@ -51,7 +51,7 @@ std::string trip_details(const LoadVerdict& verdict, const LoadLimits& limits,
 }  // namespace
 
 std::int32_t Engine::Impl::local_day(WallTime t) const {
-  return yyyymmdd(to_local(t, config_.utc_offset).date);
+  return yyyymmdd(to_local(t, config_.zone).date);
 }
 
 void Engine::Impl::load_controls(const StoredControls& stored) {
@@ -74,7 +74,7 @@ void Engine::Impl::load_controls(const StoredControls& stored) {
     }
     MeterControls& controls = controls_[meter_id];
     controls.schedule = std::move(schedule.value());
-    controls.schedule_allows = controls.schedule->allows(clock_.wall_now(), config_.utc_offset);
+    controls.schedule_allows = controls.schedule->allows(clock_.wall_now(), config_.zone);
   }
   for (const auto& [meter_id, trip] : stored.trips) {
     if (auto found = controls_.find(meter_id); found != controls_.end() && found->second.limits) {
@@ -176,7 +176,7 @@ void Engine::Impl::set_schedule(const std::string& meter_id, const nlohmann::jso
     json = supply_schedule_json(*controls.schedule).dump();
   }
   const bool allows =
-      !controls.schedule || controls.schedule->allows(clock_.wall_now(), config_.utc_offset);
+      !controls.schedule || controls.schedule->allows(clock_.wall_now(), config_.zone);
   std::vector<Event> events;
   const bool changed = allows != controls.schedule_allows;
   controls.schedule_allows = allows;
@@ -228,7 +228,7 @@ void Engine::Impl::controls_tick() {
   for (auto& [meter_id, controls] : controls_) {
     bool changed = false;
     if (controls.schedule) {
-      const bool allows = controls.schedule->allows(now, config_.utc_offset);
+      const bool allows = controls.schedule->allows(now, config_.zone);
       if (allows != controls.schedule_allows) {
         controls.schedule_allows = allows;
         store_.append_event(schedule_event(meter_id, allows, "schedule"));

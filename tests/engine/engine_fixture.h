@@ -73,7 +73,7 @@ inline const char* const kTouJson =
 inline BillingConfig gateway_config(Money opening, std::vector<std::string> meters, Tariff tariff,
                              std::string tariff_json) {
   BillingConfig config;
-  config.utc_offset = LocalZone{480min};
+  config.zone = LocalZone{480min};
   AccountSpec account;
   account.id = "a1";
   account.name = "Flat 1";
@@ -93,7 +93,7 @@ inline BillingConfig flat_config(Money opening, Money price, std::vector<std::st
 
 inline BillingConfig meter_mode_config(Money opening) {
   BillingConfig config;
-  config.utc_offset = LocalZone{480min};
+  config.zone = LocalZone{480min};
   AccountSpec account;
   account.id = "a1";
   account.name = "Shop";

@@ -301,7 +301,7 @@ class Sequence {
   // False after the first failure (reported with the seed and the steps so far).
   bool run(int steps) {
     const TariffPair first = random_tariff(rng_, 0, nullptr, now_ms());
-    config_.utc_offset = LocalZone{std::chrono::minutes(kOffsetMinutes)};
+    config_.zone = LocalZone{std::chrono::minutes(kOffsetMinutes)};
     config_.ledger_interval = std::chrono::milliseconds(uniform(rng_, 1, 60) * kMsPerMinute);
     config_.tariffs[first.tariff.id] = first.tariff;
     config_.tariff_json[first.tariff.id] = first.json;

@@ -163,7 +163,7 @@ TEST(LocalZone, BillingTakesATimezoneOrAnOffsetButNotBoth) {
   ConfigErrors ok;
   const BillingConfig berlin = read("timezone: Europe/Berlin\n", ok);
   EXPECT_TRUE(ok.empty()) << (ok.empty() ? "" : ok.all().front().to_string());
-  EXPECT_NE(berlin.utc_offset.zone(), nullptr);
+  EXPECT_NE(berlin.zone.zone(), nullptr);
 
   ConfigErrors unknown;
   read("ledger_interval: 15m\ntimezone: Mars/Olympus_Mons\n", unknown);

@@ -50,7 +50,7 @@ class AnsweringBuses final : public ActionPort, public LiveReadPort {
 
 inline BillingConfig billing() {
   BillingConfig config;
-  config.utc_offset = LocalZone{std::chrono::minutes(480)};
+  config.zone = LocalZone{std::chrono::minutes(480)};
   Tariff tariff;
   tariff.id = "flat";
   tariff.price_per_kwh = Money{1000};
