@@ -43,25 +43,25 @@ buses:
         phases: 1
         base_load_w: 100
         appliances:
-          - {name: kettle, power_w: 2000, pf: 0.99, schedule: [{after: 1s, for: 3s, every: 6s}]}
+          - {name: kettle, power_w: 2000, pf: 0.99, schedule: [{after: 1s, for: 2s, every: 4s}]}
       - id: fridge-room
         timeout: 200ms
         phases: 1
         base_load_w: 100
         appliances:
-          - {name: compressor, power_w: 1500, pf: 0.8, schedule: [{after: 1s, for: 3s, every: 6s}]}
+          - {name: compressor, power_w: 1500, pf: 0.8, schedule: [{after: 1s, for: 2s, every: 4s}]}
       - id: heater-room
         timeout: 200ms
         phases: 1
         base_load_w: 100
         appliances:
-          - {name: heater, power_w: 800, pf: 1.0, schedule: [{after: 1s, for: 3s, every: 6s}]}
+          - {name: heater, power_w: 800, pf: 1.0, schedule: [{after: 1s, for: 2s, every: 4s}]}
       - id: learning-room
         timeout: 200ms
         phases: 1
         base_load_w: 100
         appliances:
-          - {name: heater, power_w: 800, pf: 1.0, schedule: [{after: 1s, for: 3s, every: 6s}]}
+          - {name: heater, power_w: 800, pf: 1.0, schedule: [{after: 1s, for: 2s, every: 4s}]}
       - id: motor-room
         timeout: 200ms
         phases: 1
@@ -172,10 +172,10 @@ TEST_F(LoadControlTest, AKettleTripsButACompressorAWhitelistedHeaterAndALearnedH
   const std::int64_t whitelist_since = set_limits(
       "l-white", {"heater-room"}, {{"malignant", whitelisted}, {"restore_after_s", 3600}});
   json learning = malignant;
-  learning["learn_s"] = 7;  // longer than one cycle of the heater: it switches on inside it
+  learning["learn_s"] = 6;  // longer than one cycle of the heater: it switches on inside it
   const std::int64_t learn_since = set_limits("l-learn", {"learning-room"},
                                               {{"malignant", learning}, {"restore_after_s", 3600}});
-  const std::int64_t learn_until = learn_since + 7000;
+  const std::int64_t learn_until = learn_since + 6000;
 
   // Every room has shown a switch-on the engine judged under its limits; the learning room one
   // after its learning ended.
