@@ -64,6 +64,7 @@ fuzz_targets=(
   config_loader_fuzz:tests/fuzz/corpus/config
   dlt645_frame_fuzz:plugins/dlt645/fuzz/corpus
   modbus_frame_fuzz:tests/fuzz/corpus/modbus_frame
+  sim_state_fuzz:plugins/sim/fuzz/corpus
 )
 if command -v clang++ >/dev/null; then
   fuzz_seconds=${METERD_FUZZ_SECONDS:-60}
