@@ -76,7 +76,7 @@ std::string encode_bus_state(const BusState& state) {
               {"started_ms", state.started_ms},
               {"saved_ms", state.saved_ms},
               {"meters", std::move(meters)}};
-  return doc.dump(1) + "\n";
+  return doc.dump() + "\n";  // compact: the file is rewritten often, on flash too
 }
 
 Result<BusState> decode_bus_state(std::string_view text) {
