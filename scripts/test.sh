@@ -63,8 +63,8 @@ fuzz_targets=(
   local_request_fuzz:tests/fuzz/corpus/local
   config_loader_fuzz:tests/fuzz/corpus/config
   dlt645_frame_fuzz:plugins/dlt645/fuzz/corpus
-  modbus_frame_fuzz:tests/fuzz/corpus/modbus_frame
   sim_state_fuzz:plugins/sim/fuzz/corpus
+  modbus_frame_fuzz:tests/fuzz/corpus/modbus_frame
 )
 if command -v clang++ >/dev/null; then
   fuzz_seconds=${METERD_FUZZ_SECONDS:-60}
