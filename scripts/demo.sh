@@ -39,11 +39,19 @@ done
 echo "== broker on 127.0.0.1:$port; meterd log in $work/meterd.log"
 build/src/app/meterd --config "$work/demo.yaml" >"$work/meterd.log" 2>&1 &
 pids+=($!)
+# Load limits for building A, as the cloud would send them once the gateway is online: over
+# 3.5 kW for 10 s trips, and so does a resistive rise of 300 W or more (the kettle in a-03,
+# 45 s after the start); restored automatically after 2 minutes, at most 3 times a day.
+mosquitto_sub -h 127.0.0.1 -p "$port" -t meterd/v1/demo-gw/status -C 1 -W 30 >/dev/null 2>&1 || true
+mosquitto_pub -h 127.0.0.1 -p "$port" -q 1 -t meterd/v1/demo-gw/cmd -m "{\"id\":\"limits-$(date +%s)\",\"op\":\"set_load_limits\",\"select\":{\"tags\":{\"building\":\"A\"}},\"issued_at\":$(date +%s%3N),\"args\":{\"max_power_w\":3500,\"grace_s\":10,\"restore_after_s\":120,\"max_restores_per_day\":3,\"malignant\":{\"min_step_w\":300,\"min_pf\":\"0.95\"}}}"
 cat <<HINT
 == room-b01 runs out of credit within a minute or two (balance_low_1, balance_low_2, cut_off on
    meterd/v1/demo-gw/events). Recharge it from another terminal, as the cloud would:
    mosquitto_pub -h 127.0.0.1 -p $port -t meterd/v1/demo-gw/cmd -m "{\"id\":\"pay-\$(date +%s)\",\"op\":\"recharge\",\"account\":\"room-b01\",\"issued_at\":\$(date +%s%3N),\"args\":{\"order_id\":\"wx-\$(date +%s)\",\"amount\":\"20.0000\"}}"
    and watch cmd/result and the restored event.
+== building A has load limits: the kettle in room a-03 switches on 45 s after the start and
+   trips it (malignant_load_trip on meterd/v1/demo-gw/meters/a-03/events; auto_restore two
+   minutes later). The appliances are in config/demo.yaml (docs/sim.md).
 HINT
 echo "== live MQTT traffic (mosquitto_sub -v -t 'meterd/#'); Ctrl-C to stop"
 if [ -n "${DEMO_SECONDS:-}" ]; then

@@ -65,6 +65,7 @@ fuzz_targets=(
   local_request_fuzz:tests/fuzz/corpus/local
   config_loader_fuzz:tests/fuzz/corpus/config
   dlt645_frame_fuzz:plugins/dlt645/fuzz/corpus
+  sim_state_fuzz:plugins/sim/fuzz/corpus
   modbus_frame_fuzz:tests/fuzz/corpus/modbus_frame
   profibus_telegram_fuzz:tests/fuzz/corpus/profibus_telegram
   lonworks_codec_fuzz:tests/fuzz/corpus/lonworks_codec

@@ -1,7 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "bus/plugin_loader.h"
 #include "bus/test_support.h"
+#include "config/yaml_to_settings.h"
 
 namespace meterd {
 namespace {
@@ -55,7 +59,7 @@ class SimPluginTest : public ::testing::Test {
   PluginRegistry registry_{METERD_PLUGIN_DIR};
   // 2024-03-01 00:00 UTC: the runs below cross every TOU band in any time zone.
   ManualClock clock_{WallTime{std::chrono::sys_days{std::chrono::year{2024} / 3 / 1}}};
-  DriverEnv env_{&clock_};
+  DriverEnv env_{&clock_, {}};  // no state folder: nothing is kept between drivers
 };
 
 TEST_F(SimPluginTest, ReportsEverySettingsErrorWithItsPosition) {
@@ -194,6 +198,56 @@ TEST_F(SimPluginTest, UnknownPointsAndActionsAreReportedNotFatal) {
   EXPECT_NEAR(std::get<double>(testing::find_value(r, "pf_total")->value), 0.95, 0.03);
   EXPECT_EQ(driver->act(0, Action{"self_destruct", {}, {}}).error().kind, ErrorKind::kNotSupported);
   EXPECT_EQ(driver->read(5, 0).error().kind, ErrorKind::kInvalidArgument);
+}
+
+SettingsNode yaml(const std::string& text, const std::string& file = "t.yaml") {
+  ConfigErrors errors;
+  auto node = yaml_to_settings(text, file, errors);
+  EXPECT_TRUE(errors.empty() && node) << (errors.empty() ? "" : errors.all()[0].to_string());
+  return node.value_or(SettingsNode{});
+}
+
+TEST_F(SimPluginTest, TheDormRoomProfileAndTheMetersOwnAppliancesAddUp) {
+  std::ifstream in(std::string(METERD_SOURCE_DIR) + "/config/profiles/sim-dorm-room.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  MeterSpec room = sim_meter("room", yaml(R"(
+base_load_w: 0
+appliances:
+  - {name: kettle, power_w: 2000, pf: 0.99, schedule: [{after: 10s, for: 1m}]}
+)"));
+  room.profile = "sim-dorm-room";
+  room.profile_settings = std::make_shared<const SettingsNode>(yaml(text.str(), "dorm.yaml"));
+  BusSpec spec = bus({room});
+  spec.groups[1].points = {"power_total", "pf_total", "current_a", "current_b"};
+  auto driver = create_ok(spec);
+  const auto power = [&] {
+    return std::get<double>(testing::find_value(read(*driver, 0, 1), "power_total")->value);
+  };
+  const double before = power();
+  EXPECT_LE(before, 225);  // lights, charger and fridge at most; no base load
+  clock_.advance(15s);
+  EXPECT_EQ(power() - before, 2000);
+  const MeterReading r = read(*driver, 0, 1);
+  ASSERT_EQ(r.errors.size(), 1u);  // the profile's room is single-phase
+  EXPECT_EQ(r.errors[0].name, "current_b");
+}
+
+TEST_F(SimPluginTest, AProfileErrorIsReportedOnceForAllItsMeters) {
+  auto profile = std::make_shared<const SettingsNode>(yaml("phases: 2\ncolour: red\n", "p.yaml"));
+  std::vector<MeterSpec> meters;
+  for (const char* id : {"m1", "m2", "m3"}) {
+    MeterSpec m = sim_meter(id);
+    m.profile = "p";
+    m.profile_settings = profile;
+    meters.push_back(m);
+  }
+  ConfigErrors errors;
+  EXPECT_EQ(create(bus(meters), errors), nullptr);
+  std::vector<std::string> messages;
+  for (const auto& e : errors.all()) messages.push_back(e.to_string());
+  EXPECT_EQ(messages, (std::vector<std::string>{"p.yaml:1:9: 'phases' must be 1 or 3",
+                                                "p.yaml:2:1: profile 'p': unknown key 'colour'"}));
 }
 
 TEST_F(SimPluginTest, AFlakyMeterTimesOutEveryOtherRead) {
