@@ -132,7 +132,7 @@ TEST(DropIns, AListOfPlainValuesIsReplacedWhole) {
 
 TEST(DropIns, AMeterIdInTwoFilesIsReportedWithBothPositions) {
   SiteFolder site;
-  site.write_main(test::kMinimalSite);  // m1 at line 13, column 13
+  site.write_main(test::kMinimalSite);  // m1 at line 12, column 13
   site.write_drop_in("50-site.yaml",
                      "buses:\n"
                      "  - name: b2\n"
@@ -143,7 +143,7 @@ TEST(DropIns, AMeterIdInTwoFilesIsReportedWithBothPositions) {
   EXPECT_FALSE(load.config);
   EXPECT_EQ(messages(load), std::vector<std::string>{site.drop_in("50-site.yaml") +
                                                      ":5:13: duplicate meter id 'm1' (first at " +
-                                                     site.main_file() + ":13:13)"});
+                                                     site.main_file() + ":12:13)"});
 }
 
 TEST(DropIns, ABusNameInTwoDropInsIsReportedWithBothPositions) {
@@ -154,19 +154,19 @@ TEST(DropIns, ABusNameInTwoDropInsIsReportedWithBothPositions) {
   const ConfigLoad load = site.load();
   EXPECT_EQ(messages(load),
             std::vector<std::string>{site.drop_in("20-b.yaml") +
-                                     ":2:11: duplicate bus name 'line2' (first at " +
-                                     site.drop_in("10-a.yaml") + ":2:11)"});
+                                     ":2:12: duplicate bus name 'line2' (first at " +
+                                     site.drop_in("10-a.yaml") + ":2:12)"});
 }
 
 TEST(DropIns, ErrorsInADropInCarryItsOwnPathAndComeInFileOrder) {
   SiteFolder site;
-  site.write_main(test::kMinimalSite + "colour: blue\n");  // line 14
+  site.write_main(test::kMinimalSite + "colour: blue\n");  // line 13
   site.write_drop_in("20-b.yaml", "store:\n  batch_rows: 0\n");
   site.write_drop_in("10-a.yaml", "\nmqtt:\n  keepalive: soon\n  flavour: x\n");
   const ConfigLoad load = site.load();
   const std::vector<std::string> got = messages(load);
   ASSERT_EQ(got.size(), 4u) << ::testing::PrintToString(got);
-  EXPECT_TRUE(got[0].starts_with(site.main_file() + ":14:1: ")) << got[0];
+  EXPECT_TRUE(got[0].starts_with(site.main_file() + ":13:1: ")) << got[0];
   EXPECT_TRUE(got[1].starts_with(site.drop_in("10-a.yaml") + ":3:14: ")) << got[1];
   EXPECT_TRUE(got[2].starts_with(site.drop_in("10-a.yaml") + ":4:3: ")) << got[2];
   EXPECT_NE(got[2].find("unknown key 'flavour'"), std::string::npos) << got[2];
@@ -221,7 +221,7 @@ TEST(DropIns, ADropInMustBeAMap) {
   const ConfigLoad load = site.load();
   EXPECT_EQ(messages(load), std::vector<std::string>{site.drop_in("50-site.yaml") +
                                                      ":1:1: a drop-in must be a map of top-level "
-                                                     "keys, not a sequence"});
+                                                     "keys, not a list"});
 }
 
 TEST(DropIns, AnEmptyDropInAddsNothing) {

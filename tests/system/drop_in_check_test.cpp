@@ -88,9 +88,9 @@ TEST(DropInCheckConfig, ErrorsInADropInCarryItsPositionAndDuplicatesBothPosition
   EXPECT_EQ(run.status.code, 78) << run.output;
   for (const std::string& expected : {
            // meter r302 expanded from the drop-in's count: entry, first written in the main file
-           site + ":5:15: duplicate meter id 'r302' (first at " + config + ":6:50)",
-           site + ":8:7: duplicate account id 'A301' (first at " + config + ":9:16)",
-           site + ":10:52: account: unknown key 'x'",
+           site + ":5:14: duplicate meter id 'r302' (first at " + config + ":6:51)",
+           site + ":8:7: duplicate account id 'A301' (first at " + config + ":9:14)",
+           site + ":10:48: account: unknown key 'x'",
        }) {
     EXPECT_NE(run.output.find(expected), std::string::npos) << expected << "\n" << run.output;
   }
