@@ -1,13 +1,17 @@
-// The real `meterd --check-config` on a fleet layout: a common meterd.yaml plus a per-site
-// conf.d/50-site.yaml. It sees the merged configuration, and every error (the loader's, the
-// plugin's, the billing section's) carries the file:line:col of the drop-in it is in.
+// The real meterd on a fleet layout: a common meterd.yaml plus conf.d/*.yaml drop-ins.
+// `--check-config` sees the merged configuration, every error (the loader's, the plugin's,
+// the billing section's) carries the file:line:col of the drop-in it is in, and a SIGHUP
+// reload applies a new drop-in or refuses a bad one.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "support/broker.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
+#include "system/daemon_harness.h"
 
 namespace meterd::test {
 namespace {
@@ -94,6 +98,86 @@ TEST(DropInCheckConfig, ErrorsInADropInCarryItsPositionAndDuplicatesBothPosition
        }) {
     EXPECT_NE(run.output.find(expected), std::string::npos) << expected << "\n" << run.output;
   }
+}
+
+bool has_event(const MqttCollector::Messages& messages, const std::string& type) {
+  for (const auto& m : messages) {
+    if (m.topic == "meterd/v1/gw-test/events" && m.json().value("event", "") == type) return true;
+  }
+  return false;
+}
+
+// The `errors` text of the first config_rejected event (empty when there is none).
+std::string rejection_errors(const MqttCollector::Messages& messages) {
+  for (const auto& m : messages) {
+    if (m.topic == "meterd/v1/gw-test/events" && m.json().value("event", "") == "config_rejected") {
+      return m.json()["details"].value("errors", "");
+    }
+  }
+  return {};
+}
+
+bool telemetry_from(const MqttCollector::Messages& messages, const std::string& meter,
+                    std::size_t from = 0) {
+  for (std::size_t i = from; i < messages.size(); ++i) {
+    if (messages[i].topic == "meterd/v1/gw-test/meters/" + meter + "/telemetry") return true;
+  }
+  return false;
+}
+
+TEST(DropInReload, ANewDropInIsAppliedAndABadOneRefusedWithItsPositions) {
+  TempDir dir;
+  MosquittoBroker broker(dir.path() / "broker");
+  broker.start();
+  MqttCollector collector(broker.uri(), "dropin-collector", "meterd/v1/gw-test/#");
+  SiteSpec spec;
+  spec.servers = {broker.uri()};
+  spec.meters_per_bus = 1;
+  spec.fast_interval = "200ms";
+  DaemonUnderTest daemon(dir, spec);
+  daemon.start();
+  ASSERT_TRUE(collector.wait_until(
+      [](const MqttCollector::Messages& m) { return telemetry_from(m, "b1-m1"); },
+      std::chrono::seconds(20)))
+      << daemon.log();
+
+  const std::filesystem::path conf_d =
+      std::filesystem::path(daemon.config_path()).parent_path() / "conf.d";
+  std::filesystem::create_directories(conf_d);
+  const std::string more = (conf_d / "50-more.yaml").string();
+  std::ofstream(more) << "buses:\n"
+                      << "  - name: b9\n"
+                      << "    protocol: sim\n"
+                      << "    meters: [{id: x1}]\n";  // x1 at 4:19
+  daemon.send_signal(SIGHUP);
+  ASSERT_TRUE(collector.wait_until(
+      [](const MqttCollector::Messages& m) {
+        return has_event(m, "config_reloaded") && telemetry_from(m, "x1");
+      },
+      std::chrono::seconds(20)))
+      << daemon.log();
+
+  const std::string bad = (conf_d / "60-bad.yaml").string();
+  std::ofstream(bad) << "buses:\n"
+                     << "  - name: b10\n"
+                     << "    protocol: sim\n"
+                     << "    meters: [{id: x1}]\n";
+  daemon.send_signal(SIGHUP);
+  ASSERT_TRUE(collector.wait_until(
+      [](const MqttCollector::Messages& m) { return has_event(m, "config_rejected"); },
+      std::chrono::seconds(20)))
+      << daemon.log();
+  const std::string errors = rejection_errors(collector.messages());
+  EXPECT_NE(errors.find(bad + ":4:19: duplicate meter id 'x1' (first at " + more + ":4:19)"),
+            std::string::npos)
+      << errors;
+  const std::size_t mark = collector.size();
+  EXPECT_TRUE(collector.wait_until(
+      [&](const MqttCollector::Messages& m) { return telemetry_from(m, "x1", mark); },
+      std::chrono::seconds(10)))
+      << "the drop-in's meter stopped after a rejected reload";
+  auto status = daemon.terminate(std::chrono::seconds(5));
+  EXPECT_TRUE(status && status->exited && status->code == 0);
 }
 
 }  // namespace
