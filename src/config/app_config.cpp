@@ -209,8 +209,14 @@ ConfigLoad load_config(const std::string& path) {
   std::vector<SourceText> sources{{path, std::move(*main_text)}};
   for (const std::string& drop_in : list_drop_ins(drop_in_folder(path), errors)) {
     std::optional<std::string> text = read_file(drop_in, "drop-in", errors);
-    // One that cannot be read is an error already: the rest is still checked, never run.
     if (text) sources.push_back({drop_in, std::move(*text)});
+  }
+  if (!errors.empty()) {
+    // A drop-in that cannot be read: as for a syntax error, checking the rest without it
+    // would report follow-on errors (an account's meter "unknown") that are not there.
+    ConfigLoad result;
+    result.errors = folded_and_sorted(errors, path);
+    return result;
   }
   return load(sources, true, system_host_facts(), std::move(errors));
 }

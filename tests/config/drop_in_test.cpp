@@ -200,6 +200,7 @@ TEST(DropIns, ADropInThatCannotBeReadIsAnErrorNamingIt) {
   fs::create_symlink(site.path("nowhere.yaml"), site.drop_in("50-gone.yaml"));
   const ConfigLoad load = site.load();
   EXPECT_FALSE(load.config);
+  EXPECT_FALSE(load.partial) << "the site without that file is not checked further";
   ASSERT_EQ(load.errors.size(), 1u);
   EXPECT_EQ(load.errors.all()[0].pos.file, site.drop_in("50-gone.yaml"));
 }
