@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -52,6 +53,8 @@ struct BusSpec {
 
 // What a driver may use of the daemon. Outlives the driver.
 struct DriverEnv {
+  explicit DriverEnv(const Clock* clock = nullptr, std::string state_dir = {})
+      : clock(clock), state_dir(std::move(state_dir)) {}
   const Clock* clock = nullptr;
   // A folder the driver may keep small state files in, named after its bus (the store's
   // folder); empty when there is none (a configuration check).
