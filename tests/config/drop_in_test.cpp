@@ -120,6 +120,23 @@ TEST(DropIns, ListsOfBusesPollGroupsAndAccountsAppendAcrossFiles) {
   EXPECT_EQ(c.billing->find("tariffs")->items.size(), 1u);
 }
 
+TEST(DropIns, ThePackagesSiteLessMainFileTakesItsBusesAndIdFromDropIns) {
+  SiteFolder site;
+  // The shape of the file the package installs: no site yet, `buses: []`.
+  site.write_main(
+      "gateway_id: gw-unnamed\nmqtt: {servers: [tcp://127.0.0.1:1883]}\n"
+      "store: {path: /var/lib/meterd/meterd.db}\n"
+      "poll_groups: [{name: fast, points: [power_total]}]\nbuses: []\n");
+  site.write_drop_in("10-fleet.yaml",
+                     "gateway_id: gw-fleet\nmqtt: {servers: [tcp://10.0.0.9:1883]}\n");
+  site.write_drop_in("50-site.yaml", "buses: [{name: line1, protocol: sim, meters: [{id: r1}]}]\n");
+  const AppConfig c = loaded(site.load());
+  EXPECT_EQ(c.gateway_id, "gw-fleet");
+  EXPECT_EQ(c.mqtt.servers, std::vector<std::string>{"tcp://10.0.0.9:1883"});
+  ASSERT_EQ(c.buses.size(), 1u);
+  EXPECT_EQ(c.buses[0].spec.meters.at(0).id, "r1");
+}
+
 TEST(DropIns, AListOfPlainValuesIsReplacedWhole) {
   SiteFolder site;
   site.write_main(test::kMinimalSite);
