@@ -85,7 +85,7 @@ ValidatedConfig load_and_validate(const std::string& path, const DriverEnv& env,
   result.command_key = load_command_key(*config, errors);
   check_named_files(*config, errors);
 
-  result.errors = folded_and_sorted(errors, path);
+  result.errors = folded_and_sorted(errors, config->source_files);
   if (result.errors.empty()) {
     result.config = std::move(load.config);
   } else {

@@ -49,7 +49,14 @@ int main(int argc, char** argv) {
       load_and_validate(options.config_path, DriverEnv{&validation_clock}, plugin_dirs);
   if (!validated.config) return print_errors(validated.errors);
   if (options.check_config) {
-    std::cout << options.config_path << ": OK (" << validated.config->buses.size() << " buses)\n";
+    // The drop-ins and the gateway id as filled in from the host: what a fleet tool checks.
+    const AppConfig& config = *validated.config;
+    std::cout << options.config_path << ": OK (gateway_id " << config.gateway_id << ", "
+              << config.buses.size() << " buses";
+    for (std::size_t i = 1; i < config.source_files.size(); ++i) {
+      std::cout << (i == 1 ? "; drop-ins " : ", ") << config.source_files[i];
+    }
+    std::cout << ")\n";
     return 0;
   }
 

@@ -7,7 +7,10 @@
 #include <string_view>
 
 #include "config/config_sections.h"
+#include "config/drop_in_files.h"
+#include "config/drop_in_merge.h"
 #include "config/error_report.h"
+#include "config/host_template.h"
 #include "config/yaml_to_settings.h"
 #include "core/settings_reader.h"
 
@@ -17,11 +20,11 @@
 
 namespace meterd {
 
-StoreConfig read_store_section(const SettingsNode& node, const std::filesystem::path& base,
+StoreConfig read_store_section(const SettingsNode& node, const PathBases& bases,
                                ConfigErrors& errors) {
   SettingsReader r(node, errors, "store");
   StoreConfig store;
-  store.path = resolve_config_path(r.required_string("path"), base);
+  store.path = read_path(r, "path", bases, true);
   store.budget_bytes = r.size_bytes("budget", 256ull << 20, 64ull << 10, 1ull << 40);
   store.commit_interval = r.duration("commit_interval", std::chrono::milliseconds(200),
                                      std::chrono::milliseconds(10), std::chrono::seconds(10));
@@ -30,13 +33,13 @@ StoreConfig read_store_section(const SettingsNode& node, const std::filesystem::
   return store;
 }
 
-LocalConfig read_local_section(const SettingsNode& node, const std::filesystem::path& base,
+LocalConfig read_local_section(const SettingsNode& node, const PathBases& bases,
                                ConfigErrors& errors) {
   SettingsReader r(node, errors, "local");
   LocalConfig local;
   local.enabled = r.boolean("enabled", true);
   if (r.has("socket")) {
-    local.socket = resolve_config_path(r.required_string("socket"), base);
+    local.socket = read_path(r, "socket", bases, true);
     // sockaddr_un holds 107 characters and a NUL.
     if (local.socket.size() > 107) {
       errors.add(r.any("socket")->pos, "'socket' path is longer than 107 characters");
@@ -62,33 +65,43 @@ const SettingsNode* find_scalar(const SettingsNode& root, std::string_view key) 
   return nullptr;
 }
 
-void read_root(const SettingsNode& root, const std::filesystem::path& base, AppConfig& config,
-               ConfigErrors& errors) {
+// `gateway_id`, with `${hostname}` and `${machine_id}` filled in from the host.
+std::string read_gateway_id(SettingsReader& r, const HostFacts& host, ConfigErrors& errors) {
+  const std::string written = r.required_string("gateway_id");
+  if (written.empty()) return written;
+  const SourcePos& pos = r.any("gateway_id")->pos;
+  std::optional<std::string> id = expand_host_template(written, pos, host, errors);
+  if (!id) return {};
+  if (!is_valid_name(*id, 64, "_-")) {
+    const std::string from = *id == written ? std::string() : " (from '" + written + "')";
+    errors.add(pos, "'gateway_id' may only hold letters, digits, '_' and '-' (at most 64), got '" +
+                        *id + "'" + from);
+  }
+  return *id;
+}
+
+void read_root(const SettingsNode& root, const PathBases& bases, const HostFacts& host,
+               AppConfig& config, ConfigErrors& errors) {
   SettingsReader r(root, errors, "config");
   if (!root.is_map()) return;
-  config.gateway_id = r.required_string("gateway_id");
-  if (!config.gateway_id.empty() && !is_valid_name(config.gateway_id, 64, "_-")) {
-    errors.add(r.any("gateway_id")->pos,
-               "'gateway_id' may only hold letters, digits, '_' and '-' (at most 64), got '" +
-                   config.gateway_id + "'");
-  }
+  config.gateway_id = read_gateway_id(r, host, errors);
   config.log_level = r.one_of("log_level", "info", {"trace", "debug", "info", "warn", "error"});
   if (r.has("plugin_dir")) {
-    config.plugin_dir = resolve_config_path(r.required_string("plugin_dir"), base);
+    config.plugin_dir = read_path(r, "plugin_dir", bases, true);
     config.plugin_dir_configured = true;
   } else {
     config.plugin_dir = METERD_DEFAULT_PLUGIN_DIR;
   }
   if (r.has("profile_dir")) {
-    config.profile_dir = resolve_config_path(r.required_string("profile_dir"), base);
+    config.profile_dir = read_path(r, "profile_dir", bases, true);
   } else {
-    config.profile_dir = (base / "profiles").string();
+    config.profile_dir = (bases.main() / "profiles").string();
   }
   if (const SettingsNode* mqtt = r.map("mqtt", true)) {
-    config.mqtt = read_mqtt_section(*mqtt, config.gateway_id, base, errors);
+    config.mqtt = read_mqtt_section(*mqtt, config.gateway_id, bases, errors);
   }
   if (const SettingsNode* store = r.map("store", true)) {
-    config.store = read_store_section(*store, base, errors);
+    config.store = read_store_section(*store, bases, errors);
   }
   if (const SettingsNode* groups = r.sequence("poll_groups", true)) {
     config.poll_groups = read_poll_groups_section(*groups, errors);
@@ -100,7 +113,7 @@ void read_root(const SettingsNode& root, const std::filesystem::path& base, AppC
   if (const SettingsNode* commands = r.map("commands")) {
     SettingsReader c(*commands, errors, "commands");
     if (c.has("hmac_key_file")) {
-      config.commands.hmac_key_file = resolve_config_path(c.required_string("hmac_key_file"), base);
+      config.commands.hmac_key_file = read_path(c, "hmac_key_file", bases, true);
     }
     config.commands.issued_at_window =
         c.duration("issued_at_window", config.commands.issued_at_window, std::chrono::seconds(1),
@@ -108,27 +121,56 @@ void read_root(const SettingsNode& root, const std::filesystem::path& base, AppC
     c.finish();
   }
   if (const SettingsNode* local = r.map("local")) {
-    config.local = read_local_section(*local, base, errors);
+    config.local = read_local_section(*local, bases, errors);
   }
   r.finish();
 }
 
-ConfigLoad load(const std::string& text, const std::string& name,
-                const std::filesystem::path& base) {
+// One file of the configuration, as given.
+struct SourceText {
+  std::string name;  // in positions
+  std::string text;
+};
+
+// The folder relative paths in `name` resolve against (absolute when it can be made so).
+std::filesystem::path folder_of(const std::string& name, bool make_absolute) {
+  if (!make_absolute) return std::filesystem::path(name).parent_path();
+  std::error_code ec;
+  const std::filesystem::path absolute = std::filesystem::absolute(name, ec);
+  return ec ? std::filesystem::path(name).parent_path() : absolute.parent_path();
+}
+
+// Parses every file, merges the drop-ins into the main file in order and reads the result.
+// A YAML syntax error in any file is fatal: nothing is read, so no later check runs on a
+// configuration that lacks part of a file.
+ConfigLoad load(const std::vector<SourceText>& sources, bool absolute_bases, const HostFacts& host,
+                ConfigErrors errors) {
   ConfigLoad result;
-  ConfigErrors errors;
-  std::optional<SettingsNode> root = yaml_to_settings(text, name, errors);
+  const std::string& main_name = sources.front().name;
   AppConfig config;
-  config.source_file = name;
+  config.source_file = main_name;
+  PathBases bases(folder_of(main_name, absolute_bases));
+  std::vector<SettingsNode> trees;
+  for (const SourceText& source : sources) {
+    config.source_files.push_back(source.name);
+    std::optional<SettingsNode> tree = yaml_to_settings(source.text, source.name, errors);
+    if (tree) trees.push_back(std::move(*tree));
+    if (&source != &sources.front()) bases.add(source.name, folder_of(source.name, absolute_bases));
+  }
+  std::optional<SettingsNode> root;
+  if (trees.size() == sources.size()) {
+    root = std::move(trees.front());
+    for (std::size_t i = 1; i < trees.size(); ++i) merge_drop_in(*root, trees[i], errors);
+  }
   if (root) {
-    read_root(*root, base, config, errors);
+    read_root(*root, bases, host, config, errors);
     for (const char* key : kFileKeys) {
       if (const SettingsNode* value = find_scalar(*root, key)) {
         config.file_key_positions[key] = value->pos;
       }
     }
   }
-  result.errors = folded_and_sorted(errors, name);
+  result.errors = folded_and_sorted(errors, config.source_files);
   if (result.errors.empty()) {
     result.config = std::move(config);
   } else if (root) {
@@ -137,26 +179,55 @@ ConfigLoad load(const std::string& text, const std::string& name,
   return result;
 }
 
-}  // namespace
-
-ConfigLoad load_config(const std::string& path) {
+// The whole text of `path`, or an error naming it.
+std::optional<std::string> read_file(const std::string& path, const std::string& what,
+                                     ConfigErrors& errors) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    ConfigLoad result;
-    result.errors.add({path, 0, 0},
-                      std::string("cannot open config file: ") + std::strerror(errno));
-    return result;
+    errors.add({path, 0, 0}, "cannot open " + what + ": " + std::strerror(errno));
+    return std::nullopt;
   }
   std::ostringstream text;
   text << in.rdbuf();
-  std::error_code ec;
-  std::filesystem::path absolute = std::filesystem::absolute(path, ec);
-  return load(text.str(), path,
-              ec ? std::filesystem::path(path).parent_path() : absolute.parent_path());
+  if (in.bad()) {
+    errors.add({path, 0, 0}, "cannot read " + what + ": " + std::strerror(errno));
+    return std::nullopt;
+  }
+  return text.str();
+}
+
+}  // namespace
+
+ConfigLoad load_config(const std::string& path) {
+  ConfigErrors errors;
+  std::optional<std::string> main_text = read_file(path, "config file", errors);
+  if (!main_text) {
+    ConfigLoad result;
+    result.errors = std::move(errors);
+    return result;
+  }
+  std::vector<SourceText> sources{{path, std::move(*main_text)}};
+  for (const std::string& drop_in : list_drop_ins(drop_in_folder(path), errors)) {
+    std::optional<std::string> text = read_file(drop_in, "drop-in", errors);
+    if (text) sources.push_back({drop_in, std::move(*text)});
+  }
+  if (!errors.empty()) {
+    // A drop-in that cannot be read: as for a syntax error, checking the rest without it
+    // would report follow-on errors (an account's meter "unknown") that are not there.
+    ConfigLoad result;
+    result.errors = folded_and_sorted(errors, path);
+    return result;
+  }
+  return load(sources, true, system_host_facts(), std::move(errors));
 }
 
 ConfigLoad load_config_text(const std::string& text, const std::string& name) {
-  return load(text, name, std::filesystem::path(name).parent_path());
+  return load({{name, text}}, false, system_host_facts(), {});
+}
+
+ConfigLoad load_config_text(const std::string& text, const std::string& name,
+                            const HostFacts& host) {
+  return load({{name, text}}, false, host, {});
 }
 
 }  // namespace meterd

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "config/host_template.h"
 #include "core/driver.h"
 #include "core/settings.h"
 
@@ -66,7 +67,8 @@ struct LocalConfig {
 };
 
 struct AppConfig {
-  std::string source_file;
+  std::string source_file;                // the main file
+  std::vector<std::string> source_files;  // the main file, then its drop-ins in merge order
   std::string gateway_id;
   std::string log_level = "info";  // trace, debug, info, warn, error
   std::string plugin_dir;          // where meterd-<name>.so live
@@ -99,13 +101,20 @@ struct ConfigLoad {
   ConfigErrors errors;
 };
 
-// Loads and validates `path`: every error of the file in one pass, as file:line:col, sorted
-// by position, each problem of a `count:` entry once (config/error_report.h). Relative paths in the file (plugin_dir, store.path, mqtt credentials and TLS
-// files) are resolved against the file's directory. Plugin-specific settings are not
-// validated here (the plugin factory does that). Format: docs/config-format.md.
+// Loads and validates `path` merged with the drop-ins of `<its folder>/conf.d/*.yaml` in name
+// order (config/drop_in_files.h, config/drop_in_merge.h): every error of the files in one
+// pass, as file:line:col of the file it is in, sorted by file (main first, then the drop-ins
+// in order) and position, each problem of a `count:` entry once (config/error_report.h).
+// Relative paths (plugin_dir, store.path, mqtt credentials and TLS files, ...) resolve
+// against the folder of the file they are written in. `gateway_id` may use `${hostname}` and
+// `${machine_id}` (config/host_template.h). Plugin-specific settings are not validated here
+// (the plugin factory does that). Format: docs/config-format.md, docs/fleet.md.
 ConfigLoad load_config(const std::string& path);
-// The same from text (for tests); `name` stands in for the file name in positions, and its
-// directory (possibly empty: left relative) is the base for relative paths.
+// The same from text, without drop-ins (for tests); `name` stands in for the file name in
+// positions, and its directory (possibly empty: left relative) is the base for relative paths.
 ConfigLoad load_config_text(const std::string& text, const std::string& name);
+// The same with the host's name and machine id given (tests of gateway_id templates).
+ConfigLoad load_config_text(const std::string& text, const std::string& name,
+                            const HostFacts& host);
 
 }  // namespace meterd

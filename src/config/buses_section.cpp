@@ -14,23 +14,24 @@ using std::chrono::milliseconds;
 
 constexpr std::string_view kNameChars = "_.-";
 
-// Remembers where each name was first seen, to report duplicates with that line.
+// Remembers where each name was first seen, to report duplicates with that position (another
+// file's when a drop-in repeats a name).
 class UniqueNames {
  public:
   explicit UniqueNames(std::string what) : what_(std::move(what)) {}
   // True when `name` is new; otherwise reports the duplicate at `pos`.
   bool add(const std::string& name, const SourcePos& pos, ConfigErrors& errors) {
-    auto [it, inserted] = first_line_.emplace(name, pos.line);
+    auto [it, inserted] = first_.emplace(name, pos);
     if (!inserted) {
-      errors.add(pos, "duplicate " + what_ + " '" + name + "' (first at line " +
-                          std::to_string(it->second) + ")");
+      errors.add(pos, "duplicate " + what_ + " '" + name + "' (first at " +
+                          first_at(it->second, pos) + ")");
     }
     return inserted;
   }
 
  private:
   std::string what_;
-  std::map<std::string, int> first_line_;
+  std::map<std::string, SourcePos> first_;
 };
 
 std::map<std::string, std::string> read_tags(const SettingsNode& node, ConfigErrors& errors) {

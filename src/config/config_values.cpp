@@ -18,6 +18,13 @@ std::string resolve_config_path(const std::string& path, const std::filesystem::
   return (base / p).lexically_normal().string();
 }
 
+std::string read_path(SettingsReader& r, const std::string& key, const PathBases& bases,
+                      bool required) {
+  const std::string value = required ? r.required_string(key) : r.string(key);
+  const SettingsNode* node = r.any(key);
+  return resolve_config_path(value, node ? bases.of(node->pos) : bases.main());
+}
+
 std::string describe_item(const std::string& kind, const SettingsNode& item,
                           const std::string& key) {
   const SettingsNode* name = item.is_map() ? item.find(key) : nullptr;

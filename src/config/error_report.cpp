@@ -27,6 +27,10 @@ std::string without_numbers(const std::string& message) {
 }  // namespace
 
 ConfigErrors folded_and_sorted(const ConfigErrors& errors, const std::string& main_file) {
+  return folded_and_sorted(errors, std::vector<std::string>{main_file});
+}
+
+ConfigErrors folded_and_sorted(const ConfigErrors& errors, const std::vector<std::string>& files) {
   std::set<std::tuple<std::string, int, int, std::string>> seen;
   std::vector<ConfigError> kept;
   for (const auto& e : errors.all()) {
@@ -34,7 +38,8 @@ ConfigErrors folded_and_sorted(const ConfigErrors& errors, const std::string& ma
       kept.push_back(e);
     }
   }
-  std::map<std::string, std::size_t> file_rank{{main_file, 0}};
+  std::map<std::string, std::size_t> file_rank;
+  for (const auto& file : files) file_rank.emplace(file, file_rank.size());
   for (const auto& e : kept) file_rank.emplace(e.pos.file, file_rank.size());
   std::stable_sort(kept.begin(), kept.end(), [&](const ConfigError& a, const ConfigError& b) {
     return std::tuple(file_rank.at(a.pos.file), a.pos.line, a.pos.column) <

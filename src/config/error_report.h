@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/settings.h"
 
@@ -18,5 +19,8 @@ namespace meterd {
 // the files first appear; within a file by line and column, keeping the order of errors at
 // one position.
 ConfigErrors folded_and_sorted(const ConfigErrors& errors, const std::string& main_file);
+// The same with the files of a configuration in their order (main file, then drop-ins): their
+// errors come in that order, then those of other files (profiles) as they first appear.
+ConfigErrors folded_and_sorted(const ConfigErrors& errors, const std::vector<std::string>& files);
 
 }  // namespace meterd

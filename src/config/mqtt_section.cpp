@@ -28,14 +28,13 @@ const Scheme* scheme_of(const std::string& uri) {
   return nullptr;
 }
 
-TlsConfig read_tls(const SettingsNode& node, const std::filesystem::path& base,
-                   ConfigErrors& errors) {
+TlsConfig read_tls(const SettingsNode& node, const PathBases& bases, ConfigErrors& errors) {
   SettingsReader r(node, errors, "mqtt.tls");
   TlsConfig tls;
   tls.enabled = r.boolean("enabled", false);
-  tls.ca_file = resolve_config_path(r.string("ca_file"), base);
-  tls.cert_file = resolve_config_path(r.string("cert_file"), base);
-  tls.key_file = resolve_config_path(r.string("key_file"), base);
+  tls.ca_file = read_path(r, "ca_file", bases);
+  tls.cert_file = read_path(r, "cert_file", bases);
+  tls.key_file = read_path(r, "key_file", bases);
   tls.verify_hostname = r.boolean("verify_hostname", true);
   r.finish();
   if (tls.cert_file.empty() != tls.key_file.empty()) {
@@ -64,7 +63,7 @@ void check_schemes_match_tls(const SettingsNode& servers, const MqttConfig& mqtt
 }  // namespace
 
 MqttConfig read_mqtt_section(const SettingsNode& node, const std::string& gateway_id,
-                             const std::filesystem::path& base, ConfigErrors& errors) {
+                             const PathBases& bases, ConfigErrors& errors) {
   SettingsReader r(node, errors, "mqtt");
   MqttConfig mqtt;
   const SettingsNode* servers = r.sequence("servers", true);
@@ -91,8 +90,8 @@ MqttConfig read_mqtt_section(const SettingsNode& node, const std::string& gatewa
   } else {
     mqtt.client_id = "meterd-" + gateway_id;
   }
-  mqtt.credentials_file = resolve_config_path(r.string("credentials_file"), base);
-  if (const SettingsNode* tls = r.map("tls")) mqtt.tls = read_tls(*tls, base, errors);
+  mqtt.credentials_file = read_path(r, "credentials_file", bases);
+  if (const SettingsNode* tls = r.map("tls")) mqtt.tls = read_tls(*tls, bases, errors);
 
   const milliseconds keepalive = r.duration("keepalive", seconds(30), seconds(5), seconds(65535));
   if (keepalive.count() % 1000 != 0) {

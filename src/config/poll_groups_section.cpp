@@ -33,7 +33,7 @@ std::vector<PollGroupSpec> read_poll_groups_section(const SettingsNode& list,
                                                     ConfigErrors& errors) {
   std::vector<PollGroupSpec> groups;
   if (list.items.empty()) errors.add(list.pos, "'poll_groups' must list at least one group");
-  std::map<std::string, int> first_line;
+  std::map<std::string, SourcePos> first;
   for (const auto& item : list.items) {
     SettingsReader r(item, errors, describe_item("poll group", item, "name"));
     if (!item.is_map()) continue;
@@ -46,10 +46,11 @@ std::vector<PollGroupSpec> read_poll_groups_section(const SettingsNode& list,
                                          "(at most 64)");
     }
     if (usable) {
-      auto [it, inserted] = first_line.emplace(group.name, r.any("name")->pos.line);
+      const SourcePos& pos = r.any("name")->pos;
+      auto [it, inserted] = first.emplace(group.name, pos);
       if (!inserted) {
-        errors.add(r.any("name")->pos, "duplicate poll group '" + group.name + "' (first at line " +
-                                           std::to_string(it->second) + ")");
+        errors.add(pos, "duplicate poll group '" + group.name + "' (first at " +
+                            first_at(it->second, pos) + ")");
         usable = false;
       }
     }

@@ -2,6 +2,11 @@
 
 namespace meterd {
 
+std::string first_at(const SourcePos& first, const SourcePos& here) {
+  if (first.file == here.file) return "line " + std::to_string(first.line);
+  return first.file + ":" + std::to_string(first.line) + ":" + std::to_string(first.column);
+}
+
 std::string ConfigError::to_string() const {
   return pos.file + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) + ": " +
          message;

@@ -15,6 +15,10 @@ struct SourcePos {
   int column = 0;  // 1-based
 };
 
+// Where an earlier occurrence of something found again at `here` is, for "(first at ...)":
+// "line 12" in the same file, "other.yaml:12:9" in another (a drop-in beside the main file).
+std::string first_at(const SourcePos& first, const SourcePos& here);
+
 struct ConfigError {
   SourcePos pos;
   std::string message;

@@ -1,5 +1,6 @@
 #include "engine/billing_config.h"
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/settings_reader.h"
@@ -138,11 +139,14 @@ BillingConfig read_billing_config(const SettingsNode& node, const std::set<std::
   billing.recharge_attempts =
       static_cast<int>(r.integer("recharge_attempts", billing.recharge_attempts, 1, 1000));
   if (const SettingsNode* tariffs = r.sequence("tariffs")) {
+    // Where each id was first written: a drop-in may repeat one of another file.
+    std::map<std::string, SourcePos> first;
     for (const SettingsNode& item : tariffs->items) {
       std::optional<Tariff> tariff = read_tariff(item, errors);
       if (!tariff) continue;
-      if (billing.tariffs.count(tariff->id)) {
-        errors.add(item.pos, "duplicate tariff id '" + tariff->id + "'");
+      if (auto [it, inserted] = first.emplace(tariff->id, item.pos); !inserted) {
+        errors.add(item.pos, "duplicate tariff id '" + tariff->id + "' (first at " +
+                                 first_at(it->second, item.pos) + ")");
         continue;
       }
       billing.tariff_json[tariff->id] = settings_to_json(item);
@@ -150,13 +154,14 @@ BillingConfig read_billing_config(const SettingsNode& node, const std::set<std::
     }
   }
   if (const SettingsNode* accounts = r.sequence("accounts")) {
-    std::set<std::string> ids;
+    std::map<std::string, SourcePos> first;
     std::set<std::string> claimed;
     for (const SettingsNode& item : accounts->items) {
       std::optional<AccountSpec> account = read_account(item, billing, meters, claimed, errors);
       if (!account) continue;
-      if (!ids.insert(account->id).second) {
-        errors.add(item.pos, "duplicate account id '" + account->id + "'");
+      if (auto [it, inserted] = first.emplace(account->id, item.pos); !inserted) {
+        errors.add(item.pos, "duplicate account id '" + account->id + "' (first at " +
+                                 first_at(it->second, item.pos) + ")");
         continue;
       }
       billing.accounts.push_back(std::move(*account));
