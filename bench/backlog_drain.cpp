@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Backlog drain: fills a store with N telemetry rows (default 1,000,000) as if the uplink had
 // been down, then starts the real meterd on it against a local mosquitto and times how long
 // the outbox takes to empty. Usage: bench_backlog_drain [rows]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Command round trip: the time from publishing a command on cmd (QoS 1, PUBACK included) to
 // receiving its final result on cmd/result, for N sequential commands against the real meterd
 // and a real mosquitto on loopback. Cases: the sim plugin (query of one point, relay_open and

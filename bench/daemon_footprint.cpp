@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Daemon footprint: the real meterd with M sim meters (default 1,000 on 4 buses, polled every
 // 10 s) against a local mosquitto; samples RSS and CPU time from /proc for D seconds
 // (default 60). Usage: bench_daemon_footprint [meters] [seconds]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared by the daemon benchmarks: writes a sim site configuration for the real meterd binary.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Poll cycle of the dlt645 driver for 16 meters at 2400 baud 8E1 against the wire-time floor.
 // The pty carries bytes at once, so the in-process simulator (PtyLineServer) holds each reply
 // back for the wire time of request + reply at 2400 baud, 11 bits a character, plus a

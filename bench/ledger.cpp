@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Ledger throughput of the prepaid engine over the real store (SQLite, synchronous=FULL, the
 // daemon's default batching): 1000 gateway-billed accounts of one meter each, in virtual time.
 //   1. crossing: every reading's increment crosses a TOU switch (the tariff alternates every

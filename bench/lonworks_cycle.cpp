@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // LonWorks poll cycle: 64 simulated nodes x 8 NVs over LS/UDP on loopback, each node
 // answering after a simulated 5 ms, polled by the message layer with 1, 8, 32 and 64
 // transactions in flight (one per node). Reports the cycle time against the floor

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared pieces of the Modbus benchmarks: the modbus-sim tool as a child process (so the
 // measuring process's CPU is the driver's alone), the modbus plugin loaded as the daemon loads
 // it, and process CPU/RSS figures. Use from one thread.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Poll-cycle efficiency on a baud-accurate line: 32 DDSY1352 meters on modbus-sim at 9600 8N1
 // (the simulator replies after the request and reply wire time plus a fixed meter latency),
 // the modbus plugin in this process reading every meter's 48-register live block in turn.

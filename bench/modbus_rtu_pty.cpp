@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Driver overhead on Modbus RTU: the modbus plugin in this process reads the DDSY1352 live
 // block (FC 03, 48 registers) from 8 modbus-sim meters over a socat pty, no baud delay in the
 // simulator (a separate process). Prints transactions/s and this process's CPU time per

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Modbus TCP throughput: the modbus plugin in this process (one connection, as one bus thread
 // of the daemon) polls modbus-sim (another process) at 10,000 / 50,000 / 100,000 points/s.
 // Each meter maps 100 contiguous float32 points (200 registers: two reads of <= 125); 100 unit

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pricing throughput: increments priced per second under a time-of-use tariff with seasons,
 // holidays, monthly tiers and a daily allowance, at +08:00. One year of 1-minute increments
 // set 30 s off the minute, so every TOU switch and day/month boundary splits one increment,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // DP cycle of the profibus driver: N slaves (default 16) with 32 input bytes and 1 output byte
 // each (the generic profile) at 19.2 kbit/s, against the wire-time floor. The pty carries
 // bytes at once, so the in-process simulator holds each reply back for the wire time of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The appliance sim's own cost: reading 1,000 dorm rooms (base load, lights, charger, fridge,
 // kettle) every 2 s of virtual time, and the catch-up a restart costs when the state file is a
 // day old (each meter integrates 24 h in steps of a minute or an appliance switching). Virtual

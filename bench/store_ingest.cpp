@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Store throughput: telemetry ingest (200k rows of 5 points, synchronous=FULL, batched commits)
 // and the fetch+acknowledge drain of a 1,000,000-row backlog, 1000 rows per fetch.
 // Usage: bench_store_ingest [dir]   (default /tmp; the files are removed afterwards)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Debian packages: `scripts/package.sh` (or `cpack -G DEB` in a build folder).
 #   meterd       the daemon, meterctl, the protocol plugins, the unit, /etc/meterd (conffiles),
 #                man pages and docs; maintainer scripts in packaging/debian.

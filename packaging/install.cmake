@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # What `make install` and the packages hold (components: daemon -> meterd, sim -> meterd-sim;
 # packaging/cpack.cmake). Targets install themselves in their own CMakeLists.txt.
 find_program(METERD_PYTHON3 python3 REQUIRED)
@@ -8,6 +9,8 @@ install(FILES packaging/meterd.yaml DESTINATION /etc/meterd COMPONENT daemon)
 install(FILES config/meterd.yaml DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/meterd/examples
         RENAME meterd-reference.yaml COMPONENT daemon)
 install(DIRECTORY config/profiles DESTINATION /etc/meterd COMPONENT daemon)
+# The site's drop-ins (docs/fleet.md): empty, for configuration management to fill.
+install(DIRECTORY DESTINATION /etc/meterd/conf.d COMPONENT daemon)
 # Debian 12 keeps units in /lib (the /usr merge moves them later, with dpkg's help).
 install(FILES systemd/meterd.service DESTINATION /lib/systemd/system COMPONENT daemon)
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/meterd COMPONENT daemon)

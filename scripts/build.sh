@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Configures and builds meterd. Usage: scripts/build.sh [--asan|--tsan] [build-dir]
 # Without a build dir: build/ (build-asan/ with --asan, build-tsan/ with --tsan).
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Fails when the unit's systemd-analyze exposure is above 2.0.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by the build scripts: compile through ccache where it is installed, keyed so that
 # every clone and build folder of this tree shares one cache (paths relative to the tree, the
 # build folder left out of the key). Sets `launcher` to the CMake arguments that enable it.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The demo: installs what is missing, builds, starts a local mosquitto on a free port and
 # meterd on config/demo.yaml (simulated meters, SQLite), and shows the live MQTT traffic.
 # Ctrl-C stops everything. Set DEMO_SECONDS=N to stop by itself after N seconds.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs every Debian 12 package meterd needs to build, test and run its demo.
 # Idempotent: only missing packages are installed. Run as root (or with sudo available).
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Renders one of meterd's Markdown docs as a man page (roff), so the man pages are the docs.
 
 Usage: md2man.py SOURCE.md OUTPUT NAME SECTION VERSION "one-line summary" [--synopsis LINE]...

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the Debian packages (packaging/cpack.cmake) into a folder: meterd, meterd-sim and their
 # -dbgsym debug symbols (.ddeb). Usage: scripts/package.sh [output-dir] (default build/packages).
 # Builds build/ first (scripts/build.sh) when it is missing.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs what is missing, builds, and runs the test suite: the bounded set (labels unit,
 # component, system) in a normal build, then again under AddressSanitizer+UBSan, then every
 # fuzz target for a bounded time where clang is installed.
@@ -8,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+scripts/check-spdx.sh
 
 slow=0
 if [ "${1:-}" = "--slow" ]; then slow=1; fi

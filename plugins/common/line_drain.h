@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Draining a shared line after a failed transaction. A meter that answers after the master
 // gave up keeps sending; if those bytes are still arriving when the next request goes out they
 // land in the next meter's transaction. drain_line() reads and drops input until the line has

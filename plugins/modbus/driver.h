@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Modbus driver: one line (RTU) or connection (TCP) with its meters. Read plans are made
 // once at construction per (profile, poll group); a read runs the planned transactions and
 // decodes the points; an exception reply fails only the points of that transaction, a meter

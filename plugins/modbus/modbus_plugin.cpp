@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `modbus` protocol plugin (libmodbus): Modbus RTU on a serial line or Modbus TCP.
 //
 // Bus keys:   transport (rtu|tcp, default rtu);

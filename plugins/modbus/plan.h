@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The read planner: turns the points one poll group asks of one meter into the fewest
 // register reads. Points inside a profile's declared read block are read with that block
 // (some meters answer only their documented blocks); the rest are coalesced per function

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A meter model's Modbus profile, parsed and validated once at start-up from the tree of
 // config/profiles/<name>.yaml (see docs/modbus.md for the format). Every problem is reported
 // with file:line:col; unknown keys are errors. Immutable after parsing; shared by every meter

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One Modbus line or connection: one per bus thread (per driver instance). libmodbus opens
 // the serial line (termios, kernel RS-485 mode) or the TCP connection; frames are built,
 // sent, received and checked by this class with the pure codec, one outstanding request at a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs `meterctl backup` (store/store_backup.h) off the loop: the copy takes as long as the
 // store is big, and polling, commands and the uplink must not wait for it. One backup at a
 // time; the reply line goes back to the loop thread. Loop thread: start(); the destructor

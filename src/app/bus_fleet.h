@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The set of running bus workers built from one validated configuration. Owned by the
 // daemon on the loop thread; the workers' sinks run on their bus threads.
 #pragma once

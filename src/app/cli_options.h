@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Command-line options of the meterd binary. Pure parsing; no I/O.
 #pragma once
 

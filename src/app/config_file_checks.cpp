@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "app/config_file_checks.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Checks what start-up would refuse about the files a configuration names, so that
 // --check-config and SIGHUP reload refuse it too: the MQTT credentials file and (with TLS on)
 // the CA, certificate and key files must open for reading; the store's folder must be a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Loads a configuration file, has each bus's plugin validate its own settings, reads the
 // billing section, loads the command key and checks the files the configuration names
 // (app/config_file_checks.h), so that --check-config, start-up and SIGHUP reload all refuse

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The composition root: builds store, uplink and buses from a validated configuration, runs
 // the loop on the calling thread until SIGTERM/SIGINT, reloads on SIGHUP, and keeps systemd
 // informed (READY, STATUS, WATCHDOG only while bus and store threads make progress).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The journal's line for an event (cut-off, restored, relay_action_failed, meter_offline ...),
 // so `journalctl -u meterd` tells what happened to a meter or account without the store.
 // Pure.

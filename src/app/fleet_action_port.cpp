@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "app/fleet_action_port.h"
 
 #include <boost/asio/post.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The prepaid engine's way to the meters: an action for a meter goes to the bus worker that
 // polls it, and its outcome comes back on the loop. Loop thread.
 #pragma once

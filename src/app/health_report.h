@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Builds the JSON of the periodic `health` message (see docs/mqtt-api.md). Pure.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "app/local_control_server.h"
 
 #include <pwd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The technician's control socket (meterctl, docs/meterctl.md): a Unix stream socket, mode
 // 0660, where each line is one JSON request and gets one JSON reply line. `status` answers with
 // the health JSON; `backup` copies the store to a path and answers with the copy's summary; `command` hands an unsigned command envelope to the same CommandService as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "app/local_request.h"
 
 #include <nlohmann/json.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One request line of the technician's control socket (docs/meterctl.md), judged before
 // anything acts on it: `status`, `backup` of the store to a path, a command envelope to hand to the command intake, or a
 // refusal with the reply line that says why. Total over every byte string; never throws

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Sets up the process-wide spdlog logger: journald when started by systemd (JOURNAL_STREAM
 // is set), stderr otherwise. Called once at start-up on the main thread.
 #pragma once

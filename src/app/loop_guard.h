@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The outermost guard of the handlers that run on the loop: an exception that reaches it is
 // logged as "internal error in <handler>: <what>" and counted (health `internal_errors`), and
 // the loop keeps serving. Nothing thrown by one handler may end the daemon. Loop thread.

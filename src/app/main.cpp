@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // meterd: parses the command line, validates the configuration (with every plugin's own
 // settings), then hands over to the Daemon.
 #include <spdlog/spdlog.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where the daemon loads its protocol plugins from. In order: `--plugin-dir`, then the
 // METERD_PLUGIN_DIR environment variable, then `plugin_dir:` in the configuration file; with
 // none of those, a binary running from its build tree takes the plugins built beside it, and an

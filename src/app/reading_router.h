@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Takes what the bus threads produce (posted to the loop) onward: poll results become
 // telemetry rows and go to the prepaid engine, meter state changes become meter_offline /
 // meter_online events. Runs on the loop thread.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Talks to systemd's notify socket (READY=1, STATUS=, WATCHDOG=1, STOPPING=1, RELOADING=1).
 // A no-op when NOTIFY_SOCKET is unset. Called on the loop thread.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "bus/bus_worker.h"
 
 #include <pthread.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One bus, one thread. The worker owns a MeterDriver and polls each meter's groups at their
 // intervals, runs queued actions and live reads ahead of polls, and backs off a meter that failed
 // `offline_after_failures` polls in a row (polled every backoff_interval until it answers).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The pure half of a live read (BusWorker::submit_read): which poll groups to read for a set
 // of requested points, and how to cut the groups' readings down to the points asked for. No
 // I/O and no threads; the bus thread does the reading in between.

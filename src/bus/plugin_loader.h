@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Loads protocol plugins: `<plugin_dir>/meterd-<name>.so` with dlopen(RTLD_NOW), checks the
 // ABI handshake and keeps the handles open for the life of the registry (drivers must be
 // destroyed before it). Start-up only; errors are thrown as std::runtime_error with a message

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // When each (meter, poll group) of one bus is due, and which meters are offline. Pure logic
 // over steady time, no I/O and no threads: the BusWorker asks it for the most overdue job and
 // reports each result back. Used by the bus thread only.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A command from the cloud after validation: the op, whom it addresses, and its arguments
 // typed where the gateway acts on them itself (money, thresholds, relay, query, batch, command
 // references) and kept as JSON where an engine reads them later. Pure value types; no I/O.

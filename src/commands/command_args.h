@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The "args" object of every op but batch: typed where the gateway acts on the values itself,
 // kept as JSON (after a shape check) where an engine reads them later. Pure; used by the
 // command parser.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Command authentication: an HMAC-SHA256 over the command's canonical form with a per-gateway
 // key, and a window around the command's issued_at. Pure functions (load_hmac_key reads one
 // file, at start-up); any thread. The recipe for the sending side is in docs/commands.md.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The command journal (store migration 3): every accepted command is written before it runs,
 // and its result once it has one. Functions run on the store thread inside StateWrites, or at
 // start-up through Store::read_state.

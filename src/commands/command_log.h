@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The journal's line for a finished command: who asked for what, and how it ended, so
 // `journalctl -u meterd` answers "what happened to room 301" without the store. Pure.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Turns a payload from meterd/v1/<gw>/cmd into a Command or a CommandError with the JSON
 // pointer and reason of the first problem found. Pure and thread-compatible; never throws,
 // whatever the bytes. Authentication is separate (command_auth.h).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The command intake: a payload from `cmd` (or a local technician) is size-checked, parsed,
 // authenticated when a key is configured, deduplicated by id, written to the journal, and only
 // once that is durable executed; every command ends in a result on `cmd/result`, sent through

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The target of a command: reading the one of "meter", "account", "meters", "select" that is
 // present, and which forms each op accepts. Pure; used by the command parser.
 #pragma once

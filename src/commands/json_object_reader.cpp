@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "commands/json_object_reader.h"
 
 #include <utility>

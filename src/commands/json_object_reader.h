@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reads the members of one JSON object of a command into typed values. The first problem
 // (missing, wrong type, out of range, and on finish() a member nobody asked for) is kept as a
 // CommandError whose path is the member's JSON pointer; later problems are ignored, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The meters of the site as commands address them: by id, by list, or by tags from the
 // configuration (building, floor ...). Built once per configuration; pure lookups.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One operation - op, target and args - read from a command object: the envelope itself or a
 // step of a batch (where it recurses). Pure; used by the command parser.
 #pragma once

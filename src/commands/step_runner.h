@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs one operation (a command, or one step of a batch) over its targets against the engine
 // and the buses, and gathers one result per target. Loop thread.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The account and parameter ops of StepRunner: set_tariff, set_thresholds, open_account,
 // close_account, assign_meter.
 #include "commands/step_runner.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The daemon's typed configuration. Built by load_config() from YAML; immutable afterwards.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Readers for the sections of the config file. Each fills its part of AppConfig and reports
 // every problem to ConfigErrors, going on after errors so one run lists them all.
 // Internal to src/config; pure functions, any thread.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which files make up a site's configuration: the main file and the drop-ins of the
 // `conf.d` folder beside it (docs/config-format.md, "Drop-ins"). Start-up/reload; any thread.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "config/drop_in_merge.h"
 
 #include <algorithm>

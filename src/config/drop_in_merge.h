@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Merges a drop-in file's tree into the configuration read so far (docs/config-format.md,
 // "Drop-ins"). Pure function on SettingsNode trees; any thread.
 #pragma once

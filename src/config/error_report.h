@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How the configuration errors of one run are put together for the reader: repeats of one
 // problem folded into one report, then sorted by position. Shared by the loader and the
 // daemon's validation pass (plugins, billing, files). Pure function; any thread.

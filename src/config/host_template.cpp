@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "config/host_template.h"
 
 #include <systemd/sd-id128.h>

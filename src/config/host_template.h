@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `${hostname}` and `${machine_id}` in `gateway_id`, so that one common file serves a whole
 // fleet (docs/fleet.md). Pure apart from the host lookups, which are injected; any thread.
 #pragma once

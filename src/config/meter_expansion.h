@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Expands a `meters:` entry with `count:` into one entry per meter. The counter runs from
 // `first` (default 1) for `count` meters and replaces `{n}` (or `{n:0W}`, zero-padded to W
 // digits) in every scalar of the entry, at any depth. Pure function; any thread.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Meter profiles: `<profile_dir>/<name>.yaml`, parsed once per configuration load and shared
 // by every meter naming the model. Only the YAML is checked here; the plugin serving the
 // meter validates what the profile says. Start-up/reload only; one thread.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Turns YAML text into a SettingsNode tree with a 1-based file:line:col on every node and map
 // key. The only file in the project that includes yaml-cpp. Pure function; any thread.
 #pragma once

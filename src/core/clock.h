@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Time is injected: everything that waits, backs off or schedules asks a Clock, so tests can
 // run rules in virtual time. Thread-safe: a Clock may be read from any thread.
 #pragma once

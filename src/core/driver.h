@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The plugin contract. A protocol plugin is a shared object exporting
 //   extern "C" const meterd::PluginDescriptor* meterd_plugin_descriptor();
 // The daemon dlopen()s it, checks abi_version == kDriverAbiVersion, and calls `create` once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Events: things that happened that the cloud must hear about (meter_offline, cut_off,
 // store_eviction ...). Stored forever in the events table and delivered through the outbox.
 #pragma once

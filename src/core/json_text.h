@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Text out of JSON values and error messages that may carry bytes from the network or a bus.
 // nlohmann's default dump throws on invalid UTF-8 (type_error.316); these never throw for
 // encoding and never let raw control or non-ASCII bytes of hostile input into a message.

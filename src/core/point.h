@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The point vocabulary shared by every protocol: a point is a named value of a meter in a
 // canonical unit. Energy is integer Wh, money integer 1/10000 currency units, counts integers,
 // relay and alarm flags bool, analog measurements double in SI units (V, A, W, var, Hz, %).

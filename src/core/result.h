@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Errors as values on the data path: Result<T> holds either a value or an Error.
 // Pure value types; no I/O.
 #pragma once

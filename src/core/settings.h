@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A neutral configuration tree with source positions. src/config turns YAML into it; the
 // core config and every plugin read it through SettingsReader, so errors always carry
 // file:line:col and no plugin needs the YAML library. Pure value types.

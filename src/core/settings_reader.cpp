@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "core/settings_reader.h"
 
 #include <cctype>

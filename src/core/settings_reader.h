@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reads one map of a SettingsNode into typed values, reporting every problem to ConfigErrors
 // with its position: missing required keys, wrong types, out-of-range values, and (on
 // finish()) keys nobody asked for. Used by the core config and by plugins alike.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The engine's in-memory picture of accounts and meters. The store holds the last committed
 // picture; the engine is ahead of it by the deductions not yet flushed (coalesced per account,
 // see engine.h), and a restart rebuilds this from the store. Loop thread only.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Alarm levels of a balance, with hysteresis: a balance falls into a level as soon as it
 // crosses the level's threshold, and climbs out of it only once it is `hysteresis` above, so a
 // balance hovering at a threshold raises one alarm, not one per reading. Pure.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `billing:` section of a site file: the site's UTC offset, how often coalesced
 // deductions are written to the ledger, tariffs and accounts for a standalone site. Accounts
 // and tariffs set later by cloud commands live in the store; see docs/billing.md for which

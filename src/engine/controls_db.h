@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The load and time control tables (store migration 4): per meter its load limits and supply
 // schedule as JSON, and its load trip. Read at start-up, written inside store batch
 // transactions (StateWrite::apply). Store thread only.

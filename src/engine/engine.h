@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The prepaid engine: bills energy, keeps the ledger, raises balance alarms, cuts supply off
 // at the cut-off and restores it on recharge, applies recharges and refunds exactly once.
 // Runs on the loop thread; everything durable goes through the store as StateWrites, each

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Account and parameter changes from commands. Each is one atomic write of the account as the
 // command left it; the account's source becomes "command", so the site file stops applying
 // to it (docs/billing.md).

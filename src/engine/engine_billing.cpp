@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Billing: readings become priced increments, coalesced per account into ledger entries that
 // are written atomically with the meters' billed readings (see engine.h).
 #include <spdlog/spdlog.h>

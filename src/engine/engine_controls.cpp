@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Load and time control: each meter's load limits and supply schedule, set by commands and
 // kept in the store; a load trip or a closed supply window opens the relay like a cut-off
 // does, and the relay closes again once nothing holds it open (see update_supply).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The JSON details of the engine's events and ledger entries. Pure.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Engine internals, shared by engine*.cpp (each file one concern: start-up, billing,
 // relays, money orders). Loop thread only.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Recharges and refunds, exactly once per order id. Gateway mode: one atomic write of the
 // ledger entry (unique by kind and order id), the account state and the events. Meter mode:
 // the write to the meter is journaled first (meter_recharges, with the purchase count it

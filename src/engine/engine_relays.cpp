@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Supply switching: the relay of every meter follows what decides it (the account's level in
 // gateway mode, relay commands, load and time control). Every attempt at a goal counts; a
 // failed one is retried with backoff, and after `relay_attempts` the engine gives up with one

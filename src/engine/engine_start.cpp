@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Start-up: the store's picture first, then the configuration's accounts on top of it.
 #include <spdlog/spdlog.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Typed reads of members of a JSON object for the engine's command parameters. An error's
 // message is "<JSON pointer>: <reason>" ("/malignant/min_step_w: an integer 50..1000000"),
 // `prefix` being the pointer of the object with a trailing "/". Pure; any thread.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The engine's tables (see store migration 2), read at start-up and written inside store
 // batch transactions (StateWrite::apply). Each function is one statement's worth of work;
 // the engine composes them into one atomic write. Store thread only.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Load control of one meter: watches its active power and power factor readings against its
 // LoadLimits, trips on over-power held past the grace time or on a malignant (resistive)
 // step in power that no whitelisted appliance explains, and schedules the automatic restore

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Load-control limits of one meter, as a `set_load_limits` command gives them (see
 // docs/load-and-time-control.md): an over-power limit with a grace time, malignant-load
 // detection (a resistive step in active power) with a whitelist of allowed appliance steps that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Civil (local) dates and times of a WallTime in the site's LocalZone (a fixed offset or an IANA
 // zone with DST), and the local day, month and year boundaries pricing splits at. A local day
 // may last 23 or 25 hours: a reading skipped by a DST change stands for the instant the clocks

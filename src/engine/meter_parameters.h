@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The meter's own copy of an account's parameters, for accounts billed in meter mode (the meter
 // keeps the balance, raises its own alarms and prices energy itself): the actions that carry
 // alarm thresholds and prices to it, as profiles name them (docs/billing.md). Pure.

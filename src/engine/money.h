@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Money and energy as exact integers: money is a count of 1/10000 currency units (prices have
 // four decimals), energy a count of Wh. No floating point touches either. Decimal strings are
 // parsed and formatted exactly ("12.3456" <-> 123456 units).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The facts that decide the price of a Wh at one instant (tariff, TOU period, tier and
 // allowance periods) and the instant they stop holding, so pricing can split an increment at
 // every boundary and nowhere else. Internal to the engine; pure, any thread.

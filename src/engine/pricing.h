@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pricing an energy increment: the Wh consumed between two readings of a meter (at `from` and
 // `to`) is spread evenly over that time, split at every boundary that changes its price (TOU
 // switch, season, holiday, day/month/year boundary of tiers and allowance, tariff change),

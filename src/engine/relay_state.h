@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The relay of one meter as the engine sees it, one model for every protocol: what is wanted
 // (the goal) and what holds it open, what the meter reports, the attempts at the goal and
 // where they stand (docs/load-and-time-control.md, "The relay state model"). Pure values, no

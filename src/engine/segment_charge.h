@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Charges the Wh that fall in one price segment against the account's counters: the free
 // allowance first, then the base price plus the surcharge of the tier block each Wh falls in
 // (a block threshold may split the Wh of one segment). Internal to the engine; pure, any thread.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Time control of one meter, as a `set_schedule` command gives it (see
 // docs/load-and-time-control.md): supply windows by weekday and local time, holidays with
 // their own rule, and an effective date range outside which supply is not restricted. Pure;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Tariffs as data: a single price, or time-of-use prices (sharp/peak/flat/valley periods by
 // local time of day, seasons by date range, a holiday calendar), optionally tiered block
 // surcharges on cumulative monthly or yearly consumption, optionally a free base allowance per

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pieces of read_tariff shared by its files. Internal to the engine; report every problem to
 // the reader's ConfigErrors with a position and go on, so one run lists them all.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // IANA time zones from the system tz database, through Howard Hinnant's date library
 // (GCC 12 has no std::chrono::tzdb). Only this file and local_time.cpp see the library.
 #include <date/tz.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "engine/tou_schedule.h"
 
 #include "engine/local_time.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which time-of-use period applies at a local date and minute, and when it next may change.
 // Pure functions on a TimeOfUse, any thread.
 #pragma once

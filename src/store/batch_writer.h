@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Writes one batch of queued rows in one transaction: deletes acknowledged rows, makes room
 // under the size budget before each chunk of inserts, inserts outbox rows (an event also goes
 // into `events`), records store_eviction and store_full events, and commits. On failure

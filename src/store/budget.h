@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The size budget: before each batch is inserted, make_room() checks the pages in use and,
 // when the batch would take them over 90% of the budget, deletes the oldest telemetry outbox
 // rows (kind 0 only: events, event rows and result rows are never evicted) until under 75%.

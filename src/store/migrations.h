@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Schema migrations, numbered in code. The database's `PRAGMA user_version` is the number of
 // the last migration applied; migrate() applies the missing ones, each in its own
 // transaction, so reopening an up-to-date database changes nothing. Runs at start-up on the

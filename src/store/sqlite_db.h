@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A thin RAII layer over one SQLite connection: open, exec, prepared statements and
 // transactions. Errors on the data path come back as Status values carrying the SQLite
 // extended result code in Error::code, a failed prepare included (it is reported by the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The store: one SQLite connection owned by one thread, the store thread. Everything that
 // must survive a crash goes through here: the outbox (what the cloud has not acknowledged
 // yet, with a monotonic seq), events (never evicted), latest values per point.

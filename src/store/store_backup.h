@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An online backup of the store: a consistent copy of the database taken with SQLite's backup
 // API on a connection of its own, while the store thread goes on writing (WAL mode: the copy
 // is one read transaction, a snapshot, and writers are not blocked). The copy is written to

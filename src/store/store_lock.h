@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One daemon per store: an exclusive flock(2) on "<database>.lock", beside the database, held
 // for the lifetime of the StoreLock (the process's, in the daemon). The holder writes its pid
 // into the file so a second instance can name it. The kernel drops the lock when the holder

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Outbox bodies: the kind-specific JSON object of each outbox row. Pure functions, no I/O;
 // hand-composed because telemetry is encoded once per poll of every meter.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the store thread knows about failing commits: how many failed in a row, whether the
 // disk is full, and the event that reports the trouble in the first batch that commits.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One MQTT session at a time over a list of servers: connects with Paho (no persistence, no
 // offline buffering, no automatic reconnect), publishes the retained birth message on every
 // connect with the offline status as last will, subscribes the registered topic filters (QoS 1)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The store-and-forward cursor and in-flight window of the uplink. Pure logic, no I/O: the
 // uplink asks it which outbox rows to fetch and which row to publish next, and tells it about
 // fetched rows, PUBACKs and (re)connects. Rows are published in seq order; at most

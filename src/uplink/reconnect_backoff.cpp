@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "uplink/reconnect_backoff.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // When to try the next connection: servers of the list are tried in turn, the next one right
 // after a failure; once every server of the list has failed in a round, the wait doubles from
 // `min` up to `max`, with "equal jitter" (half fixed, half random) so 200 gateways that lost

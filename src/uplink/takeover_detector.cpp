@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "uplink/takeover_detector.h"
 
 namespace meterd {

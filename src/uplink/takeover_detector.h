@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Notices another client using our client id. An MQTT broker closes an existing connection
 // when a client connects with the same id (a session takeover), without telling either why;
 // two gateways configured with one gateway_id therefore take the id in turns, each connection

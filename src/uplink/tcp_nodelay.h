@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Turns Nagle's algorithm off on the TCP connections Paho opened to a broker. Paho C never sets
 // TCP_NODELAY, so a small PUBLISH written while an earlier small packet (the PUBACK of the
 // command it answers) is still unacknowledged waits in the kernel for the broker's delayed ACK,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Topic names and payloads of the uplink, composed as strings. Pure functions: no I/O, no
 // state, callable from any thread. The payload of an outbox row is the row's body object with
 // the self-describing header fields spliced in front, so the body is never re-parsed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Glues the session (connection), the drain (cursor and window) and the store together.
 // Everything here runs on the loop; the store's callbacks are posted back to it.
 #include "uplink/uplink.h"

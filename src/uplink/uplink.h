@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The MQTT uplink: one Paho async session to the first reachable server of the list, the
 // store-and-forward drain of the outbox, the retained status with birth message and last
 // will, health publishing, the commands subscribed on cmd, and the detection of another client

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The journal's lines for finished commands and for events: who, what, and how it ended, in
 // one readable line each, whatever the command or the meter sent.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Text out of JSON and of hostile bytes: never an exception, never raw bytes.
 #include "core/json_text.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Request lines of the control socket, judged before anything acts on them.
 #include "app/local_request.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The loop's outermost guard: a handler that throws is logged and counted, and the loop goes on
 // with the next handler instead of ending the daemon ("start-up failed").
 #include "app/loop_guard.h"

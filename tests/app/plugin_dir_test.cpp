@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where plugins load from: --plugin-dir, then METERD_PLUGIN_DIR, then the file's plugin_dir,
 // then the build tree's plugins for a binary run from there, then the install folder.
 #include "app/plugin_dir.h"

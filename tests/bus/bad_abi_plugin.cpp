@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A plugin built for a future ABI: the registry must refuse it with a clear message.
 #include "core/driver.h"
 

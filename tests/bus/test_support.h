@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Helpers for the bus and plugin tests: settings trees with positions, bus specs of simulated
 // meters, and a sink that records the bus output and lets a test wait on a condition.
 #pragma once

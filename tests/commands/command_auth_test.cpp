@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Command signing: the HMAC itself, the canonical form, verification and key files.
 #include "commands/command_auth.h"
 

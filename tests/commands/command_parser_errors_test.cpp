@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Each class of bad input is refused with the expected code, the JSON pointer of the offending
 // member and a reason; the id is recovered whenever it was readable.
 #include <gtest/gtest.h>

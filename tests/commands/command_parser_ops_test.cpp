@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every op parses into its typed command; targets in each of their forms.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Valid command payloads the command tests start from and then break one member at a time.
 #pragma once
 

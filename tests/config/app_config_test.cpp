@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "config/app_config.h"
 #include "minimal_site.h"
 

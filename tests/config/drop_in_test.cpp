@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The main file plus conf.d/*.yaml: merged in name order, maps merge, lists of named items
 // append, values override, duplicates and errors carry the position of the file they are in.
 // Real files in a temporary folder.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `gateway_id: gw-${hostname}` and `${machine_id}`: filled in from the host, unknown names
 // refused at their position, and the result held to the gateway id rules.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `local:` section (meterctl's control socket): defaults, paths and refusals.
 #include <gtest/gtest.h>
 

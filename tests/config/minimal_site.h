@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A valid site file for config tests, to which they append or in which they replace lines.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The independent reference for pricing: every single Wh of an increment is put in the ms slot
 // where the proportional rule (docs/tariffs.md) makes the count reach it, and priced there by
 // brute force with its own civil-time arithmetic, sharing no code with the engine. Shared by

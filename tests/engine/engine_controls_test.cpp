@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Load and time control through the engine: limits and schedules set like commands set them,
 // the relay following trips, automatic restores and supply windows, everything kept across a
 // restart, and relay_close as the person who restores (fixture: engine_fixture.h).

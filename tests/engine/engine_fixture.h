@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The fixture of the prepaid engine's component tests: a real Store on a temporary SQLite
 // file, virtual time (ManualClock), an io_context as the loop. The only double is the
 // ActionPort, which stands for the buses: it records actions and the test answers them,

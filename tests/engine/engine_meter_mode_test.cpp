@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Meter billing mode at its edges, through the engine over a real store in virtual time: a
 // recharge to a meter that never answers ends after `recharge_attempts` and may be sent
 // again; an account whose balance is not known yet raises nothing until its meter reports one.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Parameters of meter-billed accounts reach the meter too: thresholds and prices become the
 // profile's actions after the gateway has stored them, and the outcome says what the meter
 // made of them (fixture: engine_fixture.h).

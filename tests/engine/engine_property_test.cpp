@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The engine against an independent model, on random operation sequences: one gateway-billed
 // account with two meters, a TOU + monthly tiers + daily allowance tariff at +08:00, and at
 // random clock jumps (some exactly onto a TOU switch or local midnight), readings, recharges

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Bounded relay retries through the engine over a real store, in virtual time: a meter that
 // will not switch gets `relay_attempts` actions spaced by the backoff and one final
 // relay_action_failed; a meter that took "close allowed" is left for the customer; only a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Component tests of the prepaid engine: billing, alarms, relays, money orders (the fixture is
 // in engine_fixture.h).
 #include <gtest/gtest.h>

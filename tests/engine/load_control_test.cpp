@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Load control of one meter in virtual time: limits as commands give them, the over-power
 // trip after its grace time, malignant (resistive) steps against the whitelist and its
 // learning, automatic restores counted per local day.

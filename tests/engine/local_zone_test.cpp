@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Billing in an IANA time zone: days of 23 and 25 hours priced by the local clock reading, to
 // the 1/10000, against an independent computation (glibc's localtime_r over the same tz
 // database, minute by minute), and Asia/Shanghai priced exactly as a fixed +08:00.

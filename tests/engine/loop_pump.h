@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Engine tests stand an io_context in for the daemon's loop: these run what is ready on it,
 // or keep running it until a condition holds (committed callbacks come from the store thread).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // price_increment against an independent per-Wh recomputation: random tariff histories
 // (single / TOU with seasons and holidays / tiers / allowance, changing over time), random UTC
 // offsets and random increments (gaps, multi-day spans, zero-length and backwards ones). The

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The relay state model (docs/load-and-time-control.md): each combination of goal, report,
 // attempts and the DL/T 645 close-allowed flag maps to one state, and the JSON form names it.
 #include "engine/relay_state.h"

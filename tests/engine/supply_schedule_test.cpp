@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Time control: supply windows by weekday and local time (also past midnight), holidays with
 // their own rule, the effective range, and the command form read and stored.
 #include "engine/supply_schedule.h"

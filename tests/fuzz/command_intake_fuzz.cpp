@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the whole command path: bytes as they arrive on `cmd` go to the
 // CommandService with a real Store (SQLite in a temporary folder), the real prepaid Engine and
 // a stand-in for the buses that answers every action and read at once. Each input runs to

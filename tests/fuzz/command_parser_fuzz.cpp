@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the command parser (and the canonical form of what it accepts). Build
 // with clang and -DMETERD_FUZZ=ON; the same file also builds with fuzz_replay_main.cpp as a
 // plain replay test. Checks, beyond "no crash": every refusal has a known code and a JSON

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the configuration loader: bytes -> load_config_text(), the whole path a
 // file takes under --check-config before the plugins: YAML events, the settings reader, every
 // section, meter expansion and profile look-up. Build with clang and -DMETERD_FUZZ=ON; the same

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Replays a libFuzzer target without libFuzzer, so every compiler exercises it: each file of a
 // seed corpus as it is, then a fixed number of random mutations of the seeds from a fixed
 // random seed (the same inputs on every run). A failing input is written to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The site the whole-path command fuzz targets run against: a CommandService with a real
 // Store (SQLite in a temporary folder, on tmpfs where there is one), the real prepaid Engine
 // (account A101 on m1 and m2, a flat tariff) and a stand-in for the buses that answers every

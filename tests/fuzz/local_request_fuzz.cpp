@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the technician's control socket protocol, through the whole path: the
 // input's lines are read as the daemon reads request lines (read_local_request), commands go
 // through the real intake site (intake_site.h) as a technician's, and every reply line the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the Debian packages from build/ (scripts/package.sh) and checks them as an operator's
 # box would meet them, without installing anything on this machine:
 #   - lintian: no errors and no warnings;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A full disk while the uplink is away, unprivileged: SQLite's own page limit
 // (PRAGMA max_page_count on the store's connection) stands in for a small file system and
 // fails commits with SQLITE_FULL as a full disk does. The tmpfs variant with the real daemon is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `meterctl backup`'s copy (store/store_backup.h): taken while the store thread writes, it is
 // whole, consistent and a store of its own that resumes after the last seq it holds.
 #include "store/store_backup.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The store's identity (store_id) and its one-process lock.
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Helpers for the store tests: a temporary directory, configs and waiting with deadlines.
 #pragma once
 

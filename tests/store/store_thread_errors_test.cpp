@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Nothing thrown or failed on the store thread ends it: a statement that cannot be prepared is a
 // write failure (counted, retried, rows kept), and an exception is an internal error (logged,
 // counted, retried) while the store keeps serving.

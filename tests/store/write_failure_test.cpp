@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Disk-full behaviour, injected with a pass-through SQLite VFS whose writes fail on demand.
 #include <gtest/gtest.h>
 #include <sqlite3.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A real mosquitto broker for tests, on 127.0.0.1 and a port of its own, configured and logged
 // in a directory the caller owns. Persistence is on (autosave every second, saved on SIGTERM),
 // so a subscriber with clean_session=false keeps its queued QoS 1 messages across restart().

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "support/mqtt_collector.h"
 
 #include <mqtt/async_client.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A test subscriber: a Paho client with a fixed client id and a persistent session
 // (clean_session=false, QoS 1, automatic reconnect), so messages published while it is away
 // (a broker restart) are queued by the broker and still arrive. Collects every message in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A child process for tests (the daemon, mosquitto, simulators): spawned with an argv and extra
 // environment, its stdout and stderr appended to a log file. Killed (SIGKILL) and reaped on
 // destruction if still running. Use from one thread.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A socat pty pair for serial-line tests: two linked pseudo-terminals, <dir>/a and <dir>/b;
 // bytes written to one come out of the other. No baud rate or parity is emulated (use 8N1).
 // Use from one thread.

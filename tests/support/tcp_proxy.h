@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A TCP relay on 127.0.0.1 between a client under test and a server (the broker), so a test
 // can break the network without touching either end: cut() drops every open connection
 // abruptly (no MQTT DISCONNECT: the broker publishes the last will), set_refusing(true) turns

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A unique temporary directory for one test, removed with everything in it on destruction,
 // unless the environment variable METERD_KEEP_TEST_DIRS is set (then its path is printed).
 #pragma once

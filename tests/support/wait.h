@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Waiting on conditions in tests: poll a predicate until it holds or a deadline passes, so no
 // test sleeps blindly. Header-only; any thread.
 #pragma once

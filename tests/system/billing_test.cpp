@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Gateway billing end to end: the real daemon bills sim meters' energy, the balance runs out,
 // the alarms go out over MQTT in order, the relays open and consumption stops; the ledger in
 // the daemon's database sums exactly to the balance it reports.

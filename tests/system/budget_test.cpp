@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The store's size budget with the broker down: the database stays within the budget, the
 // oldest telemetry is evicted with an event and a counter, and no event row is evicted.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // meterd --check-config reports every error of a file as file:line:col and exits 78: the
 // file's own, its plugins' and its billing section's, and the files it names that start-up
 // would refuse.

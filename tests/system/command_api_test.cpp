@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The command API end to end: the real daemon, a real mosquitto, sim meters. Every op gets its
 // result on cmd/result; duplicates execute once; bad input is refused with a clear result or
 // a counted event and the daemon keeps running; a scheduled batch survives a restart.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Commands under faults, end to end: the real daemon, a real mosquitto, sim meters. The cloud
 // re-publishes every command whose final result has not arrived; whether the uplink flaps or
 // the daemon is killed with SIGKILL, each recharge ends `done` and its order is in the ledger

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "system/command_harness.h"
 
 #include <algorithm>

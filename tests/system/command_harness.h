@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // System-test helpers for commands: send a command to the daemon over the real broker and
 // wait for its results on cmd/result. Use from one thread.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Crash safety: meterd is killed with SIGKILL at 20 random moments, while publishing and while
 // the broker is down. Afterwards the subscriber receives every seq the daemon had committed;
 // a duplicate only ever repeats an already seen seq with the same payload.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // System-test harness: writes a site configuration, runs the real meterd binary on it, and
 // inspects the daemon's SQLite file read-only (WAL lets a reader in beside the writer).
 // Use from one thread.

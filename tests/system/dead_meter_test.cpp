@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A dead meter: meter_offline is published once, the other meters on its bus keep their
 // period (delayed by at most one timeout per backoff period), meter_online when it returns.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A store on a small file system that fills while the broker is down (label slow): the daemon
 // stays up, reports `disk_full` in health, keeps every row queued, and recovers when space
 // returns, with the `disk_full` event. Needs a tmpfs mount (root); skipped

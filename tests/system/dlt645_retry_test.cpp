@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The real meterd on a dlt645 bus over a pty against dlt645-sim: relay actions and meter
 // recharges that the meter does not carry out are bounded. Relay frames are counted on the
 // line (the simulator's control-frame counter); results and events are read from the store

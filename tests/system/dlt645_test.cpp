@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The real meterd with a dlt645 bus over a pty against the dlt645-sim tool: 16 meters'
 // telemetry reaches MQTT with the values the simulator serves, through the shipped profile.
 #include <gtest/gtest.h>

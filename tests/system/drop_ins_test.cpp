@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The real meterd on a fleet layout: a common meterd.yaml plus conf.d/*.yaml drop-ins.
 // `--check-config` sees the merged configuration, every error (the loader's, the plugin's,
 // the billing section's) carries the file:line:col of the drop-in it is in, and a SIGHUP

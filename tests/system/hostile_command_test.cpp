@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Hostile commands through the whole path: bytes published on `cmd` of a real mosquitto reach
 // the real daemon's uplink, intake, authentication and journal. Whatever the bytes, the daemon
 // stays up, refuses each one with a `command_rejected` event (and a failed result when the id

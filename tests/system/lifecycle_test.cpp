@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // systemd integration and clean shutdown: READY=1 and WATCHDOG=1 on the notify socket;
 // SIGTERM exits 0 within 5 s with everything committed either delivered or still stored.
 #include <gtest/gtest.h>

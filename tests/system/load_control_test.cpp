@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Load control end to end with the sim plugin's appliances: the real daemon, a real mosquitto,
 // rooms whose appliances switch on a schedule. A 2 kW kettle (pf 0.99) trips malignant-load
 // detection; a 1.5 kW compressor (pf 0.8) and a whitelisted 800 W heater do not; a heater

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The real meterd with a lonworks bus of 16 simulated nodes from lon-sim (8 behind LS/UDP,
 // 8 behind IP-852) and a real mosquitto: telemetry carries the simulator's values through the
 // shipped profile; relay_open / relay_close switch a node and its load; a node that goes

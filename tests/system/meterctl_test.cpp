@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The technician's CLI end to end: the real meterctl binary against the real daemon's local
 // control socket, with a real mosquitto and sim meters. Local commands go through the same
 // journal as the cloud's, with the technician as operator, need no HMAC signature, and work

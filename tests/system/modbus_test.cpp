@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The real meterd with a modbus bus over a pty against the modbus-sim tool: 8 DDSY1352 meters
 // through the shipped profile. Telemetry reaches MQTT with the values the simulator serves; a
 // dead meter (simulator fault) gives one meter_offline event while the others keep reporting.

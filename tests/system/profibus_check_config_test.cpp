@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // meterd --check-config on a profibus bus refuses, each with file:line:col and exit 78, a GSD
 // module the GSD does not define, a baud rate the slave's GSD lacks, and a point offset past
 // the input image the modules make; the shipped generic profile passes.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The real meterd with a profibus bus of 8 DP slaves served by profibus-sim on a socat pty,
 // a real mosquitto: telemetry carries the simulator's values through the shipped GSD and
 // profile; relay_open changes the slave's output image and stops its consumption; a slave

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Relay commands converge on every protocol (issue 19): the real meterd against the project's
 // simulators (sim plugin in-process, modbus-sim, dlt645-sim), a relay_open and a relay_close
 // each end with the meter reporting the wanted state and the telemetry's `relay` object

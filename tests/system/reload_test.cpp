@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SIGHUP: a bad new configuration (its own errors, and files it names that start-up would
 // refuse) is rejected with an event listing them and the running one stays;
 // a good one is applied (here: more meters).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Store-and-forward through a broker outage: 50 sim meters on 2 buses; the broker is stopped
 // for 30 s and restarted; every seq produced during the outage arrives afterwards, in order
 // per meter, none missing.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One daemon per store, and one identity per store: a second meterd on a store in use exits at
 // once with exit code 73 naming the holder (while --check-config still works), and two gateways
 // configured with one gateway_id are told apart by store_id and report their client-id fight.

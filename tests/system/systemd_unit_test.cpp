@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The shipped unit must not crash-loop on a bad configuration: meterd exits 78 (EX_CONFIG) on
 // one, and the unit restarts on failure except on 78. Where systemd-analyze exists, the unit
 // also passes `systemd-analyze verify` without a warning.

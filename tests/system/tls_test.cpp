@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // TLS to the broker: meterd verifies the server certificate against its CA file and the
 // server's host name, and presents a client certificate when configured. A broker whose
 // certificate does not verify gets no data.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // meterctl's judgement of a reply line: exit status and the technician's reason, for every
 // shape meterd sends and for shapes it never should.
 #include "reply_outcome.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The client-id takeover heuristic in virtual time.
 #include "uplink/takeover_detector.h"
 

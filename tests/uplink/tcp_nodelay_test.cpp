@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Finding Paho's broker sockets by their peer and turning Nagle off on them: the URI parsing,
 // the peer match, and real loopback sockets of this process.
 #include "uplink/tcp_nodelay.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Golden strings for the uplink's topics and payloads.
 #include "uplink/topics.h"
 

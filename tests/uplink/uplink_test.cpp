@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The uplink against real parts: a mosquitto broker started on a free port, the real Store on
 // a SQLite file in a temp dir, and a subscriber that collects what the cloud would see.
 #include "uplink/uplink.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dlt645-sim: serves simulated DL/T 645-2007 meters (plugins/dlt645/sim) on a tty or pty.
 //
 //   dlt645-sim --device PATH [--baud 2400] [--parity none|even] [--wire-delay]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // lon-discover: lists the LON nodes answering on a channel, so an integrator can write the
 // configuration: a Query ID request to the whole domain over LS/UDP or IP-852, and every
 // service-pin message heard meanwhile. One line per node: link, subnet/node, Neuron ID,

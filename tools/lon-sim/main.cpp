@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // lon-sim: simulated LON meter nodes (plugins/lonworks/sim) on loopback UDP, behind an LS/UDP
 // interface and/or an IP-852 router.
 //

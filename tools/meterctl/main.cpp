@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // meterctl: the technician's CLI for meterd's local control socket (docs/meterctl.md).
 // Sends one request line, waits for one reply line, prints it pretty, exits by its outcome.
 #include <poll.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What one reply line of meterd's control socket means for meterctl: its exit status and, for
 // anything but success, one readable line for the technician. Total over every JSON value (a
 // reply of any shape is judged, never thrown on). Pure; any thread.

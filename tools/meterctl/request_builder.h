@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // meterctl's command line -> the JSON request line for meterd's control socket
 // (docs/meterctl.md). Pure: the id suffix and clock come in; any thread.
 #pragma once

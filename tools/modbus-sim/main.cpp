@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // modbus-sim: a multi-drop Modbus line of simulated meters driven by a profile, for tests,
 // benchmarks and the demo.
 //   modbus-sim --profile config/profiles/acrel-ddsy1352.yaml (--rtu /dev/pts/N | --tcp PORT)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // profibus-sim: many simulated PROFIBUS DP-V0 slaves (energy meters) on one serial device,
 // speaking the real telegrams, so any DP master can be tested against it.
 //

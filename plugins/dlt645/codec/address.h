@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // DL/T 645 meter addresses: 12 BCD digits on the nameplate, 6 bytes on the wire, least
 // significant byte first. A byte AA is a wildcard digit pair (AA..AA: the one meter on the
 // line); 99..99 is broadcast. Pure value type; no I/O.

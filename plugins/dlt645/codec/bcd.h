@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // BCD number codecs of DL/T 645 data fields, on bytes already stripped of the +0x33 offset and
 // in wire order (least significant byte first). Numbers decode to exact scaled integers, never
 // doubles: XXXXXX.XX 123456.78 is {12345678, 2}. Signed formats keep the sign in the top bit

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The DL/T 645 control byte (bit7 direction, bit6 abnormal reply, bit5 follow-up frames,
 // bits 4..0 function) and the ERR byte of abnormal replies. Pure functions; no I/O.
 #pragma once

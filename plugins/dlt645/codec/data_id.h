@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // DL/T 645-2007 data identifiers (DI3 DI2 DI1 DI0 as written in the standard, sent DI0 first)
 // and the formats of the ones meterd uses. Facts in docs/dlt645.md; the two marked
 // (unconfirmed) come from the 2007 DI table without an independent check. Pure.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // DL/T 645 framing (2007 and 1997 alike): [FE..] 68 A0..A5 68 C L DATA(+0x33) CS 16.
 // encode_frame builds one frame; find_frame scans a receive buffer for the next one and says
 // how many bytes to drop. Pure functions on bytes; safe on any input.

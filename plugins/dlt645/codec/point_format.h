@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How meterd points map onto DL/T 645 data: which DI to read, where in the payload the value
 // sits, how it is encoded, and how to turn it into the point's canonical unit (core/point.h:
 // Wh, 1/10000 money, V, A, W ...). default_2007_profile() is the table for a plain 2007

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Replies of DL/T 645 meters: checks every reply needs (direction, function, address, abnormal
 // flag) and the payloads of read, follow-up, read-address, write and control replies. An
 // abnormal reply becomes an Error whose code is the ERR byte: kRejected when the password bit

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "dlt645/codec/request.h"
 
 #include <cstdlib>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Request frames a DL/T 645 master sends: read, read follow-up, read address, write and relay
 // control for 2007; read, follow-up and write for 1997 (2-byte DI, no operator code). Each
 // returns the wire bytes after `preamble` FE bytes. Pure functions.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `dlt645` driver: DL/T 645-2007 and -1997 meters on one serial line (multi-drop by
 // address). Reads map meterd points to DIs through each meter's Profile; actions are relay
 // control (C=1C), the profile's vendor recharge (idempotent by purchase count) and parameter

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `dlt645` protocol plugin: DL/T 645-2007/1997 meters on a serial line.
 //
 // Bus keys:   device (required), baud (1200|2400|4800|9600|19200, default 2400),

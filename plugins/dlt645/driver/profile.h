@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A DL/T 645 meter model as data: which DI (and where in its payload, in which format) gives
 // each meterd point, and the vendor recharge action. Built-in defaults exist for a plain 2007
 // prepaid meter and a 1997 meter; a profile YAML (config/profiles/dlt645-*.yaml) overrides

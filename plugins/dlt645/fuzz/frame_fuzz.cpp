@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the DL/T 645 frame scanner and reply parsers. Build with
 //   clang++ -std=c++20 -fsanitize=fuzzer,address,undefined (or -DMETERD_FUZZ=ON with clang).
 // Checks, beyond "no crash": consume stays in bounds and makes progress, and every frame

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A simulated DL/T 645 multi-drop line: several SimMeters behind one byte stream. Bytes from
 // the master go in, the bytes the meters send back come out, so tests need no pty; the
 // dlt645-sim tool puts it on a tty. Meters answer only frames to their address (AA bytes

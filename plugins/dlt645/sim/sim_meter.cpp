@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "dlt645/sim/sim_meter.h"
 
 #include <chrono>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One simulated DL/T 645 prepaid meter: its registers and how it answers read (11),
 // write (14) and control (1C) requests. A 1997 meter answers only 1997 reads (01) of the
 // 2-byte DIs it maps onto the same registers, and stays silent on 2007 frames (and a 2007

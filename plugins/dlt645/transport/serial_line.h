@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A POSIX serial port in raw mode for a DL/T 645 master: opens a tty at one of the supported
 // line settings, writes request frames and reads the next frame found by content (codec
 // find_frame), with an overall deadline and an inter-byte silence timeout that ends a

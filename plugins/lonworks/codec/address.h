@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // LonTalk addressing as values (ISO/IEC 14908-1): domains of 0/1/3/6 bytes, subnet/node
 // addresses, and the destinations a message may carry (broadcast, group, subnet/node, group
 // acknowledgement, 48-bit Neuron ID). Pure value types, no I/O.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "lonworks/codec/apdu.h"
 
 #include "lonworks/codec/byte_cursor.h"

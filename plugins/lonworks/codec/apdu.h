@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Application PDUs a gateway uses (ISO/IEC 14908-1 layer 6/7): network-variable messages
 // (first byte 1dssssss: selector 14 bits, d = output) and the network-management messages
 // for discovery and installation: Query ID, Query Address, Query Status, Wink, Fetch NV by

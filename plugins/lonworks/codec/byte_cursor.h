@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Bounds-checked reading of a byte span: every read says whether the bytes were there, so a
 // decoder on hostile input never reads past the end. Pure, header-only.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // IP-852 (ANSI/CEA-852, ISO/IEC 14908-4; "CN/IP") packets on UDP 1628: the 20-byte common
 // header (packet size, version, type, extension-header words, protocol flags, vendor code,
 // session, sequence, timestamp), extension headers skipped, and the data packet that carries

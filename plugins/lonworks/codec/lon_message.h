@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A LonTalk message as values, and its NPDU encoding (ISO/IEC 14908-1 layer 3..5): the
 // network header (version, PDU format, address format, domain length), the addresses, the
 // domain id, then the transport/session byte (auth | type | transaction id) and the APDU.

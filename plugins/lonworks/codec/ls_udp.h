@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // LS/UDP ("LON/IP", UDP 2541): how IzoT IP devices and the Linux LON USB interface carry
 // LonTalk. No link byte; a 2-byte header (version | flags | arbitrary-source bit; LS/UDP
 // address format | MCR | priority | PDU format), a backlog byte when MCR is set, the

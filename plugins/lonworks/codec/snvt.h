@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Standard network variable types (SNVTs) a meter exposes, as data: each is a wire encoding
 // (big-endian integer or float32, or the SNVT_switch structure), a scale to a canonical unit
 // and that unit. Sizes, signedness and scales per Echelon's SNVT master list (see

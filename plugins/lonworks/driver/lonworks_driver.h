@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `lonworks` driver: LON meter nodes reached over LS/UDP and/or IP-852 through one
 // MessageLayer. A read polls the group's NVs of the meter (NV poll: REQUEST without data,
 // the RESPONSE carries the value) and, in the same window of transactions, of the next

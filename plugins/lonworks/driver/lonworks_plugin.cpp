@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `lonworks` protocol plugin: LON meter nodes over LS/UDP and/or IP-852 (ISO/IEC 14908).
 //
 // Bus keys:   ls_udp (peer "host:port", default port 2541), ls_udp_local (bind "host:port",

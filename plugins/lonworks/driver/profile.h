@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A LonWorks meter model as data: which network variable (by selector, or by NV index under
 // the unbound convention selector = 0x3FFF - index) and which SNVT gives each meterd point,
 // and which SNVT_switch input NV the relay actions update. Read once at start-up from the

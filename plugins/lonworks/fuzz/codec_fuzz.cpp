@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the LonWorks codec: the input is tried as an NPDU, an LS/UDP datagram
 // and an IP-852 datagram. Beyond "no crash": whatever decodes re-encodes, and the re-encoding
 // decodes to the same message (the codec cannot produce what it does not read back); APDUs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "lonworks/sim/channel_sim.h"
 
 #include <poll.h>

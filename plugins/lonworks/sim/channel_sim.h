@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A simulated LON channel on loopback UDP: many SimNodes behind one socket that speaks either
 // LS/UDP (like a LON/IP interface) or IP-852 (like a CEA-852 router). Each datagram is decoded
 // with the plugin's codec, handed to the nodes it addresses, and their replies go back to the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One simulated LON meter node: a Neuron ID and program ID, a subnet/node address, and the
 // network variables of the meter model docs/lonworks.md describes (energy, power, voltage,
 // current, power factor, frequency, relay state as outputs; the relay command as an input

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // IP-852 link: each message becomes a data packet sent to every member of the channel (the
 // configured-repeater behaviour of a CEA-852 channel without a configuration server), with
 // this gateway's session id and a sequence number per packet. Membership, routing and other

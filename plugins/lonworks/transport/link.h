@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A way onto a LON channel: sends LonTalk messages and yields the ones that arrive, over one
 // UDP socket. Adapters: LsUdpLink (LS/UDP, one peer) and Ip852Link (IP-852 data packets to
 // every channel member). Anything that does not decode is counted and dropped here, never

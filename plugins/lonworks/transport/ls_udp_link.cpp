@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "lonworks/transport/ls_udp_link.h"
 
 #include "lonworks/codec/ls_udp.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // LS/UDP link: every message goes to one peer (an IzoT device, a LON/IP interface, or the
 // simulator), with the arbitrary source address so no IP mapping is needed.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The LonTalk transaction layer of the gateway node: sends requests (REQUEST -> RESPONSE,
 // ACKD -> ACK) over the links with 4-bit transaction ids, a transmit timer and retries that
 // reuse the transaction id (so a node's duplicate detection answers a repeat from memory),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One bound UDP socket (IPv4): send to an address, receive without blocking. The links own
 // one each. Used by one thread at a time.
 #pragma once

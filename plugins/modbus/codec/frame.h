@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Modbus frames as pure functions on bytes: CRC-16/MODBUS, RTU framing, request and reply
 // PDUs for FC 03/04 (read), 06 (write single) and 0x10-layout writes (FC 0x10 and vendor
 // codes such as 0xAA), for both the master (driver) and the server (simulator) side.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Register values <-> canonical point values, pure. A value is 1 or 2 registers of a type
 // (u16, s16, u32, s32, float32, or one bit of a u16) in a word order, times an exact
 // rational scale that already folds in the unit conversion (0.01 kWh -> 10/1 Wh), so integer

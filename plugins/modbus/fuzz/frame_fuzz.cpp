@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the Modbus RTU and TCP frame decoders (codec/frame.h), as the
 // transport and the simulator use them. Build with -DMETERD_FUZZ=ON under clang; the replay
 // test (modbus_frame_fuzz_replay) runs the seed corpus in the normal suite.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A multi-drop Modbus line of simulated meters, served on its own thread: RTU on a serial
 // device or pty (frames found by length and CRC; requests for units it does not serve are
 // ignored, broadcasts are applied without reply), or Modbus TCP on a port (unit id selects the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One simulated Modbus meter: register maps driven by a profile. Its state (energy, load
 // curve, relay, balance, purchase count, price) is encoded into the registers the profile
 // maps before every read; writes land in the holding registers and are interpreted through

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Chk_Cfg / Get_Cfg identifier bytes of DP-V0 (general and special formats) and the
 // Set_Prm parameter telegram. Pure.
 #pragma once

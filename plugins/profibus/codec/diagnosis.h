@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Slave_Diag response data of DP-V0: Stat1..3, the master the slave is locked to, its ident
 // number and the extended diagnosis (device, identifier and channel related blocks). Pure.
 #pragma once

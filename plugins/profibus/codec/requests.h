@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The DP-V0 requests a class-1 master sends, as FDL telegrams: FDL status, Slave_Diag,
 // Set_Prm, Chk_Cfg, Get_Cfg, Data_Exchange (SRD high, no SAP) and Global_Control (SDN to
 // 127). `frame_bits` is the FCB/FCV pair the caller's sequence gives. Pure.

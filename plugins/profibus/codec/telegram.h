@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // PROFIBUS FDL telegrams (layer 2 of DP-V0): SD1, SD2, SD3 with FCS, SD4 token and the SC
 // short acknowledge; SAP extension (DSAP/SSAP as the first DU bytes when bit 7 of DA/SA is
 // set); function code bits. Pure: bytes in, values out, no I/O. Any thread.

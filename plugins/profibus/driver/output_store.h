@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The output images of a bus's slaves, kept in a small text file in the driver's state
 // folder (`<address> <hex bytes>` per line), so a relay command survives a daemon restart
 // and the first Data_Exchange after it sends the commanded image, never zeros. Written by

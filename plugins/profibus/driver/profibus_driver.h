@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `profibus` driver: a DP-V0 class-1 master for the meters (DP slaves) of one line. Each
 // read or action runs the slave's state machine (master/slave_link.h) until one
 // Data_Exchange has carried the slave's output image and brought back its inputs: a slave

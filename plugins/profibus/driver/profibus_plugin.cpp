@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `profibus` protocol plugin: a DP-V0 class-1 master on a UART (docs/profibus.md).
 //
 // Bus keys:   device (required), baud (9600|19200|45450|93750, default 19200; the slaves'

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A PROFIBUS meter model as data: its GSD, the modules plugged in (so the Chk_Cfg bytes,
 // the I/O image sizes and the Set_Prm user data follow), the points at input-image offsets
 // (type u8/u16/s16/u32/s32/float32 big-endian, or one bit; canonical = raw x scale), and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: hostile bytes through the FDL scanner and every DP decoder a master
 // feeds with slave data (diagnosis, cfg, prm), and re-encoding what decoded. None may crash,
 // read out of bounds or disagree with itself.

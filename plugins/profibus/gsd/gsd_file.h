@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A PROFIBUS DP device description (GSD, ISO-8859-1 text) as far as a DP-V0 master needs it:
 // the ident number, the baud rates the slave supports with their MaxTsdr, Min_Slave_Intervall,
 // the user parameter data (User_Prm_Data, or Ext_User_Prm_Data_Const/_Ref with the

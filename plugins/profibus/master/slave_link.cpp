@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "profibus/master/slave_link.h"
 
 #include "profibus/codec/requests.h"

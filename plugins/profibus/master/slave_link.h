@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The class-1 master's view of one DP slave, as a pure state machine: it says which request
 // to send next and takes what came back (a telegram, or silence after the transport's
 // retries). Power-on to data exchange: FDL status probe -> Slave_Diag -> Set_Prm -> Chk_Cfg

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Many simulated DP slaves on one serial line: bytes from the master in, each complete
 // request handed to the meter it addresses, the reply written back after the time the
 // request and the reply take on the wire plus the slave's TSDR (11 bits per character when

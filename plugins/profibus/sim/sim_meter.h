@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A simulated PROFIBUS energy meter: a SimSlave whose input image is filled through a meter
 // profile (the same point map the driver decodes) from a small load model: energy grows with
 // power over time; the profile's relay_open action, seen in the output image, opens the

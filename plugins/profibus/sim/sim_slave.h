@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One simulated DP-V0 slave, pure: a request telegram in, the reply telegram (or none) out.
 // It keeps the slave's side of the standard: WAIT_PRM -> WAIT_CFG -> DATA_EXCHANGE, checks
 // the ident number and the configuration, runs its watchdog on the time it is given, repeats

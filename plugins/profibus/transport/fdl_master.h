@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The master's half of FDL on a Phy: one request, one reply, with the bus timing of the
 // standard. Before each request the line is kept idle for TSYN (33 bit times); a reply must
 // start within the slot time (TSL bit times, but never less than `min_slot_time`: a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The physical layer under the FDL master: a byte pipe with a known character time. A native
 // UART (UartPhy) serves 9.6 .. 93.75 kbit/s; an ASIC or FPGA card for 1.5 Mbit/s would be
 // another Phy. Used by one thread (the bus thread, or the simulator's loop).

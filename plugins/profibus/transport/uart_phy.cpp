@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // termios2 (asm/termbits.h) cannot share a file with <termios.h>: this file uses only the
 // former, so every rate, standard or not, takes the same BOTHER path.
 #include "profibus/transport/uart_phy.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A Linux UART (or a pty in tests) as the PROFIBUS PHY: raw 8 data bits, even parity and one
 // stop bit by default (parity is a setting: a pty carries bytes only, tests run 8N1). Any
 // rate the driver takes: 9600, 19200, 45450 and 93750 bit/s, the last two through termios2

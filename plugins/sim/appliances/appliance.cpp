@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "appliances/appliance.h"
 
 namespace meterd::sim {

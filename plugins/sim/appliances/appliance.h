@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One appliance of a simulated room: its active power and power factor while it runs, and
 // when it runs. Resistive heaters and kettles sit near pf 1.0, motors and compressors at
 // 0.7..0.85, chargers and LED drivers lower still. Immutable value; any thread.

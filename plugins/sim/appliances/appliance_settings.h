@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reads a meter's `appliances:` list (see docs/sim.md) into Appliances, reporting every
 // problem with its file:line:col. Start-up only (the plugin's factory).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // When one appliance runs: a schedule of on-periods and/or a seeded random process, each a
 // pure function of the wall time (and of the simulation's start for relative periods), so the
 // same seed gives the same switchings in virtual time, in real time and across restarts.

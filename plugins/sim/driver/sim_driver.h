@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `sim` driver: one bus of simulated meters answering in-process. Each read advances the
 // meter model to the clock's now and returns the group's points; faults for tests come from
 // the meter's `fail` setting or from control files (docs/sim.md). The meters' registers and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `sim` protocol plugin: simulated meters answering in-process, with appliances that switch
 // on a schedule or at random (the demo default, the bus tests' meters and the load-control
 // system tests). Every key is in docs/sim.md.

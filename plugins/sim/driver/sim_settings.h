@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The sim plugin's YAML: bus keys, meter keys and the optional meter profile (docs/sim.md),
 // read into typed configs with every error reported at its file:line:col. Start-up only.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the sim plugin's state file: bytes -> decode_bus_state(), the path a
 // file found in the state folder takes at a bus's first open. Build with clang and
 // -DMETERD_FUZZ=ON; the same file also builds with fuzz_replay_main.cpp as a plain replay

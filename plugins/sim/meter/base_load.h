@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The base load of a simulated room (lights, standby, a fridge on average): a day/night curve
 // shifted and scaled per meter, with a little noise per minute, and its power factor. A pure
 // function of the wall time and the meter's key; any thread.

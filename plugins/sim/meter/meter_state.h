@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a simulated meter keeps across a daemon restart, as a real meter keeps it in its own
 // memory: its registers (energy, TOU bands, balance, purchase count, price) and its relay,
 // which latches. Plain values; any thread.

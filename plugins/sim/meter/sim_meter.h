@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One simulated electricity meter: a base load plus appliances that switch on and off, each
 // with its own power factor, summed as active and reactive power so power, power factor and
 // current agree; energy integrated from the clock (split into TOU bands), an optional

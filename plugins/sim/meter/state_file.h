@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The sim bus's state file (`sim-<bus>.json` in the daemon's state folder): its JSON form,
 // checked field by field on the way in (a corrupt file is an error value, never an exception
 // or a crash), and an atomic replace (temporary file, fsync, rename) on the way out.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "model/local_clock.h"
 
 #include "model/seeded_hash.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The local wall clock of the simulated rooms (the process's time zone, as a real meter's
 // clock would be set on site). Pure functions; any thread.
 #pragma once

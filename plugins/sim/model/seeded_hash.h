@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Deterministic pseudo-randomness for the simulated meters: every "random" value is a hash of
 // the seed and of what it is about (a meter, an appliance, a minute, a period), so a run is
 // the same for the same seed whatever the order or timing of the reads. Pure functions.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // drain_line() on a socat pty pair: what is pending is dropped and counted, and the gap that
 // ends a drain is 3.5 characters of the line.
 #include "common/line_drain.h"

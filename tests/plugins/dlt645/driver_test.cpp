@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The dlt645 driver through a real pty against simulated meters (PtyLineServer): reads,
 // relay control, passwords, recharge idempotency, parameter writes, a 1997 meter on the same
 // line, and line faults.

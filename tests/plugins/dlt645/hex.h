@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test helper: "68 01 00" <-> bytes, so golden frames read as in docs/dlt645.md.
 #pragma once
 

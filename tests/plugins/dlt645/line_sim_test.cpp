@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The simulator driven only through the codec, as a driver would drive a real line.
 #include "dlt645/sim/line_sim.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Profiles as data (the shipped YAML files equal the built-in tables; overrides; errors) and
 // the plugin's settings validation, loaded as the daemon loads it.
 #include "dlt645/driver/profile.h"

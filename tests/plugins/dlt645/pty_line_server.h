@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test helper: serves a LineSim on one side of a pty pair from its own thread, so a driver on
 // the other side talks to simulated meters through a real tty. The line is shared with the
 // test thread under a mutex (with_line). An optional reply filter rewrites the bytes of the

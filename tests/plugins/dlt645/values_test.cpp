@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Addresses, control bytes, ERR text, BCD numbers, deadlines and data identifiers.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // NV messages, network-management messages, and SNVT values decoded to canonical units from
 // hand-built wire bytes (scales per docs/lonworks.md).
 #include <gtest/gtest.h>

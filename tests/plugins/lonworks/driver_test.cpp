@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The lonworks driver against simulated nodes on loopback: readings in canonical units
 // through the shipped profile, read-ahead windows that answer the next meters without new
 // transactions, relay actions that switch a node and its load, and a silent node that fails

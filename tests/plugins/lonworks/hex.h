@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test helper: "19 01 FE" <-> bytes, so golden frames read as in docs/lonworks.md.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Golden datagrams of the two links: IP-852 data packets (20-byte header, link byte, NPDU
 // without CRC) and LS/UDP packets, byte for byte both ways; the LS/UDP IPv4 mapping.
 #include <gtest/gtest.h>

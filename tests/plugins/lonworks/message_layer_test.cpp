@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The message layer against the node simulator on loopback UDP (both links): NV polls,
 // NV updates, retries that reuse the transaction id, duplicate detection on both ends, and
 // the faults a channel shows (silent node, late, duplicated, wrong-transaction-id and

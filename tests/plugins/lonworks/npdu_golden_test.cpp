@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Golden NPDUs built by hand from the layouts of ISO/IEC 14908-1 as docs/lonworks.md gives
 // them (and as Wireshark's LON dissector reads them), checked byte for byte both ways.
 #include <gtest/gtest.h>

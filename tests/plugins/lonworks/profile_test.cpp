@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // NV-map profiles: the shipped one reads; each kind of mistake is refused at its line:col.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test helper: a ChannelSim of N meter nodes (subnet 1, nodes 1..N) running on its own thread
 // on loopback, and a MessageLayer with one link to it. Node stats are read after stop().
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Independent dissection: the IP-852 datagrams the gateway's message layer sends (an NV poll,
 // an NV update of a SNVT_switch, a Query ID broadcast) are captured on a loopback socket,
 // written to a pcap file as UDP 1628 traffic, and decoded by Wireshark's CN/IP and LON

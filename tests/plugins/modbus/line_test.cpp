@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The modbus plugin (loaded as the daemon loads it) against the project simulator on the
 // other end of a socat pty pair: 32 DDSY1352 meters on one line, relay, recharge, faults.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test helpers: a profile tree from YAML text or from config/profiles/<name>.yaml.
 #pragma once
 

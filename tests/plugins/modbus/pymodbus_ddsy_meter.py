@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """DDSY1352 meters served by pymodbus 3.0.0 (an independent Modbus implementation) over RTU.
 
 usage: pymodbus_ddsy_meter.py DEVICE UNIT [UNIT...]

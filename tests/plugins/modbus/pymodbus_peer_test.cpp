@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The modbus plugin (loaded as the daemon loads it) against an independent Modbus
 // implementation, pymodbus 3.0.0 (pymodbus_ddsy_meter.py), over a socat pty pair at 8N1: two
 // DDSY1352 meters on one line. Pins the live-block decoding (scaled values, exact) and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The FDL/DP codec on the golden frames of PROTOCOLS.md §4, byte for byte both ways, and on
 // the edges a hostile line produces.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The profibus driver against the simulator over a socat pty pair (8N1: a pty carries bytes
 // only), with the shipped generic GSD and profile: slaves brought up to data exchange, a
 // silent one costing one timeout without holding the others back, relay commands as output

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The golden opening exchange of PROTOCOLS.md §4 (master 2, slave 8, ident 4D44, cfg 5F 20),
 // captured between pyprofibus 1.13 and an independent slave, as byte vectors for the tests.
 #pragma once

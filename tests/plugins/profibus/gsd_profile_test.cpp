@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // GSD files and meter profiles: what the master derives from them (ident, Chk_Cfg bytes, I/O
 // sizes, user parameter data) and the file:line:col of every mistake.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The master's per-slave state machine, walked in virtual time against the golden replies
 // and against the simulator's slave (both pure: no line, no sleeping), through every fault:
 // silence, lost parameters (Prm_Req), watchdog expiry, cfg mismatch, prm fault, extended

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The appliance model of the sim plugin: when appliances run (relative periods, daily windows,
 // the seeded random process) and how their YAML is read.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The simulated meter with appliances: power, power factor, reactive power and current agree
 // with the appliances that run, the energy counts them exactly, and a restored meter carries
 // on as if it had never stopped.

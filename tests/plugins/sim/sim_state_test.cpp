@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The sim bus's state file: registers and the latched relay survive a restart of the driver,
 // the file is replaced atomically, and a corrupt or unwritable file is an event and a fresh
 // start, never a crash.
