@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Every source file of the project carries its license as an SPDX line near its top (C++:
 # the first line; scripts: the line after the shebang). `--fix` adds the missing ones.
 set -euo pipefail
@@ -7,6 +8,25 @@ tag="SPDX-License-Identifier: Apache-2.0"
 fix=0
 [ "${1:-}" = "--fix" ] && fix=1
 missing=()
+
+# The tracked files (every file when this is not a git checkout, build folders left out).
+candidates() {
+  if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    git ls-files
+  else
+    find . -type f -not -path './build*' -not -path './.git/*' | sed 's|^\./||'
+  fi
+}
+# C++, CMake, shell and Python sources, and scripts by their shebang; not fuzz corpora.
+source_files() {
+  candidates | grep -v '^tests/fuzz/corpus/\|/fuzz/corpus/' | sort -u | while read -r f; do
+    [ -f "$f" ] || continue
+    case "$f" in
+      *.cpp|*.h|*.sh|*.py|*CMakeLists.txt|*.cmake|.ci/run) echo "$f" ;;
+      tools/*|scripts/*) head -c 2 "$f" | grep -q '#!' && echo "$f" ;;
+    esac
+  done
+}
 while IFS= read -r file; do
   head -n 3 "$file" | grep -q "$tag" && continue
   if [ "$fix" = 0 ]; then missing+=("$file"); continue; fi
@@ -19,9 +39,7 @@ while IFS= read -r file; do
         sed -i "1i # $tag" "$file"
       fi ;;
   esac
-done < <(git ls-files '*.cpp' '*.h' '*.sh' '*.py' 'CMakeLists.txt' '*/CMakeLists.txt' '*.cmake' \
-           'tools/*' 'scripts/*' '.ci/run' | grep -v '^tests/fuzz/corpus/' | sort -u |
-         while read -r f; do [ -f "$f" ] && case "$f" in *.cpp|*.h|*.sh|*.py|*CMakeLists.txt|*.cmake|.ci/run) echo "$f" ;; *) head -c 2 "$f" | grep -q '#!' && echo "$f" ;; esac; done)
+done < <(source_files)
 if [ ${#missing[@]} -gt 0 ]; then
   printf 'check-spdx: no "%s" line in:\n' "$tag" >&2
   printf '  %s\n' "${missing[@]}" >&2

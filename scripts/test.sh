@@ -73,7 +73,7 @@ fuzz_targets=(
   lonworks_codec_fuzz:tests/fuzz/corpus/lonworks_codec
 )
 if command -v clang++ >/dev/null; then
-  fuzz_seconds=${METERD_FUZZ_SECONDS:-60}
+  fuzz_seconds=${METERD_FUZZ_SECONDS:-45}
   if [ "$slow" = 1 ]; then fuzz_seconds=${METERD_FUZZ_SECONDS:-600}; fi
   echo "== fuzz (libFuzzer, ${fuzz_seconds} s per target)"
   source scripts/compiler-cache.sh
