@@ -14,7 +14,8 @@ namespace meterd {
 std::string event_log_line(const Event& event);
 
 // Events an operator must look at (supply cut, a relay that would not switch, a meter gone
-// dark, data lost) are logged as warnings; the rest as info.
+// dark, a refused command) are logged as warnings; the rest as info. The store's own events
+// (store_eviction, store_full) never pass here: the store logs those itself.
 bool event_is_warning(const std::string& type);
 
 }  // namespace meterd

@@ -30,14 +30,14 @@ LocalRequest read_local_request(std::string_view line) {
   }
   if (name == "backup") {
     const auto path = document.find("path");
-    if (path == document.end() || !path->is_string() || path->get_ref<const std::string&>().empty() ||
-        path->get_ref<const std::string&>().front() != '/' ||
-        path->get_ref<const std::string&>().find('\0') != std::string::npos) {
+    const std::string* text =
+        path != document.end() && path->is_string() ? &path->get_ref<const std::string&>() : nullptr;
+    if (!text || !text->starts_with('/') || text->find('\0') != std::string::npos) {
       request.refusal = local_error_line("bad_request", "\"path\" must be an absolute file path");
       return request;
     }
     request.kind = LocalRequest::Kind::kBackup;
-    request.backup_path = path->get<std::string>();
+    request.backup_path = *text;
     return request;
   }
   if (name != "command") {

@@ -9,17 +9,22 @@ namespace {
 constexpr std::size_t kNamedTargets = 8;
 constexpr std::size_t kTextLimit = 64;
 
+// JSON text that never throws: bytes that are not UTF-8 become U+FFFD.
+std::string dumped(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string text_at(const nlohmann::json& object, const char* key) {
   const auto found = object.find(key);
   if (found == object.end()) return "";
-  return printable(found->is_string() ? found->get<std::string>() : found->dump(), kTextLimit);
+  return printable(found->is_string() ? found->get<std::string>() : dumped(*found), kTextLimit);
 }
 
 // "A101 ok amount=50.0000" / "m1 meter_timeout (no reply within 500 ms)".
 std::string describe_target(const nlohmann::json& result) {
   if (!result.is_object()) return "?";
   std::string line = text_at(result, "target");
-  if (result.value("ok", false)) {
+  if (const auto ok = result.find("ok"); ok != result.end() && ok->is_boolean() && ok->get<bool>()) {
     line += " ok";
     for (const char* key : {"amount", "balance", "relay"}) {
       if (result.contains(key)) line += std::string(" ") + key + "=" + text_at(result, key);
@@ -55,7 +60,7 @@ std::string command_log_line(const std::string& id, const std::string& op,
   } else if (body.is_object() && body.contains("error")) {
     const nlohmann::json& error = body["error"];
     line += ": " + (error.is_object() ? text_at(error, "code") + " " + text_at(error, "message")
-                                      : printable(error.dump(), kTextLimit));
+                                      : printable(dumped(error), kTextLimit));
   }
   return line;
 }

@@ -164,21 +164,22 @@ std::int64_t schema_version(SqliteDb& db) {
   return version.value();
 }
 
-}  // namespace
-
-void refuse_newer_schema(SqliteDb& db, const std::string& path) {
-  const std::int64_t version = schema_version(db);
+void refuse_newer_schema(SqliteDb& db, std::int64_t version) {
   if (version <= kLatest) return;
   throw StoreSchemaTooNewError(
-      "store " + path + " has schema version " + std::to_string(version) +
+      "store " + db.path() + " has schema version " + std::to_string(version) +
       ", written by a newer meterd; this one knows versions up to " + std::to_string(kLatest) +
       ". It was not opened and is unchanged: run the meterd that wrote it, or restore a backup "
       "taken before the upgrade (docs/operations.md)");
 }
 
+}  // namespace
+
+void refuse_newer_schema(SqliteDb& db) { refuse_newer_schema(db, schema_version(db)); }
+
 void migrate(SqliteDb& db) {
-  refuse_newer_schema(db, "database");
   const std::int64_t version = schema_version(db);
+  refuse_newer_schema(db, version);
   for (int next = static_cast<int>(version) + 1; next <= kLatest; ++next) {
     Transaction tx(db);
     Status status = tx.begun();

@@ -24,7 +24,7 @@ int latest_schema_version();
 
 // Throws StoreSchemaTooNewError when the database was written by a newer meterd
 // (user_version above latest_schema_version()); reads the header only, writes nothing.
-void refuse_newer_schema(SqliteDb& db, const std::string& path);
+void refuse_newer_schema(SqliteDb& db);
 
 // Throws std::runtime_error when a migration fails, StoreSchemaTooNewError as above.
 void migrate(SqliteDb& db);

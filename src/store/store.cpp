@@ -164,7 +164,7 @@ class Store::Impl {
     // moment, e.g. while recovering the WAL after a crash: wait for it instead of failing.
     Status status = db_->exec("PRAGMA busy_timeout = 5000");
     if (!status) throw std::runtime_error("cannot set up database: " + status.error().message);
-    refuse_newer_schema(*db_, config_.path);  // before the WAL switch writes to the file
+    refuse_newer_schema(*db_);  // before the WAL switch writes to the file
     status = db_->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
     if (!status) throw std::runtime_error("cannot set up database: " + status.error().message);
     migrate(*db_);

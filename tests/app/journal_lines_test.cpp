@@ -39,6 +39,14 @@ TEST(JournalLines, HostileTextIsQuotedPrintableAndCut) {
   EXPECT_EQ(line.find('\x1b'), std::string::npos) << line;
   EXPECT_NE(line.find("by unknown: failed: invalid m"), std::string::npos) << line;
   EXPECT_LT(line.size(), 200u) << line;
+
+  // Bytes that are not UTF-8 inside a result's values, and an "ok" that is not a boolean, are
+  // quoted, never thrown on: the line is built before the result is journaled.
+  json odd{{"target", "m1"}, {"ok", "yes"}, {"code", "x"}, {"message", json{{"m", "\xff\xfe"}}}};
+  std::string quoted;
+  EXPECT_NO_THROW(quoted = command_log_line("c1", "relay_open", "cloud", "failed",
+                                            json{{"results", {odd}}}));
+  EXPECT_NE(quoted.find("m1 x"), std::string::npos) << quoted;
 }
 
 TEST(JournalLines, AnEventLineNamesTypeMeterAndDetailsAndCutOffIsAWarning) {
