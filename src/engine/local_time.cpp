@@ -71,7 +71,12 @@ WallTime next_local_instant(WallTime t, year_month_day date, int minute_of_day, 
 WallTime next_offset_change(WallTime t, LocalZone zone) {
   if (zone.zone() == nullptr) return WallTime::max();
   const date::sys_info info = zone.zone()->get_info(t);
-  return info.end > t ? WallTime{info.end} : WallTime::max();
+  // A zone with no change ahead ends its last period at the end of the library's range, far
+  // past what a nanosecond WallTime holds: compare in seconds, before any conversion.
+  const auto last_whole_second = std::chrono::floor<std::chrono::seconds>(WallTime::max());
+  if (info.end >= last_whole_second) return WallTime::max();
+  const WallTime end{info.end};
+  return end > t ? end : WallTime::max();
 }
 
 WallTime start_of_next_local_day(WallTime t, LocalZone zone) {
