@@ -142,6 +142,16 @@ class Dlt645Retry : public ::testing::Test {
     return wait_for([&] { return last_reading_ms() >= event_ms + span.count(); },
                     std::chrono::seconds(30));
   }
+  // Commands can be sent once m01 has been read and the daemon holds its cmd subscription
+  // (granted after the connection is up; a command published before it is not delivered).
+  bool wait_ready() {
+    return wait_for(
+        [&] {
+          return last_reading_ms() > 0 &&
+                 daemon_->log().find("uplink: subscribed to " + kCmdTopic) != std::string::npos;
+        },
+        std::chrono::seconds(30));
+  }
   std::string logs() { return daemon_->log() + "\n--- simulator\n" + simulator_->log(); }
 
   TempDir dir_{"meterd-dlt645-retry"};
@@ -208,6 +218,7 @@ TEST_F(Dlt645Retry, RelayCloseCommandToACloseAllowedLineSendsOneFrameAndEndsArme
   MqttCollector collector(broker_.uri(), "retry-armed", "meterd/v1/gw-test/#");
   ASSERT_TRUE(wait_for_event_then_readings("relay_close_allowed", std::chrono::seconds(1)))
       << logs();
+  ASSERT_TRUE(wait_ready()) << logs();
   const nlohmann::json closed =
       run_command(collector, make_command("close-1", "relay_close", {{"meter", "m01"}}));
   ASSERT_EQ(closed.value("state", ""), "done") << closed.dump() << logs();
@@ -248,11 +259,12 @@ TEST_F(Dlt645Retry, RelayCloseCommandToACloseAllowedLineSendsOneFrameAndEndsArme
 TEST_F(Dlt645Retry, RechargeFinerThanTheMetersResolutionIsRefusedBeforeAnyWrite) {
   start({"direct", "02000000", "{id: S1, mode: meter, meters: [m01]}"}, {});
   MqttCollector collector(broker_.uri(), "retry-fine", kResultTopic);
-  ASSERT_TRUE(wait_for([&] { return last_reading_ms() > 0; }, std::chrono::seconds(30))) << logs();
+  ASSERT_TRUE(wait_ready()) << logs();
   const nlohmann::json refused = run_command(
       collector, make_command("pay-fine", "recharge", {{"account", "S1"}},
                               {{"order_id", "wx-fine"}, {"amount", "10.0050"}}),
       std::chrono::seconds(30));
+  ASSERT_TRUE(refused.is_object()) << "no result within 30 s\n" << logs();
   ASSERT_EQ(refused.value("state", ""), "failed") << refused.dump() << logs();
   EXPECT_EQ(refused["results"][0].value("code", ""), "invalid_amount") << refused.dump();
   EXPECT_EQ(count("SELECT count(*) FROM events WHERE type = 'recharge_failed' AND "
@@ -272,12 +284,13 @@ TEST_F(Dlt645Retry, RechargeFinerThanTheMetersResolutionIsRefusedBeforeAnyWrite)
 TEST_F(Dlt645Retry, RechargeToADeadMeterFailsThenTheSameOrderAppliesOnceWhenItAnswers) {
   start({"direct", "02000000", "{id: S1, mode: meter, meters: [m01]}"}, {});
   MqttCollector collector(broker_.uri(), "retry-results", kResultTopic);
-  ASSERT_TRUE(wait_for([&] { return last_reading_ms() > 0; }, std::chrono::seconds(30))) << logs();
+  ASSERT_TRUE(wait_ready()) << logs();
   simulator_->terminate();  // the meter goes silent; the engine still knows its count (3)
   const nlohmann::json order = {{"order_id", "wx-7"}, {"amount", "25.0000"}};
   const nlohmann::json failed =
       run_command(collector, make_command("pay-1", "recharge", {{"account", "S1"}}, order),
                   std::chrono::seconds(60));
+  ASSERT_TRUE(failed.is_object()) << "no result within 60 s\n" << logs();
   ASSERT_EQ(failed.value("state", ""), "failed") << failed.dump() << logs();
   EXPECT_EQ(failed["results"][0].value("code", ""), "meter_unreachable") << failed.dump();
   EXPECT_EQ(events_of("recharge_failed"), 1);
