@@ -21,7 +21,7 @@
 #include <sstream>
 
 #include "config/yaml_to_settings.h"
-#include "modbus/profile.h"
+#include "modbus/driver/profile.h"
 #include "modbus/sim/line_server.h"
 
 using namespace meterd;

@@ -16,19 +16,14 @@
 #include <map>
 #include <memory>
 
+#include "common/plugin_entry.h"
+#include "common/plugin_settings.h"
 #include "core/driver.h"
 #include "core/settings_reader.h"
 #include "dlt645/driver/dlt645_driver.h"
 
 namespace meterd::dlt645 {
 namespace {
-
-const SettingsNode& map_or_empty(const SettingsNode& node, SettingsNode& empty) {
-  if (!node.is_null()) return node;
-  empty.kind = SettingsNode::Kind::kMap;
-  empty.pos = node.pos;
-  return empty;
-}
 
 std::optional<std::uint32_t> parse_hex32(const std::string& text) {
   if (text.size() != 8) return std::nullopt;
@@ -58,7 +53,7 @@ std::optional<Password> read_password(SettingsReader& r, const std::string& what
 Dlt645BusConfig read_bus(const BusSpec& bus, ConfigErrors& errors) {
   SettingsNode empty;
   const std::string what = "bus '" + bus.name + "'";
-  SettingsReader r(map_or_empty(bus.settings, empty), errors, what);
+  SettingsReader r(plugin::map_or_empty(bus.settings, empty), errors, what);
   Dlt645BusConfig config;
   config.name = bus.name;
   LineSettings& line = config.line;
@@ -120,7 +115,7 @@ class ProfileCache {
 Dlt645MeterConfig read_meter(const MeterSpec& meter, ProfileCache& profiles, ConfigErrors& errors) {
   SettingsNode empty;
   const std::string what = "meter '" + meter.id + "'";
-  SettingsReader r(map_or_empty(meter.settings, empty), errors, what);
+  SettingsReader r(plugin::map_or_empty(meter.settings, empty), errors, what);
   Dlt645MeterConfig config;
   config.id = meter.id;
   config.timeout = meter.timeout;
@@ -182,14 +177,7 @@ std::unique_ptr<MeterDriver> create_dlt645(const BusSpec& bus, const DriverEnv& 
   });
 }
 
-constexpr const char* kProtocols[] = {"dlt645", nullptr};
-
-constexpr PluginDescriptor kDescriptor{kDriverAbiVersion, "dlt645", kProtocols, &create_dlt645};
-
 }  // namespace
 }  // namespace meterd::dlt645
 
-extern "C" __attribute__((visibility("default"))) const meterd::PluginDescriptor*
-meterd_plugin_descriptor() {
-  return &meterd::dlt645::kDescriptor;
-}
+METERD_PLUGIN_ENTRY("dlt645", &meterd::dlt645::create_dlt645)

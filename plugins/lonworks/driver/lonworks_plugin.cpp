@@ -16,6 +16,8 @@
 #include <random>
 #include <tuple>
 
+#include "common/plugin_entry.h"
+#include "common/plugin_settings.h"
 #include "core/driver.h"
 #include "core/settings_reader.h"
 #include "lonworks/codec/ls_udp.h"
@@ -25,13 +27,6 @@
 
 namespace meterd::lonworks {
 namespace {
-
-const SettingsNode& map_or_empty(const SettingsNode& node, SettingsNode& empty) {
-  if (!node.is_null()) return node;
-  empty.kind = SettingsNode::Kind::kMap;
-  empty.pos = node.pos;
-  return empty;
-}
 
 std::optional<Domain> parse_domain(const std::string& text) {
   Domain d;
@@ -139,7 +134,7 @@ std::unique_ptr<MeterDriver> create_lonworks(const BusSpec& bus, const DriverEnv
     }
     SettingsNode empty;
     const std::string what = "bus '" + bus.name + "'";
-    SettingsReader r(map_or_empty(bus.settings, empty), errors, what);
+    SettingsReader r(plugin::map_or_empty(bus.settings, empty), errors, what);
     Links links = read_links(r, what, *env.clock);
     MessageLayerConfig layer;
     if (r.has("domain")) {
@@ -166,7 +161,7 @@ std::unique_ptr<MeterDriver> create_lonworks(const BusSpec& bus, const DriverEnv
     std::map<std::tuple<std::size_t, int, int>, std::string> addresses;
     for (const auto& spec : bus.meters) {
       const std::string mwhat = "meter '" + spec.id + "'";
-      SettingsReader m(map_or_empty(spec.settings, empty), errors, mwhat);
+      SettingsReader m(plugin::map_or_empty(spec.settings, empty), errors, mwhat);
       LonMeterConfig meter;
       meter.id = spec.id;
       meter.timeout = spec.timeout;
@@ -205,15 +200,7 @@ std::unique_ptr<MeterDriver> create_lonworks(const BusSpec& bus, const DriverEnv
   });
 }
 
-constexpr const char* kProtocols[] = {"lonworks", nullptr};
-
-constexpr PluginDescriptor kDescriptor{kDriverAbiVersion, "lonworks", kProtocols,
-                                       &create_lonworks};
-
 }  // namespace
 }  // namespace meterd::lonworks
 
-extern "C" __attribute__((visibility("default"))) const meterd::PluginDescriptor*
-meterd_plugin_descriptor() {
-  return &meterd::lonworks::kDescriptor;
-}
+METERD_PLUGIN_ENTRY("lonworks", &meterd::lonworks::create_lonworks)

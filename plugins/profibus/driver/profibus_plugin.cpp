@@ -17,6 +17,8 @@
 #include <memory>
 #include <set>
 
+#include "common/plugin_entry.h"
+#include "common/plugin_settings.h"
 #include "core/driver.h"
 #include "core/settings_reader.h"
 #include "profibus/driver/profibus_driver.h"
@@ -24,13 +26,6 @@
 
 namespace meterd::profibus {
 namespace {
-
-const SettingsNode& map_or_empty(const SettingsNode& node, SettingsNode& empty) {
-  if (!node.is_null()) return node;
-  empty.kind = SettingsNode::Kind::kMap;
-  empty.pos = node.pos;
-  return empty;
-}
 
 struct BusRead {
   ProfibusBusConfig config;
@@ -43,7 +38,7 @@ struct BusRead {
 BusRead read_bus(const BusSpec& bus, ConfigErrors& errors) {
   SettingsNode empty;
   const std::string what = "bus '" + bus.name + "'";
-  SettingsReader r(map_or_empty(bus.settings, empty), errors, what);
+  SettingsReader r(plugin::map_or_empty(bus.settings, empty), errors, what);
   BusRead out;
   out.config.name = bus.name;
   out.uart.device = r.required_string("device");
@@ -135,7 +130,7 @@ std::unique_ptr<MeterDriver> create_profibus(const BusSpec& bus, const DriverEnv
     for (const auto& spec : bus.meters) {
       SettingsNode empty;
       const std::string what = "meter '" + spec.id + "'";
-      SettingsReader r(map_or_empty(spec.settings, empty), errors, what);
+      SettingsReader r(plugin::map_or_empty(spec.settings, empty), errors, what);
       ProfibusMeterConfig meter;
       meter.id = spec.id;
       const auto address = r.required_integer("address", 0, 125);
@@ -186,14 +181,7 @@ std::unique_ptr<MeterDriver> create_profibus(const BusSpec& bus, const DriverEnv
   });
 }
 
-constexpr const char* kProtocols[] = {"profibus", nullptr};
-
-constexpr PluginDescriptor kDescriptor{kDriverAbiVersion, "profibus", kProtocols, &create_profibus};
-
 }  // namespace
 }  // namespace meterd::profibus
 
-extern "C" __attribute__((visibility("default"))) const meterd::PluginDescriptor*
-meterd_plugin_descriptor() {
-  return &meterd::profibus::kDescriptor;
-}
+METERD_PLUGIN_ENTRY("profibus", &meterd::profibus::create_profibus)
