@@ -172,8 +172,8 @@ int open_line(const Options& options) {
     usage("unsupported baud rate " + std::to_string(options.baud));
   }
   const meterd::line::SerialFraming framing{
-      options.baud, 8, options.even_parity ? meterd::line::Parity::kEven : meterd::line::Parity::kNone,
-      1};
+      options.baud, 8,
+      options.even_parity ? meterd::line::Parity::kEven : meterd::line::Parity::kNone, 1};
   switch (meterd::line::set_raw_mode(fd, framing)) {
     case meterd::line::RawModeResult::kSet:
       break;

@@ -16,8 +16,8 @@
 
 #include <chrono>
 #include <fstream>
-#include <map>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "config/yaml_to_settings.h"

@@ -18,6 +18,7 @@
 
 #include "common/plugin_entry.h"
 #include "common/plugin_settings.h"
+#include "common/profile_cache.h"
 #include "core/driver.h"
 #include "core/settings_reader.h"
 #include "dlt645/driver/dlt645_driver.h"
@@ -88,29 +89,9 @@ Dlt645BusConfig read_bus(const BusSpec& bus, ConfigErrors& errors) {
   return config;
 }
 
-// Meters of one model share one profile tree; parse (and report) each tree once per variant.
-class ProfileCache {
- public:
-  std::shared_ptr<const Profile> get(const MeterSpec& meter, std::optional<Version> variant,
-                                     ConfigErrors& errors) {
-    const SettingsNode* tree = meter.profile_settings.get();
-    const auto key = std::make_pair(tree, variant);
-    if (auto it = cache_.find(key); it != cache_.end()) return it->second;
-    std::shared_ptr<const Profile> profile;
-    if (tree == nullptr) {
-      profile = std::make_shared<const Profile>(default_profile(variant.value_or(Version::k2007)));
-    } else if (auto parsed =
-                   read_profile(*tree, variant, "profile '" + meter.profile + "'", errors)) {
-      profile = std::make_shared<const Profile>(std::move(*parsed));
-    }
-    cache_[key] = profile;
-    return profile;
-  }
-
- private:
-  std::map<std::pair<const SettingsNode*, std::optional<Version>>, std::shared_ptr<const Profile>>
-      cache_;
-};
+// A profile is parsed once per tree and variant.
+using ProfileCache =
+    plugin::ProfileCache<std::pair<const SettingsNode*, std::optional<Version>>, Profile>;
 
 Dlt645MeterConfig read_meter(const MeterSpec& meter, ProfileCache& profiles, ConfigErrors& errors) {
   SettingsNode empty;
@@ -135,7 +116,11 @@ Dlt645MeterConfig read_meter(const MeterSpec& meter, ProfileCache& profiles, Con
   }
   config.password = read_password(r, what);
   r.finish();
-  config.profile = profiles.get(meter, variant, errors);
+  const SettingsNode* tree = meter.profile_settings.get();
+  config.profile = profiles.get({tree, variant}, [&]() -> std::optional<Profile> {
+    if (tree == nullptr) return default_profile(variant.value_or(Version::k2007));
+    return read_profile(*tree, variant, "profile '" + meter.profile + "'", errors);
+  });
   if (config.profile && config.profile->variant == Version::k1997 && address == "auto") {
     errors.add(r.pos(), what + ": read-address discovery is a DL/T 645-2007 request");
   }

@@ -47,9 +47,9 @@ Status SerialLine::open() {
                                     settings_.stop_bits};
   const line::RawModeResult mode = line::set_raw_mode(fd, framing);
   if (mode != line::RawModeResult::kSet) {
-    Error error = io_error(settings_.device, mode == line::RawModeResult::kNotATty
-                                                 ? "not a tty"
-                                                 : "cannot set line settings");
+    Error error =
+        io_error(settings_.device,
+                 mode == line::RawModeResult::kNotATty ? "not a tty" : "cannot set line settings");
     ::close(fd);
     return error;
   }

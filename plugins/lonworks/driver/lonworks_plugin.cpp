@@ -18,6 +18,7 @@
 
 #include "common/plugin_entry.h"
 #include "common/plugin_settings.h"
+#include "common/profile_cache.h"
 #include "core/driver.h"
 #include "core/settings_reader.h"
 #include "lonworks/codec/ls_udp.h"
@@ -102,28 +103,6 @@ Links read_links(SettingsReader& r, const std::string& what, const Clock& clock)
   return out;
 }
 
-class ProfileCache {
- public:
-  std::shared_ptr<const LonProfile> get(const MeterSpec& meter, ConfigErrors& errors) {
-    const SettingsNode* tree = meter.profile_settings.get();
-    if (tree == nullptr) {
-      errors.add(meter.settings.pos,
-                 "meter '" + meter.id + "': a lonworks meter needs a profile (NV map)");
-      return nullptr;
-    }
-    if (auto it = cache_.find(tree); it != cache_.end()) return it->second;
-    std::shared_ptr<const LonProfile> profile;
-    if (auto parsed = read_lon_profile(*tree, "profile '" + meter.profile + "'", errors)) {
-      profile = std::make_shared<const LonProfile>(std::move(*parsed));
-    }
-    cache_[tree] = profile;
-    return profile;
-  }
-
- private:
-  std::map<const SettingsNode*, std::shared_ptr<const LonProfile>> cache_;
-};
-
 std::unique_ptr<MeterDriver> create_lonworks(const BusSpec& bus, const DriverEnv& env,
                                              ConfigErrors& errors) {
   return guard_plugin_factory("lonworks", bus, errors, [&]() -> std::unique_ptr<MeterDriver> {
@@ -156,7 +135,7 @@ std::unique_ptr<MeterDriver> create_lonworks(const BusSpec& bus, const DriverEnv
     config.read_ahead = static_cast<std::size_t>(r.integer("read_ahead", 8, 1, 256));
     r.finish();
 
-    ProfileCache profiles;
+    plugin::ProfileCache<const SettingsNode*, LonProfile> profiles;
     std::vector<LonMeterConfig> meters;
     std::map<std::tuple<std::size_t, int, int>, std::string> addresses;
     for (const auto& spec : bus.meters) {
@@ -183,7 +162,13 @@ std::unique_ptr<MeterDriver> create_lonworks(const BusSpec& bus, const DriverEnv
       }
       meter.link = index.value_or(0);
       m.finish();
-      meter.profile = profiles.get(spec, errors);
+      if (spec.profile_settings == nullptr) {
+        errors.add(spec.settings.pos, mwhat + ": a lonworks meter needs a profile (NV map)");
+      } else {
+        meter.profile = profiles.get(spec.profile_settings.get(), [&] {
+          return read_lon_profile(*spec.profile_settings, "profile '" + spec.profile + "'", errors);
+        });
+      }
       const auto key = std::make_tuple(meter.link, meter.node.subnet, meter.node.node);
       if (auto [it, fresh] = addresses.emplace(key, spec.id); !fresh) {
         errors.add(spec.settings.pos, mwhat + ": subnet/node " + std::to_string(meter.node.subnet) +

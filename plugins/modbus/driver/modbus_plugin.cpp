@@ -66,7 +66,8 @@ std::unique_ptr<MeterDriver> create_modbus(const BusSpec& bus, const DriverEnv&,
     std::vector<ModbusMeter> meters;
     for (const MeterSpec& spec : bus.meters) {
       SettingsNode empty;
-      SettingsReader r(plugin::map_or_empty(spec.settings, empty), errors, "meter '" + spec.id + "'");
+      SettingsReader r(plugin::map_or_empty(spec.settings, empty), errors,
+                       "meter '" + spec.id + "'");
       ModbusMeter m;
       m.id = spec.id;
       m.timeout = spec.timeout;

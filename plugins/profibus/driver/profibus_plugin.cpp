@@ -19,6 +19,7 @@
 
 #include "common/plugin_entry.h"
 #include "common/plugin_settings.h"
+#include "common/profile_cache.h"
 #include "core/driver.h"
 #include "core/settings_reader.h"
 #include "profibus/driver/profibus_driver.h"
@@ -84,25 +85,6 @@ BusRead read_bus(const BusSpec& bus, ConfigErrors& errors) {
   return out;
 }
 
-class ProfileCache {
- public:
-  std::shared_ptr<const Profile> get(const MeterSpec& meter, ConfigErrors& errors) {
-    const SettingsNode* tree = meter.profile_settings.get();
-    if (auto it = cache_.find(tree); it != cache_.end()) return it->second;
-    std::shared_ptr<const Profile> profile;
-    if (tree != nullptr) {
-      if (auto parsed = read_profile(*tree, "profile '" + meter.profile + "'", errors)) {
-        profile = std::make_shared<const Profile>(std::move(*parsed));
-      }
-    }
-    cache_[tree] = profile;
-    return profile;
-  }
-
- private:
-  std::map<const SettingsNode*, std::shared_ptr<const Profile>> cache_;
-};
-
 std::unique_ptr<MeterDriver> create_profibus(const BusSpec& bus, const DriverEnv& env,
                                              ConfigErrors& errors) {
   return guard_plugin_factory("profibus", bus, errors, [&]() -> std::unique_ptr<MeterDriver> {
@@ -122,7 +104,7 @@ std::unique_ptr<MeterDriver> create_profibus(const BusSpec& bus, const DriverEnv
         }
       }
     }
-    ProfileCache profiles;
+    plugin::ProfileCache<const SettingsNode*, Profile> profiles;
     std::vector<ProfibusMeterConfig> meters;
     std::map<int, std::string> addresses;
     std::set<const GsdFile*> baud_checked;  // one message per GSD, not per meter
@@ -153,7 +135,9 @@ std::unique_ptr<MeterDriver> create_profibus(const BusSpec& bus, const DriverEnv
                                           "and modules");
         continue;
       }
-      meter.profile = profiles.get(spec, errors);
+      meter.profile = profiles.get(spec.profile_settings.get(), [&] {
+        return read_profile(*spec.profile_settings, "profile '" + spec.profile + "'", errors);
+      });
       if (!meter.profile) continue;
       const GsdFile& gsd = *meter.profile->gsd;
       if (is_uart_baud(read.uart.baud) && !gsd.supports(read.uart.baud) &&
