@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "meter/sim_meter.h"
+#include "sim/sim/sim_meter.h"
 
 using namespace meterd;
 using namespace meterd::sim;

@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/check-spdx.sh
+scripts/check-includes.sh
 
 slow=0
 if [ "${1:-}" = "--slow" ]; then slow=1; fi

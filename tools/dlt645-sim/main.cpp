@@ -22,7 +22,6 @@
 // request when it arrives, so tests can check how relay retries are spaced.
 #include <fcntl.h>
 #include <poll.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -35,6 +34,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/serial_port.h"
 #include "core/clock.h"
 #include "dlt645/sim/line_sim.h"
 
@@ -162,50 +162,28 @@ Options parse_options(int argc, char** argv) {
   return options;
 }
 
-speed_t to_speed(int baud) {
-  switch (baud) {
-    case 1200:
-      return B1200;
-    case 2400:
-      return B2400;
-    case 4800:
-      return B4800;
-    case 9600:
-      return B9600;
-    case 19200:
-      return B19200;
-    case 38400:
-      return B38400;
-    case 115200:
-      return B115200;
-    default:
-      usage("unsupported baud rate " + std::to_string(baud));
-  }
-}
-
 int open_line(const Options& options) {
   const int fd = ::open(options.device.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (fd < 0) {
     std::fprintf(stderr, "dlt645-sim: %s: %s\n", options.device.c_str(), std::strerror(errno));
     std::exit(66);
   }
-  termios tio{};
-  if (tcgetattr(fd, &tio) != 0) {
-    std::fprintf(stderr, "dlt645-sim: %s is not a tty\n", options.device.c_str());
-    std::exit(66);
+  if (!meterd::line::is_standard_baud(options.baud)) {
+    usage("unsupported baud rate " + std::to_string(options.baud));
   }
-  cfmakeraw(&tio);
-  tio.c_cflag |= CLOCAL | CREAD;
-  tio.c_cflag &= ~static_cast<tcflag_t>(CSTOPB | PARENB | PARODD);
-  if (options.even_parity) tio.c_cflag |= PARENB;
-  tio.c_cc[VMIN] = 0;
-  tio.c_cc[VTIME] = 0;
-  cfsetispeed(&tio, to_speed(options.baud));
-  cfsetospeed(&tio, to_speed(options.baud));
-  if (tcsetattr(fd, TCSANOW, &tio) != 0) {
-    std::fprintf(stderr, "dlt645-sim: tcsetattr %s: %s\n", options.device.c_str(),
-                 std::strerror(errno));
-    std::exit(66);
+  const meterd::line::SerialFraming framing{
+      options.baud, 8,
+      options.even_parity ? meterd::line::Parity::kEven : meterd::line::Parity::kNone, 1};
+  switch (meterd::line::set_raw_mode(fd, framing)) {
+    case meterd::line::RawModeResult::kSet:
+      break;
+    case meterd::line::RawModeResult::kNotATty:
+      std::fprintf(stderr, "dlt645-sim: %s is not a tty\n", options.device.c_str());
+      std::exit(66);
+    case meterd::line::RawModeResult::kNotApplied:
+      std::fprintf(stderr, "dlt645-sim: tcsetattr %s: %s\n", options.device.c_str(),
+                   std::strerror(errno));
+      std::exit(66);
   }
   return fd;
 }

@@ -16,12 +16,12 @@
 
 #include <chrono>
 #include <fstream>
-#include <map>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "config/yaml_to_settings.h"
-#include "modbus/profile.h"
+#include "modbus/driver/profile.h"
 #include "modbus/sim/line_server.h"
 
 using namespace meterd;

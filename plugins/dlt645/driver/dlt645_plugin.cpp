@@ -16,19 +16,15 @@
 #include <map>
 #include <memory>
 
+#include "common/plugin_entry.h"
+#include "common/plugin_settings.h"
+#include "common/profile_cache.h"
 #include "core/driver.h"
 #include "core/settings_reader.h"
 #include "dlt645/driver/dlt645_driver.h"
 
 namespace meterd::dlt645 {
 namespace {
-
-const SettingsNode& map_or_empty(const SettingsNode& node, SettingsNode& empty) {
-  if (!node.is_null()) return node;
-  empty.kind = SettingsNode::Kind::kMap;
-  empty.pos = node.pos;
-  return empty;
-}
 
 std::optional<std::uint32_t> parse_hex32(const std::string& text) {
   if (text.size() != 8) return std::nullopt;
@@ -58,7 +54,7 @@ std::optional<Password> read_password(SettingsReader& r, const std::string& what
 Dlt645BusConfig read_bus(const BusSpec& bus, ConfigErrors& errors) {
   SettingsNode empty;
   const std::string what = "bus '" + bus.name + "'";
-  SettingsReader r(map_or_empty(bus.settings, empty), errors, what);
+  SettingsReader r(plugin::map_or_empty(bus.settings, empty), errors, what);
   Dlt645BusConfig config;
   config.name = bus.name;
   LineSettings& line = config.line;
@@ -93,34 +89,14 @@ Dlt645BusConfig read_bus(const BusSpec& bus, ConfigErrors& errors) {
   return config;
 }
 
-// Meters of one model share one profile tree; parse (and report) each tree once per variant.
-class ProfileCache {
- public:
-  std::shared_ptr<const Profile> get(const MeterSpec& meter, std::optional<Version> variant,
-                                     ConfigErrors& errors) {
-    const SettingsNode* tree = meter.profile_settings.get();
-    const auto key = std::make_pair(tree, variant);
-    if (auto it = cache_.find(key); it != cache_.end()) return it->second;
-    std::shared_ptr<const Profile> profile;
-    if (tree == nullptr) {
-      profile = std::make_shared<const Profile>(default_profile(variant.value_or(Version::k2007)));
-    } else if (auto parsed =
-                   read_profile(*tree, variant, "profile '" + meter.profile + "'", errors)) {
-      profile = std::make_shared<const Profile>(std::move(*parsed));
-    }
-    cache_[key] = profile;
-    return profile;
-  }
-
- private:
-  std::map<std::pair<const SettingsNode*, std::optional<Version>>, std::shared_ptr<const Profile>>
-      cache_;
-};
+// A profile is parsed once per tree and variant.
+using ProfileCache =
+    plugin::ProfileCache<std::pair<const SettingsNode*, std::optional<Version>>, Profile>;
 
 Dlt645MeterConfig read_meter(const MeterSpec& meter, ProfileCache& profiles, ConfigErrors& errors) {
   SettingsNode empty;
   const std::string what = "meter '" + meter.id + "'";
-  SettingsReader r(map_or_empty(meter.settings, empty), errors, what);
+  SettingsReader r(plugin::map_or_empty(meter.settings, empty), errors, what);
   Dlt645MeterConfig config;
   config.id = meter.id;
   config.timeout = meter.timeout;
@@ -140,7 +116,11 @@ Dlt645MeterConfig read_meter(const MeterSpec& meter, ProfileCache& profiles, Con
   }
   config.password = read_password(r, what);
   r.finish();
-  config.profile = profiles.get(meter, variant, errors);
+  const SettingsNode* tree = meter.profile_settings.get();
+  config.profile = profiles.get({tree, variant}, [&]() -> std::optional<Profile> {
+    if (tree == nullptr) return default_profile(variant.value_or(Version::k2007));
+    return read_profile(*tree, variant, "profile '" + meter.profile + "'", errors);
+  });
   if (config.profile && config.profile->variant == Version::k1997 && address == "auto") {
     errors.add(r.pos(), what + ": read-address discovery is a DL/T 645-2007 request");
   }
@@ -182,14 +162,7 @@ std::unique_ptr<MeterDriver> create_dlt645(const BusSpec& bus, const DriverEnv& 
   });
 }
 
-constexpr const char* kProtocols[] = {"dlt645", nullptr};
-
-constexpr PluginDescriptor kDescriptor{kDriverAbiVersion, "dlt645", kProtocols, &create_dlt645};
-
 }  // namespace
 }  // namespace meterd::dlt645
 
-extern "C" __attribute__((visibility("default"))) const meterd::PluginDescriptor*
-meterd_plugin_descriptor() {
-  return &meterd::dlt645::kDescriptor;
-}
+METERD_PLUGIN_ENTRY("dlt645", &meterd::dlt645::create_dlt645)

@@ -11,6 +11,8 @@
 #include <cstring>
 
 #include "common/line_drain.h"
+#include "common/line_write.h"
+#include "common/serial_port.h"
 
 namespace meterd::dlt645 {
 
@@ -18,34 +20,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
-
-speed_t to_speed(int baud) {
-  switch (baud) {
-    case 1200:
-      return B1200;
-    case 2400:
-      return B2400;
-    case 4800:
-      return B4800;
-    case 9600:
-      return B9600;
-    default:
-      return B19200;
-  }
-}
-
-tcflag_t to_char_size(int data_bits) {
-  switch (data_bits) {
-    case 5:
-      return CS5;
-    case 6:
-      return CS6;
-    case 7:
-      return CS7;
-    default:
-      return CS8;
-  }
-}
 
 Error io_error(const std::string& device, const std::string& what) {
   return make_error(ErrorKind::kBusError, device + ": " + what + ": " + std::strerror(errno));
@@ -69,24 +43,13 @@ Status SerialLine::open() {
   close();
   const int fd = ::open(settings_.device.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return io_error(settings_.device, "open");
-  termios tio{};
-  if (::tcgetattr(fd, &tio) != 0) {
-    Error error = io_error(settings_.device, "not a tty");
-    ::close(fd);
-    return error;
-  }
-  ::cfmakeraw(&tio);
-  tio.c_cflag &= ~static_cast<tcflag_t>(CSIZE | CSTOPB | PARENB | PARODD | CRTSCTS);
-  tio.c_cflag |= CLOCAL | CREAD | to_char_size(settings_.data_bits);
-  if (settings_.stop_bits == 2) tio.c_cflag |= CSTOPB;
-  if (settings_.parity != Parity::kNone) tio.c_cflag |= PARENB;
-  if (settings_.parity == Parity::kOdd) tio.c_cflag |= PARODD;
-  tio.c_cc[VMIN] = 0;
-  tio.c_cc[VTIME] = 0;
-  ::cfsetispeed(&tio, to_speed(settings_.baud));
-  ::cfsetospeed(&tio, to_speed(settings_.baud));
-  if (::tcsetattr(fd, TCSANOW, &tio) != 0) {
-    Error error = io_error(settings_.device, "cannot set line settings");
+  const line::SerialFraming framing{settings_.baud, settings_.data_bits, settings_.parity,
+                                    settings_.stop_bits};
+  const line::RawModeResult mode = line::set_raw_mode(fd, framing);
+  if (mode != line::RawModeResult::kSet) {
+    Error error =
+        io_error(settings_.device,
+                 mode == line::RawModeResult::kNotATty ? "not a tty" : "cannot set line settings");
     ::close(fd);
     return error;
   }
@@ -123,22 +86,7 @@ void SerialLine::drain() {
 
 Status SerialLine::write(std::span<const std::uint8_t> bytes) {
   if (fd_ < 0) return make_error(ErrorKind::kBusError, settings_.device + ": not open");
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
-    if (n > 0) {
-      done += static_cast<std::size_t>(n);
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) {
-      pollfd pfd{fd_, POLLOUT, 0};
-      if (::poll(&pfd, 1, 1000) <= 0) return io_error(settings_.device, "write stalled");
-      continue;
-    }
-    return io_error(settings_.device, "write");
-  }
-  return Ok{};
+  return line::write_all(fd_, bytes, settings_.device);
 }
 
 Result<Frame> SerialLine::read_frame(steady_clock::time_point deadline, const Address* from) {

@@ -14,12 +14,13 @@
 #include <string>
 #include <vector>
 
+#include "common/serial_port.h"
 #include "core/result.h"
 #include "dlt645/codec/frame.h"
 
 namespace meterd::dlt645 {
 
-enum class Parity { kNone, kEven, kOdd };
+using line::Parity;
 
 struct LineSettings {
   std::string device;

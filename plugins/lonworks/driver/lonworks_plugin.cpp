@@ -16,6 +16,9 @@
 #include <random>
 #include <tuple>
 
+#include "common/plugin_entry.h"
+#include "common/plugin_settings.h"
+#include "common/profile_cache.h"
 #include "core/driver.h"
 #include "core/settings_reader.h"
 #include "lonworks/codec/ls_udp.h"
@@ -25,13 +28,6 @@
 
 namespace meterd::lonworks {
 namespace {
-
-const SettingsNode& map_or_empty(const SettingsNode& node, SettingsNode& empty) {
-  if (!node.is_null()) return node;
-  empty.kind = SettingsNode::Kind::kMap;
-  empty.pos = node.pos;
-  return empty;
-}
 
 std::optional<Domain> parse_domain(const std::string& text) {
   Domain d;
@@ -107,28 +103,6 @@ Links read_links(SettingsReader& r, const std::string& what, const Clock& clock)
   return out;
 }
 
-class ProfileCache {
- public:
-  std::shared_ptr<const LonProfile> get(const MeterSpec& meter, ConfigErrors& errors) {
-    const SettingsNode* tree = meter.profile_settings.get();
-    if (tree == nullptr) {
-      errors.add(meter.settings.pos,
-                 "meter '" + meter.id + "': a lonworks meter needs a profile (NV map)");
-      return nullptr;
-    }
-    if (auto it = cache_.find(tree); it != cache_.end()) return it->second;
-    std::shared_ptr<const LonProfile> profile;
-    if (auto parsed = read_lon_profile(*tree, "profile '" + meter.profile + "'", errors)) {
-      profile = std::make_shared<const LonProfile>(std::move(*parsed));
-    }
-    cache_[tree] = profile;
-    return profile;
-  }
-
- private:
-  std::map<const SettingsNode*, std::shared_ptr<const LonProfile>> cache_;
-};
-
 std::unique_ptr<MeterDriver> create_lonworks(const BusSpec& bus, const DriverEnv& env,
                                              ConfigErrors& errors) {
   return guard_plugin_factory("lonworks", bus, errors, [&]() -> std::unique_ptr<MeterDriver> {
@@ -139,7 +113,7 @@ std::unique_ptr<MeterDriver> create_lonworks(const BusSpec& bus, const DriverEnv
     }
     SettingsNode empty;
     const std::string what = "bus '" + bus.name + "'";
-    SettingsReader r(map_or_empty(bus.settings, empty), errors, what);
+    SettingsReader r(plugin::map_or_empty(bus.settings, empty), errors, what);
     Links links = read_links(r, what, *env.clock);
     MessageLayerConfig layer;
     if (r.has("domain")) {
@@ -161,12 +135,12 @@ std::unique_ptr<MeterDriver> create_lonworks(const BusSpec& bus, const DriverEnv
     config.read_ahead = static_cast<std::size_t>(r.integer("read_ahead", 8, 1, 256));
     r.finish();
 
-    ProfileCache profiles;
+    plugin::ProfileCache<const SettingsNode*, LonProfile> profiles;
     std::vector<LonMeterConfig> meters;
     std::map<std::tuple<std::size_t, int, int>, std::string> addresses;
     for (const auto& spec : bus.meters) {
       const std::string mwhat = "meter '" + spec.id + "'";
-      SettingsReader m(map_or_empty(spec.settings, empty), errors, mwhat);
+      SettingsReader m(plugin::map_or_empty(spec.settings, empty), errors, mwhat);
       LonMeterConfig meter;
       meter.id = spec.id;
       meter.timeout = spec.timeout;
@@ -188,7 +162,13 @@ std::unique_ptr<MeterDriver> create_lonworks(const BusSpec& bus, const DriverEnv
       }
       meter.link = index.value_or(0);
       m.finish();
-      meter.profile = profiles.get(spec, errors);
+      if (spec.profile_settings == nullptr) {
+        errors.add(spec.settings.pos, mwhat + ": a lonworks meter needs a profile (NV map)");
+      } else {
+        meter.profile = profiles.get(spec.profile_settings.get(), [&] {
+          return read_lon_profile(*spec.profile_settings, "profile '" + spec.profile + "'", errors);
+        });
+      }
       const auto key = std::make_tuple(meter.link, meter.node.subnet, meter.node.node);
       if (auto [it, fresh] = addresses.emplace(key, spec.id); !fresh) {
         errors.add(spec.settings.pos, mwhat + ": subnet/node " + std::to_string(meter.node.subnet) +
@@ -205,15 +185,7 @@ std::unique_ptr<MeterDriver> create_lonworks(const BusSpec& bus, const DriverEnv
   });
 }
 
-constexpr const char* kProtocols[] = {"lonworks", nullptr};
-
-constexpr PluginDescriptor kDescriptor{kDriverAbiVersion, "lonworks", kProtocols,
-                                       &create_lonworks};
-
 }  // namespace
 }  // namespace meterd::lonworks
 
-extern "C" __attribute__((visibility("default"))) const meterd::PluginDescriptor*
-meterd_plugin_descriptor() {
-  return &meterd::lonworks::kDescriptor;
-}
+METERD_PLUGIN_ENTRY("lonworks", &meterd::lonworks::create_lonworks)

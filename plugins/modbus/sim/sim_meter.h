@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "modbus/codec/frame.h"
-#include "modbus/profile.h"
+#include "modbus/driver/profile.h"
 
 namespace meterd::modbus::sim {
 

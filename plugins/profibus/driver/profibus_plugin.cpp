@@ -17,6 +17,9 @@
 #include <memory>
 #include <set>
 
+#include "common/plugin_entry.h"
+#include "common/plugin_settings.h"
+#include "common/profile_cache.h"
 #include "core/driver.h"
 #include "core/settings_reader.h"
 #include "profibus/driver/profibus_driver.h"
@@ -24,13 +27,6 @@
 
 namespace meterd::profibus {
 namespace {
-
-const SettingsNode& map_or_empty(const SettingsNode& node, SettingsNode& empty) {
-  if (!node.is_null()) return node;
-  empty.kind = SettingsNode::Kind::kMap;
-  empty.pos = node.pos;
-  return empty;
-}
 
 struct BusRead {
   ProfibusBusConfig config;
@@ -43,7 +39,7 @@ struct BusRead {
 BusRead read_bus(const BusSpec& bus, ConfigErrors& errors) {
   SettingsNode empty;
   const std::string what = "bus '" + bus.name + "'";
-  SettingsReader r(map_or_empty(bus.settings, empty), errors, what);
+  SettingsReader r(plugin::map_or_empty(bus.settings, empty), errors, what);
   BusRead out;
   out.config.name = bus.name;
   out.uart.device = r.required_string("device");
@@ -89,25 +85,6 @@ BusRead read_bus(const BusSpec& bus, ConfigErrors& errors) {
   return out;
 }
 
-class ProfileCache {
- public:
-  std::shared_ptr<const Profile> get(const MeterSpec& meter, ConfigErrors& errors) {
-    const SettingsNode* tree = meter.profile_settings.get();
-    if (auto it = cache_.find(tree); it != cache_.end()) return it->second;
-    std::shared_ptr<const Profile> profile;
-    if (tree != nullptr) {
-      if (auto parsed = read_profile(*tree, "profile '" + meter.profile + "'", errors)) {
-        profile = std::make_shared<const Profile>(std::move(*parsed));
-      }
-    }
-    cache_[tree] = profile;
-    return profile;
-  }
-
- private:
-  std::map<const SettingsNode*, std::shared_ptr<const Profile>> cache_;
-};
-
 std::unique_ptr<MeterDriver> create_profibus(const BusSpec& bus, const DriverEnv& env,
                                              ConfigErrors& errors) {
   return guard_plugin_factory("profibus", bus, errors, [&]() -> std::unique_ptr<MeterDriver> {
@@ -127,7 +104,7 @@ std::unique_ptr<MeterDriver> create_profibus(const BusSpec& bus, const DriverEnv
         }
       }
     }
-    ProfileCache profiles;
+    plugin::ProfileCache<const SettingsNode*, Profile> profiles;
     std::vector<ProfibusMeterConfig> meters;
     std::map<int, std::string> addresses;
     std::set<const GsdFile*> baud_checked;  // one message per GSD, not per meter
@@ -135,7 +112,7 @@ std::unique_ptr<MeterDriver> create_profibus(const BusSpec& bus, const DriverEnv
     for (const auto& spec : bus.meters) {
       SettingsNode empty;
       const std::string what = "meter '" + spec.id + "'";
-      SettingsReader r(map_or_empty(spec.settings, empty), errors, what);
+      SettingsReader r(plugin::map_or_empty(spec.settings, empty), errors, what);
       ProfibusMeterConfig meter;
       meter.id = spec.id;
       const auto address = r.required_integer("address", 0, 125);
@@ -158,7 +135,9 @@ std::unique_ptr<MeterDriver> create_profibus(const BusSpec& bus, const DriverEnv
                                           "and modules");
         continue;
       }
-      meter.profile = profiles.get(spec, errors);
+      meter.profile = profiles.get(spec.profile_settings.get(), [&] {
+        return read_profile(*spec.profile_settings, "profile '" + spec.profile + "'", errors);
+      });
       if (!meter.profile) continue;
       const GsdFile& gsd = *meter.profile->gsd;
       if (is_uart_baud(read.uart.baud) && !gsd.supports(read.uart.baud) &&
@@ -186,14 +165,7 @@ std::unique_ptr<MeterDriver> create_profibus(const BusSpec& bus, const DriverEnv
   });
 }
 
-constexpr const char* kProtocols[] = {"profibus", nullptr};
-
-constexpr PluginDescriptor kDescriptor{kDriverAbiVersion, "profibus", kProtocols, &create_profibus};
-
 }  // namespace
 }  // namespace meterd::profibus
 
-extern "C" __attribute__((visibility("default"))) const meterd::PluginDescriptor*
-meterd_plugin_descriptor() {
-  return &meterd::profibus::kDescriptor;
-}
+METERD_PLUGIN_ENTRY("profibus", &meterd::profibus::create_profibus)

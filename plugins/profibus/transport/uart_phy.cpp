@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/line_write.h"
+
 namespace meterd::profibus {
 
 namespace {
@@ -75,22 +77,7 @@ void UartPhy::close() {
 
 Status UartPhy::write(std::span<const std::uint8_t> bytes) {
   if (fd_ < 0) return make_error(ErrorKind::kBusError, settings_.device + ": not open");
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
-    if (n > 0) {
-      done += static_cast<std::size_t>(n);
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) {
-      pollfd pfd{fd_, POLLOUT, 0};
-      if (::poll(&pfd, 1, 1000) <= 0) return io_error(settings_.device, "write stalled");
-      continue;
-    }
-    return io_error(settings_.device, "write");
-  }
-  return Ok{};
+  return line::write_all(fd_, bytes, settings_.device);
 }
 
 Result<std::size_t> UartPhy::read(std::span<std::uint8_t> into, std::chrono::microseconds wait) {

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "driver/sim_driver.h"
+#include "sim/driver/sim_driver.h"
 
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "meter/state_file.h"
+#include "sim/sim/state_file.h"
 
 namespace meterd::sim {
 namespace {

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "core/driver.h"
-#include "driver/sim_settings.h"
-#include "meter/sim_meter.h"
+#include "sim/driver/sim_settings.h"
+#include "sim/sim/sim_meter.h"
 
 namespace meterd::sim {
 

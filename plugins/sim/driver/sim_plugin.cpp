@@ -4,9 +4,10 @@
 // system tests). Every key is in docs/sim.md.
 #include <memory>
 
+#include "common/plugin_entry.h"
 #include "core/driver.h"
-#include "driver/sim_driver.h"
-#include "meter/state_file.h"
+#include "sim/driver/sim_driver.h"
+#include "sim/sim/state_file.h"
 
 namespace meterd::sim {
 namespace {
@@ -30,14 +31,7 @@ std::unique_ptr<MeterDriver> create_sim(const BusSpec& bus, const DriverEnv& env
   });
 }
 
-constexpr const char* kProtocols[] = {"sim", nullptr};
-
-constexpr PluginDescriptor kDescriptor{kDriverAbiVersion, "sim", kProtocols, &create_sim};
-
 }  // namespace
 }  // namespace meterd::sim
 
-extern "C" __attribute__((visibility("default"))) const meterd::PluginDescriptor*
-meterd_plugin_descriptor() {
-  return &meterd::sim::kDescriptor;
-}
+METERD_PLUGIN_ENTRY("sim", &meterd::sim::create_sim)

@@ -1,29 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "driver/sim_settings.h"
+#include "sim/driver/sim_settings.h"
 
 #include <limits>
 #include <set>
 
-#include "appliances/appliance_settings.h"
+#include "common/plugin_settings.h"
 #include "core/settings_reader.h"
-#include "model/seeded_hash.h"
+#include "sim/sim/appliance_settings.h"
+#include "sim/sim/seeded_hash.h"
 
 namespace meterd::sim {
 namespace {
 
 constexpr std::int64_t kMaxMoney = 1'000'000'000'000;  // 10^8 currency units
 
-// Plugin keys may be absent altogether (a null node); read that as an empty map.
-const SettingsNode& map_or_empty(const SettingsNode& node, SettingsNode& empty) {
-  if (!node.is_null()) return node;
-  empty.kind = SettingsNode::Kind::kMap;
-  empty.pos = node.pos;
-  return empty;
-}
-
 SimBusConfig read_bus(const BusSpec& bus, ConfigErrors& errors, std::uint64_t& seed) {
   SettingsNode empty;
-  SettingsReader r(map_or_empty(bus.settings, empty), errors, "bus '" + bus.name + "'");
+  SettingsReader r(plugin::map_or_empty(bus.settings, empty), errors, "bus '" + bus.name + "'");
   SimBusConfig config;
   config.name = bus.name;
   seed =
@@ -62,7 +55,7 @@ ProfileParts read_profile(const MeterSpec& meter, std::uint64_t key, ConfigError
   ProfileParts parts;
   if (!meter.profile_settings) return parts;
   SettingsNode empty;
-  SettingsReader r(map_or_empty(*meter.profile_settings, empty), errors,
+  SettingsReader r(plugin::map_or_empty(*meter.profile_settings, empty), errors,
                    "profile '" + meter.profile + "'");
   r.string("model");
   parts.phases = read_phases(r);
@@ -81,7 +74,7 @@ SimMeterConfig read_meter(const MeterSpec& meter, std::size_t index, std::uint64
   const std::uint64_t key = meter_key(seed, index);
   ProfileParts profile = read_profile(meter, key, profile_errors);
   SettingsNode empty;
-  SettingsReader r(map_or_empty(meter.settings, empty), errors, "meter '" + meter.id + "'");
+  SettingsReader r(plugin::map_or_empty(meter.settings, empty), errors, "meter '" + meter.id + "'");
   SimMeterConfig config;
   config.id = meter.id;
   config.timeout = meter.timeout;

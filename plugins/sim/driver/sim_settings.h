@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/driver.h"
-#include "meter/sim_meter.h"
+#include "sim/sim/sim_meter.h"
 
 namespace meterd::sim {
 

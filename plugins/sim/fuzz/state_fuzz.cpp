@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "meter/state_file.h"
+#include "sim/sim/state_file.h"
 
 using namespace meterd::sim;
 

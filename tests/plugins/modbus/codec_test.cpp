@@ -3,7 +3,7 @@
 
 #include "modbus/codec/frame.h"
 #include "modbus/codec/value.h"
-#include "modbus/plan.h"
+#include "modbus/driver/plan.h"
 #include "profile_fixture.h"
 
 namespace meterd::modbus {

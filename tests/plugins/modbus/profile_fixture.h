@@ -10,7 +10,7 @@
 #include <string>
 
 #include "config/yaml_to_settings.h"
-#include "modbus/profile.h"
+#include "modbus/driver/profile.h"
 
 namespace meterd::modbus::testing {
 

@@ -5,8 +5,8 @@
 
 #include <cstdlib>
 
-#include "appliances/appliance_settings.h"
 #include "bus/test_support.h"
+#include "sim/sim/appliance_settings.h"
 
 namespace meterd::sim {
 namespace {

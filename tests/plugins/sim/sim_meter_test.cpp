@@ -2,7 +2,7 @@
 // The simulated meter with appliances: power, power factor, reactive power and current agree
 // with the appliances that run, the energy counts them exactly, and a restored meter carries
 // on as if it had never stopped.
-#include "meter/sim_meter.h"
+#include "sim/sim/sim_meter.h"
 
 #include <gtest/gtest.h>
 

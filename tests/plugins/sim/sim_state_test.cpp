@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "driver/sim_driver.h"
-#include "meter/state_file.h"
+#include "sim/driver/sim_driver.h"
+#include "sim/sim/state_file.h"
 #include "support/temp_dir.h"
 
 namespace meterd::sim {

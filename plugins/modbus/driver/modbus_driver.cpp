@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "modbus/driver.h"
+#include "modbus/driver/modbus_driver.h"
 
 #include <algorithm>
 

@@ -14,7 +14,7 @@
 #include "core/point.h"
 #include "core/settings.h"
 #include "modbus/codec/value.h"
-#include "modbus/plan.h"
+#include "modbus/driver/plan.h"
 
 namespace meterd::modbus {
 

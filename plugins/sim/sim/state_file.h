@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "core/result.h"
-#include "meter/meter_state.h"
+#include "sim/sim/meter_state.h"
 
 namespace meterd::sim {
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "meter/base_load.h"
+#include "sim/sim/base_load.h"
 
 #include <array>
 #include <cmath>
 
-#include "model/local_clock.h"
-#include "model/seeded_hash.h"
+#include "sim/sim/local_clock.h"
+#include "sim/sim/seeded_hash.h"
 
 namespace meterd::sim {
 namespace {

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "appliances/appliance.h"
 #include "core/settings.h"
+#include "sim/sim/appliance.h"
 
 namespace meterd::sim {
 

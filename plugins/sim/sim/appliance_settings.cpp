@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "appliances/appliance_settings.h"
+#include "sim/sim/appliance_settings.h"
 
 #include <set>
 
 #include "core/settings_reader.h"
-#include "model/seeded_hash.h"
+#include "sim/sim/seeded_hash.h"
 
 namespace meterd::sim {
 namespace {

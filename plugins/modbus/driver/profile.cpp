@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "modbus/profile.h"
+#include "modbus/driver/profile.h"
 
 #include <algorithm>
 #include <map>

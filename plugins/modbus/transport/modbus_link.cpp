@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "modbus/transport.h"
+#include "modbus/transport/modbus_link.h"
 
 #include <fcntl.h>
 #include <modbus/modbus.h>

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "appliances/switching.h"
+#include "sim/sim/switching.h"
 
 #include <algorithm>
 
-#include "model/local_clock.h"
-#include "model/seeded_hash.h"
+#include "sim/sim/local_clock.h"
+#include "sim/sim/seeded_hash.h"
 
 namespace meterd::sim {
 namespace {

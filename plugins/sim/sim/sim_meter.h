@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "appliances/appliance.h"
 #include "core/clock.h"
 #include "core/point.h"
 #include "core/result.h"
-#include "meter/base_load.h"
-#include "meter/meter_state.h"
+#include "sim/sim/appliance.h"
+#include "sim/sim/base_load.h"
+#include "sim/sim/meter_state.h"
 
 namespace meterd::sim {
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "model/local_clock.h"
+#include "sim/sim/local_clock.h"
 
-#include "model/seeded_hash.h"
+#include "sim/sim/seeded_hash.h"
 
 namespace meterd::sim {
 

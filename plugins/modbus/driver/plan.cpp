@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "modbus/plan.h"
+#include "modbus/driver/plan.h"
 
 #include <algorithm>
 #include <numeric>

@@ -15,23 +15,18 @@
 #include <map>
 #include <memory>
 
+#include "common/plugin_entry.h"
+#include "common/plugin_settings.h"
 #include "core/driver.h"
 #include "core/settings_reader.h"
-#include "modbus/driver.h"
+#include "modbus/driver/modbus_driver.h"
 
 namespace meterd::modbus {
 namespace {
 
-const SettingsNode& map_or_empty(const SettingsNode& node, SettingsNode& empty) {
-  if (!node.is_null()) return node;
-  empty.kind = SettingsNode::Kind::kMap;
-  empty.pos = node.pos;
-  return empty;
-}
-
 LineSettings read_line(const BusSpec& bus, ConfigErrors& errors) {
   SettingsNode empty;
-  SettingsReader r(map_or_empty(bus.settings, empty), errors, "bus '" + bus.name + "'");
+  SettingsReader r(plugin::map_or_empty(bus.settings, empty), errors, "bus '" + bus.name + "'");
   LineSettings line;
   line.tcp = r.one_of("transport", "rtu", {"rtu", "tcp"}) == "tcp";
   if (line.tcp) {
@@ -71,7 +66,8 @@ std::unique_ptr<MeterDriver> create_modbus(const BusSpec& bus, const DriverEnv&,
     std::vector<ModbusMeter> meters;
     for (const MeterSpec& spec : bus.meters) {
       SettingsNode empty;
-      SettingsReader r(map_or_empty(spec.settings, empty), errors, "meter '" + spec.id + "'");
+      SettingsReader r(plugin::map_or_empty(spec.settings, empty), errors,
+                       "meter '" + spec.id + "'");
       ModbusMeter m;
       m.id = spec.id;
       m.timeout = spec.timeout;
@@ -95,13 +91,7 @@ std::unique_ptr<MeterDriver> create_modbus(const BusSpec& bus, const DriverEnv&,
   });
 }
 
-constexpr const char* kProtocols[] = {"modbus", nullptr};
-constexpr PluginDescriptor kDescriptor{kDriverAbiVersion, "modbus", kProtocols, &create_modbus};
-
 }  // namespace
 }  // namespace meterd::modbus
 
-extern "C" __attribute__((visibility("default"))) const meterd::PluginDescriptor*
-meterd_plugin_descriptor() {
-  return &meterd::modbus::kDescriptor;
-}
+METERD_PLUGIN_ENTRY("modbus", &meterd::modbus::create_modbus)

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "appliances/switching.h"
+#include "sim/sim/switching.h"
 
 namespace meterd::sim {
 

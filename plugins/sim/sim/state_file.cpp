@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "meter/state_file.h"
+#include "sim/sim/state_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "appliances/appliance.h"
+#include "sim/sim/appliance.h"
 
 namespace meterd::sim {
 

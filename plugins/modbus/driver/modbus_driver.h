@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "core/driver.h"
-#include "modbus/profile.h"
-#include "modbus/transport.h"
+#include "modbus/driver/profile.h"
+#include "modbus/transport/modbus_link.h"
 
 namespace meterd::modbus {
 
