@@ -16,7 +16,7 @@
 #include "app/event_log.h"
 #include "app/fleet_action_port.h"
 #include "app/health_report.h"
-#include "app/local_control_server.h"
+#include "local/local_control_server.h"
 #include "app/logging.h"
 #include "app/loop_guard.h"
 #include "app/reading_router.h"

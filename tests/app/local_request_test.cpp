@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Request lines of the control socket, judged before anything acts on them.
-#include "app/local_request.h"
+#include "local/local_request.h"
 
 #include <gtest/gtest.h>
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "app/local_request.h"
+#include "local/local_request.h"
 #include "core/json_text.h"
 #include "intake_site.h"
 #include "reply_outcome.h"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "app/local_request.h"
+#include "local/local_request.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "app/local_control_server.h"
+#include "local/local_control_server.h"
 
 #include <pwd.h>
 #include <spdlog/spdlog.h>
@@ -19,7 +19,7 @@
 #include <iterator>
 #include <stdexcept>
 
-#include "app/local_request.h"
+#include "local/local_request.h"
 #include "commands/command_service.h"
 #include "core/json_text.h"
 
