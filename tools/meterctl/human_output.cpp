@@ -140,14 +140,15 @@ std::string status_text(const json& r, std::int64_t) {
                       text(b, "offline_meters"), latency});
     }
   }
+  if (rows.size() == 1) return out + "buses        figures come with the first health interval\n";
   return out + "\n" + table(rows);
 }
 
 std::string account_text(const json& r) {
   std::string out;
-  out += field("account", text(r, "account") + (text(r, "name") == "-" || text(r, "name").empty()
-                                                    ? ""
-                                                    : " (" + text(r, "name") + ")"));
+  const std::string name = text(r, "name");
+  const bool named = name != "-" && !name.empty() && name != text(r, "account");
+  out += field("account", text(r, "account") + (named ? " (" + name + ")" : ""));
   out += field("balance", text(r, "balance"));
   out += field("alarm level", text(r, "alarm_level"));
   out += field("billing", text(r, "mode") + (member(r, "closed") == true ? ", closed" : ""));
