@@ -377,7 +377,8 @@ class Daemon::Impl {
     s.store_id = store_->store_id();
     s.time = clock_.wall_now();
     s.uptime = std::chrono::duration_cast<std::chrono::seconds>(clock_.steady_now() - started_);
-    if (take_bus_stats) {
+    // Before the first health interval a status would show no buses: take their figures now.
+    if (take_bus_stats || last_buses_.empty()) {
       for (BusWorker* worker : fleet_->workers()) {
         s.buses.push_back({worker->name(), worker->snapshot()});
       }
