@@ -35,6 +35,22 @@ TEST(LocalRequest, ABackupNamesAnAbsolutePath) {
   }
 }
 
+TEST(LocalRequest, TheReportsAreTakenAndAnAccountReportNeedsAnId) {
+  EXPECT_EQ(read_local_request(R"({"op":"meters"})").kind, LocalRequest::Kind::kMeters);
+  EXPECT_EQ(read_local_request(R"({"op":"backlog"})").kind, LocalRequest::Kind::kBacklog);
+  const LocalRequest account = read_local_request(R"({"op":"account","account":"A101"})");
+  ASSERT_EQ(account.kind, LocalRequest::Kind::kAccount);
+  EXPECT_EQ(account.account_id, "A101");
+  EXPECT_TRUE(is_report(account));
+  EXPECT_FALSE(is_report(read_local_request(R"({"op":"backup","path":"/b.db"})")));
+  for (const std::string line : {R"({"op":"account"})", R"({"op":"account","account":""})",
+                                 R"({"op":"account","account":7})"}) {
+    const LocalRequest refused = read_local_request(line);
+    EXPECT_EQ(refused.kind, LocalRequest::Kind::kRefused) << line;
+    EXPECT_EQ(json::parse(refused.refusal)["error"], "bad_request") << line;
+  }
+}
+
 TEST(LocalRequest, ACommandWithoutAUsableIdCarriesTheParsersReasonForItsReply) {
   const LocalRequest request =
       read_local_request(R"({"op":"command","command":{"op":"recharge"}})");
