@@ -2,6 +2,7 @@
 #include "app/daemon.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/statvfs.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -9,11 +10,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <cstdlib>
-#include <nlohmann/json.hpp>
-
-#include <sys/statvfs.h>
-
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "app/backup_runner.h"
 #include "app/bus_fleet.h"
@@ -22,15 +20,15 @@
 #include "app/event_log.h"
 #include "app/fleet_action_port.h"
 #include "app/health_report.h"
-#include "local/local_control_server.h"
-#include "app/logging.h"
 #include "app/local_reports.h"
+#include "app/logging.h"
 #include "app/loop_guard.h"
 #include "app/meter_board.h"
 #include "app/reading_router.h"
 #include "app/systemd_notifier.h"
 #include "commands/command_service.h"
 #include "core/json_text.h"
+#include "local/local_control_server.h"
 #include "store/report_reads.h"
 #include "store/store.h"
 #include "uplink/uplink.h"
@@ -227,7 +225,8 @@ class Daemon::Impl {
       const MeterRuntime* runtime = engine_ ? engine_->meter(meter) : nullptr;
       return runtime ? runtime->account_id : "";
     };
-    for (BusWorker* worker : fleet_->workers()) facts.poll_errors.merge(worker->meter_poll_errors());
+    for (BusWorker* worker : fleet_->workers())
+      facts.poll_errors.merge(worker->meter_poll_errors());
     return facts;
   }
 
@@ -406,7 +405,8 @@ class Daemon::Impl {
         std::filesystem::absolute(config_.store.path, ec).parent_path();
     struct statvfs fs {};
     if (!ec && ::statvfs(folder.c_str(), &fs) == 0) {
-      s.disk_free_bytes = static_cast<std::int64_t>(fs.f_bavail) * static_cast<std::int64_t>(fs.f_frsize);
+      s.disk_free_bytes =
+          static_cast<std::int64_t>(fs.f_bavail) * static_cast<std::int64_t>(fs.f_frsize);
     }
     return s;
   }

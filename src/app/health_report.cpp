@@ -63,10 +63,12 @@ std::string health_json(const HealthSnapshot& s) {
                         {"done", s.commands.done},
                         {"failed", s.commands.failed}}}};
   const std::int64_t now_ms = to_unix_ms(s.time);
-  j["backlog_oldest_ts"] = s.backlog_oldest_ts_ms ? nlohmann::json(*s.backlog_oldest_ts_ms) : nullptr;
-  j["backlog_age_s"] = s.backlog_oldest_ts_ms
-                           ? nlohmann::json(std::max<std::int64_t>(0, now_ms - *s.backlog_oldest_ts_ms) / 1000)
-                           : nlohmann::json(0);
+  j["backlog_oldest_ts"] =
+      s.backlog_oldest_ts_ms ? nlohmann::json(*s.backlog_oldest_ts_ms) : nullptr;
+  j["backlog_age_s"] =
+      s.backlog_oldest_ts_ms
+          ? nlohmann::json(std::max<std::int64_t>(0, now_ms - *s.backlog_oldest_ts_ms) / 1000)
+          : nlohmann::json(0);
   j["meters"] = {{"online", s.meters_online},
                  {"offline", s.meters_offline},
                  {"unknown", s.meters_unknown},

@@ -32,7 +32,7 @@ struct HealthSnapshot {
   CommandStats commands;
   std::int64_t loop_internal_errors = 0;  // caught by the loop's outermost guards
   std::optional<std::int64_t> backlog_oldest_ts_ms;  // the oldest unsent outbox row's time
-  std::int64_t meters_online = 0;   // by the meter board (app/meter_board.h)
+  std::int64_t meters_online = 0;                    // by the meter board (app/meter_board.h)
   std::int64_t meters_offline = 0;
   std::int64_t meters_unknown = 0;  // no poll result yet
   std::int64_t meters_cut_off = 0;  // meters whose account is at the cut-off level

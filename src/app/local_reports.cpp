@@ -84,15 +84,16 @@ std::string backlog_report(const BacklogFigures& backlog, const StoreStats& stor
   if (backlog.oldest_ts_ms) {
     oldest_age = std::max<std::int64_t>(0, to_unix_ms(now) - *backlog.oldest_ts_ms) / 1000;
   }
-  return json_text(json{{"ts", to_unix_ms(now)},
-                        {"rows", backlog.rows},
-                        {"bytes", backlog.body_bytes},
-                        {"oldest_seq", backlog.oldest_seq ? json(*backlog.oldest_seq) : json(nullptr)},
-                        {"oldest_ts", backlog.oldest_ts_ms ? json(*backlog.oldest_ts_ms) : json(nullptr)},
-                        {"oldest_age_s", oldest_age},
-                        {"last_seq", store.last_seq},
-                        {"store_bytes", store.db_bytes},
-                        {"store_state", store_state(store)}});
+  return json_text(
+      json{{"ts", to_unix_ms(now)},
+           {"rows", backlog.rows},
+           {"bytes", backlog.body_bytes},
+           {"oldest_seq", backlog.oldest_seq ? json(*backlog.oldest_seq) : json(nullptr)},
+           {"oldest_ts", backlog.oldest_ts_ms ? json(*backlog.oldest_ts_ms) : json(nullptr)},
+           {"oldest_age_s", oldest_age},
+           {"last_seq", store.last_seq},
+           {"store_bytes", store.db_bytes},
+           {"store_state", store_state(store)}});
 }
 
 }  // namespace meterd

@@ -7,9 +7,12 @@ namespace meterd {
 
 const char* meter_link_name(MeterLink link) {
   switch (link) {
-    case MeterLink::kOnline: return "online";
-    case MeterLink::kOffline: return "offline";
-    default: return "unknown";
+    case MeterLink::kOnline:
+      return "online";
+    case MeterLink::kOffline:
+      return "offline";
+    default:
+      return "unknown";
   }
 }
 

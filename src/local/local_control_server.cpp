@@ -19,9 +19,9 @@
 #include <iterator>
 #include <stdexcept>
 
-#include "local/local_request.h"
 #include "commands/command_service.h"
 #include "core/json_text.h"
+#include "local/local_request.h"
 
 namespace meterd {
 namespace asio = boost::asio;

@@ -19,8 +19,7 @@ Result<BacklogFigures> read_backlog_figures(SqliteDb& db) {
 }
 
 Result<std::vector<MoneyMovement>> read_recent_recharges(SqliteDb& db,
-                                                         const std::string& account_id,
-                                                         int limit) {
+                                                         const std::string& account_id, int limit) {
   Statement st(db,
                "SELECT ts_ms, kind, amount, balance_after, COALESCE(order_id, '') FROM ledger "
                "WHERE account_id = ?1 AND kind IN ('recharge', 'refund') ORDER BY id DESC "

@@ -26,7 +26,7 @@ Result<BacklogFigures> read_backlog_figures(SqliteDb& db);
 // One recharge or refund of an account's ledger.
 struct MoneyMovement {
   std::int64_t ts_ms = 0;
-  std::string kind;  // "recharge" or "refund"
+  std::string kind;                // "recharge" or "refund"
   std::int64_t amount = 0;         // 1/10000 units, as the ledger holds it
   std::int64_t balance_after = 0;  // likewise
   std::string order_id;

@@ -3,7 +3,6 @@
 // per transition, the override file replaces the kernel's answer, the meter board follows the
 // bus outputs, and the configuration fingerprint follows the files' bytes.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cstring>

@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
-#include "local/local_request.h"
 #include "core/json_text.h"
 #include "intake_site.h"
+#include "local/local_request.h"
 #include "reply_outcome.h"
 
 using namespace meterd;

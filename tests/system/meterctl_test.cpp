@@ -433,16 +433,19 @@ TEST_F(MeterctlTest, EveryReportAnswersInJsonAndAsTablesForPeople) {
   EXPECT_TRUE(run.reply.contains("backlog_age_s")) << run.output;
   run = human({"status"});
   ASSERT_EQ(run.code, 0) << run.output;
-  for (const char* line : {"gateway      gw-test", "clock        ", "meters       ", "backlog      ",
-                           "config       sha256:", "BUS"}) {
+  for (const char* line : {"gateway      gw-test", "clock        ", "meters       ",
+                           "backlog      ", "config       sha256:", "BUS"}) {
     EXPECT_NE(run.output.find(line), std::string::npos) << line << " in\n" << run.output;
   }
 
-  ASSERT_TRUE(wait_for([&] {
-    run = ctl({"meters"});
-    return run.code == 0 && run.reply["meters"].size() == 5u &&
-           run.reply["meters"][0].value("state", "") == "online";
-  }, 20s, 200ms)) << run.output;
+  ASSERT_TRUE(wait_for(
+      [&] {
+        run = ctl({"meters"});
+        return run.code == 0 && run.reply["meters"].size() == 5u &&
+               run.reply["meters"][0].value("state", "") == "online";
+      },
+      20s, 200ms))
+      << run.output;
   const json& first = run.reply["meters"][0];
   EXPECT_EQ(first.value("meter", ""), "b1-m1") << run.output;
   EXPECT_EQ(first.value("bus", ""), "bus1") << run.output;
@@ -478,10 +481,13 @@ TEST_F(MeterctlTest, EveryReportAnswersInJsonAndAsTablesForPeople) {
 
   // The broker goes away: rows wait, and the backlog says how many and since when.
   broker_.stop();
-  ASSERT_TRUE(wait_for([&] {
-    run = ctl({"backlog"});
-    return run.code == 0 && run.reply.value("rows", 0) > 0;
-  }, 20s, 200ms)) << run.output;
+  ASSERT_TRUE(wait_for(
+      [&] {
+        run = ctl({"backlog"});
+        return run.code == 0 && run.reply.value("rows", 0) > 0;
+      },
+      20s, 200ms))
+      << run.output;
   EXPECT_GT(run.reply.value("bytes", 0), 0) << run.output;
   EXPECT_TRUE(run.reply["oldest_seq"].is_number_integer()) << run.output;
   EXPECT_TRUE(run.reply["oldest_age_s"].is_number_integer()) << run.output;

@@ -77,19 +77,22 @@ std::string relay_text(const json& relay) {
   std::string out = text(relay, "reported");
   if (out == "-") out = "?";
   const std::string state = text(relay, "state");
-  if (state != "settled" && state != "-") out += " (" + state + ", wanted " + text(relay, "wanted") + ")";
+  if (state != "settled" && state != "-")
+    out += " (" + state + ", wanted " + text(relay, "wanted") + ")";
   return out;
 }
 
 std::string meters_table(const json& meters) {
-  std::vector<Row> rows{{"METER", "BUS", "STATE", "SINCE", "LAST READING", "RELAY", "ERRORS", "ACCOUNT"}};
+  std::vector<Row> rows{
+      {"METER", "BUS", "STATE", "SINCE", "LAST READING", "RELAY", "ERRORS", "ACCOUNT"}};
   if (meters.is_array()) {
     for (const json& m : meters) {
-      rows.push_back({text(m, "meter"), text(m, "bus"), text(m, "state"),
-                      age_of(member(m, "since_age_s")) + (member(m, "since_age_s").is_null() ? "" : " ago"),
-                      age_of(member(m, "last_reading_age_s")) +
-                          (member(m, "last_reading_age_s").is_null() ? "" : " ago"),
-                      relay_text(member(m, "relay")), text(m, "poll_errors"), text(m, "account")});
+      rows.push_back(
+          {text(m, "meter"), text(m, "bus"), text(m, "state"),
+           age_of(member(m, "since_age_s")) + (member(m, "since_age_s").is_null() ? "" : " ago"),
+           age_of(member(m, "last_reading_age_s")) +
+               (member(m, "last_reading_age_s").is_null() ? "" : " ago"),
+           relay_text(member(m, "relay")), text(m, "poll_errors"), text(m, "account")});
     }
   }
   return table(rows);
@@ -99,25 +102,29 @@ std::string status_text(const json& r, std::int64_t) {
   std::string out;
   out += field("gateway", text(r, "gw") + " (store " + text(r, "store_id") + ")");
   const json& versions = member(r, "versions");
-  out += field("version", "meterd " + text(versions, "meterd") + ", plugin ABI " +
-                              text(versions, "plugin_abi") + ", schema " + text(versions, "schema"));
+  out +=
+      field("version", "meterd " + text(versions, "meterd") + ", plugin ABI " +
+                           text(versions, "plugin_abi") + ", schema " + text(versions, "schema"));
   out += field("uptime", age_of(member(r, "uptime_s")));
   out += field("uplink", member(r, "connected").is_boolean() && member(r, "connected").get<bool>()
-                             ? "connected to " + text(r, "server") + ", " + text(r, "reconnects") + " reconnects"
+                             ? "connected to " + text(r, "server") + ", " + text(r, "reconnects") +
+                                   " reconnects"
                              : "down (" + text(r, "reconnects") + " reconnects so far)");
-  out += field("backlog", text(r, "backlog_rows") + " rows, oldest " + age_of(member(r, "backlog_age_s")));
-  out += field("store", text(r, "store_state") + ", " + bytes(member(r, "store_bytes")) + " used, " +
-                            bytes(member(r, "disk_free_bytes")) + " free on disk, " +
+  out += field("backlog",
+               text(r, "backlog_rows") + " rows, oldest " + age_of(member(r, "backlog_age_s")));
+  out += field("store", text(r, "store_state") + ", " + bytes(member(r, "store_bytes")) +
+                            " used, " + bytes(member(r, "disk_free_bytes")) + " free on disk, " +
                             text(r, "evicted_rows") + " evicted");
   const json& clock = member(r, "clock");
-  out += field("clock", (member(clock, "synchronized").is_boolean() && member(clock, "synchronized").get<bool>()
+  out += field("clock", (member(clock, "synchronized").is_boolean() &&
+                                 member(clock, "synchronized").get<bool>()
                              ? std::string("synchronized")
                              : std::string("NOT synchronized (time-of-use prices may be wrong)")) +
                             " [" + text(clock, "source") + "]");
   const json& meters = member(r, "meters");
-  out += field("meters", text(meters, "online") + " online, " + text(meters, "offline") + " offline, " +
-                             text(meters, "unknown") + " not yet polled, " + text(meters, "cut_off") +
-                             " cut off");
+  out += field("meters", text(meters, "online") + " online, " + text(meters, "offline") +
+                             " offline, " + text(meters, "unknown") + " not yet polled, " +
+                             text(meters, "cut_off") + " cut off");
   const json& commands = member(r, "commands");
   out += field("commands", text(commands, "received") + " received, " + text(commands, "done") +
                                " done, " + text(commands, "failed") + " failed, " +
@@ -133,11 +140,13 @@ std::string status_text(const json& r, std::int64_t) {
   if (member(r, "buses").is_array()) {
     for (const json& b : member(r, "buses")) {
       char latency[64];
-      std::snprintf(latency, sizeof latency, "%.0f/%.0f",
-                    member(b, "latency_avg_ms").is_number() ? member(b, "latency_avg_ms").get<double>() : 0.0,
-                    member(b, "latency_max_ms").is_number() ? member(b, "latency_max_ms").get<double>() : 0.0);
-      rows.push_back({text(b, "name"), text(b, "polls"), text(b, "poll_errors"), text(b, "timeouts"),
-                      text(b, "offline_meters"), latency});
+      std::snprintf(
+          latency, sizeof latency, "%.0f/%.0f",
+          member(b, "latency_avg_ms").is_number() ? member(b, "latency_avg_ms").get<double>() : 0.0,
+          member(b, "latency_max_ms").is_number() ? member(b, "latency_max_ms").get<double>()
+                                                  : 0.0);
+      rows.push_back({text(b, "name"), text(b, "polls"), text(b, "poll_errors"),
+                      text(b, "timeouts"), text(b, "offline_meters"), latency});
     }
   }
   if (rows.size() == 1) return out + "buses        figures come with the first health interval\n";
@@ -180,7 +189,8 @@ std::string backlog_text(const json& r) {
   out += field("bytes", bytes(member(r, "bytes")));
   out += field("oldest", member(r, "oldest_seq").is_null()
                              ? std::string("- (nothing waits)")
-                             : "seq " + text(r, "oldest_seq") + ", " + age_of(member(r, "oldest_age_s")) + " old");
+                             : "seq " + text(r, "oldest_seq") + ", " +
+                                   age_of(member(r, "oldest_age_s")) + " old");
   out += field("last seq", text(r, "last_seq"));
   out += field("store", text(r, "store_state") + ", " + bytes(member(r, "store_bytes")) + " used");
   return out;
@@ -197,17 +207,21 @@ std::string command_text(const json& r) {
   for (const json& result : member(r, "results")) {
     Row row{"  " + text(result, "target"), member(result, "ok") == true ? "ok" : "FAILED"};
     std::string detail;
-    auto add = [&detail](const std::string& part) { detail += (detail.empty() ? "" : "  ") + part; };
+    auto add = [&detail](const std::string& part) {
+      detail += (detail.empty() ? "" : "  ") + part;
+    };
     if (member(result, "ok") != true) add(text(result, "code") + ": " + text(result, "message"));
     for (const char* key : {"amount", "balance_after"}) {
       if (!member(result, key).is_null()) add(std::string(key) + "=" + text(result, key));
     }
     if (member(result, "order_applied_before") == true) add("(order applied before: nothing new)");
     if (member(result, "values").is_object()) {
-      for (const auto& [name, value] : member(result, "values").items()) add(name + "=" + text(value));
+      for (const auto& [name, value] : member(result, "values").items())
+        add(name + "=" + text(value));
     }
     if (member(result, "errors").is_object()) {
-      for (const auto& [name, value] : member(result, "errors").items()) add(name + ": " + text(value));
+      for (const auto& [name, value] : member(result, "errors").items())
+        add(name + ": " + text(value));
     }
     row.push_back(detail);
     rows.push_back(std::move(row));
@@ -237,15 +251,20 @@ std::string format_age(std::int64_t s) {
 
 std::string human_text(ReplyKind kind, const json& reply, std::int64_t now_ms) {
   switch (kind) {
-    case ReplyKind::kStatus: return status_text(reply, now_ms);
-    case ReplyKind::kMeters: return meters_table(member(reply, "meters"));
-    case ReplyKind::kAccount: return account_text(reply);
-    case ReplyKind::kBacklog: return backlog_text(reply);
+    case ReplyKind::kStatus:
+      return status_text(reply, now_ms);
+    case ReplyKind::kMeters:
+      return meters_table(member(reply, "meters"));
+    case ReplyKind::kAccount:
+      return account_text(reply);
+    case ReplyKind::kBacklog:
+      return backlog_text(reply);
     case ReplyKind::kBackup:
       return "backup written to " + text(reply, "backup") + ": " + bytes(member(reply, "bytes")) +
              ", last seq " + text(reply, "last_seq") + ", new store_id " + text(reply, "store_id") +
              " (source " + text(reply, "source_store_id") + ")\n";
-    case ReplyKind::kCommand: return command_text(reply);
+    case ReplyKind::kCommand:
+      return command_text(reply);
   }
   return "";
 }

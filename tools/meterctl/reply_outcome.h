@@ -18,8 +18,8 @@ struct ReplyOutcome {
   std::string message;  // empty when done; otherwise why, e.g. "refused: invalid_amount at ..."
 };
 
-// `is_report`: the request was a report (`status`, `meters`, ...) or `backup`, whose reply is a report (the health JSON,
-// the backup's summary) rather than a command's result.
+// `is_report`: the request was a report (`status`, `meters`, ...) or `backup`, whose reply is a
+// report (the health JSON, the backup's summary) rather than a command's result.
 ReplyOutcome judge_reply(const nlohmann::json& reply, bool is_report);
 
 }  // namespace meterctl

@@ -53,7 +53,8 @@ BuildResult build_invocation(const std::vector<std::string>& args, const char* e
       ->check(CLI::Range(0.1, 3600.0));
 
   app.add_subcommand("status", "gateway health: buses, store, backlog, uplink, clock, meters");
-  app.add_subcommand("meters", "each meter: bus, online/offline since, last reading, relay, errors");
+  app.add_subcommand("meters",
+                     "each meter: bus, online/offline since, last reading, relay, errors");
   std::string account_id;
   app.add_subcommand("account", "an account: balance, alarm level, its meters' relays, recharges")
       ->add_option("ACCOUNT", account_id, "the account's id")
@@ -66,13 +67,15 @@ BuildResult build_invocation(const std::vector<std::string>& args, const char* e
   std::string money_account, amount, order;
   for (const char* op : {"recharge", "refund"}) {
     CLI::App* money = app.add_subcommand(
-        op, std::string(op == std::string("recharge") ? "credit AMOUNT to" : "take AMOUNT back from") +
-                " ACCOUNT (journaled like a cloud command)");
+        op,
+        std::string(op == std::string("recharge") ? "credit AMOUNT to" : "take AMOUNT back from") +
+            " ACCOUNT (journaled like a cloud command)");
     money->add_option("ACCOUNT", money_account, "the account's id")->required();
     money->add_option("AMOUNT", amount, "a decimal with at most 4 decimals, e.g. 50.0000")
         ->required();
-    money->add_option("--order", order,
-                      "the order id (idempotency key): repeat an unclear recharge with the same one");
+    money->add_option(
+        "--order", order,
+        "the order id (idempotency key): repeat an unclear recharge with the same one");
   }
   std::string relay_action;
   std::vector<std::string> relay_meters;
@@ -87,8 +90,9 @@ BuildResult build_invocation(const std::vector<std::string>& args, const char* e
   query->add_option("METER", query_meter, "the meter's id")->required();
   query->add_option("POINT", query_points, "point names of the meter's profile")->required();
   std::string send_file;
-  app.add_subcommand("send", "any command envelope (JSON) from FILE or - (stdin); id and "
-                             "issued_at are added when missing")
+  app.add_subcommand("send",
+                     "any command envelope (JSON) from FILE or - (stdin); id and "
+                     "issued_at are added when missing")
       ->add_option("FILE", send_file, "a file, or - for standard input")
       ->required();
 
@@ -141,7 +145,8 @@ BuildResult build_invocation(const std::vector<std::string>& args, const char* e
   } else {
     invocation.send_file = send_file;
   }
-  const bool report = invocation.kind != ReplyKind::kCommand && invocation.kind != ReplyKind::kBackup;
+  const bool report =
+      invocation.kind != ReplyKind::kCommand && invocation.kind != ReplyKind::kBackup;
   invocation.timeout = timeout_s > 0
                            ? std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000))
                            : std::chrono::milliseconds(report ? kReportTimeout : kCommandTimeout);
