@@ -36,7 +36,7 @@ endforeach()
 # Man pages rendered from the docs (scripts/md2man.py), gzipped.
 set(_man_pages
   "meterd|8|docs/meterd.md|prepaid electricity metering gateway daemon|meterd [--config FILE] [--plugin-dir DIR] [--check-config]"
-  "meterctl|8|docs/meterctl.md|local control of a running meterd|meterctl [--socket PATH] COMMAND [ARGS]"
+  "meterctl|8|docs/meterctl.md|local control of a running meterd|meterctl [--socket PATH] [--json] [--timeout S] COMMAND [ARGS]"
   "meterd.yaml|5|docs/config-format.md|meterd configuration file|/etc/meterd/meterd.yaml")
 set(_man_outputs)
 foreach(_page IN LISTS _man_pages)

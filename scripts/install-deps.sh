@@ -16,6 +16,7 @@ PACKAGES=(
   libsystemd-dev systemd
   libssl-dev
   nlohmann-json3-dev
+  libcli11-dev
   # IANA time zones for billing (date/tz.h over the system's tz database).
   libhowardhinnant-date-dev tzdata
   mosquitto mosquitto-clients

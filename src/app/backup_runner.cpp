@@ -6,7 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
-#include "app/local_request.h"
+#include "local/local_request.h"
 #include "store/store_backup.h"
 
 namespace meterd {

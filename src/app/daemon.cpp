@@ -2,6 +2,7 @@
 #include "app/daemon.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/statvfs.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -9,20 +10,26 @@
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "app/backup_runner.h"
 #include "app/bus_fleet.h"
+#include "app/clock_state.h"
+#include "app/config_fingerprint.h"
 #include "app/event_log.h"
 #include "app/fleet_action_port.h"
 #include "app/health_report.h"
-#include "app/local_control_server.h"
+#include "app/local_reports.h"
 #include "app/logging.h"
 #include "app/loop_guard.h"
+#include "app/meter_board.h"
 #include "app/reading_router.h"
 #include "app/systemd_notifier.h"
 #include "commands/command_service.h"
 #include "core/json_text.h"
+#include "local/local_control_server.h"
+#include "store/report_reads.h"
 #include "store/store.h"
 #include "uplink/uplink.h"
 
@@ -59,7 +66,8 @@ class Daemon::Impl {
       }));
     });
     store_->set_event_observer(log_event);
-    router_ = std::make_unique<ReadingRouter>(*store_);
+    router_ = std::make_unique<ReadingRouter>(*store_, board_);
+    config_hash_ = config_fingerprint(config_path_);
     uplink_ = std::make_unique<Uplink>(loop_, config_, *store_);
     fleet_ = make_fleet(validated);
     engine_ = make_engine(std::move(validated.billing));
@@ -84,6 +92,7 @@ class Daemon::Impl {
     uplink_->start();
     fleet_->start();
     started_ = clock_.steady_now();
+    watch_clock();
     spdlog::info("meterd {} running: gateway '{}', {} meters on {} buses", METERD_VERSION,
                  config_.gateway_id, fleet_->meter_count(), config_.buses.size());
     notifier_.ready(status_line(snapshot(false), fleet_->meter_count()));
@@ -146,12 +155,88 @@ class Daemon::Impl {
     if (!path) return nullptr;
     backup_ = std::make_unique<BackupRunner>(loop_, config_.store.path);
     LocalControlServer::Hooks hooks{
-        [this] { return health_json(snapshot(false)); }, [this] { return commands_.get(); },
+        [this](const LocalRequest& request, std::function<void(std::string)> reply) {
+          report(request, std::move(reply));
+        },
+        [this] { return commands_.get(); },
         [this](std::string destination, std::function<void(std::string)> reply) {
           backup_->start(std::move(destination), std::move(reply));
         }};
     return std::make_unique<LocalControlServer>(loop_, *path, config_.local.command_timeout,
                                                 std::move(hooks));
+  }
+
+  // The technician's reports (docs/meterctl.md). `backlog` and `account` read the store on its
+  // thread and wait for it: a short read, asked for by a person, not on any data path.
+  void report(const LocalRequest& request, std::function<void(std::string)> reply) {
+    switch (request.kind) {
+      case LocalRequest::Kind::kStatus:
+        return with_backlog_age(false, [reply](HealthSnapshot s) { reply(health_json(s)); });
+      case LocalRequest::Kind::kMeters:
+        return reply(meters_report(board_.entries(), meter_facts(), clock_.wall_now()));
+      case LocalRequest::Kind::kBacklog: {
+        BacklogFigures figures;
+        const Status read = store_->read_state([&figures](SqliteDb& db) -> Status {
+          Result<BacklogFigures> got = read_backlog_figures(db);
+          if (!got) return got.error();
+          figures = got.value();
+          return Ok{};
+        });
+        if (!read.ok()) return reply(local_error_line("store_error", read.error().message));
+        return reply(backlog_report(figures, store_->stats(), clock_.wall_now()));
+      }
+      case LocalRequest::Kind::kAccount: {
+        const AccountRuntime* account = engine_ ? engine_->account(request.account_id) : nullptr;
+        if (!account) {
+          return reply(local_error_line("unknown_account",
+                                        "no account '" + printable(request.account_id, 64) + "'"));
+        }
+        std::vector<MoneyMovement> recharges;
+        const std::string id = account->id;
+        const Status read = store_->read_state([&recharges, &id](SqliteDb& db) -> Status {
+          Result<std::vector<MoneyMovement>> got = read_recent_recharges(db, id, 5);
+          if (!got) return got.error();
+          recharges = std::move(got.value());
+          return Ok{};
+        });
+        if (!read.ok()) return reply(local_error_line("store_error", read.error().message));
+        account = engine_->account(id);  // the engine may have moved on while the store read
+        if (!account) return reply(local_error_line("unknown_account", "no account '" + id + "'"));
+        std::vector<MeterBoardEntry> meters;
+        for (const MeterBoardEntry& entry : board_.entries()) {
+          if (std::find(account->meters.begin(), account->meters.end(), entry.meter_id) !=
+              account->meters.end()) {
+            meters.push_back(entry);
+          }
+        }
+        return reply(account_report(*account, meters, meter_facts(), recharges, clock_.wall_now()));
+      }
+      default:
+        return reply(local_error_line("bad_request", "not a report"));
+    }
+  }
+
+  MeterFacts meter_facts() {
+    MeterFacts facts;
+    facts.relay_of = [this](const std::string& meter) -> std::optional<std::string> {
+      return engine_ ? engine_->relay_json(meter) : std::nullopt;
+    };
+    facts.account_of = [this](const std::string& meter) -> std::string {
+      const MeterRuntime* runtime = engine_ ? engine_->meter(meter) : nullptr;
+      return runtime ? runtime->account_id : "";
+    };
+    for (BusWorker* worker : fleet_->workers())
+      facts.poll_errors.merge(worker->meter_poll_errors());
+    return facts;
+  }
+
+  // The clock's state now; a change of it is an event (clock_unsynchronized, ...).
+  void watch_clock() {
+    clock_state_ = read_clock_state(clock_override_file_);
+    if (const char* type = clock_watch_.observe(clock_state_.synchronized)) {
+      nlohmann::json details = {{"source", clock_state_.source}};
+      store_->append_event(Event{type, "", clock_.wall_now(), json_text(details)});
+    }
   }
 
   void schedule_engine_tick() {
@@ -160,11 +245,17 @@ class Daemon::Impl {
       if (ec) return;
       guard_.run("engine tick", [this] { engine_->on_tick(); });
       guard_.run("command tick", [this] { commands_->on_tick(); });
+      guard_.run("clock watch", [this] { watch_clock(); });
       schedule_engine_tick();
     });
   }
 
   std::unique_ptr<BusFleet> make_fleet(ValidatedConfig& validated) {
+    std::vector<std::pair<std::string, std::string>> meters;
+    for (const BusConfig& bus : validated.config->buses) {
+      for (const MeterSpec& meter : bus.spec.meters) meters.emplace_back(meter.id, bus.spec.name);
+    }
+    board_.set_meters(meters);
     return std::make_unique<BusFleet>(validated, clock_, [this](BusOutput output) {
       asio::post(loop_, guard_.wrap("reading router", [this, out = std::move(output)]() mutable {
         router_->route(std::move(out));
@@ -249,6 +340,7 @@ class Daemon::Impl {
       spdlog::error("reload: {}; billing is suspended until the next reload", e.what());
     }
     const bool mqtt_changed = !same_mqtt(validated.config->mqtt, config_.mqtt);
+    config_hash_ = config_fingerprint(config_path_);
     config_ = *validated.config;
     set_log_level(config_.log_level);
     fleet_ = make_fleet(validated);
@@ -284,7 +376,8 @@ class Daemon::Impl {
     s.store_id = store_->store_id();
     s.time = clock_.wall_now();
     s.uptime = std::chrono::duration_cast<std::chrono::seconds>(clock_.steady_now() - started_);
-    if (take_bus_stats) {
+    // Before the first health interval a status would show no buses: take their figures now.
+    if (take_bus_stats || last_buses_.empty()) {
       for (BusWorker* worker : fleet_->workers()) {
         s.buses.push_back({worker->name(), worker->snapshot()});
       }
@@ -297,7 +390,35 @@ class Daemon::Impl {
     s.engine = engine_->stats();
     if (commands_) s.commands = commands_->stats();
     s.loop_internal_errors = guard_.count();
+    s.meters_online = board_.count(MeterLink::kOnline);
+    s.meters_offline = board_.count(MeterLink::kOffline);
+    s.meters_unknown = board_.count(MeterLink::kUnknown);
+    for (const MeterBoardEntry& entry : board_.entries()) {
+      const MeterRuntime* meter = engine_ ? engine_->meter(entry.meter_id) : nullptr;
+      const AccountRuntime* account = meter ? engine_->account(meter->account_id) : nullptr;
+      if (account && account->level == AlarmLevel::kCutOff) ++s.meters_cut_off;
+    }
+    s.clock = clock_state_;
+    s.config_hash = config_hash_;
+    std::error_code ec;
+    const std::filesystem::path folder =
+        std::filesystem::absolute(config_.store.path, ec).parent_path();
+    struct statvfs fs {};
+    if (!ec && ::statvfs(folder.c_str(), &fs) == 0) {
+      s.disk_free_bytes =
+          static_cast<std::int64_t>(fs.f_bavail) * static_cast<std::int64_t>(fs.f_frsize);
+    }
     return s;
+  }
+
+  // A snapshot with the age of the oldest unsent row, which the store thread reads: `done`
+  // runs on the loop once it has.
+  void with_backlog_age(bool take_bus_stats, std::function<void(HealthSnapshot)> done) {
+    auto s = std::make_shared<HealthSnapshot>(snapshot(take_bus_stats));
+    store_->fetch_outbox(0, 1, [this, s, done = std::move(done)](std::vector<OutboxRow> rows) {
+      if (!rows.empty()) s->backlog_oldest_ts_ms = rows.front().ts_ms;
+      asio::post(loop_, guard_.wrap("health report", [s, done] { done(std::move(*s)); }));
+    });
   }
 
   void schedule_health() {
@@ -305,9 +426,10 @@ class Daemon::Impl {
     health_timer_.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
       guard_.run("health report", [this] {
-        HealthSnapshot s = snapshot(true);
-        uplink_->publish_volatile("health", health_json(s));
-        notifier_.status(status_line(s, fleet_->meter_count()));
+        with_backlog_age(true, [this](HealthSnapshot s) {
+          uplink_->publish_volatile("health", health_json(s));
+          notifier_.status(status_line(s, fleet_->meter_count()));
+        });
       });
       schedule_health();
     });
@@ -353,6 +475,15 @@ class Daemon::Impl {
   std::unique_ptr<LocalControlServer> local_;
   std::unique_ptr<BackupRunner> backup_;  // after loop_: its thread posts to the loop
   std::vector<BusHealth> last_buses_;
+  MeterBoard board_;
+  std::string config_hash_;
+  // Tests only: a file that overrides the kernel's clock state (app/clock_state.h).
+  std::string clock_override_file_ = [] {
+    const char* path = std::getenv("METERD_TEST_CLOCK_STATE_FILE");
+    return std::string(path ? path : "");
+  }();
+  ClockState clock_state_;
+  ClockWatch clock_watch_;
   SteadyTime started_{};
   int exit_code_ = 0;
 };

@@ -18,10 +18,11 @@ std::string event_log_line(const Event& event) {
 }
 
 bool event_is_warning(const std::string& type) {
-  static constexpr std::array<std::string_view, 10> kWarnings{
-      "cut_off",          "relay_action_failed", "relay_mismatch",         "meter_offline",
-      "overload_trip",    "malignant_load_trip", "command_rejected",       "recharge_failed",
-      "meter_parameter_failed", "energy_reversed"};
+  static constexpr std::array<std::string_view, 11> kWarnings{
+      "cut_off",          "relay_action_failed", "relay_mismatch",
+      "meter_offline",    "overload_trip",       "malignant_load_trip",
+      "command_rejected", "recharge_failed",     "meter_parameter_failed",
+      "energy_reversed",  "clock_unsynchronized"};
   for (std::string_view warning : kWarnings) {
     if (type == warning) return true;
   }

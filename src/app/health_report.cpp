@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/health_report.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "core/driver.h"
 #include "core/json_text.h"
+#include "store/migrations.h"
 
 namespace meterd {
 
@@ -59,6 +62,26 @@ std::string health_json(const HealthSnapshot& s) {
                         {"rejected", s.commands.rejected},
                         {"done", s.commands.done},
                         {"failed", s.commands.failed}}}};
+  const std::int64_t now_ms = to_unix_ms(s.time);
+  j["backlog_oldest_ts"] =
+      s.backlog_oldest_ts_ms ? nlohmann::json(*s.backlog_oldest_ts_ms) : nullptr;
+  j["backlog_age_s"] =
+      s.backlog_oldest_ts_ms
+          ? nlohmann::json(std::max<std::int64_t>(0, now_ms - *s.backlog_oldest_ts_ms) / 1000)
+          : nlohmann::json(0);
+  j["meters"] = {{"online", s.meters_online},
+                 {"offline", s.meters_offline},
+                 {"unknown", s.meters_unknown},
+                 {"cut_off", s.meters_cut_off}};
+  j["clock"] = {{"synchronized", s.clock.synchronized}, {"source", s.clock.source}};
+  nlohmann::json flags = nlohmann::json::array();
+  if (!s.clock.synchronized) flags.push_back("clock_unsynchronized");
+  j["flags"] = flags;
+  j["disk_free_bytes"] = s.disk_free_bytes ? nlohmann::json(*s.disk_free_bytes) : nullptr;
+  j["config_hash"] = s.config_hash;
+  j["versions"] = {{"meterd", METERD_VERSION},
+                   {"plugin_abi", kDriverAbiVersion},
+                   {"schema", latest_schema_version()}};
   return json_text(j);
 }
 
@@ -68,7 +91,8 @@ std::string status_line(const HealthSnapshot& s, std::size_t meters) {
   return std::to_string(meters) + " meters on " + std::to_string(s.buses.size()) + " buses, " +
          std::to_string(offline) + " offline; uplink " +
          (s.uplink.connected ? "up (" + s.uplink.server + ")" : std::string("down")) +
-         "; backlog " + std::to_string(s.store.backlog_rows) + " rows";
+         "; backlog " + std::to_string(s.store.backlog_rows) + " rows" +
+         (s.clock.synchronized ? "" : "; clock unsynchronized");
 }
 
 }  // namespace meterd

@@ -2,9 +2,11 @@
 // Builds the JSON of the periodic `health` message (see docs/mqtt-api.md). Pure.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "app/clock_state.h"
 #include "bus/bus_worker.h"
 #include "commands/command_service.h"
 #include "engine/engine.h"
@@ -29,6 +31,14 @@ struct HealthSnapshot {
   EngineStats engine;
   CommandStats commands;
   std::int64_t loop_internal_errors = 0;  // caught by the loop's outermost guards
+  std::optional<std::int64_t> backlog_oldest_ts_ms;  // the oldest unsent outbox row's time
+  std::int64_t meters_online = 0;                    // by the meter board (app/meter_board.h)
+  std::int64_t meters_offline = 0;
+  std::int64_t meters_unknown = 0;  // no poll result yet
+  std::int64_t meters_cut_off = 0;  // meters whose account is at the cut-off level
+  ClockState clock;
+  std::optional<std::int64_t> disk_free_bytes;  // free to meterd on the store's filesystem
+  std::string config_hash;                      // app/config_fingerprint.h
 };
 
 std::string health_json(const HealthSnapshot& snapshot);

@@ -9,6 +9,7 @@
 namespace meterd {
 
 void ReadingRouter::route(BusOutput output) {
+  board_.seen(output);
   if (auto* polled = std::get_if<MeterPolled>(&output)) {
     std::string relay;
     if (engine_) {

@@ -4,6 +4,7 @@
 // meter_online events. Runs on the loop thread.
 #pragma once
 
+#include "app/meter_board.h"
 #include "bus/bus_worker.h"
 #include "engine/engine.h"
 #include "store/store.h"
@@ -12,13 +13,14 @@ namespace meterd {
 
 class ReadingRouter {
  public:
-  explicit ReadingRouter(Store& store) : store_(store) {}
+  ReadingRouter(Store& store, MeterBoard& board) : store_(store), board_(board) {}
   void route(BusOutput output);
   // The engine readings also go to (replaced on reload); nullptr for none.
   void set_engine(Engine* engine) { engine_ = engine; }
 
  private:
   Store& store_;
+  MeterBoard& board_;
   Engine* engine_ = nullptr;
 };
 

@@ -117,6 +117,15 @@ class BusWorker::Impl {
     return SteadyTime{} + std::chrono::nanoseconds(progress_ns_.load());
   }
 
+  std::map<std::string, std::int64_t> meter_poll_errors() {
+    std::lock_guard lock(stats_mu_);
+    std::map<std::string, std::int64_t> out;
+    for (std::size_t m = 0; m < config_.spec.meters.size(); ++m) {
+      out[config_.spec.meters[m].id] = m < meter_errors_.size() ? meter_errors_[m] : 0;
+    }
+    return out;
+  }
+
  private:
   // An action or a live read; both wait in one queue and run ahead of polls, in order.
   struct PendingRequest {
@@ -287,6 +296,11 @@ class BusWorker::Impl {
     const std::int64_t overruns_before = schedule_.overruns();
     const MeterTransition transition = schedule_.complete(job, outcome, finished);
     record_poll(result, finished - started, schedule_.overruns() - overruns_before);
+    if (!result.ok()) {
+      std::lock_guard lock(stats_mu_);
+      if (meter_errors_.size() <= job.meter) meter_errors_.resize(job.meter + 1, 0);
+      ++meter_errors_[job.meter];
+    }
 
     const MeterSpec& meter = config_.spec.meters[job.meter];
     if (outcome == PollOutcome::kBusError) {
@@ -439,6 +453,7 @@ class BusWorker::Impl {
 
   std::mutex stats_mu_;  // guards the stats below
   BusStats stats_;
+  std::vector<std::int64_t> meter_errors_;  // failed scheduled polls, by meter index
   double latency_sum_ms_ = 0;
   double latency_max_ms_ = 0;
   std::int64_t latency_count_ = 0;
@@ -464,5 +479,8 @@ void BusWorker::submit_read(const std::string& meter_id, std::vector<std::string
 const std::string& BusWorker::name() const { return impl_->name(); }
 BusStats BusWorker::snapshot() { return impl_->snapshot(); }
 SteadyTime BusWorker::last_progress() const { return impl_->last_progress(); }
+std::map<std::string, std::int64_t> BusWorker::meter_poll_errors() {
+  return impl_->meter_poll_errors();
+}
 
 }  // namespace meterd

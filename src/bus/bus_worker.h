@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <variant>
@@ -95,6 +96,8 @@ class BusWorker {
   // Steady time of the last transaction or idle wake (at least every 500 ms while running);
   // the watchdog uses it to tell a stuck bus. Any thread.
   SteadyTime last_progress() const;
+  // Failed scheduled polls of each meter (by id) since start. Any thread.
+  std::map<std::string, std::int64_t> meter_poll_errors();
 
  private:
   class Impl;

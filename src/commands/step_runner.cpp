@@ -137,8 +137,21 @@ void StepRunner::run_per_meter(const CommandTarget& target,
       nlohmann::json out{{"target", meter}, {"ok", true}, {"values", values_json(result.value())}};
       if (with_point_errors && !result.value().errors.empty()) {
         nlohmann::json errors = nlohmann::json::object();
-        for (const PointError& e : result.value().errors) errors[e.name] = e.error.message;
+        std::string unpolled;
+        for (const PointError& e : result.value().errors) {
+          errors[e.name] = e.error.message;
+          if (e.error.kind == ErrorKind::kNotSupported) {
+            unpolled += (unpolled.empty() ? "'" : ", '") + e.name + "'";
+          }
+        }
         out["errors"] = errors;
+        // A point the meter's profile does not poll is a mistake of the asker (a typo, the
+        // wrong meter), not a reading: the target fails, with the values it did read.
+        if (!unpolled.empty()) {
+          out["ok"] = false;
+          out["code"] = "unknown_point";
+          out["message"] = "not polled on this meter (not in its profile): " + unpolled;
+        }
       }
       add(std::move(out));
     });

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Request lines of the control socket, judged before anything acts on them.
-#include "app/local_request.h"
+#include "local/local_request.h"
 
 #include <gtest/gtest.h>
 
@@ -29,6 +29,22 @@ TEST(LocalRequest, ABackupNamesAnAbsolutePath) {
        {R"({"op":"backup"})", R"({"op":"backup","path":"relative.db"})",
         R"({"op":"backup","path":""})", R"({"op":"backup","path":7})",
         "{\"op\":\"backup\",\"path\":\"/a\\u0000b\"}"}) {
+    const LocalRequest refused = read_local_request(line);
+    EXPECT_EQ(refused.kind, LocalRequest::Kind::kRefused) << line;
+    EXPECT_EQ(json::parse(refused.refusal)["error"], "bad_request") << line;
+  }
+}
+
+TEST(LocalRequest, TheReportsAreTakenAndAnAccountReportNeedsAnId) {
+  EXPECT_EQ(read_local_request(R"({"op":"meters"})").kind, LocalRequest::Kind::kMeters);
+  EXPECT_EQ(read_local_request(R"({"op":"backlog"})").kind, LocalRequest::Kind::kBacklog);
+  const LocalRequest account = read_local_request(R"({"op":"account","account":"A101"})");
+  ASSERT_EQ(account.kind, LocalRequest::Kind::kAccount);
+  EXPECT_EQ(account.account_id, "A101");
+  EXPECT_TRUE(is_report(account));
+  EXPECT_FALSE(is_report(read_local_request(R"({"op":"backup","path":"/b.db"})")));
+  for (const std::string line : {R"({"op":"account"})", R"({"op":"account","account":""})",
+                                 R"({"op":"account","account":7})"}) {
     const LocalRequest refused = read_local_request(line);
     EXPECT_EQ(refused.kind, LocalRequest::Kind::kRefused) << line;
     EXPECT_EQ(json::parse(refused.refusal)["error"], "bad_request") << line;

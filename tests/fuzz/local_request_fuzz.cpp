@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
-#include "app/local_request.h"
 #include "core/json_text.h"
 #include "intake_site.h"
+#include "local/local_request.h"
 #include "reply_outcome.h"
 
 using namespace meterd;
@@ -47,6 +47,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const LocalRequest request = read_local_request(line);
     switch (request.kind) {
       case LocalRequest::Kind::kStatus:
+      case LocalRequest::Kind::kMeters:
+      case LocalRequest::Kind::kBacklog:
+        break;
+      case LocalRequest::Kind::kAccount:
+        // The reports look the id up as it is; it is never empty.
+        if (request.account_id.empty()) std::abort();
         break;
       case LocalRequest::Kind::kBackup:
         // Never run from here (it writes files); what reaches the runner is an absolute path.

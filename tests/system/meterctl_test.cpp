@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "support/broker.h"
@@ -103,21 +104,23 @@ class RawClient {
 
 class MeterctlTest : public ::testing::Test {
  protected:
-  void start(const std::string& extra_yaml = "") {
+  void start(const std::string& extra_yaml = "", std::map<std::string, std::string> env = {}) {
     broker_.start();
     collector_ = std::make_unique<MqttCollector>(broker_.uri(), "ctl-collector", "meterd/v1/gw-test/#");
     spec_.servers = {broker_.uri()};
     spec_.billing_yaml =
         std::string(kOneAccountBilling) + "local:\n  socket: " + socket_ + "\n" + extra_yaml;
     daemon_ = std::make_unique<DaemonUnderTest>(dir_, spec_);
-    daemon_->start();
+    daemon_->start(std::move(env));
     ASSERT_TRUE(wait_for_telemetry_of(*collector_, "b1-m2", 20s)) << daemon_->log();
     ASSERT_TRUE(std::filesystem::is_socket(socket_)) << daemon_->log();
   }
 
-  CtlRun ctl(const std::vector<std::string>& args, bool with_socket = true) {
+  // With --json (the reply parsed into `reply`) unless `human`.
+  CtlRun ctl(const std::vector<std::string>& args, bool with_socket = true, bool human = false) {
     std::vector<std::string> argv{METERCTL_BINARY};
     if (with_socket) argv.insert(argv.end(), {"--socket", socket_});
+    if (!human) argv.push_back("--json");
     argv.insert(argv.end(), args.begin(), args.end());
     const std::string log = dir_.file("meterctl-" + std::to_string(++runs_) + ".log");
     ChildProcess process(argv, log);
@@ -136,6 +139,8 @@ class MeterctlTest : public ::testing::Test {
     if (run.reply.is_discarded()) run.reply = nullptr;
     return run;
   }
+
+  CtlRun human(const std::vector<std::string>& args) { return ctl(args, true, true); }
 
   std::int64_t db_int(const std::string& sql) { return query_store_int(daemon_->db_path(), sql); }
 
@@ -361,9 +366,200 @@ TEST_F(MeterctlTest, UsageAndConnectionErrorsExitTwo) {
   EXPECT_EQ(ctl({"recharge", "A101"}).code, 2);
   EXPECT_EQ(ctl({"relay", "toggle", "m1"}).code, 2);
   EXPECT_EQ(ctl({"frobnicate"}).code, 2);
+  EXPECT_EQ(ctl({"account"}).code, 2);
+  EXPECT_EQ(ctl({"status", "--timeout", "0"}).code, 2);
   const CtlRun run = ctl({"status"});  // nothing listens on the socket
   EXPECT_EQ(run.code, 2);
   EXPECT_NE(run.output.find("cannot connect"), std::string::npos) << run.output;
+  const CtlRun human_run = human({"meters"});
+  EXPECT_EQ(human_run.code, 2);
+  EXPECT_NE(human_run.output.find("cannot connect"), std::string::npos) << human_run.output;
+}
+
+TEST_F(MeterctlTest, VersionAndPerCommandHelpExitZero) {
+  const CtlRun version = ctl({"--version"}, false);
+  EXPECT_EQ(version.code, 0) << version.output;
+  EXPECT_NE(version.output.find("meterctl "), std::string::npos) << version.output;
+  for (const std::string command : {"status", "meters", "account", "backlog", "backup", "recharge",
+                                    "refund", "relay", "query", "send"}) {
+    const CtlRun help = ctl({command, "--help"}, false);
+    EXPECT_EQ(help.code, 0) << command << ": " << help.output;
+    EXPECT_NE(help.output.find("Usage: meterctl " + command), std::string::npos) << help.output;
+  }
+}
+
+// A daemon that accepts the connection and never answers: meterctl gives up after --timeout
+// with exit 2 and says so, rather than hanging.
+TEST_F(MeterctlTest, ADaemonThatAcceptsAndNeverAnswersEndsInExitTwoAfterTheTimeout) {
+  const int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, socket_.c_str(), sizeof address.sun_path - 1);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(listener, 8), 0);  // the kernel accepts; nobody ever reads or writes
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"status", "--timeout", "0.5"},
+        std::vector<std::string>{"--timeout", "0.5", "recharge", "A101", "1.0000"}}) {
+    const CtlRun run = ctl(args);
+    EXPECT_EQ(run.signal, 0) << run.output;
+    EXPECT_EQ(run.code, 2) << run.output;
+    EXPECT_NE(run.reason.find("no reply from meterd at " + socket_ + " within 0.5 s"),
+              std::string::npos)
+        << run.output;
+  }
+  ::close(listener);
+}
+
+TEST_F(MeterctlTest, EveryReportAnswersInJsonAndAsTablesForPeople) {
+  start();
+  ASSERT_EQ(ctl({"recharge", "A101", "25.0000", "--order", "report-order-1"}).code, 0);
+
+  CtlRun run = ctl({"status"});
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_EQ(run.reply["meters"].value("online", -1) + run.reply["meters"].value("unknown", -1) +
+                run.reply["meters"].value("offline", -1),
+            5)
+      << run.output;
+  EXPECT_EQ(run.reply["meters"].value("cut_off", -1), 0) << run.output;
+  EXPECT_TRUE(run.reply["clock"].contains("synchronized")) << run.output;
+  EXPECT_EQ(run.reply["clock"].value("source", ""), "kernel") << run.output;
+  EXPECT_GT(run.reply.value("disk_free_bytes", std::int64_t{0}), 0) << run.output;
+  EXPECT_TRUE(run.reply.value("config_hash", "").starts_with("sha256:")) << run.output;
+  EXPECT_EQ(run.reply.value("config_hash", "").size(), 7u + 64u) << run.output;
+  EXPECT_EQ(run.reply.value("store_id", ""),
+            query_store_text(daemon_->db_path(), "SELECT store_id FROM store_identity"));
+  EXPECT_EQ(run.reply["versions"].value("plugin_abi", 0), 3) << run.output;
+  EXPECT_TRUE(run.reply.contains("backlog_age_s")) << run.output;
+  run = human({"status"});
+  ASSERT_EQ(run.code, 0) << run.output;
+  for (const char* line : {"gateway      gw-test", "clock        ", "meters       ",
+                           "backlog      ", "config       sha256:", "BUS"}) {
+    EXPECT_NE(run.output.find(line), std::string::npos) << line << " in\n" << run.output;
+  }
+
+  ASSERT_TRUE(wait_for(
+      [&] {
+        run = ctl({"meters"});
+        return run.code == 0 && run.reply["meters"].size() == 5u &&
+               run.reply["meters"][0].value("state", "") == "online";
+      },
+      20s, 200ms))
+      << run.output;
+  const json& first = run.reply["meters"][0];
+  EXPECT_EQ(first.value("meter", ""), "b1-m1") << run.output;
+  EXPECT_EQ(first.value("bus", ""), "bus1") << run.output;
+  EXPECT_EQ(first.value("account", ""), "A101") << run.output;
+  EXPECT_TRUE(first["last_reading_age_s"].is_number_integer()) << run.output;
+  EXPECT_EQ(first.value("poll_errors", -1), 0) << run.output;
+  run = human({"meters"});
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_NE(run.output.find("METER"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("b1-m5"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("online"), std::string::npos) << run.output;
+
+  run = ctl({"account", "A101"});
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_EQ(run.reply.value("account", ""), "A101") << run.output;
+  EXPECT_EQ(run.reply.value("alarm_level", ""), "normal") << run.output;
+  EXPECT_EQ(run.reply["meters"].size(), 2u) << run.output;
+  ASSERT_EQ(run.reply["recent_recharges"].size(), 1u) << run.output;
+  EXPECT_EQ(run.reply["recent_recharges"][0].value("amount", ""), "25.0000") << run.output;
+  EXPECT_EQ(run.reply["recent_recharges"][0].value("order_id", ""), "report-order-1");
+  const std::string balance = run.reply.value("balance", "");
+  EXPECT_EQ(balance.find('.'), balance.size() - 5) << run.output;  // money: 4 decimals
+  run = human({"account", "A101"});
+  ASSERT_EQ(run.code, 0) << run.output;
+  for (const char* text : {"account      A101", "balance      ", "alarm level  normal", "b1-m2",
+                           "report-order-1", "25.0000"}) {
+    EXPECT_NE(run.output.find(text), std::string::npos) << text << " in\n" << run.output;
+  }
+  run = ctl({"account", "NO-SUCH"});
+  EXPECT_EQ(run.code, 1) << run.output;
+  EXPECT_NE(run.reason.find("unknown_account"), std::string::npos) << run.output;
+  EXPECT_EQ(human({"account", "NO-SUCH"}).code, 1);
+
+  // The broker goes away: rows wait, and the backlog says how many and since when.
+  broker_.stop();
+  ASSERT_TRUE(wait_for(
+      [&] {
+        run = ctl({"backlog"});
+        return run.code == 0 && run.reply.value("rows", 0) > 0;
+      },
+      20s, 200ms))
+      << run.output;
+  EXPECT_GT(run.reply.value("bytes", 0), 0) << run.output;
+  EXPECT_TRUE(run.reply["oldest_seq"].is_number_integer()) << run.output;
+  EXPECT_TRUE(run.reply["oldest_age_s"].is_number_integer()) << run.output;
+  run = human({"backlog"});
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_NE(run.output.find("rows         "), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("oldest       seq "), std::string::npos) << run.output;
+}
+
+TEST_F(MeterctlTest, CommandsPrintTheirResultsForPeopleAndAnUnpolledPointIsAnError) {
+  start();
+  CtlRun run = human({"recharge", "A101", "5.0000", "--order", "human-1"});
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_NE(run.output.find(": done"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("A101  ok  amount=5.0000"), std::string::npos) << run.output;
+  run = human({"relay", "open", "b1-m3"});
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_NE(run.output.find("relay_closed=no"), std::string::npos) << run.output;
+  run = human({"query", "b1-m3", "energy_total"});
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_NE(run.output.find("energy_total="), std::string::npos) << run.output;
+
+  // A point the meter's profile does not have: the command fails, naming the point.
+  run = ctl({"query", "b1-m3", "energy_total", "no_such_point"});
+  EXPECT_EQ(run.code, 1) << run.output;
+  EXPECT_EQ(run.reply.value("state", ""), "failed") << run.output;
+  EXPECT_EQ(run.reply["results"][0].value("code", ""), "unknown_point") << run.output;
+  EXPECT_TRUE(run.reply["results"][0]["values"].contains("energy_total")) << run.output;
+  EXPECT_NE(run.reason.find("no_such_point"), std::string::npos) << run.output;
+  run = human({"query", "b1-m3", "no_such_point"});
+  EXPECT_EQ(run.code, 1) << run.output;
+  EXPECT_NE(run.output.find("FAILED  unknown_point"), std::string::npos) << run.output;
+}
+
+// The kernel's clock state replaced by the test-only override file: an unsynchronized clock
+// raises one event and a health flag, and its return raises clock_synchronized.
+TEST_F(MeterctlTest, AnUnsynchronizedClockRaisesOneEventAndAHealthFlagUntilItComesBack) {
+  const std::string clock_file = dir_.file("clock-state");
+  std::ofstream(clock_file) << "unsynchronized\n";
+  spec_.health_interval = "1s";
+  start("", {{"METERD_TEST_CLOCK_STATE_FILE", clock_file}});
+  CtlRun run = ctl({"status"});
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_FALSE(run.reply["clock"].value("synchronized", true)) << run.output;
+  EXPECT_EQ(run.reply["clock"].value("source", ""), "test_override") << run.output;
+  EXPECT_EQ(run.reply["flags"], json::array({"clock_unsynchronized"})) << run.output;
+  EXPECT_NE(human({"status"}).output.find("NOT synchronized"), std::string::npos);
+  auto health_flagged = [](const MqttCollector::Messages& messages) {
+    for (const auto& m : messages) {
+      if (!m.topic.ends_with("/health")) continue;
+      const json body = m.json();
+      if (!body.is_discarded() && body.contains("flags") &&
+          body["flags"] == json::array({"clock_unsynchronized"})) {
+        return true;
+      }
+    }
+    return false;
+  };
+  EXPECT_TRUE(collector_->wait_until(health_flagged, 20s));
+  auto event_count = [&](const std::string& type) {
+    return db_int("SELECT count(*) FROM events WHERE type = '" + type + "'");
+  };
+  ASSERT_TRUE(wait_for([&] { return event_count("clock_unsynchronized") == 1; }, 20s, 200ms));
+
+  std::ofstream(clock_file) << "synchronized\n";
+  ASSERT_TRUE(wait_for([&] { return event_count("clock_synchronized") == 1; }, 20s, 200ms))
+      << daemon_->log();
+  run = ctl({"status"});
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_TRUE(run.reply["clock"].value("synchronized", false)) << run.output;
+  EXPECT_EQ(run.reply["flags"], json::array()) << run.output;
+  EXPECT_EQ(event_count("clock_unsynchronized"), 1);  // once per transition, not per check
 }
 
 }  // namespace

@@ -18,7 +18,7 @@ TEST(MeterctlReply, ARefusedCommandsErrorObjectGivesExitOneWithCodePathAndMessag
   EXPECT_EQ(outcome.message, "refused: invalid at /args/amount: at most 4 decimals");
 }
 
-TEST(MeterctlReply, TheSocketsOwnStringErrorsGiveExitOneAndATimeoutExitThree) {
+TEST(MeterctlReply, TheSocketsOwnStringErrorsAndTheDaemonsCommandTimeoutGiveExitOne) {
   EXPECT_EQ(
       judge_reply(json::parse(R"({"error":"bad_request","message":"expected one JSON"})"), false)
           .message,
@@ -30,7 +30,7 @@ TEST(MeterctlReply, TheSocketsOwnStringErrorsGiveExitOneAndATimeoutExitThree) {
   EXPECT_EQ(rejected.message, "rejected: invalid at /id: required");
   const ReplyOutcome timeout =
       judge_reply(json::parse(R"({"error":"timeout","id":"x","message":"ask later"})"), true);
-  EXPECT_EQ(timeout.exit_code, kExitTimeout);
+  EXPECT_EQ(timeout.exit_code, kExitFailed);
   EXPECT_EQ(timeout.message, "timeout: ask later");
 }
 

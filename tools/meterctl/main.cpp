@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // meterctl: the technician's CLI for meterd's local control socket (docs/meterctl.md).
-// Sends one request line, waits for one reply line, prints it pretty, exits by its outcome.
+// Sends one request line, waits for one reply line (at most --timeout), prints it for a person
+// (or as JSON with --json), exits by its outcome: 0 done, 1 failed/refused, 2 usage/connection.
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -8,6 +9,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -16,6 +18,7 @@
 #include <random>
 #include <sstream>
 
+#include "human_output.h"
 #include "reply_outcome.h"
 #include "request_builder.h"
 
@@ -25,10 +28,7 @@ using json = nlohmann::json;
 
 using meterctl::kExitDone;
 using meterctl::kExitFailed;
-using meterctl::kExitTimeout;
 using meterctl::kExitUsage;
-// The daemon answers a command within its own timeout (30 s by default); this is a backstop.
-constexpr int kReplyWaitMs = 10 * 60 * 1000;
 
 int fail(const std::string& message) {
   std::cerr << "meterctl: " << message << "\n";
@@ -111,14 +111,7 @@ int main(int argc, char** argv) {
   meterctl::BuildResult built = meterctl::build_invocation(
       std::vector<std::string>(argv + 1, argv + argc), std::getenv("METERCTL_SOCKET"), now_ms,
       nonce);
-  if (built.help) {
-    std::cout << meterctl::usage_text();
-    return kExitDone;
-  }
-  if (built.usage) {
-    std::cerr << "meterctl: " << built.usage->message << "\n" << meterctl::usage_text();
-    return kExitUsage;
-  }
+  if (!built.invocation) return built.exit_code;
   meterctl::Invocation& invocation = *built.invocation;
   if (!invocation.send_file.empty()) {
     std::string text;
@@ -144,12 +137,15 @@ int main(int argc, char** argv) {
     return fail("cannot send to " + invocation.socket_path + ": " + std::strerror(errno));
   }
   bool timed_out = false;
-  std::optional<std::string> line = read_line(fd, kReplyWaitMs, timed_out);
+  const auto wait_ms = static_cast<int>(invocation.timeout.count());
+  std::optional<std::string> line = read_line(fd, wait_ms, timed_out);
   ::close(fd);
   if (!line) {
     if (timed_out) {
-      std::cerr << "meterctl: no reply from meterd in time\n";
-      return kExitTimeout;
+      char seconds[32];
+      std::snprintf(seconds, sizeof seconds, "%.1f", wait_ms / 1000.0);
+      return fail("no reply from meterd at " + invocation.socket_path + " within " + seconds +
+                  " s (is it stuck? see its log; --timeout sets the wait)");
     }
     return fail("meterd closed the connection without a reply");
   }
@@ -158,9 +154,15 @@ int main(int argc, char** argv) {
     std::cerr << "meterctl: meterd sent a reply that is not JSON\n";
     return kExitFailed;
   }
-  std::cout << reply.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
   const meterctl::ReplyOutcome outcome =
       meterctl::judge_reply(reply, invocation.request.value("op", "") != "command");
+  if (invocation.json) {
+    std::cout << reply.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+  } else if (!(reply.is_object() && reply.contains("error") && reply["error"].is_string())) {
+    // The socket's own refusals have nothing to show but the reason below.
+    std::cout << meterctl::human_text(invocation.kind, reply, now_ms);
+  }
+  std::cout.flush();
   if (!outcome.message.empty()) std::cerr << "meterctl: " << outcome.message << "\n";
   return outcome.exit_code;
 }

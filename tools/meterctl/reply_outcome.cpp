@@ -50,7 +50,8 @@ ReplyOutcome judge_reply(const json& reply, bool is_report) {
     if (error->is_string()) {
       const std::string code = error->get<std::string>();
       const std::string detail = describe_error(reply);
-      if (code == "timeout") return {kExitTimeout, "timeout: " + text_of(reply, "message")};
+      // The command is journaled and may still finish: a failure to confirm, not to connect.
+      if (code == "timeout") return {kExitFailed, "timeout: " + text_of(reply, "message")};
       return {kExitFailed, code + (detail == code ? "" : ": " + detail)};
     }
     return {kExitFailed, "refused: " + describe_error(*error)};

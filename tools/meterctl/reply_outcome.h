@@ -11,16 +11,15 @@ namespace meterctl {
 
 inline constexpr int kExitDone = 0;
 inline constexpr int kExitFailed = 1;
-inline constexpr int kExitUsage = 2;
-inline constexpr int kExitTimeout = 3;
+inline constexpr int kExitUsage = 2;  // and connection errors, a reply not in time included
 
 struct ReplyOutcome {
   int exit_code = kExitFailed;
   std::string message;  // empty when done; otherwise why, e.g. "refused: invalid_amount at ..."
 };
 
-// `is_report`: the request was `status` or `backup`, whose reply is a report (the health JSON,
-// the backup's summary) rather than a command's result.
+// `is_report`: the request was a report (`status`, `meters`, ...) or `backup`, whose reply is a
+// report (the health JSON, the backup's summary) rather than a command's result.
 ReplyOutcome judge_reply(const nlohmann::json& reply, bool is_report);
 
 }  // namespace meterctl

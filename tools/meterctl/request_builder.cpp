@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "request_builder.h"
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
+
+#include "reply_outcome.h"
 
 namespace meterctl {
 namespace {
@@ -17,37 +21,10 @@ json command_request(json command) {
   return json{{"op", "command"}, {"command", std::move(command)}};
 }
 
-BuildResult usage(std::string message) {
-  BuildResult result;
-  result.usage = Usage{std::move(message)};
-  return result;
-}
-
-// recharge|refund ACCOUNT AMOUNT [--order ORDER_ID]
-BuildResult money(const std::string& op, const std::vector<std::string>& rest,
-                  std::int64_t now_ms, std::uint32_t nonce, Invocation invocation) {
-  std::vector<std::string> positional;
-  std::string order;
-  for (std::size_t i = 0; i < rest.size(); ++i) {
-    if (rest[i] == "--order") {
-      if (i + 1 >= rest.size()) return usage("--order needs an order id");
-      order = rest[++i];
-    } else {
-      positional.push_back(rest[i]);
-    }
-  }
-  if (positional.size() != 2) return usage(op + " takes ACCOUNT AMOUNT [--order ORDER_ID]");
-  // The order id is the recharge's idempotency key: a generated one is printed in the reply's
-  // command id, so a technician can repeat a recharge safely only with --order.
-  if (order.empty()) order = local_id(now_ms, nonce);
-  json command = envelope(op, now_ms, nonce);
-  command["account"] = positional[0];
-  command["args"] = json{{"order_id", order}, {"amount", positional[1]}};
-  invocation.request = command_request(std::move(command));
-  BuildResult result;
-  result.invocation = std::move(invocation);
-  return result;
-}
+constexpr const char* kFooter = R"(
+The socket defaults to $METERCTL_SOCKET, else /run/meterd/meterd.sock.
+Exit: 0 done, 1 failed, cancelled or refused by meterd, 2 usage or connection error
+(meterd unreachable, or no reply within --timeout).)";
 
 }  // namespace
 
@@ -57,79 +34,122 @@ std::string local_id(std::int64_t now_ms, std::uint32_t nonce) {
   return "local-" + std::to_string(now_ms) + "-" + hex;
 }
 
-std::string usage_text() {
-  return R"(usage: meterctl [--socket PATH] COMMAND ...
-  status                                   gateway health: buses, store, uplink, engine
-  backup FILE                              a consistent copy of the running store to FILE
-                                           (written by meterd: its user must be able to)
-  recharge ACCOUNT AMOUNT [--order ID]     credit AMOUNT (e.g. 50.0000) to ACCOUNT
-  refund ACCOUNT AMOUNT [--order ID]       take AMOUNT back from ACCOUNT
-  relay open|close METER...                switch the relays of meters
-  query METER POINT...                     read points live from a meter
-  send FILE|-                              any command envelope (JSON); id and issued_at
-                                           are added when missing
-The socket defaults to $METERCTL_SOCKET, else /run/meterd/meterd.sock.
-Exit: 0 done, 1 failed/cancelled/refused, 2 usage or connection error, 3 no result in time.
-)";
-}
-
 BuildResult build_invocation(const std::vector<std::string>& args, const char* env_socket,
                              std::int64_t now_ms, std::uint32_t nonce) {
+  CLI::App app{"meterctl: the technician's CLI for meterd's local control socket", "meterctl"};
+  app.footer(kFooter);
+  app.set_version_flag("--version", std::string("meterctl ") + METERCTL_VERSION);
+  app.require_subcommand(1, 1);
+  app.fallthrough();  // global options may follow the command too
+
   Invocation invocation;
   invocation.socket_path = env_socket && *env_socket ? env_socket : kDefaultSocket;
-  std::vector<std::string> rest;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--help" || args[i] == "-h" || args[i] == "help") {
-      BuildResult result;
-      result.help = true;
-      return result;
-    }
-    if (args[i] == "--socket" && rest.empty()) {
-      if (i + 1 >= args.size()) return usage("--socket needs a path");
-      invocation.socket_path = args[++i];
-    } else if (args[i].starts_with("--socket=") && rest.empty()) {
-      invocation.socket_path = args[i].substr(9);
-    } else {
-      rest.push_back(args[i]);
-    }
+  double timeout_s = 0;
+  app.add_option("--socket", invocation.socket_path, "the control socket's path");
+  app.add_flag("--json", invocation.json, "print the reply as indented JSON (for scripts)");
+  app.add_option("--timeout", timeout_s,
+                 "seconds to wait for the reply (default 5 for reports, 40 for commands and "
+                 "backup); then exit 2")
+      ->check(CLI::Range(0.1, 3600.0));
+
+  app.add_subcommand("status", "gateway health: buses, store, backlog, uplink, clock, meters");
+  app.add_subcommand("meters",
+                     "each meter: bus, online/offline since, last reading, relay, errors");
+  std::string account_id;
+  app.add_subcommand("account", "an account: balance, alarm level, its meters' relays, recharges")
+      ->add_option("ACCOUNT", account_id, "the account's id")
+      ->required();
+  app.add_subcommand("backlog", "what waits for the cloud: outbox rows, oldest age, bytes");
+  std::string backup_file;
+  app.add_subcommand("backup", "a consistent copy of the running store to FILE (written by meterd)")
+      ->add_option("FILE", backup_file, "where the copy goes (must not exist)")
+      ->required();
+  std::string money_account, amount, order;
+  for (const char* op : {"recharge", "refund"}) {
+    CLI::App* money = app.add_subcommand(
+        op,
+        std::string(op == std::string("recharge") ? "credit AMOUNT to" : "take AMOUNT back from") +
+            " ACCOUNT (journaled like a cloud command)");
+    money->add_option("ACCOUNT", money_account, "the account's id")->required();
+    money->add_option("AMOUNT", amount, "a decimal with at most 4 decimals, e.g. 50.0000")
+        ->required();
+    money->add_option(
+        "--order", order,
+        "the order id (idempotency key): repeat an unclear recharge with the same one");
   }
-  if (rest.empty()) return usage("no command given");
-  const std::string verb = rest.front();
-  rest.erase(rest.begin());
+  std::string relay_action;
+  std::vector<std::string> relay_meters;
+  CLI::App* relay = app.add_subcommand("relay", "switch the relays of meters");
+  relay->add_option("ACTION", relay_action, "open or close")
+      ->required()
+      ->check(CLI::IsMember({"open", "close"}));
+  relay->add_option("METER", relay_meters, "meter ids")->required();
+  std::string query_meter;
+  std::vector<std::string> query_points;
+  CLI::App* query = app.add_subcommand("query", "read points live from a meter");
+  query->add_option("METER", query_meter, "the meter's id")->required();
+  query->add_option("POINT", query_points, "point names of the meter's profile")->required();
+  std::string send_file;
+  app.add_subcommand("send",
+                     "any command envelope (JSON) from FILE or - (stdin); id and "
+                     "issued_at are added when missing")
+      ->add_option("FILE", send_file, "a file, or - for standard input")
+      ->required();
+
   BuildResult result;
-  if (verb == "status") {
-    if (!rest.empty()) return usage("status takes no arguments");
-    invocation.request = json{{"op", "status"}};
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e, std::cout, std::cerr);
+    result.exit_code = code == 0 ? kExitDone : kExitUsage;
+    return result;
+  }
+  const std::string verb = app.get_subcommands().front()->get_name();
+  invocation.kind = ReplyKind::kCommand;
+  if (verb == "status" || verb == "meters" || verb == "backlog") {
+    invocation.kind = verb == "status"   ? ReplyKind::kStatus
+                      : verb == "meters" ? ReplyKind::kMeters
+                                         : ReplyKind::kBacklog;
+    invocation.request = json{{"op", verb}};
+  } else if (verb == "account") {
+    invocation.kind = ReplyKind::kAccount;
+    invocation.request = json{{"op", "account"}, {"account", account_id}};
   } else if (verb == "backup") {
-    if (rest.size() != 1 || rest[0].empty()) return usage("backup takes one FILE");
+    invocation.kind = ReplyKind::kBackup;
     // meterd runs elsewhere (another working directory): it gets an absolute path.
     invocation.request =
-        json{{"op", "backup"}, {"path", std::filesystem::absolute(rest[0]).lexically_normal().string()}};
+        json{{"op", "backup"},
+             {"path", std::filesystem::absolute(backup_file).lexically_normal().string()}};
   } else if (verb == "recharge" || verb == "refund") {
-    return money(verb, rest, now_ms, nonce, std::move(invocation));
+    // The order id is the recharge's idempotency key: a generated one is the command's id, so
+    // a technician can repeat a recharge safely only with --order.
+    if (order.empty()) order = local_id(now_ms, nonce);
+    json command = envelope(verb, now_ms, nonce);
+    command["account"] = money_account;
+    command["args"] = json{{"order_id", order}, {"amount", amount}};
+    invocation.request = command_request(std::move(command));
   } else if (verb == "relay") {
-    if (rest.size() < 2 || (rest[0] != "open" && rest[0] != "close")) {
-      return usage("relay takes open|close METER...");
-    }
-    json command = envelope("relay_" + rest[0], now_ms, nonce);
-    if (rest.size() == 2) {
-      command["meter"] = rest[1];
+    json command = envelope("relay_" + relay_action, now_ms, nonce);
+    if (relay_meters.size() == 1) {
+      command["meter"] = relay_meters[0];
     } else {
-      command["meters"] = std::vector<std::string>(rest.begin() + 1, rest.end());
+      command["meters"] = relay_meters;
     }
     invocation.request = command_request(std::move(command));
   } else if (verb == "query") {
-    if (rest.size() < 2) return usage("query takes METER POINT...");
     json command = envelope("query", now_ms, nonce);
-    command["meter"] = rest[0];
-    command["args"] = json{{"points", std::vector<std::string>(rest.begin() + 1, rest.end())}};
+    command["meter"] = query_meter;
+    command["args"] = json{{"points", query_points}};
     invocation.request = command_request(std::move(command));
-  } else if (verb == "send") {
-    if (rest.size() != 1) return usage("send takes FILE or - (standard input)");
-    invocation.send_file = rest[0];
   } else {
-    return usage("unknown command '" + verb + "'");
+    invocation.send_file = send_file;
   }
+  const bool report =
+      invocation.kind != ReplyKind::kCommand && invocation.kind != ReplyKind::kBackup;
+  invocation.timeout = timeout_s > 0
+                           ? std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000))
+                           : std::chrono::milliseconds(report ? kReportTimeout : kCommandTimeout);
   result.invocation = std::move(invocation);
   return result;
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // The technician's control socket (meterctl, docs/meterctl.md): a Unix stream socket, mode
-// 0660, where each line is one JSON request and gets one JSON reply line. `status` answers with
-// the health JSON; `backup` copies the store to a path and answers with the copy's summary; `command` hands an unsigned command envelope to the same CommandService as
-// the cloud's, with operator "local:<user>" (the peer's uid from SO_PEERCRED), and answers with
-// the command's final result (done/failed/cancelled) or a timeout. A malformed line gets an
-// error reply; a line over 64 KiB closes the connection. Loop thread: every method and handler.
+// 0660, where each line is one JSON request and gets one JSON reply line. The reports (`status`:
+// the health JSON; `meters`, `account`, `backlog`) are answered by the daemon's hook; `backup`
+// copies the store to a path and answers with the copy's summary; `command` hands an unsigned
+// command envelope to the same CommandService as the cloud's, with operator "local:<user>" (the
+// peer's uid from SO_PEERCRED), and answers with the command's final result (done/failed/cancelled)
+// or a timeout. A malformed line gets an error reply; a line over 64 KiB closes the connection.
+// Loop thread: every method and handler.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "config/app_config.h"
+#include "local/local_request.h"
 
 namespace meterd {
 
@@ -31,7 +34,9 @@ std::optional<std::string> local_socket_path(const LocalConfig& local,
 class LocalControlServer {
  public:
   struct Hooks {
-    std::function<std::string()> status;     // the health JSON
+    // Answers a report request (is_report(): status, meters, account, backlog) with its
+    // reply line, on the loop, at once or later.
+    std::function<void(const LocalRequest& request, std::function<void(std::string)> reply)> report;
     std::function<CommandService*()> commands;  // null while none runs (a failed reload)
     // Copies the store to an absolute path; calls back on the loop with the reply line.
     std::function<void(std::string path, std::function<void(std::string)> reply)> backup;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "app/local_control_server.h"
+#include "local/local_control_server.h"
 
 #include <pwd.h>
 #include <spdlog/spdlog.h>
@@ -19,9 +19,9 @@
 #include <iterator>
 #include <stdexcept>
 
-#include "app/local_request.h"
 #include "commands/command_service.h"
 #include "core/json_text.h"
+#include "local/local_request.h"
 
 namespace meterd {
 namespace asio = boost::asio;
@@ -131,7 +131,7 @@ class LocalControlServer::Session : public std::enable_shared_from_this<Session>
   void handle(const std::string& line) {
     const LocalRequest request = read_local_request(line);
     if (request.kind == LocalRequest::Kind::kRefused) return reply(request.refusal);
-    if (request.kind == LocalRequest::Kind::kStatus) return reply(server_->state_->hooks.status());
+    if (is_report(request)) return report(request);
     if (request.kind == LocalRequest::Kind::kBackup) return backup(request.backup_path);
     CommandService* service = server_->state_->hooks.commands();
     if (!service) {
@@ -148,6 +148,14 @@ class LocalControlServer::Session : public std::enable_shared_from_this<Session>
     spdlog::info("local control: command {} from {}", request.id.value_or("(no id)"), operator_);
     service->on_message(request.command, operator_);
     if (!request.id) reply(request.refusal);
+  }
+
+  void report(const LocalRequest& request) {
+    const auto& hook = server_->state_->hooks.report;
+    if (!hook) return reply(local_error_line("unavailable", "this meterd has no reports"));
+    hook(request, [self = shared_from_this()](std::string line) {
+      if (self->server_) self->reply(std::move(line));
+    });
   }
 
   void backup(const std::string& path) {

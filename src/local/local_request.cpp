@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "app/local_request.h"
+#include "local/local_request.h"
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +14,12 @@ std::string local_error_line(const std::string& code, const std::string& message
   return json_text(json{{"error", code}, {"message", message}});
 }
 
+bool is_report(const LocalRequest& request) {
+  using Kind = LocalRequest::Kind;
+  return request.kind == Kind::kStatus || request.kind == Kind::kMeters ||
+         request.kind == Kind::kAccount || request.kind == Kind::kBacklog;
+}
+
 LocalRequest read_local_request(std::string_view line) {
   LocalRequest request;
   const json document = json::parse(line, nullptr, false);
@@ -24,8 +30,21 @@ LocalRequest read_local_request(std::string_view line) {
     return request;
   }
   const std::string& name = op->get_ref<const std::string&>();
-  if (name == "status") {
-    request.kind = LocalRequest::Kind::kStatus;
+  if (name == "status" || name == "meters" || name == "backlog") {
+    request.kind = name == "status"   ? LocalRequest::Kind::kStatus
+                   : name == "meters" ? LocalRequest::Kind::kMeters
+                                      : LocalRequest::Kind::kBacklog;
+    return request;
+  }
+  if (name == "account") {
+    const auto id = document.find("account");
+    if (id == document.end() || !id->is_string() || id->get_ref<const std::string&>().empty() ||
+        id->get_ref<const std::string&>().size() > 256) {
+      request.refusal = local_error_line("bad_request", "\"account\" must be an account id");
+      return request;
+    }
+    request.kind = LocalRequest::Kind::kAccount;
+    request.account_id = id->get<std::string>();
     return request;
   }
   if (name == "backup") {
