@@ -168,9 +168,18 @@ class Daemon::Impl {
     settings.max_connections = config_.metrics.max_connections;
     settings.read_timeout = config_.metrics.read_timeout;
     metrics_ = std::make_unique<MetricsServer>(loop_, std::move(settings), [this] {
-      return metrics_text(snapshot(false, true));
+      return metric_set(snapshot(false, true)).text();
     });
     metrics_->start();
+  }
+
+  // The health report's metrics and the ones from the configuration.
+  MetricSet metric_set(const HealthSnapshot& s) const {
+    MetricSet set;
+    health_metrics(s, set);
+    set.gauge("meterd_store_budget_bytes", "The store's size budget (store.budget).",
+              static_cast<double>(config_.store.budget_bytes), {}, "bytes");
+    return set;
   }
 
   void schedule_engine_tick() {
@@ -335,7 +344,7 @@ class Daemon::Impl {
         notifier_.status(status_line(s, fleet_->meter_count()));
         if (!config_.metrics.textfile.empty()) {
           write_metrics_textfile(config_.metrics.textfile,
-                                 metrics_text(s, MetricSet::Format::prometheus));
+                                 metric_set(s).text(MetricSet::Format::prometheus));
         }
       });
       schedule_health();
