@@ -96,7 +96,7 @@ class Sink:
                                  message.get("event", ""), json.dumps(message.get("details"))))
             elif kind == "result":
                 self.db.execute("INSERT INTO results VALUES (?, ?, ?, ?, ?, ?)",
-                                (store_id, seq, gw, ts, message.get("id"), json.dumps(message)))
+                                (store_id, seq, gw, ts, message.get("id"), json.dumps(message, separators=(",", ":"))))
             self.bump(kind or "unknown")
             return True
 
@@ -148,15 +148,17 @@ def sign(command, key):
 
 
 def read_key(path):
-    raw = open(path, "rb").read().strip()
+    """As the gateway reads commands.hmac_key_file: one trailing newline dropped, then hex
+    digits are decoded and anything else is taken as raw bytes."""
+    raw = open(path, "rb").read()
+    if raw.endswith(b"\r\n"):
+        raw = raw[:-2]
+    elif raw.endswith(b"\n"):
+        raw = raw[:-1]
     try:
-        text = raw.decode("ascii")
-        if len(text) >= 32 and len(text) % 2 == 0 and all(c in "0123456789abcdefABCDEF"
-                                                           for c in text):
-            return bytes.fromhex(text)
-    except UnicodeDecodeError:
-        pass
-    return raw
+        return bytes.fromhex(raw.decode("ascii")) if raw and b" " not in raw else raw
+    except ValueError:
+        return raw
 
 
 def send(args):
