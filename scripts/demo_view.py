@@ -5,7 +5,9 @@ results shown in full as they come, telemetry summarized every SUMMARY seconds; 
 cut_off it recharges the account with meterctl, as a cashier would, and shows the account.
 
 Usage: mosquitto_sub -v -t 'meterd/#' | demo_view.py METERCTL SOCKET [SUMMARY_SECONDS]
+With DEMO_UNTIL_RESTORED set it ends once the account is restored and shown (for tests).
 """
+import os
 import json
 import subprocess
 import sys
@@ -16,6 +18,7 @@ BOLD, RED, GREEN, RESET = ("\033[1m", "\033[31m", "\033[32m", "\033[0m") if sys.
     else ("", "", "", "")
 START = time.monotonic()
 lock = threading.Lock()
+shown = threading.Event()
 
 
 def say(text):
@@ -39,14 +42,19 @@ def recharge_and_show(meterctl_path, socket, account, meter):
     meterctl(meterctl_path, socket, "recharge", account, "20.0000")
     say(f"{BOLD}== the account's meter now (balance, relay){RESET}")
     meterctl(meterctl_path, socket, "query", meter, "balance", "relay_closed")
+    shown.set()
 
 
 def main():
     meterctl_path, socket = sys.argv[1], sys.argv[2]
     every = float(sys.argv[3]) if len(sys.argv) > 3 else 15.0
     telemetry, meters, last_summary, example = 0, set(), time.monotonic(), None
-    recharged = False
+    recharged, restored = False, False
+    until_restored = bool(os.environ.get("DEMO_UNTIL_RESTORED"))
     for line in sys.stdin:
+        if until_restored and restored and shown.is_set():
+            say("== the story is told: cut off, recharged, restored")
+            break
         topic, _, payload = line.rstrip("\n").partition(" ")
         try:
             body = json.loads(payload)
@@ -67,6 +75,7 @@ def main():
             where = body.get("meter") or "gateway"
             say(f"{BOLD}{colour}EVENT {event}{RESET} {where} "
                 f"{json.dumps(body.get('details', {}), separators=(',', ':'))}")
+            restored = restored or (recharged and event == "restored")
             if event == "cut_off" and not recharged:
                 recharged = True
                 account = body.get("details", {}).get("account", "room-b01")
