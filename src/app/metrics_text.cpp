@@ -9,17 +9,18 @@ namespace meterd {
 
 namespace {
 
-// Label values escape backslash, double quote and newline (OpenMetrics ABNF).
-std::string escape_label(const std::string& value) {
+// Backslash and newline are escaped in HELP text and label values; a double quote only in
+// label values (`quotes`), which it would end (OpenMetrics ABNF).
+std::string escape(const std::string& text, bool quotes) {
   std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
+  out.reserve(text.size());
+  for (char c : text) {
     if (c == '\\') {
       out += "\\\\";
-    } else if (c == '"') {
-      out += "\\\"";
     } else if (c == '\n') {
       out += "\\n";
+    } else if (c == '"' && quotes) {
+      out += "\\\"";
     } else {
       out += c;
     }
@@ -44,21 +45,6 @@ std::string format_value(double value) {
   return buf;
 }
 
-// HELP text escapes backslash and newline.
-std::string escape_help(const std::string& help) {
-  std::string out;
-  for (char c : help) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 void MetricSet::add(Type type, const std::string& name, const std::string& help, double value,
@@ -72,7 +58,7 @@ void MetricSet::add(Type type, const std::string& name, const std::string& help,
     for (const auto& [key, label_value] : labels) {
       if (!first) sample += ',';
       first = false;
-      sample += key + "=\"" + escape_label(label_value) + '"';
+      sample += key + "=\"" + escape(label_value, true) + '"';
     }
     sample += '}';
   }
@@ -88,7 +74,7 @@ std::string MetricSet::text(Format format) const {
     const bool counter = family.type == Type::counter;
     // The 0.0.4 format names a counter's family by its sample name.
     const std::string family_name = counter && !openmetrics ? name + "_total" : name;
-    out += "# HELP " + family_name + ' ' + escape_help(family.help) + '\n';
+    out += "# HELP " + family_name + ' ' + escape(family.help, false) + '\n';
     out += "# TYPE " + family_name + (counter ? " counter\n" : " gauge\n");
     if (openmetrics && !family.unit.empty()) out += "# UNIT " + name + ' ' + family.unit + '\n';
     for (const std::string& sample : family.samples) out += sample + '\n';
