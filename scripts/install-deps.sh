@@ -23,6 +23,8 @@ PACKAGES=(
   socat python3 python3-pymodbus mbpoll
   # The pymodbus peer test (serial RTU over a pty) and its MQTT side.
   python3-serial python3-serial-asyncio python3-paho-mqtt
+  # The /metrics test parses the exposition with the reference OpenMetrics parser.
+  python3-prometheus-client
   # Load runs (tests proven under a loaded CPU).
   stress-ng
   # The Debian package (scripts/package.sh) and its check: dpkg-shlibdeps, lintian.

@@ -24,6 +24,9 @@
 #include "app/logging.h"
 #include "app/loop_guard.h"
 #include "app/meter_board.h"
+#include "app/metrics_server.h"
+#include "app/metrics_text.h"
+#include "app/metrics_textfile.h"
 #include "app/reading_router.h"
 #include "app/systemd_notifier.h"
 #include "commands/command_service.h"
@@ -83,6 +86,7 @@ class Daemon::Impl {
       engine_->start();
       commands_->start();
       if (local_) local_->start();
+      start_metrics();
     } catch (const std::exception& e) {
       spdlog::critical("{}", e.what());
       return 1;
@@ -239,6 +243,30 @@ class Daemon::Impl {
     }
   }
 
+  // The endpoint's settings take effect at start; a reload keeps the running endpoint.
+  void start_metrics() {
+    const std::optional<MetricsListen>& listen = config_.metrics.listen;
+    if (!listen) return;
+    MetricsServerSettings settings;
+    settings.host = listen->host;
+    settings.port = listen->port;
+    settings.max_connections = config_.metrics.max_connections;
+    settings.read_timeout = config_.metrics.read_timeout;
+    metrics_ = std::make_unique<MetricsServer>(loop_, std::move(settings), [this] {
+      return metric_set(snapshot(false, true)).text();
+    });
+    metrics_->start();
+  }
+
+  // The health report's metrics and the ones from the configuration.
+  MetricSet metric_set(const HealthSnapshot& s) const {
+    MetricSet set;
+    health_metrics(s, set);
+    set.gauge("meterd_store_budget_bytes", "The store's size budget (store.budget).",
+              static_cast<double>(config_.store.budget_bytes), {}, "bytes");
+    return set;
+  }
+
   void schedule_engine_tick() {
     engine_timer_.expires_after(std::chrono::seconds(1));
     engine_timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -277,6 +305,7 @@ class Daemon::Impl {
   void shutdown() {
     notifier_.stopping();
     if (local_) local_->stop();
+    if (metrics_) metrics_->stop();
     health_timer_.cancel();
     watchdog_timer_.cancel();
     engine_timer_.cancel();
@@ -369,8 +398,9 @@ class Daemon::Impl {
            a.reconnect_max == b.reconnect_max && a.health_interval == b.health_interval;
   }
 
-  // `take_bus_stats` resets the buses' per-interval latency figures.
-  HealthSnapshot snapshot(bool take_bus_stats) {
+  // `take_bus_stats` resets the buses' per-interval latency figures; `fresh_bus_stats` reads
+  // the buses' counters now without resetting them (a scrape), else the last health's are used.
+  HealthSnapshot snapshot(bool take_bus_stats, bool fresh_bus_stats = false) {
     HealthSnapshot s;
     s.gateway_id = config_.gateway_id;
     s.store_id = store_->store_id();
@@ -382,6 +412,10 @@ class Daemon::Impl {
         s.buses.push_back({worker->name(), worker->snapshot()});
       }
       last_buses_ = s.buses;
+    } else if (fresh_bus_stats) {
+      for (BusWorker* worker : fleet_->workers()) {
+        s.buses.push_back({worker->name(), worker->snapshot(false)});
+      }
     } else {
       s.buses = last_buses_;
     }
@@ -429,6 +463,10 @@ class Daemon::Impl {
         with_backlog_age(true, [this](HealthSnapshot s) {
           uplink_->publish_volatile("health", health_json(s));
           notifier_.status(status_line(s, fleet_->meter_count()));
+          if (!config_.metrics.textfile.empty()) {
+            write_metrics_textfile(config_.metrics.textfile,
+                                   metric_set(s).text(MetricSet::Format::prometheus));
+          }
         });
       });
       schedule_health();
@@ -473,6 +511,7 @@ class Daemon::Impl {
   std::optional<HmacKey> command_key_;
   std::unique_ptr<CommandService> commands_;
   std::unique_ptr<LocalControlServer> local_;
+  std::unique_ptr<MetricsServer> metrics_;
   std::unique_ptr<BackupRunner> backup_;  // after loop_: its thread posts to the loop
   std::vector<BusHealth> last_buses_;
   MeterBoard board_;

@@ -102,11 +102,12 @@ class BusWorker::Impl {
 
   const std::string& name() const { return config_.spec.name; }
 
-  BusStats snapshot() {
+  BusStats snapshot(bool reset_rates) {
     std::lock_guard lock(stats_mu_);
     BusStats out = stats_;
     out.latency_avg_ms = latency_count_ ? latency_sum_ms_ / latency_count_ : 0.0;
     out.latency_max_ms = latency_max_ms_;
+    if (!reset_rates) return out;
     latency_sum_ms_ = 0;
     latency_max_ms_ = 0;
     latency_count_ = 0;
@@ -477,7 +478,7 @@ void BusWorker::submit_read(const std::string& meter_id, std::vector<std::string
   impl_->submit_read(meter_id, points, std::move(done));
 }
 const std::string& BusWorker::name() const { return impl_->name(); }
-BusStats BusWorker::snapshot() { return impl_->snapshot(); }
+BusStats BusWorker::snapshot(bool reset_rates) { return impl_->snapshot(reset_rates); }
 SteadyTime BusWorker::last_progress() const { return impl_->last_progress(); }
 std::map<std::string, std::int64_t> BusWorker::meter_poll_errors() {
   return impl_->meter_poll_errors();

@@ -92,7 +92,8 @@ class BusWorker {
   void submit_read(const std::string& meter_id, std::vector<std::string> points, ReadDone done);
   const std::string& name() const;
   // Stats since the previous snapshot for the rates, totals for the counters. Any thread.
-  BusStats snapshot();
+  // `reset_rates` false (a Prometheus scrape) leaves the rates' interval running.
+  BusStats snapshot(bool reset_rates = true);
   // Steady time of the last transaction or idle wake (at least every 500 ms while running);
   // the watchdog uses it to tell a stuck bus. Any thread.
   SteadyTime last_progress() const;

@@ -124,6 +124,9 @@ void read_root(const SettingsNode& root, const PathBases& bases, const HostFacts
   if (const SettingsNode* local = r.map("local")) {
     config.local = read_local_section(*local, bases, errors);
   }
+  if (const SettingsNode* metrics = r.map("metrics")) {
+    config.metrics = read_metrics_section(*metrics, bases, errors);
+  }
   r.finish();
 }
 

@@ -67,6 +67,20 @@ struct LocalConfig {
   std::chrono::milliseconds command_timeout{30'000};  // a local command's wait for its result
 };
 
+// `metrics:`: Prometheus exposition, off by default (docs/metrics.md).
+struct MetricsListen {
+  std::string host;  // an IP literal, IPv6 without brackets
+  std::uint16_t port = 0;
+};
+// "127.0.0.1:9464" or "[::1]:9464"; nullopt when not of that form.
+std::optional<MetricsListen> parse_metrics_listen(const std::string& text);
+struct MetricsConfig {
+  std::optional<MetricsListen> listen;  // unset: no HTTP endpoint
+  std::string textfile;                 // empty: no node-exporter textfile
+  int max_connections = 8;              // concurrent scrapes; more are closed at once
+  std::chrono::milliseconds read_timeout{5'000};  // a request must arrive whole within this
+};
+
 struct AppConfig {
   std::string source_file;                // the main file
   std::vector<std::string> source_files;  // the main file, then its drop-ins in merge order
@@ -81,6 +95,7 @@ struct AppConfig {
   std::vector<BusConfig> buses;
   CommandsConfig commands;
   LocalConfig local;
+  MetricsConfig metrics;
   // `billing:` as written; the prepaid engine reads it (see engine/billing_config.h).
   std::optional<SettingsNode> billing;
   // Where each key that names a file is written ("mqtt.tls.ca_file", "store.path", ...; see

@@ -40,6 +40,8 @@ MqttConfig read_mqtt_section(const SettingsNode& node, const std::string& gatewa
 StoreConfig read_store_section(const SettingsNode& node, const PathBases& bases,
                                ConfigErrors& errors);
 // `local:`; a relative socket path resolves per `bases`.
+MetricsConfig read_metrics_section(const SettingsNode& node, const PathBases& bases,
+                                   ConfigErrors& errors);
 LocalConfig read_local_section(const SettingsNode& node, const PathBases& bases,
                                ConfigErrors& errors);
 // `poll_groups:` (a list). Groups with a valid, unique name are returned even when other keys

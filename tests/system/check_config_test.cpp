@@ -67,6 +67,30 @@ TEST(CheckConfig, ReportsThreeDistinctErrorsWithTheirPositionsAndExits78) {
   EXPECT_NE(run.output.find("3 configuration errors"), std::string::npos) << run.output;
 }
 
+TEST(CheckConfig, MetricsSectionIsValidated) {
+  TempDir dir;
+  const std::string good = dir.file("good.yaml");
+  std::ofstream(good) << site_head("gw1") << "mqtt: {servers: [tcp://127.0.0.1:1883]}\n"
+                      << "store: {path: x.db}\n" << kPollGroup
+                      << "buses: [{name: b1, protocol: sim, meters: [{id: m1}]}]\n"
+                      << "metrics:\n  listen: \"[::1]:9464\"\n  textfile: m.prom\n";
+  const CheckRun ok = run_check(good);
+  EXPECT_EQ(ok.status.code, 0) << ok.output;
+  const std::string bad = dir.file("bad.yaml");
+  std::ofstream(bad) << site_head("gw1") << "mqtt: {servers: [tcp://127.0.0.1:1883]}\n"
+                     << "store: {path: x.db}\n" << kPollGroup
+                     << "buses: [{name: b1, protocol: sim, meters: [{id: m1}]}]\n"
+                     << "metrics:\n"                       // 7
+                     << "  listen: localhost:9464\n"       // 8: a name, not an IP
+                     << "  max_connections: 0\n";          // 9: out of range
+  const CheckRun run = run_check(bad);
+  EXPECT_EQ(run.status.code, 78) << run.output;
+  EXPECT_NE(run.output.find(bad + ":8:11: 'listen' must be an IP address and port"),
+            std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find(bad + ":9:"), std::string::npos) << run.output;
+}
+
 TEST(CheckConfig, AcceptsTheShippedConfigurations) {
   TempDir dir;
   for (const std::string name : {"demo.yaml", "meterd.yaml"}) {

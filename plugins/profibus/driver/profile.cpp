@@ -269,7 +269,12 @@ Result<PointValue> decode_point(const PointMap& map, std::span<const std::uint8_
     default:
       raw = u;
   }
-  const double value = raw * map.scale;
+  // A scale of 0.1, 0.01 ... divides by 10, 100 ...: one rounding, so 2327 at 0.1 is the
+  // double nearest 232.7 (JSON `232.7`), where 2327 * 0.1 is 232.70000000000002.
+  const double inverse = map.scale != 0 ? std::round(1.0 / map.scale) : 0;
+  const bool decimal_step = std::abs(map.scale) < 1 && inverse != 0 &&
+                            std::abs(1.0 / map.scale - inverse) < 1e-9 * std::abs(inverse);
+  const double value = decimal_step ? raw / inverse : raw * map.scale;
   switch (map.kind) {
     case PointKind::kEnergyWh:
     case PointKind::kMoney:

@@ -12,9 +12,11 @@ namespace {
 
 constexpr std::int64_t kWmsPerWh = 3'600'000;
 
-// A real meter reports analogs at its register resolution (0.1 V, 0.01 A, 0.001 PF ...).
-PointScalar at_resolution(double value, double step) {
-  return PointScalar{std::round(value / step) * step};
+// A real meter reports analogs at its register resolution (0.1 V, 0.01 A, 0.001 PF ...):
+// `steps_per_unit` 10, 100, 1000. Dividing the whole register by it rounds once, so the
+// double is the one nearest 232.7 and its JSON is `232.7`; 2327 * 0.1 is 232.70000000000002.
+PointScalar at_resolution(double value, double steps_per_unit) {
+  return PointScalar{std::round(value * steps_per_unit) / steps_per_unit};
 }
 
 Result<PointScalar> not_supported(const std::string& point) {
@@ -170,12 +172,12 @@ Result<PointScalar> SimMeter::value(const std::string& point) const {
   if (point == "power_total") return PointScalar{p};
   if (point == "reactive_power_total") return PointScalar{q};
   // No load at all (relay open): a meter shows unity.
-  if (point == "pf_total") return at_resolution(s > 0 ? p / s : 1.0, 0.001);
-  if (point == "power_a") return at_resolution(p * share_a, 1.0);
-  if (point == "voltage_a") return at_resolution(voltage(1), 0.1);
-  if (point == "current_a") return at_resolution(s * share_a / voltage(1), 0.01);
+  if (point == "pf_total") return at_resolution(s > 0 ? p / s : 1.0, 1000);
+  if (point == "power_a") return at_resolution(p * share_a, 1);
+  if (point == "voltage_a") return at_resolution(voltage(1), 10);
+  if (point == "current_a") return at_resolution(s * share_a / voltage(1), 100);
   if (point == "frequency") {
-    return at_resolution(50.0 + 0.1 * (unit(mix(key_ ^ 0xf1, minute)) - 0.5), 0.01);
+    return at_resolution(50.0 + 0.1 * (unit(mix(key_ ^ 0xf1, minute)) - 0.5), 100);
   }
   if (point == "balance") {
     if (!state_.balance) {
@@ -187,12 +189,12 @@ Result<PointScalar> SimMeter::value(const std::string& point) const {
   if (point == "relay_closed") return PointScalar{state_.relay_closed};
   if (point == "alarm_low_1" || point == "alarm_low_2") return PointScalar{false};
   if (single) return not_supported(point);  // a single-phase meter has no phases b and c
-  if (point == "power_b") return at_resolution(p * share_b, 1.0);
-  if (point == "power_c") return at_resolution(p * share_c, 1.0);
-  if (point == "voltage_b") return at_resolution(voltage(2), 0.1);
-  if (point == "voltage_c") return at_resolution(voltage(3), 0.1);
-  if (point == "current_b") return at_resolution(s * share_b / voltage(2), 0.01);
-  if (point == "current_c") return at_resolution(s * share_c / voltage(3), 0.01);
+  if (point == "power_b") return at_resolution(p * share_b, 1);
+  if (point == "power_c") return at_resolution(p * share_c, 1);
+  if (point == "voltage_b") return at_resolution(voltage(2), 10);
+  if (point == "voltage_c") return at_resolution(voltage(3), 10);
+  if (point == "current_b") return at_resolution(s * share_b / voltage(2), 100);
+  if (point == "current_c") return at_resolution(s * share_c / voltage(3), 100);
   return not_supported(point);
 }
 

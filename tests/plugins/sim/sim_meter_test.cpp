@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 namespace meterd::sim {
 namespace {
@@ -101,6 +102,24 @@ TEST(SimMeterTest, PowerFactorReactivePowerAndCurrentAgree) {
   EXPECT_NEAR(analog(meter, "power_a"), p, 0.5);
   // A single-phase meter has no phases b and c.
   EXPECT_EQ(meter.value("current_b").error().kind, ErrorKind::kNotSupported);
+}
+
+// Analogs leave at their register resolution, and their JSON has no float noise:
+// `232.7`, never `232.70000000000002`.
+TEST(SimMeterTest, AnalogJsonHasNoMoreDecimalsThanTheResolution) {
+  MeterUnderTest m(room(
+      {appliance("kettle", 2000, 0.99, 0s, 1h), appliance("compressor", 1500, 0.8, 0s, 1h)}, 0));
+  const std::pair<const char*, std::size_t> points[] = {
+      {"voltage_a", 1}, {"current_a", 2}, {"pf_total", 3}, {"frequency", 2}};
+  for (Millis t = 1s; t <= 10min; t += 7'300ms) {
+    SimMeter& meter = m.at(t);
+    for (const auto& [point, decimals] : points) {
+      const std::string text = nlohmann::json(analog(meter, point)).dump();
+      const std::size_t dot = text.find('.');
+      const std::size_t places = dot == std::string::npos ? 0 : text.size() - dot - 1;
+      EXPECT_LE(places, decimals) << point << " = " << text;
+    }
+  }
 }
 
 TEST(SimMeterTest, TheEnergyCountsEachApplianceExactly) {
