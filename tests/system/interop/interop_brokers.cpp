@@ -104,7 +104,7 @@ class Ejabberd : public ProcessBroker {
         << "    access_publish: {\"#\": all}\n"
         // The defaults (5 minutes, 5000 messages) would drop a gateway's session, with its
         // queued commands, after a short absence.
-        << "    session_expiry: infinity\n"
+        << "    session_expiry: 2592000\n"  // seconds: 30 days
         << "    max_queue: unlimited\n";
     argv_ = {"/usr/bin/erl", "-noinput", "-mnesia", "dir", "\"" + spool + "\"", "-s", "ejabberd"};
     env_ = {{"HOME", dir.path().string()},

@@ -13,6 +13,7 @@
 #include "support/wait.h"
 #include "system/command_harness.h"
 #include "system/daemon_harness.h"
+#include "system/interop/delivery_check.h"
 #include "system/interop/interop_brokers.h"
 #include "system/test_pki.h"
 
@@ -78,15 +79,6 @@ class Interop : public ::testing::TestWithParam<std::string> {
         timeout, 100ms);
   }
 
-  static std::size_t finals_of(const MqttCollector::Messages& messages, const std::string& id) {
-    std::size_t n = 0;
-    for (const auto& r : results_for(messages, id)) {
-      const std::string state = r.value("state", "");
-      if (state == "done" || state == "failed" || state == "cancelled") ++n;
-    }
-    return n;
-  }
-
   TempDir dir_{"meterd-interop"};
   std::unique_ptr<InteropBroker> broker_;
   int late_ = 0;
@@ -138,21 +130,22 @@ TEST_P(Interop, DeliveryStatusWillSessionAndCommandsExactlyOnce) {
   // Everything the broker acknowledged arrived; a duplicate only repeats.
   ASSERT_TRUE(gateway->terminate(20s).has_value());
   const StoreView view = read_store(gateway->db_path());
-  const auto missing = wait_for_acknowledged_seqs(*cloud, view, 20s);
+  const auto missing = wait_for_every_acknowledged_seq(*cloud, view, 20s);
   EXPECT_TRUE(missing.empty()) << "lost: " << seq_ranges(missing);
-  const SeqReport report = analyse_seqs(cloud->messages());
-  EXPECT_TRUE(report.conflicting_duplicates.empty());
+  const Delivered report = delivered(cloud->messages());
+  EXPECT_TRUE(report.conflicting.empty()) << seq_ranges(report.conflicting);
+  EXPECT_EQ(report.store_ids.size(), 1u);
   EXPECT_GT(view.last_seq, 0);
 
-  // Each command executed once and answered once.
+  // Each command executed once and answered once (a redelivered result repeats its seq).
   for (const std::string order : {"o-live", "o-away"}) {
     EXPECT_EQ(query_store_int(gateway->db_path(),
                               "SELECT count(*) FROM ledger WHERE order_id = '" + order + "'"),
               1)
         << order;
   }
-  EXPECT_EQ(finals_of(cloud->messages(), "c-live"), 1u);
-  EXPECT_EQ(finals_of(cloud->messages(), "c-away"), 1u);
+  EXPECT_EQ(answers(cloud->messages(), "c-live"), 1u);
+  EXPECT_EQ(answers(cloud->messages(), "c-away"), 1u);
   std::printf("[ interop ] %s: %lld seqs, %zu duplicates, %.1f s\n", GetParam().c_str(),
               static_cast<long long>(view.last_seq), report.duplicates,
               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
