@@ -115,10 +115,7 @@ TEST(RabbitCluster, NodeKilledWhileCloudAwayLosesNothingAndCommandsRunOnce) {
   MqttCollector::Messages all = earlier;
   for (auto& m : cloud->messages()) all.push_back(std::move(m));
   const Delivered report = delivered(all);
-  std::vector<std::int64_t> missing;
-  for (std::int64_t seq = 1; seq <= view.last_seq; ++seq) {
-    if (!view.pending.count(seq) && !report.seqs.count(seq)) missing.push_back(seq);
-  }
+  const auto missing = missing_from(view, report);
   EXPECT_TRUE(missing.empty()) << "lost: " << seq_ranges(missing);
   EXPECT_TRUE(report.conflicting.empty()) << seq_ranges(report.conflicting);
   for (const auto& id : commands) {

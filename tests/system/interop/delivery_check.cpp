@@ -30,9 +30,7 @@ Delivered delivered(const MqttCollector::Messages& messages) {
   return d;
 }
 
-namespace {
-
-std::vector<std::int64_t> missing(const StoreView& view, const Delivered& d) {
+std::vector<std::int64_t> missing_from(const StoreView& view, const Delivered& d) {
   std::vector<std::int64_t> out;
   for (std::int64_t seq = 1; seq <= view.last_seq; ++seq) {
     if (!view.pending.count(seq) && !d.seqs.count(seq)) out.push_back(seq);
@@ -40,18 +38,16 @@ std::vector<std::int64_t> missing(const StoreView& view, const Delivered& d) {
   return out;
 }
 
-}  // namespace
-
 std::vector<std::int64_t> wait_for_every_acknowledged_seq(MqttCollector& collector,
                                                           const StoreView& view,
                                                           std::chrono::milliseconds quiet) {
-  std::vector<std::int64_t> left = missing(view, delivered(collector.messages()));
+  std::vector<std::int64_t> left = missing_from(view, delivered(collector.messages()));
   constexpr int kMaxRounds = 10;  // each round of `quiet` must bring some of them
   for (int round = 0; round < kMaxRounds && !left.empty(); ++round) {
     const std::size_t before = left.size();
     collector.wait_until(
         [&](const MqttCollector::Messages& m) {
-          left = missing(view, delivered(m));
+          left = missing_from(view, delivered(m));
           return left.empty();
         },
         quiet);

@@ -24,6 +24,9 @@ struct Delivered {
 };
 Delivered delivered(const MqttCollector::Messages& messages);
 
+// The seqs of `view` that left the outbox (the broker acknowledged them) but are not in `d`.
+std::vector<std::int64_t> missing_from(const StoreView& view, const Delivered& d);
+
 // Waits until every seq of `view` that left the outbox has reached `collector`; the ones still
 // missing once a whole `quiet` passed in which none arrived.
 std::vector<std::int64_t> wait_for_every_acknowledged_seq(MqttCollector& collector,

@@ -26,6 +26,14 @@ using namespace std::chrono_literals;
 const std::string kStatusTopic = "meterd/v1/gw-test/status";
 constexpr int kMeters = 4;
 
+bool telemetry_of_every_meter(MqttCollector& cloud) {
+  return cloud.wait_until(
+      [](const MqttCollector::Messages& m) {
+        return analyse_seqs(m).meters_with_telemetry.size() == kMeters;
+      },
+      30s);
+}
+
 class Interop : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -91,11 +99,7 @@ TEST_P(Interop, DeliveryStatusWillSessionAndCommandsExactlyOnce) {
   gateway->start();
 
   // Telemetry of every meter, and the retained birth message for a subscriber that comes later.
-  ASSERT_TRUE(cloud->wait_until(
-      [](const MqttCollector::Messages& m) {
-        return analyse_seqs(m).meters_with_telemetry.size() == kMeters;
-      },
-      30s))
+  ASSERT_TRUE(telemetry_of_every_meter(*cloud))
       << gateway->log();
   EXPECT_TRUE(retained_status_is("online", 20s)) << broker_->log();
 
@@ -156,11 +160,7 @@ TEST_P(Interop, TlsWithClientCertificateCarriesTelemetry) {
   auto cloud = subscriber(broker_->uri(), "interop-tls-cloud", "meterd/v1/gw-test/#");
   auto gateway = daemon(broker_->tls_uri(), true);
   gateway->start();
-  EXPECT_TRUE(cloud->wait_until(
-      [](const MqttCollector::Messages& m) {
-        return analyse_seqs(m).meters_with_telemetry.size() == kMeters;
-      },
-      30s))
+  EXPECT_TRUE(telemetry_of_every_meter(*cloud))
       << gateway->log() << broker_->log();
   ASSERT_TRUE(gateway->terminate(20s).has_value());
 }
