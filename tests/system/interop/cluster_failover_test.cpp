@@ -103,8 +103,9 @@ TEST(RabbitCluster, NodeKilledWhileCloudAwayLosesNothingAndCommandsRunOnce) {
                          60s))
         << "no failover to " << survivor->uri() << "\n" << gateway.log();
     cloud = std::make_unique<MqttCollector>(survivor->uri(), "cluster-cloud", "meterd/v1/gw-test/#", 30s);
-    for (const auto& id : commands) {
-      EXPECT_FALSE(wait_final(*cloud, id, 60s).is_null()) << id << "\n" << gateway.log();
+    for (std::size_t i = commands.size() - 2; i < commands.size(); ++i) {  // this round's
+      EXPECT_FALSE(wait_final(*cloud, commands[i], 60s).is_null())
+          << commands[i] << "\n" << gateway.log();
     }
     victim->start();  // rejoins the cluster from its data directory
   }
