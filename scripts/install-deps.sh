@@ -35,6 +35,10 @@ PACKAGES=(
   clang libclang-rt-dev
 )
 
+# The broker interop tests (scripts/test.sh --slow) also run against RabbitMQ's MQTT plugin
+# and ejabberd's; the bounded run does not need them.
+if [ "${1:-}" = "--slow" ]; then PACKAGES+=(rabbitmq-server ejabberd); fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

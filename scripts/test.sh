@@ -8,7 +8,7 @@
 #                            load (stress-ng on every core), and 10-minute fuzz runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh "${1:-}"
 scripts/check-spdx.sh
 scripts/check-includes.sh
 

@@ -26,7 +26,8 @@ nlohmann::json CollectedMessage::json() const {
 }
 
 MqttCollector::MqttCollector(std::string server_uri, std::string client_id,
-                             std::string topic_filter, std::chrono::milliseconds timeout)
+                             std::string topic_filter, std::chrono::milliseconds timeout,
+                             std::optional<std::pair<std::string, std::string>> credentials)
     : topic_filter_(std::move(topic_filter)),
       client_(std::make_unique<mqtt::async_client>(server_uri, client_id, nullptr)) {
   client_->set_message_callback([this](mqtt::const_message_ptr msg) {
@@ -54,6 +55,10 @@ MqttCollector::MqttCollector(std::string server_uri, std::string client_id,
                   .automatic_reconnect(std::chrono::milliseconds(100), std::chrono::seconds(1))
                   .connect_timeout(timeout)
                   .finalize();
+  if (credentials) {
+    opts.set_user_name(credentials->first);
+    opts.set_password(credentials->second);
+  }
   try {
     if (!client_->connect(opts)->wait_for(timeout)) {
       throw std::runtime_error("MqttCollector: connect to " + server_uri + " timed out");

@@ -18,7 +18,9 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mqtt {
@@ -41,9 +43,11 @@ class MqttCollector {
   using Messages = std::vector<CollectedMessage>;
 
   // Connects to `server_uri` and subscribes to `topic_filter` with QoS 1; throws
-  // std::runtime_error when that does not succeed within `timeout`.
+  // std::runtime_error when that does not succeed within `timeout`. `credentials` (user name,
+  // password) for brokers that refuse anonymous clients.
   MqttCollector(std::string server_uri, std::string client_id, std::string topic_filter,
-                std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                std::optional<std::pair<std::string, std::string>> credentials = std::nullopt);
   ~MqttCollector();  // disconnects
   MqttCollector(const MqttCollector&) = delete;
   MqttCollector& operator=(const MqttCollector&) = delete;

@@ -14,33 +14,10 @@
 #include "support/temp_dir.h"
 #include "support/wait.h"
 #include "system/daemon_harness.h"
+#include "system/test_pki.h"
 
 namespace meterd::test {
 namespace {
-
-void openssl(const TempDir& dir, std::vector<std::string> args) {
-  args.insert(args.begin(), "/usr/bin/openssl");
-  ChildProcess p(args, dir.file("openssl.log"));
-  auto status = p.wait(std::chrono::seconds(30));
-  ASSERT_TRUE(status && status->exited && status->code == 0) << p.log();
-}
-
-// A CA, and a server certificate it signed for `host` (DNS name and IP SAN 127.0.0.1 only
-// when host is localhost), plus a client certificate.
-void make_pki(const TempDir& dir, const std::string& prefix, const std::string& host) {
-  const auto f = [&](const std::string& n) { return dir.file(prefix + n); };
-  openssl(dir, {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
-                "/CN=" + prefix + "ca", "-keyout", f("ca.key"), "-out", f("ca.pem")});
-  std::ofstream(f("san.cnf")) << "subjectAltName=DNS:" << host
-                              << (host == "localhost" ? ",IP:127.0.0.1" : "") << "\n";
-  for (const std::string who : {"server", "client"}) {
-    openssl(dir, {"req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + host, "-keyout",
-                  f(who + ".key"), "-out", f(who + ".csr")});
-    openssl(dir, {"x509", "-req", "-in", f(who + ".csr"), "-CA", f("ca.pem"), "-CAkey",
-                  f("ca.key"), "-CAcreateserial", "-days", "2", "-extfile", f("san.cnf"), "-out",
-                  f(who + ".pem")});
-  }
-}
 
 class TlsBroker {
  public:
@@ -80,12 +57,7 @@ void write_tls_site(const DaemonUnderTest& daemon, const std::string& server,
   spec.servers = {server};
   spec.meters_per_bus = 2;
   spec.fast_interval = "200ms";
-  std::string yaml = site_yaml(spec, daemon.db_path());
-  const std::string tls = "  tls:\n    enabled: true\n    ca_file: " +
-                          dir.file(trust_prefix + "ca.pem") + "\n    cert_file: " +
-                          dir.file(trust_prefix + "client.pem") + "\n    key_file: " +
-                          dir.file(trust_prefix + "client.key") + "\n";
-  yaml.insert(yaml.find("  keepalive:"), tls);
+  const std::string yaml = with_tls(site_yaml(spec, daemon.db_path()), dir, trust_prefix);
   std::ofstream(daemon.config_path()) << yaml;
 }
 
