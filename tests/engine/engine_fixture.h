@@ -5,6 +5,7 @@
 // posted onto the loop.
 #pragma once
 
+#include "config/tariff_json.h"
 #include "engine/engine.h"
 
 #include <gtest/gtest.h>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "store/sqlite_db.h"
+#include "store/sqlite_engine_store.h"
 #include "support/temp_dir.h"
 #include "loop_pump.h"
 #include "support/wait.h"
@@ -140,7 +142,7 @@ class RecordingPort final : public ActionPort {
 
 class EngineTest : public ::testing::Test {
  protected:
-  EngineTest() : store_(store_config(), clock_, nullptr) {}
+  EngineTest() : store_(store_config(), clock_, nullptr), engine_store_(store_) {}
   // Everything the store still owes the loop is delivered before the loop goes away.
   ~EngineTest() override {
     store_.flush();
@@ -158,7 +160,7 @@ class EngineTest : public ::testing::Test {
     io_ = std::make_unique<boost::asio::io_context>();
     port_ = std::make_unique<RecordingPort>(*io_);
     boost::asio::io_context* io = io_.get();
-    engine_ = std::make_unique<Engine>(store_, clock_, config, *port_,
+    engine_ = std::make_unique<Engine>(engine_store_, clock_, config, *port_,
                                        [io](std::function<void()> fn) {
                                          boost::asio::post(*io, std::move(fn));
                                        });
@@ -264,6 +266,7 @@ class EngineTest : public ::testing::Test {
   const std::string db_path_ = dir_.file("store.db");
   ManualClock clock_{kStart};
   Store store_;
+  SqliteEngineStore engine_store_;
   std::unique_ptr<boost::asio::io_context> io_;
   std::unique_ptr<RecordingPort> port_;
   std::unique_ptr<Engine> engine_;

@@ -52,7 +52,7 @@ TEST_F(EngineMeterParametersTest, ThresholdsOfAMeterBilledAccountAreWrittenToIts
 TEST_F(EngineMeterParametersTest, TouPricesGoToTheMeterRateByRate) {
   start_engine(meter_mode_config(Money{50 * kUnits}));
   const AdminOutcome outcome = run(
-      [&](Engine::AdminDone done) { engine_->set_tariff("a1", kTouJson, std::nullopt, done); }, took);
+      [&](Engine::AdminDone done) { engine_->set_tariff("a1", command_tariff(kTouJson), std::nullopt, done); }, took);
   ASSERT_TRUE(outcome.ok) << outcome.message;
   ASSERT_EQ(port_->submitted.size(), 4u);
   const std::int64_t expected[] = {12000, 9000, 6000, 3000};  // sharp, peak, flat, valley

@@ -30,8 +30,10 @@
 #include <vector>
 
 #include "engine/brute_force_pricing.h"
+#include "config/tariff_json.h"
 #include "engine/engine.h"
 #include "store/sqlite_db.h"
+#include "store/sqlite_engine_store.h"
 #include "support/temp_dir.h"
 #include "loop_pump.h"
 #include "support/wait.h"
@@ -293,7 +295,8 @@ class Sequence {
         coverage_(coverage),
         rng_(seed),
         clock_(random_start()),
-        store_(store_config(db_path_), clock_, nullptr) {}
+        store_(store_config(db_path_), clock_, nullptr),
+        engine_store_(store_) {}
 
   ~Sequence() {
     engine_.reset();  // before the store, whose last callbacks find a dead engine
@@ -350,7 +353,7 @@ class Sequence {
 
   void start_engine() {
     engine_ = std::make_unique<Engine>(
-        store_, clock_, config_, relays_,
+        engine_store_, clock_, config_, relays_,
         [this](std::function<void()> fn) { boost::asio::post(io_, std::move(fn)); });
     engine_->start();
     drain();
@@ -486,7 +489,7 @@ class Sequence {
         random_tariff(rng_, step + 1, keep_layout ? &tariff_now() : nullptr, now_ms());
     note("set_tariff " + next.json);
     std::optional<AdminOutcome> outcome;
-    engine_->set_tariff("a1", next.json, clock_.wall_now(),
+    engine_->set_tariff("a1", command_tariff(next.json), clock_.wall_now(),
                         [&outcome](AdminOutcome o) { outcome = std::move(o); });
     if (!pump_until([&] { return outcome.has_value(); })) return fail("no outcome for set_tariff");
     if (!outcome->ok) return fail("set_tariff refused: " + outcome->message);
@@ -613,6 +616,7 @@ class Sequence {
   boost::asio::io_context io_;  // outlives the store, whose last callbacks post onto it
   InstantRelays relays_{io_};
   Store store_;
+  SqliteEngineStore engine_store_;
   BillingConfig config_;
   std::unique_ptr<Engine> engine_;
   Model model_;
