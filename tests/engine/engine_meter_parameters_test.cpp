@@ -76,8 +76,7 @@ TEST_F(EngineMeterParametersTest, AMeterThatCannotTakeThemIsReportedAndTheGatewa
   ASSERT_TRUE(outcome.meter_write && outcome.meter_write->error);
   EXPECT_EQ(outcome.meter_write->error->kind, ErrorKind::kNotSupported);
   EXPECT_EQ(engine_->account("a1")->thresholds.low_1, Money{40 * kUnits});
-  ASSERT_TRUE(store_.flush());
-  EXPECT_EQ(query("SELECT count(*) FROM events WHERE type = 'meter_parameter_failed'"), 1);
+  EXPECT_EQ(event_count("meter_parameter_failed"), 1);
 }
 
 TEST_F(EngineMeterParametersTest, GatewayBilledAccountsKeepTheirParametersAtTheGateway) {
