@@ -23,6 +23,7 @@
 
 #include "engine/engine.h"
 #include "store/sqlite_db.h"
+#include "store/sqlite_engine_store.h"
 
 namespace {
 
@@ -97,7 +98,8 @@ class Rig {
   Rig(const std::string& path, std::chrono::milliseconds ledger_interval)
       : path_(path),
         store_(store_config(path), clock_, nullptr),
-        engine_(store_, clock_, bench_config(ledger_interval), bus_,
+        engine_store_(store_),
+        engine_(engine_store_, clock_, bench_config(ledger_interval), bus_,
                 [this](std::function<void()> fn) { boost::asio::post(io_, std::move(fn)); }) {
     engine_.start();
     for (int i = 0; i < kAccounts; ++i) read(i, 0);  // baselines
@@ -138,6 +140,7 @@ class Rig {
   NoBus bus_;
   std::string path_;
   meterd::Store store_;
+  meterd::SqliteEngineStore engine_store_;
   meterd::Engine engine_;
 };
 

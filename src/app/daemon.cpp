@@ -33,6 +33,7 @@
 #include "core/json_text.h"
 #include "local/local_control_server.h"
 #include "store/report_reads.h"
+#include "store/sqlite_engine_store.h"
 #include "store/store.h"
 #include "uplink/uplink.h"
 
@@ -69,6 +70,7 @@ class Daemon::Impl {
       }));
     });
     store_->set_event_observer(log_event);
+    engine_store_ = std::make_unique<SqliteEngineStore>(*store_);
     router_ = std::make_unique<ReadingRouter>(*store_, board_);
     config_hash_ = config_fingerprint(config_path_);
     uplink_ = std::make_unique<Uplink>(loop_, config_, *store_);
@@ -118,7 +120,7 @@ class Daemon::Impl {
   }
 
   std::unique_ptr<Engine> make_engine(BillingConfig billing) {
-    return std::make_unique<Engine>(*store_, clock_, std::move(billing), action_port_,
+    return std::make_unique<Engine>(*engine_store_, clock_, std::move(billing), action_port_,
                                     poster("engine"));
   }
 
@@ -503,6 +505,7 @@ class Daemon::Impl {
   SystemdNotifier notifier_;
   LoopGuard guard_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<SqliteEngineStore> engine_store_;  // the engine's view of store_
   std::unique_ptr<ReadingRouter> router_;
   std::unique_ptr<Uplink> uplink_;
   std::unique_ptr<BusFleet> fleet_;

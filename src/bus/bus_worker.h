@@ -17,15 +17,9 @@
 #include "config/app_config.h"
 #include "core/clock.h"
 #include "core/driver.h"
+#include "core/meter_polled.h"
 
 namespace meterd {
-
-struct MeterPolled {
-  std::string meter_id;
-  std::string group;
-  WallTime time;
-  MeterReading reading;
-};
 
 struct MeterStateChanged {
   std::string meter_id;

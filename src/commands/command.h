@@ -14,7 +14,7 @@
 #include <variant>
 #include <vector>
 
-#include "engine/money.h"
+#include "core/money.h"
 
 namespace meterd {
 

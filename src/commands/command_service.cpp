@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "commands/command_journal.h"
+#include "store/command_journal.h"
 #include "commands/command_log.h"
 #include "core/json_text.h"
 

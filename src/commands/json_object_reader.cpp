@@ -3,7 +3,7 @@
 
 #include <utility>
 
-#include "engine/money.h"
+#include "core/money.h"
 
 namespace meterd {
 

@@ -4,7 +4,7 @@
 #include <memory>
 #include <set>
 
-#include "engine/money.h"
+#include "core/money.h"
 
 namespace meterd {
 namespace {

@@ -2,6 +2,7 @@
 // The account and parameter ops of StepRunner: set_tariff, set_thresholds, open_account,
 // close_account, assign_meter.
 #include "commands/step_runner.h"
+#include "config/tariff_json.h"
 #include "core/json_text.h"
 
 namespace meterd {
@@ -72,7 +73,7 @@ Result<AccountOpening> opening_from(const std::string& id, const nlohmann::json&
     if (!balance) return make_error(ErrorKind::kInvalidArgument, "opening_balance: " + balance.error().message);
     spec.opening_balance = balance.value();
   }
-  if (args.contains("tariff")) opening.tariff_json = json_text(args["tariff"]);
+  if (args.contains("tariff")) opening.tariff = command_tariff(json_text(args["tariff"]));
   return opening;
 }
 
@@ -92,7 +93,8 @@ void StepRunner::run_account_op(const BatchStep& step, std::function<void(Target
       auto answer = [account, add, index = i++](AdminOutcome outcome) {
         add(index, admin_result(account, outcome));
       };
-      engine_.set_tariff(account, json_text(args.tariff), effective, std::move(answer));
+      engine_.set_tariff(account, command_tariff(json_text(args.tariff)), effective,
+                         std::move(answer));
     }
     return;
   }

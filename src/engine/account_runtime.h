@@ -14,7 +14,7 @@
 #include "core/clock.h"
 #include "engine/alarm_policy.h"
 #include "engine/billing_config.h"
-#include "engine/money.h"
+#include "core/money.h"
 #include "engine/pricing.h"
 #include "engine/tariff.h"
 

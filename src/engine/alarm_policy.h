@@ -4,7 +4,7 @@
 // balance hovering at a threshold raises one alarm, not one per reading. Pure.
 #pragma once
 
-#include "engine/money.h"
+#include "core/money.h"
 
 namespace meterd {
 

@@ -14,7 +14,7 @@
 
 #include "core/settings.h"
 #include "engine/alarm_policy.h"
-#include "engine/money.h"
+#include "core/money.h"
 #include "engine/tariff.h"
 
 namespace meterd {

@@ -5,7 +5,7 @@
 
 namespace meterd {
 
-Engine::Engine(Store& store, const Clock& clock, BillingConfig config, ActionPort& actions,
+Engine::Engine(EngineStore& store, const Clock& clock, BillingConfig config, ActionPort& actions,
                Post post)
     : impl_(std::make_unique<Impl>(store, clock, std::move(config), actions, std::move(post))) {}
 
@@ -30,9 +30,9 @@ void Engine::refund(MoneyOrder order, std::function<void(MoneyOutcome)> done) {
   impl_->refund(std::move(order), std::move(done));
 }
 
-void Engine::set_tariff(const std::string& account_id, const std::string& tariff_json,
+void Engine::set_tariff(const std::string& account_id, CommandTariff tariff,
                         std::optional<WallTime> effective_from, AdminDone done) {
-  impl_->set_tariff(account_id, tariff_json, effective_from, std::move(done));
+  impl_->set_tariff(account_id, std::move(tariff), effective_from, std::move(done));
 }
 
 void Engine::set_thresholds(const std::string& account_id, AlarmThresholds thresholds,

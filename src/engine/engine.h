@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The prepaid engine: bills energy, keeps the ledger, raises balance alarms, cuts supply off
 // at the cut-off and restores it on recharge, applies recharges and refunds exactly once.
-// Runs on the loop thread; everything durable goes through the store as StateWrites, each
-// atomic with the events it raises.
+// Runs on the loop thread; everything durable goes through the engine store port
+// (engine_store.h) as EngineWrites, each atomic with the events it raises.
 //
 // Billing (gateway mode): each energy_total reading makes an increment since the meter's
 // previous reading; it is priced at once (the live balance drives alarms and the relay), and
@@ -28,14 +28,14 @@
 #include <optional>
 #include <string>
 
-#include "bus/bus_worker.h"
 #include "core/clock.h"
 #include "core/driver.h"
+#include "core/meter_polled.h"
 #include "engine/account_runtime.h"
 #include "engine/billing_config.h"
+#include "engine/engine_store.h"
 #include "engine/load_guard.h"
 #include "engine/supply_schedule.h"
-#include "store/store.h"
 
 namespace meterd {
 
@@ -81,17 +81,17 @@ struct AdminOutcome {
   std::optional<MeterWrite> meter_write;  // meter billing mode: the meter's copy
 };
 
-// An account opened by a command (the tariff as JSON, read like a site file's).
+// An account opened by a command.
 struct AccountOpening {
   AccountSpec spec;  // spec.tariff_id unused
-  std::string tariff_json;  // empty: none (meter billing mode)
+  std::optional<CommandTariff> tariff;  // none: none (meter billing mode)
 };
 
 class Engine {
  public:
   using Post = std::function<void(std::function<void()>)>;  // onto the loop
 
-  Engine(Store& store, const Clock& clock, BillingConfig config, ActionPort& actions, Post post);
+  Engine(EngineStore& store, const Clock& clock, BillingConfig config, ActionPort& actions, Post post);
   ~Engine();
 
   // Loads accounts, balances and billed readings from the store, then creates or updates the
@@ -112,7 +112,7 @@ class Engine {
   // Account and parameter changes (from commands; the account's source becomes "command", so
   // the site file no longer overrides it). `done` runs on the loop once durable.
   using AdminDone = std::function<void(AdminOutcome)>;
-  void set_tariff(const std::string& account_id, const std::string& tariff_json,
+  void set_tariff(const std::string& account_id, CommandTariff tariff,
                   std::optional<WallTime> effective_from, AdminDone done);
   void set_thresholds(const std::string& account_id, AlarmThresholds thresholds, AdminDone done);
   void open_account(AccountOpening opening, AdminDone done);

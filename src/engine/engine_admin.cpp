@@ -6,26 +6,12 @@
 
 #include <algorithm>
 
-#include "config/yaml_to_settings.h"
 #include "engine/engine_events.h"
 #include "engine/engine_impl.h"
 #include "engine/meter_parameters.h"
 
 namespace meterd {
 namespace {
-
-// The tariff as read_tariff reads a site file's (JSON is YAML); the first error otherwise.
-Result<Tariff> tariff_from_command(const std::string& json) {
-  ConfigErrors errors;
-  std::optional<SettingsNode> node = yaml_to_settings(json, "tariff", errors);
-  std::optional<Tariff> tariff;
-  if (node) tariff = read_tariff(*node, errors);
-  if (!errors.empty() || !tariff) {
-    const std::string why = errors.empty() ? "not a tariff" : errors.all().front().message;
-    return make_error(ErrorKind::kInvalidArgument, why);
-  }
-  return std::move(*tariff);
-}
 
 AccountRow row_of(const AccountRuntime& account, std::int64_t now_ms) {
   return AccountRow{account.id,     account.name,   account.mode, account.thresholds,
@@ -54,17 +40,13 @@ AccountRuntime* Engine::Impl::open_account_or_fail(const std::string& account_id
 }
 
 void Engine::Impl::commit_admin(AccountRuntime& account, std::vector<Event> events,
-                                std::function<Status(SqliteDb&)> extra, AdminDone done) {
+                                std::vector<EngineChange> extra, AdminDone done) {
   account.source = "command";
-  const AccountRow row = row_of(account, to_unix_ms(clock_.wall_now()));
-  const std::vector<std::string> meters = account.meters;
+  std::vector<EngineChange> changes{row_of(account, to_unix_ms(clock_.wall_now())),
+                                    AccountMetersRow{account.id, account.meters}};
+  for (EngineChange& change : extra) changes.push_back(std::move(change));
   commit_account(
-      account, {}, std::move(events),
-      [row, meters, extra = std::move(extra)](SqliteDb& db) -> Status {
-        if (Status s = upsert_account(db, row); !s) return s;
-        if (Status s = replace_account_meters(db, row.id, meters); !s) return s;
-        return extra ? extra(db) : Status{Ok{}};
-      },
+      account, {}, std::move(events), std::move(changes),
       later([this, id = account.id, done = std::move(done)] {
         if (auto found = accounts_.find(id); found != accounts_.end()) {
           if (found->second.mode == BillingMode::kGateway) set_supply(found->second);
@@ -112,11 +94,11 @@ void Engine::Impl::push_to_meter(const std::string& account_id, std::vector<Acti
       }));
 }
 
-void Engine::Impl::set_tariff(const std::string& account_id, const std::string& tariff_json,
+void Engine::Impl::set_tariff(const std::string& account_id, CommandTariff command,
                               std::optional<WallTime> effective_from, AdminDone done) {
   AccountRuntime* account = open_account_or_fail(account_id, done);
   if (!account) return;
-  Result<Tariff> tariff = tariff_from_command(tariff_json);
+  Result<Tariff>& tariff = command.tariff;
   if (!tariff) return fail(done, "invalid", "tariff: " + tariff.error().message);
   const WallTime now = clock_.wall_now();
   // Energy already billed stays billed: a change cannot reach back before the last reading.
@@ -128,9 +110,10 @@ void Engine::Impl::set_tariff(const std::string& account_id, const std::string& 
   }
   commit_account(*account);  // what was consumed so far is priced at the old tariff
   std::vector<Action> to_meter = price_actions(tariff.value());
-  account->tariffs.add(TariffChange{effective, std::move(tariff.value())});
-  const TariffRow row{account_id, to_unix_ms(effective), tariff_json, "command"};
-  commit_admin(*account, {}, [row](SqliteDb& db) { return upsert_tariff_change(db, row); },
+  account->tariffs.add(TariffChange{effective, tariff.value()});
+  TariffRow row{account_id, to_unix_ms(effective), std::move(command.json), "command",
+                std::move(tariff.value())};
+  commit_admin(*account, {}, {std::move(row)},
                then_to_meter(account_id, std::move(to_meter), std::move(done)));
 }
 
@@ -141,7 +124,7 @@ void Engine::Impl::set_thresholds(const std::string& account_id, AlarmThresholds
   account->thresholds = thresholds;
   std::vector<Event> events;
   evaluate_alarm(*account, events, /*defer_supply=*/true);
-  commit_admin(*account, std::move(events), nullptr,
+  commit_admin(*account, std::move(events), {},
                then_to_meter(account_id, threshold_actions(thresholds), std::move(done)));
 }
 
@@ -158,10 +141,10 @@ void Engine::Impl::open_account(AccountOpening opening, AdminDone done) {
     }
   }
   std::optional<Tariff> tariff;
-  if (!opening.tariff_json.empty()) {
-    Result<Tariff> parsed = tariff_from_command(opening.tariff_json);
+  if (opening.tariff) {
+    const Result<Tariff>& parsed = opening.tariff->tariff;
     if (!parsed) return fail(done, "invalid", "tariff: " + parsed.error().message);
-    tariff = std::move(parsed.value());
+    tariff = parsed.value();
   } else if (spec.mode == BillingMode::kGateway) {
     return fail(done, "invalid", "an account billed at the gateway needs a tariff");
   }
@@ -177,8 +160,8 @@ void Engine::Impl::open_account(AccountOpening opening, AdminDone done) {
   account.balance = Money{0};
   std::optional<TariffRow> tariff_row;
   if (tariff) {
-    account.tariffs.add(TariffChange{WallTime{}, std::move(*tariff)});
-    tariff_row = TariffRow{spec.id, 0, opening.tariff_json, "command"};
+    account.tariffs.add(TariffChange{WallTime{}, *tariff});
+    tariff_row = TariffRow{spec.id, 0, opening.tariff->json, "command", std::move(*tariff)};
   }
   for (const std::string& meter_id : spec.meters) {
     MeterRuntime& meter = meters_[meter_id];
@@ -198,15 +181,11 @@ void Engine::Impl::open_account(AccountOpening opening, AdminDone done) {
   account.level =
       spec.balance_unknown() ? AlarmLevel::kUnknown : level_of(account.balance, account.thresholds);
   account.source = "command";
-  const AccountRow row = row_of(account, to_unix_ms(clock_.wall_now()));
-  const std::vector<std::string> meters = account.meters;
+  std::vector<EngineChange> changes{row_of(account, to_unix_ms(clock_.wall_now())),
+                                    AccountMetersRow{account.id, account.meters}};
+  if (tariff_row) changes.emplace_back(std::move(*tariff_row));
   commit_account(
-      account, std::move(credits), {},
-      [row, meters, tariff_row](SqliteDb& db) -> Status {
-        if (Status s = upsert_account(db, row); !s) return s;
-        if (Status s = replace_account_meters(db, row.id, meters); !s) return s;
-        return tariff_row ? upsert_tariff_change(db, *tariff_row) : Status{Ok{}};
-      },
+      account, std::move(credits), {}, std::move(changes),
       later([this, id = spec.id, done = std::move(done)] {
         if (auto found = accounts_.find(id); found != accounts_.end()) {
           if (found->second.mode == BillingMode::kGateway) set_supply(found->second);
@@ -221,7 +200,7 @@ void Engine::Impl::close_account(const std::string& account_id, AdminDone done) 
   commit_account(*account);
   account->closed = true;  // supply off; the balance stays for a refund or a reopening
   commit_admin(*account, {event("account_closed", "", alarm_details(*account, account->level))},
-               nullptr, std::move(done));
+               {}, std::move(done));
 }
 
 void Engine::Impl::assign_meter(const std::string& meter_id, const std::string& account_id,
@@ -234,19 +213,15 @@ void Engine::Impl::assign_meter(const std::string& meter_id, const std::string& 
   }
   auto meter = meters_.find(meter_id);
   if (meter != meters_.end() && meter->second.account_id == account_id) {
-    return commit_admin(*account, {}, nullptr, std::move(done));
+    return commit_admin(*account, {}, {}, std::move(done));
   }
-  std::function<Status(SqliteDb&)> extra;
+  std::vector<EngineChange> extra;
   if (meter != meters_.end()) {  // moves: the old account bills up to now and lets go
     AccountRuntime& old = accounts_.at(meter->second.account_id);
     commit_account(old);
     old.meters.erase(std::remove(old.meters.begin(), old.meters.end(), meter_id), old.meters.end());
-    const AccountRow old_row = row_of(old, to_unix_ms(clock_.wall_now()));
-    const std::vector<std::string> old_meters = old.meters;
-    extra = [old_row, old_meters](SqliteDb& db) -> Status {
-      if (Status s = upsert_account(db, old_row); !s) return s;
-      return replace_account_meters(db, old_row.id, old_meters);
-    };
+    extra.emplace_back(row_of(old, to_unix_ms(clock_.wall_now())));
+    extra.emplace_back(AccountMetersRow{old.id, old.meters});
   }
   MeterRuntime& runtime = meters_[meter_id];
   const bool keep_reading = runtime.has_billed;
@@ -281,11 +256,10 @@ void Engine::Impl::command_relay(const std::string& meter_id, bool close,
   relay.forced_open = !close;
   relay.desired = close;
   relay.new_goal();  // a command is a new goal, also for a relay the engine gave up on
-  StateWrite write;
-  write.apply = [meter_id, hold = !close, now = to_unix_ms(clock_.wall_now())](SqliteDb& db) {
-    return save_relay_override(db, meter_id, hold, "command", now);
-  };
-  store_.append_state(std::move(write));
+  EngineWrite write;
+  write.changes.emplace_back(
+      RelayOverrideRow{meter_id, !close, "command", to_unix_ms(clock_.wall_now())});
+  store_.write(std::move(write));
   submit_relay(meter_id, close, std::move(done));
 }
 

@@ -189,7 +189,7 @@ void Engine::Impl::evaluate_alarm(AccountRuntime& account, std::vector<Event>& e
 
 void Engine::Impl::commit_account(AccountRuntime& account, std::vector<LedgerEntry> credits,
                                   std::vector<Event> events,
-                                  std::function<Status(SqliteDb&)> extra,
+                                  std::vector<EngineChange> extra,
                                   std::function<void()> committed) {
   const std::int64_t now_ms = to_unix_ms(clock_.wall_now());
   Money running = account.balance;
@@ -228,24 +228,15 @@ void Engine::Impl::commit_account(AccountRuntime& account, std::vector<LedgerEnt
   stats_.ledger_entries += static_cast<std::int64_t>(entries.size());
 
   const AccountStateRow state{account.id, account.balance, account.level, account.counters};
-  StateWrite write;
-  write.apply = [entries = std::move(entries), billed = std::move(billed), state,
-                 extra = std::move(extra)](SqliteDb& db) -> Status {
-    if (extra) {
-      if (Status s = extra(db); !s) return s;
-    }
-    for (const LedgerEntry& entry : entries) {
-      if (Status s = append_ledger(db, entry); !s) return s;
-    }
-    for (const MeterBillingRow& row : billed) {
-      if (Status s = save_meter_billing(db, row); !s) return s;
-    }
-    return save_account_state(db, state);
-  };
+  EngineWrite write;
+  write.changes = std::move(extra);
+  for (LedgerEntry& entry : entries) write.changes.emplace_back(std::move(entry));
+  for (MeterBillingRow& row : billed) write.changes.emplace_back(std::move(row));
+  write.changes.emplace_back(state);
   write.events = std::move(events);
   write.urgent = static_cast<bool>(committed);  // a money order or a command waits for it
   write.committed = std::move(committed);
-  store_.append_state(std::move(write));
+  store_.write(std::move(write));
 }
 
 void Engine::Impl::on_tick() {

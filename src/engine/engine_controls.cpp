@@ -103,27 +103,25 @@ Event Engine::Impl::schedule_event(const std::string& meter_id, bool allows, con
 }
 
 void Engine::Impl::save_trip(const std::string& meter_id, std::vector<Event> events) {
-  StateWrite write;
-  write.apply = [meter_id, state = controls_[meter_id].guard.state()](SqliteDb& db) {
-    return save_load_trip(db, meter_id, state);
-  };
+  EngineWrite write;
+  write.changes.emplace_back(LoadTripRow{meter_id, controls_[meter_id].guard.state()});
   write.events = std::move(events);
   write.urgent = true;  // a trip that is forgotten in a crash would be restored by the restart
-  store_.append_state(std::move(write));
+  store_.write(std::move(write));
 }
 
 void Engine::Impl::commit_control(const std::string& meter_id,
-                                  std::function<Status(SqliteDb&)> apply,
+                                  std::vector<EngineChange> changes,
                                   std::vector<Event> events, AdminDone done) {
-  StateWrite write;
-  write.apply = std::move(apply);
+  EngineWrite write;
+  write.changes = std::move(changes);
   write.events = std::move(events);
   write.urgent = true;
   write.committed = later([this, meter_id, done = std::move(done)] {
     update_supply(meter_id);
     done(AdminOutcome{true, "", "", std::nullopt});
   });
-  store_.append_state(std::move(write));
+  store_.write(std::move(write));
 }
 
 void Engine::Impl::set_load_limits(const std::string& meter_id, const nlohmann::json& args,
@@ -152,14 +150,8 @@ void Engine::Impl::set_load_limits(const std::string& meter_id, const nlohmann::
     json = load_limits_json(*controls.limits).dump();
   }
   commit_control(meter_id,
-                 [meter_id, json, state = controls.guard.state(),
-                  now_ms = to_unix_ms(now)](SqliteDb& db) -> Status {
-                   if (Status s = save_control(db, meter_id, kLoadLimitsControl, json, "command", now_ms);
-                       !s) {
-                     return s;
-                   }
-                   return save_load_trip(db, meter_id, state);
-                 },
+                 {ControlRow{meter_id, kLoadLimitsControl, json, "command", to_unix_ms(now)},
+                  LoadTripRow{meter_id, controls.guard.state()}},
                  std::move(events), std::move(done));
 }
 
@@ -183,9 +175,8 @@ void Engine::Impl::set_schedule(const std::string& meter_id, const nlohmann::jso
   controls.schedule_allows = allows;
   if (changed) events.push_back(schedule_event(meter_id, allows, "set_schedule"));
   commit_control(meter_id,
-                 [meter_id, json, now_ms = to_unix_ms(clock_.wall_now())](SqliteDb& db) {
-                   return save_control(db, meter_id, kScheduleControl, json, "command", now_ms);
-                 },
+                 {ControlRow{meter_id, kScheduleControl, json, "command",
+                             to_unix_ms(clock_.wall_now())}},
                  std::move(events), std::move(done));
 }
 
@@ -201,16 +192,15 @@ void Engine::Impl::control_reading(const MeterPolled& polled) {
     const ApplianceSignature& learned = controls.limits->malignant->whitelist.back();
     spdlog::info("engine: meter {} learned an appliance of {} W (pf {:.3f})", meter_id,
                  learned.step_w, verdict.step_pf);
-    StateWrite write;
-    write.apply = [meter_id, json = load_limits_json(*controls.limits).dump(),
-                   now_ms = to_unix_ms(polled.time)](SqliteDb& db) {
-      return save_control(db, meter_id, kLoadLimitsControl, json, "learned", now_ms);
-    };
+    EngineWrite write;
+    write.changes.emplace_back(ControlRow{meter_id, kLoadLimitsControl,
+                                          load_limits_json(*controls.limits).dump(), "learned",
+                                          to_unix_ms(polled.time)});
     write.events.push_back(event("load_learned", meter_id,
                                  nlohmann::json{{"step_w", learned.step_w},
                                                 {"tolerance_w", learned.tolerance_w}}
                                      .dump()));
-    store_.append_state(std::move(write));
+    store_.write(std::move(write));
     return;
   }
   if (verdict.kind != LoadVerdict::Kind::kTrip) return;

@@ -10,9 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/controls_db.h"
 #include "engine/engine.h"
-#include "engine/ledger_db.h"
+#include "engine/engine_rows.h"
 #include "engine/relay_state.h"
 
 namespace meterd {
@@ -36,7 +35,7 @@ struct MeterRechargeJob {
 
 class Engine::Impl {
  public:
-  Impl(Store& store, const Clock& clock, BillingConfig config, ActionPort& actions, Post post)
+  Impl(EngineStore& store, const Clock& clock, BillingConfig config, ActionPort& actions, Post post)
       : store_(store), clock_(clock), config_(std::move(config)), actions_(actions),
         post_(std::move(post)) {}
 
@@ -58,10 +57,10 @@ class Engine::Impl {
                                               WallTime to) const;
   // Writes the account: every pending deduction with its meters' billed readings, then
   // `credits` (entries whose amounts the live balance already includes), the account state,
-  // `events`, and `extra`; one atomic StateWrite.
+  // `events`, after the changes in `extra`; one atomic EngineWrite.
   void commit_account(AccountRuntime& account, std::vector<LedgerEntry> credits = {},
                       std::vector<Event> events = {},
-                      std::function<Status(SqliteDb&)> extra = nullptr,
+                      std::vector<EngineChange> extra = {},
                       std::function<void()> committed = nullptr);
   // Re-evaluates the alarm level after a balance change and adds its event. The relays follow
   // at once, unless `defer_supply` (a money order: supply comes back only once the money is
@@ -102,7 +101,7 @@ class Engine::Impl {
   std::map<std::string, std::int64_t> relay_phase_counts() const;
 
   // engine_admin.cpp
-  void set_tariff(const std::string& account_id, const std::string& tariff_json,
+  void set_tariff(const std::string& account_id, CommandTariff tariff,
                   std::optional<WallTime> effective_from, AdminDone done);
   void set_thresholds(const std::string& account_id, AlarmThresholds thresholds, AdminDone done);
   void open_account(AccountOpening opening, AdminDone done);
@@ -120,7 +119,7 @@ class Engine::Impl {
                           AdminDone done);
   // Writes the account as a command left it (row, meters) with `extra`, then answers.
   void commit_admin(AccountRuntime& account, std::vector<Event> events,
-                    std::function<Status(SqliteDb&)> extra, AdminDone done);
+                    std::vector<EngineChange> extra, AdminDone done);
 
   // engine_controls.cpp
   void load_controls(const StoredControls& stored);
@@ -136,7 +135,7 @@ class Engine::Impl {
   void save_trip(const std::string& meter_id, std::vector<Event> events);
   // A command's change of a meter's controls: `apply` and `events` in one urgent write; then
   // the relay follows and `done` gets the outcome.
-  void commit_control(const std::string& meter_id, std::function<Status(SqliteDb&)> apply,
+  void commit_control(const std::string& meter_id, std::vector<EngineChange> changes,
                       std::vector<Event> events, AdminDone done);
   std::int32_t local_day(WallTime t) const;
 
@@ -178,7 +177,7 @@ class Engine::Impl {
     };
   }
 
-  Store& store_;
+  EngineStore& store_;
   const Clock& clock_;
   const BillingConfig config_;
   ActionPort& actions_;

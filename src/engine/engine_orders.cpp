@@ -109,7 +109,7 @@ void Engine::Impl::recharge(MoneyOrder order, std::function<void(MoneyOutcome)> 
   MoneyOutcome outcome{true, "", "", order.amount, account.balance, false};
   LedgerEntry entry{account.id, to_unix_ms(clock_.wall_now()), "recharge", order.amount, Money{},
                     order.order_id, "", order_details(order.order_id, order.amount, order.operator_id)};
-  commit_account(account, {std::move(entry)}, std::move(events), nullptr,
+  commit_account(account, {std::move(entry)}, std::move(events), {},
                  later([this, id = account.id, key, outcome] { order_committed(id, key, outcome); }));
 }
 
@@ -138,19 +138,19 @@ void Engine::Impl::refund(MoneyOrder order, std::function<void(MoneyOutcome)> do
   MoneyOutcome outcome{true, "", "", order.amount, account.balance, false};
   LedgerEntry entry{account.id, to_unix_ms(clock_.wall_now()), "refund", -order.amount, Money{},
                     order.order_id, "", order_details(order.order_id, order.amount, order.operator_id)};
-  commit_account(account, {std::move(entry)}, std::move(events), nullptr,
+  commit_account(account, {std::move(entry)}, std::move(events), {},
                  later([this, id = account.id, key, outcome] { order_committed(id, key, outcome); }));
 }
 
 void Engine::Impl::start_meter_recharge(const std::string& key, MeterRechargeJob job) {
   const MeterRechargeRow row = job.row;
   meter_jobs_[key] = std::move(job);
-  StateWrite write;
+  EngineWrite write;
   write.urgent = true;
-  write.apply = [row](SqliteDb& db) { return save_meter_recharge(db, row); };
+  write.changes.emplace_back(row);
   // Only once the journal entry is durable does the write to the meter go out.
   write.committed = later([this, key] { submit_meter_recharge(key); });
-  store_.append_state(std::move(write));
+  store_.write(std::move(write));
 }
 
 void Engine::Impl::submit_meter_recharge(const std::string& key) {
@@ -198,7 +198,7 @@ void Engine::Impl::on_meter_recharge_done(const std::string& key, Result<MeterRe
   LedgerEntry entry{account.id, to_unix_ms(clock_.wall_now()), "recharge", row.amount, Money{},
                     row.order_id, row.meter_id, order_details(row.order_id, row.amount, operator_id)};
   commit_account(account, {std::move(entry)}, std::move(events),
-                 [row](SqliteDb& db) { return save_meter_recharge(db, row); },
+                 {row},
                  later([this, id = account.id, key, outcome] { order_committed(id, key, outcome); }));
 }
 
@@ -219,9 +219,9 @@ void Engine::Impl::fail_meter_recharge(const std::string& key, bool unanswered,
   spdlog::error("engine: recharge {} of meter {} failed after {} attempts ({}): {}", row.order_id,
                 row.meter_id, attempts, code, error.message);
   MoneyOutcome outcome{false, code, error.message, row.amount, Money{}, false};
-  StateWrite write;
+  EngineWrite write;
   write.urgent = true;
-  write.apply = [row](SqliteDb& db) { return save_meter_recharge(db, row); };
+  write.changes.emplace_back(row);
   write.events.push_back(event("recharge_failed", row.meter_id,
                                json_text(nlohmann::json{{"account", row.account_id},
                                               {"order_id", row.order_id},
@@ -235,7 +235,7 @@ void Engine::Impl::fail_meter_recharge(const std::string& key, bool unanswered,
     unreachable_[key] = count;
     answer_waiters(key, outcome);  // not remembered: the same order may be sent again
   });
-  store_.append_state(std::move(write));
+  store_.write(std::move(write));
 }
 
 void Engine::Impl::retry_meter_recharges() {

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "config/yaml_to_settings.h"
 #include "engine/engine_events.h"
 #include "engine/engine_impl.h"
 
@@ -14,28 +13,13 @@ namespace {
 
 WallTime from_unix_ms(std::int64_t ms) { return WallTime{} + std::chrono::milliseconds(ms); }
 
-std::optional<Tariff> tariff_from_json(const std::string& json, const std::string& what) {
-  ConfigErrors errors;
-  std::optional<SettingsNode> node = yaml_to_settings(json, what, errors);
-  std::optional<Tariff> tariff;
-  if (node) tariff = read_tariff(*node, errors);
-  if (!errors.empty()) {
-    spdlog::error("engine: stored tariff of {} cannot be read: {}", what,
-                  errors.all().front().to_string());
-    return std::nullopt;
-  }
-  return tariff;
-}
-
 }  // namespace
 
 void Engine::Impl::start() {
   StoredEngineState stored;
-  Status status = store_.read_state([&](SqliteDb& db) { return load_engine_state(db, stored); });
-  if (!status) throw std::runtime_error("engine: cannot load state: " + status.error().message);
   StoredControls controls;
-  status = store_.read_state([&](SqliteDb& db) { return read_controls(db, controls); });
-  if (!status) throw std::runtime_error("engine: cannot load controls: " + status.error().message);
+  Status status = store_.load(stored, controls);
+  if (!status) throw std::runtime_error("engine: cannot load state: " + status.error().message);
   load_controls(controls);  // before the accounts: their relays consult the controls
   load(stored);
   seed_from_config();
@@ -79,8 +63,8 @@ void Engine::Impl::load(const StoredEngineState& stored) {
     stored_tariff_json_[row.account_id] = row.tariff_json;  // rows come by effective time
     auto account = accounts_.find(row.account_id);
     if (account == accounts_.end()) continue;
-    if (std::optional<Tariff> tariff = tariff_from_json(row.tariff_json, "account " + row.account_id)) {
-      account->second.tariffs.add(TariffChange{from_unix_ms(row.effective_ms), std::move(*tariff)});
+    if (row.tariff) {  // the store logged why a stored tariff cannot be read
+      account->second.tariffs.add(TariffChange{from_unix_ms(row.effective_ms), *row.tariff});
     }
   }
   for (const auto& [meter_id, account_id] : stored.meter_accounts) {
@@ -136,27 +120,26 @@ void Engine::Impl::create_account(const AccountSpec& spec) {
   std::optional<TariffRow> tariff;
   if (!spec.tariff_id.empty()) {
     account.tariffs.add(TariffChange{WallTime{}, config_.tariffs.at(spec.tariff_id)});
-    tariff = TariffRow{spec.id, 0, config_.tariff_json.at(spec.tariff_id), "config"};
+    tariff = TariffRow{spec.id, 0, config_.tariff_json.at(spec.tariff_id), "config",
+                       config_.tariffs.at(spec.tariff_id)};
   }
   for (const std::string& meter_id : spec.meters) {
     MeterRuntime& meter = meters_[meter_id];
     meter.meter_id = meter_id;
     meter.account_id = spec.id;
   }
-  const AccountRow row{spec.id, spec.name, spec.mode, spec.thresholds, "config", false,
-                       to_unix_ms(clock_.wall_now())};
+  std::vector<EngineChange> changes{
+      AccountRow{spec.id, spec.name, spec.mode, spec.thresholds, "config", false,
+                 to_unix_ms(clock_.wall_now())},
+      AccountMetersRow{spec.id, spec.meters}};
+  if (tariff) changes.emplace_back(std::move(*tariff));
   std::vector<LedgerEntry> credits;
   if (spec.opening_balance != Money{0}) {
     credits.push_back(LedgerEntry{spec.id, to_unix_ms(clock_.wall_now()), "adjustment",
                                   spec.opening_balance, Money{}, "opening:" + spec.id, "",
                                   "{\"reason\":\"opening balance\"}"});
   }
-  const std::vector<std::string> meters = spec.meters;
-  commit_account(account, std::move(credits), {}, [row, meters, tariff](SqliteDb& db) -> Status {
-    if (Status s = upsert_account(db, row); !s) return s;
-    if (Status s = replace_account_meters(db, row.id, meters); !s) return s;
-    return tariff ? upsert_tariff_change(db, *tariff) : Status{Ok{}};
-  });
+  commit_account(account, std::move(credits), {}, std::move(changes));
   spdlog::info("engine: account '{}' created from the configuration ({} meters, balance {})",
                spec.id, spec.meters.size(), format_money(account.balance));
   if (account.mode == BillingMode::kGateway) set_supply(account);
@@ -187,20 +170,19 @@ void Engine::Impl::update_config_account(AccountRuntime& account, const AccountS
       const WallTime now = clock_.wall_now();
       const WallTime effective = changes.empty() ? WallTime{} : now;
       account.tariffs.add(TariffChange{effective, config_.tariffs.at(spec.tariff_id)});
-      tariff = TariffRow{spec.id, to_unix_ms(effective), json, "config"};
+      tariff = TariffRow{spec.id, to_unix_ms(effective), json, "config",
+                         config_.tariffs.at(spec.tariff_id)};
       spdlog::info("engine: account '{}' takes tariff '{}' from now on", spec.id, spec.tariff_id);
     }
   }
-  const AccountRow row{spec.id, spec.name, spec.mode, spec.thresholds, "config", false,
-                       to_unix_ms(clock_.wall_now())};
-  const std::vector<std::string> meters = spec.meters;
+  std::vector<EngineChange> changes{
+      AccountRow{spec.id, spec.name, spec.mode, spec.thresholds, "config", false,
+                 to_unix_ms(clock_.wall_now())},
+      AccountMetersRow{spec.id, spec.meters}};
+  if (tariff) changes.emplace_back(std::move(*tariff));
   std::vector<Event> events;
   evaluate_alarm(account, events, /*defer_supply=*/true);  // set_supply follows
-  commit_account(account, {}, std::move(events), [row, meters, tariff](SqliteDb& db) -> Status {
-    if (Status s = upsert_account(db, row); !s) return s;
-    if (Status s = replace_account_meters(db, row.id, meters); !s) return s;
-    return tariff ? upsert_tariff_change(db, *tariff) : Status{Ok{}};
-  });
+  commit_account(account, {}, std::move(events), std::move(changes));
   if (account.mode == BillingMode::kGateway) set_supply(account);
 }
 

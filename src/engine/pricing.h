@@ -11,7 +11,7 @@
 #include <array>
 #include <cstdint>
 
-#include "engine/money.h"
+#include "core/money.h"
 #include "engine/tariff.h"
 
 namespace meterd {

@@ -18,7 +18,8 @@
 
 #include "core/clock.h"
 #include "core/settings.h"
-#include "engine/money.h"
+#include "core/money.h"
+#include "core/result.h"
 
 namespace date {
 class time_zone;
@@ -148,5 +149,12 @@ Result<LocalZone> find_time_zone(const std::string& name);
 //   allowance: {period: day | month, kwh: "5"}
 // `price` and `tou` are mutually exclusive and one is required.
 std::optional<Tariff> read_tariff(const SettingsNode& node, ConfigErrors& errors);
+
+// A tariff from a command: its JSON as given (stored with the change), and what reading it
+// like a site file's tariff gave: the tariff, or why it is not one (config/tariff_json.h).
+struct CommandTariff {
+  std::string json;
+  Result<Tariff> tariff;
+};
 
 }  // namespace meterd

@@ -4,6 +4,8 @@
 // restart, and relay_close as the person who restores (fixture: engine_fixture.h).
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "engine_fixture.h"
 
 namespace meterd::test {
@@ -53,12 +55,15 @@ class EngineControlsTest : public EngineTest {
     drain();
   }
   std::vector<std::string> control_events() {
-    ASSERT_STORE_FLUSHED();
-    return texts("SELECT type || ':' || meter_id FROM events WHERE type IN ('overload_trip', "
-                 "'malignant_load_trip', 'auto_restore', 'load_reset', 'load_cleared', 'load_learned', "
-                 "'supply_schedule_off', 'supply_schedule_on') ORDER BY id");
+    const std::set<std::string> types{"overload_trip",   "malignant_load_trip", "auto_restore",
+                                      "load_reset",      "load_cleared",        "load_learned",
+                                      "supply_schedule_off", "supply_schedule_on"};
+    std::vector<std::string> out;
+    for (const Event& e : store_.events) {
+      if (types.count(e.type)) out.push_back(e.type + ":" + e.meter_id);
+    }
+    return out;
   }
-  void ASSERT_STORE_FLUSHED() { EXPECT_TRUE(store_.flush()); }
   void tick() {
     engine_->on_tick();
     drain();
@@ -137,7 +142,7 @@ TEST_F(EngineControlsTest, ClearingTheLimitsRestoresATrippedMeter) {
   EXPECT_EQ(port_->submitted.size(), 2u);
   // The clear is one event that says it lifted the trip (not a silent restore).
   EXPECT_EQ(control_events(), (std::vector<std::string>{"overload_trip:m1", "load_cleared:m1"}));
-  EXPECT_EQ(texts("SELECT details FROM events WHERE type = 'load_cleared'"),
+  EXPECT_EQ(event_details("load_cleared"),
             std::vector<std::string>{
                 R"({"by":"set_load_limits","restored":true,"trip":"overload_trip"})"});
 }
@@ -149,7 +154,7 @@ TEST_F(EngineControlsTest, ClearingLimitsOfAMeterNotTrippedSaysNothingWasRestore
   ASSERT_TRUE(set_limits("m1", {{"clear", true}}).ok);
   ASSERT_TRUE(set_limits("m1", {{"clear", true}}).ok);  // nothing left to clear: no event
   EXPECT_TRUE(port_->submitted.empty());
-  EXPECT_EQ(texts("SELECT details FROM events WHERE type = 'load_cleared'"),
+  EXPECT_EQ(event_details("load_cleared"),
             std::vector<std::string>{R"({"by":"set_load_limits","restored":false})"});
 }
 
@@ -165,11 +170,14 @@ TEST_F(EngineControlsTest, TripWithoutAutomaticRestoreSaysWhichLimitLocksIt) {
   ASSERT_TRUE(set_limits("m1", {{"max_power_w", 1000}, {"grace_s", 0}, {"max_restores_per_day", 0}}).ok);
   read("m1", power_reading(1500, true));
   expect_action(2, "m1:relay_open");
-  ASSERT_STORE_FLUSHED();
-  EXPECT_EQ(texts("SELECT json_extract(details, '$.locked') || ':' || "
-                  "json_extract(details, '$.locked_by') || ':' || "
-                  "(json_extract(details, '$.over_since_ms') IS NOT NULL) "
-                  "FROM events WHERE type = 'overload_trip' ORDER BY id"),
+  std::vector<std::string> trips;
+  for (const nlohmann::json& details : event_objects("overload_trip")) {
+    // locked is a JSON boolean: SQLite's json_extract gives it as 1.
+    trips.push_back(std::string(details.value("locked", false) ? "1" : "0") + ":" +
+                    details.value("locked_by", "") + ":" +
+                    (details.contains("over_since_ms") ? "1" : "0"));
+  }
+  EXPECT_EQ(trips,
             (std::vector<std::string>{"1:restore_after_s:1", "1:max_restores_per_day:1"}));
 }
 
@@ -179,7 +187,7 @@ TEST_F(EngineControlsTest, BadLimitsAreRefusedAndChangeNothing) {
   EXPECT_FALSE(outcome.ok);
   EXPECT_EQ(outcome.code, "invalid");
   EXPECT_EQ(engine_->load_trip("m1"), nullptr);
-  EXPECT_EQ(query("SELECT count(*) FROM meter_controls"), 0);
+  EXPECT_EQ(static_cast<std::int64_t>(store_.control_count()), 0);
 }
 
 TEST_F(EngineControlsTest, LearnedApplianceIsKeptAcrossARestart) {
@@ -224,7 +232,7 @@ TEST_F(EngineControlsTest, ScheduleOpensTheRelayOutsideItsWindowAndClosesItInsid
   expect_action(1, "m1:relay_close");
   EXPECT_EQ(control_events(),
             (std::vector<std::string>{"supply_schedule_off:m1", "supply_schedule_on:m1"}));
-  EXPECT_EQ(texts("SELECT details FROM events WHERE type = 'supply_schedule_on'"),
+  EXPECT_EQ(event_details("supply_schedule_on"),
             std::vector<std::string>{R"({"by":"schedule","relay":"closing"})"});
 }
 
@@ -241,8 +249,11 @@ TEST_F(EngineControlsTest, ScheduleDoesNotCloseARelayOfACutOffAccount) {
   tick();
   EXPECT_EQ(port_->submitted.size(), 1u);  // the window opened, the account is still cut off
   // ... and the event says so: the relay stays held, and by what.
-  ASSERT_STORE_FLUSHED();
-  EXPECT_EQ(texts("SELECT details FROM events WHERE type LIKE 'supply_schedule_%' ORDER BY id"),
+  std::vector<std::string> schedule_details;
+  for (const Event& e : store_.events) {
+    if (e.type.starts_with("supply_schedule_")) schedule_details.push_back(e.details_json);
+  }
+  EXPECT_EQ(schedule_details,
             (std::vector<std::string>{R"({"by":"schedule"})",
                                       R"({"by":"schedule","held_by":["cut_off"],"relay":"held_open"})"}));
 }

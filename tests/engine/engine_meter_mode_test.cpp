@@ -10,8 +10,7 @@ namespace {
 class MeterModeTest : public EngineTest {
  protected:
   std::int64_t events_of(const std::string& type) {
-    EXPECT_TRUE(store_.flush());
-    return query("SELECT count(*) FROM events WHERE type = '" + type + "'");
+    return event_count(type);
   }
 };
 
@@ -36,9 +35,9 @@ TEST_F(MeterModeTest, RechargeToADeadMeterFailsAfterItsAttemptsAndTheSameOrderLa
   EXPECT_EQ(failed->code, "meter_unreachable");
   EXPECT_EQ(port_->submitted.size(), 3u);
   EXPECT_EQ(events_of("recharge_failed"), 1);
-  EXPECT_EQ(texts("SELECT state FROM meter_recharges WHERE order_id = 'r-9'"),
+  EXPECT_EQ(recharge_states("r-9"),
             std::vector<std::string>{"unreachable"});
-  EXPECT_EQ(query("SELECT count(*) FROM ledger WHERE order_id = 'r-9'"), 0);
+  EXPECT_EQ(order_entries("r-9"), 0);
   EXPECT_EQ(live_balance(), Money{50 * kUnits});
 
   restart_engine(config);  // the failure is kept, but not as the order's final outcome
@@ -55,8 +54,7 @@ TEST_F(MeterModeTest, RechargeToADeadMeterFailsAfterItsAttemptsAndTheSameOrderLa
   const MoneyOutcome third = recharge("r-9", Money{10 * kUnits});
   EXPECT_TRUE(third.ok && third.duplicate);
   EXPECT_EQ(port_->submitted.size(), 1u);
-  ASSERT_TRUE(store_.flush());
-  EXPECT_EQ(query("SELECT count(*) FROM ledger WHERE order_id = 'r-9'"), 1);
+  EXPECT_EQ(order_entries("r-9"), 1);
   EXPECT_EQ(ledger_sum(), 60 * kUnits);
 }
 
@@ -82,14 +80,14 @@ TEST_F(MeterModeTest, RepeatOfAnUnreachableOrderIsRefusedOnceTheMetersCountMoved
 TEST_F(MeterModeTest, AccountWithoutOpeningBalanceIsUnknownAndSilentUntilItsMeterReportsOne) {
   start_engine(meter_mode_config(Money{0}));
   EXPECT_EQ(engine_->account("a1")->level, AlarmLevel::kUnknown);
-  ASSERT_TRUE(store_.flush());
-  EXPECT_EQ(query("SELECT alarm_level FROM account_state WHERE account_id = 'a1'"), -1);
+  EXPECT_EQ(static_cast<int>(stored_state().level), -1);
   read("mm", meter_mode_reading(Money{48 * kUnits}, 4));
   EXPECT_EQ(engine_->account("a1")->level, AlarmLevel::kNormal);
   EXPECT_EQ(live_balance(), Money{48 * kUnits});
-  ASSERT_TRUE(store_.flush());
   EXPECT_TRUE(alarm_events().empty()) << alarm_events().front();
-  EXPECT_EQ(query("SELECT count(*) FROM ledger WHERE kind = 'adjustment' AND amount = 480000"), 1);
+  EXPECT_EQ(ledger_count([](const LedgerEntry& e) {
+              return e.kind == "adjustment" && e.amount == Money{480000};
+            }), 1);
   EXPECT_EQ(ledger_sum(), 48 * kUnits);
   EXPECT_TRUE(port_->submitted.empty());
 }
@@ -97,9 +95,12 @@ TEST_F(MeterModeTest, AccountWithoutOpeningBalanceIsUnknownAndSilentUntilItsMete
 TEST_F(MeterModeTest, UnknownBalanceOpeningLowRaisesItsAlarmFromUnknown) {
   start_engine(meter_mode_config(Money{0}));
   read("mm", meter_mode_reading(Money{5 * kUnits}, 4));
-  ASSERT_TRUE(store_.flush());
   EXPECT_EQ(alarm_events(), std::vector<std::string>{"balance_low_2"});
-  EXPECT_EQ(texts("SELECT json_extract(details, '$.from') FROM events WHERE type = 'balance_low_2'"),
+  std::vector<std::string> from;
+  for (const nlohmann::json& details : event_objects("balance_low_2")) {
+    from.push_back(details.value("from", ""));
+  }
+  EXPECT_EQ(from,
             std::vector<std::string>{"unknown"});
   EXPECT_EQ(stored_balance(), 5 * kUnits);
 }

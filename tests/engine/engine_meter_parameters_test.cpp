@@ -52,7 +52,7 @@ TEST_F(EngineMeterParametersTest, ThresholdsOfAMeterBilledAccountAreWrittenToIts
 TEST_F(EngineMeterParametersTest, TouPricesGoToTheMeterRateByRate) {
   start_engine(meter_mode_config(Money{50 * kUnits}));
   const AdminOutcome outcome = run(
-      [&](Engine::AdminDone done) { engine_->set_tariff("a1", kTouJson, std::nullopt, done); }, took);
+      [&](Engine::AdminDone done) { engine_->set_tariff("a1", command_tariff(kTouJson), std::nullopt, done); }, took);
   ASSERT_TRUE(outcome.ok) << outcome.message;
   ASSERT_EQ(port_->submitted.size(), 4u);
   const std::int64_t expected[] = {12000, 9000, 6000, 3000};  // sharp, peak, flat, valley
@@ -76,8 +76,7 @@ TEST_F(EngineMeterParametersTest, AMeterThatCannotTakeThemIsReportedAndTheGatewa
   ASSERT_TRUE(outcome.meter_write && outcome.meter_write->error);
   EXPECT_EQ(outcome.meter_write->error->kind, ErrorKind::kNotSupported);
   EXPECT_EQ(engine_->account("a1")->thresholds.low_1, Money{40 * kUnits});
-  ASSERT_TRUE(store_.flush());
-  EXPECT_EQ(query("SELECT count(*) FROM events WHERE type = 'meter_parameter_failed'"), 1);
+  EXPECT_EQ(event_count("meter_parameter_failed"), 1);
 }
 
 TEST_F(EngineMeterParametersTest, GatewayBilledAccountsKeepTheirParametersAtTheGateway) {

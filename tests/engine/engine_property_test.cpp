@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <iterator>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <memory>
 #include <optional>
 #include <random>
@@ -30,11 +31,10 @@
 #include <vector>
 
 #include "engine/brute_force_pricing.h"
+#include "config/tariff_json.h"
 #include "engine/engine.h"
-#include "store/sqlite_db.h"
-#include "support/temp_dir.h"
 #include "loop_pump.h"
-#include "support/wait.h"
+#include "memory_engine_store.h"
 
 namespace meterd::test {
 namespace {
@@ -278,13 +278,6 @@ struct Coverage {
   int coalesced_rows = 0;  // deduction rows of more than one increment (checked for one price)
 };
 
-StoreConfig store_config(const std::string& path) {
-  StoreConfig config;
-  config.path = path;
-  config.commit_interval = 1ms;
-  return config;
-}
-
 class Sequence {
  public:
   Sequence(std::uint64_t seed, bool crashes, Coverage& coverage)
@@ -292,8 +285,7 @@ class Sequence {
         crashes_(crashes),
         coverage_(coverage),
         rng_(seed),
-        clock_(random_start()),
-        store_(store_config(db_path_), clock_, nullptr) {}
+        clock_(random_start()) {}
 
   ~Sequence() {
     engine_.reset();  // before the store, whose last callbacks find a dead engine
@@ -357,8 +349,9 @@ class Sequence {
   }
   void drain() { test::drain_loop(io_); }
   template <typename Condition>
-  bool pump_until(Condition condition) {
-    return test::pump_loop_until(io_, condition);
+  bool pump_until(Condition condition) {  // single-threaded: drained is done
+    drain();
+    return condition();
   }
 
   void read(const std::string& meter, std::int64_t energy_wh) {
@@ -486,7 +479,7 @@ class Sequence {
         random_tariff(rng_, step + 1, keep_layout ? &tariff_now() : nullptr, now_ms());
     note("set_tariff " + next.json);
     std::optional<AdminOutcome> outcome;
-    engine_->set_tariff("a1", next.json, clock_.wall_now(),
+    engine_->set_tariff("a1", command_tariff(next.json), clock_.wall_now(),
                         [&outcome](AdminOutcome o) { outcome = std::move(o); });
     if (!pump_until([&] { return outcome.has_value(); })) return fail("no outcome for set_tariff");
     if (!outcome->ok) return fail("set_tariff refused: " + outcome->message);
@@ -499,7 +492,6 @@ class Sequence {
     note(crash ? "crash" : "restart");
     ++(crash ? coverage_.crashes : coverage_.restarts);
     if (!crash) engine_->stop();
-    if (!store_.flush()) return fail("store flush failed");
     if (!crash) drain();
     engine_.reset();  // a crash: what was not handed to the store is gone
     start_engine();
@@ -522,16 +514,17 @@ class Sequence {
   bool finish() {
     const Money live = engine_->account("a1")->balance;
     engine_->stop();
-    if (!store_.flush()) return fail("store flush failed");
     drain();
-    SqliteDb db(db_path_);
-    auto value = [&](const std::string& sql) {
-      Result<std::int64_t> v = db.query_int(sql);
-      EXPECT_TRUE(v.ok()) << sql;
-      return v ? v.value() : -1;
+    if (store_.refused_writes != 0) return fail("a money order was written twice");
+    const std::vector<LedgerEntry>& entries = store_.ledger();
+    auto count = [&](auto pred) {
+      return static_cast<std::int64_t>(std::count_if(entries.begin(), entries.end(), pred));
     };
-    const std::int64_t ledger = value("SELECT sum(amount) FROM ledger WHERE account_id = 'a1'");
-    const std::int64_t stored = value("SELECT balance FROM account_state WHERE account_id = 'a1'");
+    std::int64_t ledger = 0;
+    for (const LedgerEntry& entry : entries) {
+      if (entry.account_id == "a1") ledger += entry.amount.units;
+    }
+    const std::int64_t stored = store_.state("a1") ? store_.state("a1")->balance.units : -1;
     if (ledger != stored || stored != live.units) {
       return fail("ledger sum " + std::to_string(ledger) + ", stored balance " +
                   std::to_string(stored) + ", live balance " + std::to_string(live.units));
@@ -544,46 +537,44 @@ class Sequence {
     for (const auto* accepted : {&model_.recharges, &model_.refunds}) {
       for (const auto& [id, amount] : *accepted) {
         ++orders;
-        if (value("SELECT count(*) FROM ledger WHERE order_id = '" + id + "'") != 1) {
+        if (count([&](const LedgerEntry& e) { return e.order_id == id; }) != 1) {
           return fail("order " + id + " has not exactly one ledger row");
         }
       }
     }
-    if (value("SELECT count(*) FROM ledger WHERE kind IN ('recharge', 'refund')") != orders) {
+    if (count([](const LedgerEntry& e) { return e.kind == "recharge" || e.kind == "refund"; }) !=
+        orders) {
       return fail("ledger rows of orders that were refused");
     }
-    if (!crashes_ && !coalesced_rows_share_one_price(db)) return false;
+    if (!crashes_ && !coalesced_rows_share_one_price()) return false;
     for (const std::string& meter : kMeters) {
       const MeterModel& m = model_.meters[meter];
-      const std::int64_t billed = value(
-          "SELECT coalesce(sum(json_extract(details, '$.wh')), 0) FROM ledger WHERE kind = "
-          "'deduction' AND meter_id = '" +
-          meter + "'");
+      std::int64_t billed = 0;
+      for (const LedgerEntry& entry : entries) {
+        if (entry.kind == "deduction" && entry.meter_id == meter) billed += wh_of(entry);
+      }
       if (billed != m.energy_wh - m.first_wh) {
         return fail(meter + ": " + std::to_string(billed) + " Wh billed, " +
                     std::to_string(m.energy_wh - m.first_wh) + " Wh consumed");
       }
     }
-    coverage_.cut_offs += value("SELECT count(*) FROM events WHERE type = 'cut_off'");
-    coverage_.deduction_rows += value("SELECT count(*) FROM ledger WHERE kind = 'deduction'");
+    coverage_.cut_offs += std::count_if(store_.events.begin(), store_.events.end(),
+                                        [](const Event& e) { return e.type == "cut_off"; });
+    coverage_.deduction_rows += count([](const LedgerEntry& e) { return e.kind == "deduction"; });
     return true;
   }
 
   // A deduction row covering several increments (matched in order by their Wh) holds energy
   // of one price only: that is what makes re-billing after a crash exact (engine.h).
-  bool coalesced_rows_share_one_price(SqliteDb& db) {
-    Statement rows(db,
-                   "SELECT id, meter_id, json_extract(details, '$.wh') FROM ledger WHERE kind = "
-                   "'deduction' ORDER BY id");
+  bool coalesced_rows_share_one_price() {
     std::map<std::string, std::size_t> next;
-    while (true) {
-      Result<Statement::Step> step = rows.step();
-      if (!step) return fail("reading the ledger: " + step.error().message);
-      if (step.value() == Statement::Step::kDone) return true;
-      const std::string row = "deduction row " + std::to_string(rows.column_int(0));
-      const std::vector<Increment>& increments = model_.increments[rows.column_text(1)];
-      std::size_t& i = next[rows.column_text(1)];
-      const std::int64_t wh = rows.column_int(2);
+    const std::vector<LedgerEntry>& entries = store_.ledger();
+    for (std::size_t id = 0; id < entries.size(); ++id) {
+      if (entries[id].kind != "deduction") continue;
+      const std::string row = "deduction row " + std::to_string(id + 1);
+      const std::vector<Increment>& increments = model_.increments[entries[id].meter_id];
+      std::size_t& i = next[entries[id].meter_id];
+      const std::int64_t wh = wh_of(entries[id]);
       std::int64_t taken = 0;
       std::set<PriceKey> keys;
       bool crossing = false;
@@ -600,6 +591,13 @@ class Sequence {
                     " increments across a price boundary");
       }
     }
+    return true;
+  }
+
+  // The Wh a deduction row's details carry.
+  static std::int64_t wh_of(const LedgerEntry& entry) {
+    const nlohmann::json details = nlohmann::json::parse(entry.details_json, nullptr, false);
+    return details.is_object() ? details.value("wh", std::int64_t{0}) : 0;
   }
 
   const std::uint64_t seed_;
@@ -607,12 +605,10 @@ class Sequence {
   Coverage& coverage_;
   bool on_boundary_ = false;  // the last clock jump landed on a TOU switch or midnight
   Rng rng_;
-  TempDir dir_{"meterd-engine-prop"};
-  const std::string db_path_ = dir_.file("store.db");
   ManualClock clock_;
-  boost::asio::io_context io_;  // outlives the store, whose last callbacks post onto it
+  boost::asio::io_context io_;
   InstantRelays relays_{io_};
-  Store store_;
+  MemoryEngineStore store_;
   BillingConfig config_;
   std::unique_ptr<Engine> engine_;
   Model model_;

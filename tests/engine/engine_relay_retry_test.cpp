@@ -25,8 +25,7 @@ class RelayRetryTest : public EngineTest {
     return config;
   }
   std::int64_t events_of(const std::string& type) {
-    EXPECT_TRUE(store_.flush());
-    return query("SELECT count(*) FROM events WHERE type = '" + type + "'");
+    return event_count(type);
   }
   // Ticks and polls (relay still open) for `span` of virtual time, a second at a time.
   void run_for(std::chrono::seconds span, const MeterReading& reading) {
@@ -67,7 +66,7 @@ TEST_F(RelayRetryTest, MeterThatStaysOpenGetsTheConfiguredAttemptsSpacedByBackof
   run_for(60s, relay_reading(false));  // readings keep showing it open: no new round
   EXPECT_EQ(port_->submitted.size(), 3u) << "more than relay_attempts actions";
   EXPECT_EQ(events_of("relay_action_failed"), 1);
-  EXPECT_EQ(texts("SELECT details FROM events WHERE type = 'relay_action_failed'"),
+  EXPECT_EQ(event_details("relay_action_failed"),
             std::vector<std::string>{
                 R"({"action":"relay_close","attempts":3,"message":"the meter answered, but its )"
                 R"(relay is still open","reason":"not_switched","relay":{"attempts":3,)"

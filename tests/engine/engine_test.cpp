@@ -26,14 +26,13 @@ TEST_F(EngineTest, GatewayBillingIsExactAndLedgerSumsToTheBalance) {
   EXPECT_EQ(expected, Money{1'000'000 - 16'154});
   EXPECT_EQ(live_balance(), expected);
   engine_->stop();
-  ASSERT_TRUE(store_.flush());
 
   EXPECT_EQ(ledger_sum(), expected.units);
   EXPECT_EQ(stored_balance(), expected.units);
   EXPECT_EQ(live_balance(), expected);
-  EXPECT_EQ(query("SELECT energy_wh FROM meter_billing WHERE meter_id = 'm1'"), 2469);
-  EXPECT_EQ(query("SELECT ts_ms FROM meter_billing WHERE meter_id = 'm1'"), to_unix_ms(last));
-  EXPECT_EQ(query("SELECT carry_milli FROM account_state WHERE account_id = 'a1'"), 667);
+  EXPECT_EQ(billed_energy("m1"), 2469);
+  EXPECT_EQ(billed_ms("m1"), to_unix_ms(last));
+  EXPECT_EQ(stored_state().counters.carry_milli, 667);
 }
 
 TEST_F(EngineTest, ReadingsWithinOnePricePeriodAreCoalescedIntoFewLedgerEntries) {
@@ -50,14 +49,13 @@ TEST_F(EngineTest, ReadingsWithinOnePricePeriodAreCoalescedIntoFewLedgerEntries)
     engine_->on_tick();
   }
   engine_->stop();
-  ASSERT_TRUE(store_.flush());
 
   const Money expected = opening - cost_at(energy, kPrice);
   EXPECT_EQ(live_balance(), expected);
   EXPECT_EQ(ledger_sum(), expected.units);
   EXPECT_GE(deduction_rows(), 1);
   EXPECT_LE(deduction_rows(), 2);
-  EXPECT_EQ(query("SELECT coalesce(-sum(amount), 0) FROM ledger WHERE kind = 'deduction'"),
+  EXPECT_EQ(deductions(),
             cost_at(energy, kPrice).units);
 }
 
@@ -69,14 +67,12 @@ TEST_F(EngineTest, IncrementCrossingATouSwitchIsWrittenAtOnce) {
   read("m1", gateway_reading(1000, true));
   clock_.advance(5min);  // 07:50
   read("m1", gateway_reading(2000, true));
-  ASSERT_TRUE(store_.flush());
   EXPECT_EQ(deduction_rows(), 0) << "increments within one period wait to be coalesced";
 
   clock_.advance(20min);  // 08:10: 1000 Wh before 08:00 (valley), 1000 Wh after (peak)
   read("m1", gateway_reading(4000, true));
-  ASSERT_TRUE(store_.flush());
   EXPECT_EQ(deduction_rows(), 2) << "the valley entry, then the crossing increment";
-  EXPECT_EQ(query("SELECT energy_wh FROM meter_billing WHERE meter_id = 'm1'"), 4000);
+  EXPECT_EQ(billed_energy("m1"), 4000);
   EXPECT_TRUE(engine_->meter("m1")->pending.empty());
   const Money cost = cost_at(3000, Money{3000}) + cost_at(1000, Money{9000});
   EXPECT_EQ(live_balance(), Money{100 * kUnits} - cost);
@@ -102,7 +98,6 @@ TEST_F(EngineTest, RestartKeepsBalanceAndLevelAndBillsOnlyTheNewIncrement) {
   read("m1", gateway_reading(1500, true));
   EXPECT_EQ(live_balance(), opening - cost_at(1500, kPrice));
   engine_->stop();
-  ASSERT_TRUE(store_.flush());
   EXPECT_EQ(ledger_sum(), live_balance().units);
   EXPECT_EQ(alarm_events(), std::vector<std::string>{"balance_low_1"});
 }
@@ -123,7 +118,7 @@ TEST_F(EngineTest, CrashLosesOnlyUnwrittenIncrementsWhichAreBilledOnceFromTheCom
   clock_.advance(5min);
   read("m1", gateway_reading(4000, true));
   crash_engine();
-  EXPECT_EQ(query("SELECT energy_wh FROM meter_billing WHERE meter_id = 'm1'"), 2000);
+  EXPECT_EQ(billed_energy("m1"), 2000);
   EXPECT_EQ(stored_balance(), (opening - cost_at(2000, kPrice)).units);
 
   start_engine(config);
@@ -131,11 +126,10 @@ TEST_F(EngineTest, CrashLosesOnlyUnwrittenIncrementsWhichAreBilledOnceFromTheCom
   clock_.advance(5min);
   read("m1", gateway_reading(4500, true));
   engine_->stop();
-  ASSERT_TRUE(store_.flush());
   const Money expected = opening - cost_at(4500, kPrice);
   EXPECT_EQ(live_balance(), expected);
   EXPECT_EQ(ledger_sum(), expected.units);
-  EXPECT_EQ(query("SELECT -sum(amount) FROM ledger WHERE kind = 'deduction'"),
+  EXPECT_EQ(deductions(),
             cost_at(4500, kPrice).units);
 }
 
@@ -154,7 +148,6 @@ TEST_F(EngineTest, BalanceRunsDownToCutOffOpensEveryRelayAndRechargeRestoresSupp
   port_->answer(0, relay_reading(false));
   port_->answer(1, relay_reading(false));
   drain();
-  ASSERT_TRUE(store_.flush());
   EXPECT_EQ(alarm_events(), (std::vector<std::string>{"balance_low_1", "balance_low_2", "cut_off"}));
 
   // Someone closes m2's relay by hand while the account is cut off.
@@ -163,15 +156,13 @@ TEST_F(EngineTest, BalanceRunsDownToCutOffOpensEveryRelayAndRechargeRestoresSupp
   ASSERT_EQ(action_names(2), std::vector<std::string>{"m2:relay_open"});
   port_->answer(2, relay_reading(false));
   drain();
-  ASSERT_TRUE(store_.flush());
-  EXPECT_EQ(query("SELECT count(*) FROM events WHERE type = 'relay_mismatch' AND meter_id = 'm2'"),
+  EXPECT_EQ(event_count("relay_mismatch", "m2"),
             1);
 
   const MoneyOutcome outcome = recharge("o-1", Money{50 * kUnits});
   ASSERT_TRUE(outcome.ok) << outcome.code;
   EXPECT_EQ(outcome.balance_after, Money{49 * kUnits});
   ASSERT_EQ(action_names(3), (std::vector<std::string>{"m1:relay_close", "m2:relay_close"}));
-  ASSERT_TRUE(store_.flush());
   EXPECT_EQ(alarm_events().back(), "restored");
 
   // m1's close fails: retried after relay_retry_min, not before.
@@ -189,8 +180,7 @@ TEST_F(EngineTest, BalanceRunsDownToCutOffOpensEveryRelayAndRechargeRestoresSupp
   drain();
   engine_->on_tick();
   EXPECT_EQ(port_->submitted.size(), 6u);
-  ASSERT_TRUE(store_.flush());
-  EXPECT_EQ(query("SELECT count(*) FROM events WHERE type = 'relay_action_failed'"), 0)
+  EXPECT_EQ(event_count("relay_action_failed"), 0)
       << "a retry that succeeds within relay_attempts is no failure";
 }
 
@@ -202,11 +192,9 @@ TEST_F(EngineTest, BalanceHoveringAtLowOneRaisesOneAlarm) {
   }
   EXPECT_EQ(live_balance(), Money{205'000});
   EXPECT_EQ(engine_->account("a1")->level, AlarmLevel::kLow1);
-  ASSERT_TRUE(store_.flush());
   EXPECT_EQ(alarm_events(), std::vector<std::string>{"balance_low_1"});
 
   ASSERT_TRUE(recharge("r-up", Money{5'000}).ok);  // 21.0: a full hysteresis above low_1
-  ASSERT_TRUE(store_.flush());
   EXPECT_EQ(alarm_events(), (std::vector<std::string>{"balance_low_1", "balance_ok"}));
 }
 
@@ -236,8 +224,7 @@ TEST_F(EngineTest, RechargeIsAppliedOnceWhenTheOrderRepeats) {
   EXPECT_TRUE(after_restart.duplicate);
   EXPECT_EQ(after_restart.balance_after, Money{110 * kUnits});
   EXPECT_EQ(live_balance(), Money{110 * kUnits});
-  ASSERT_TRUE(store_.flush());
-  EXPECT_EQ(query("SELECT count(*) FROM ledger WHERE order_id = 'o-1'"), 1);
+  EXPECT_EQ(order_entries("o-1"), 1);
   EXPECT_EQ(ledger_sum(), 110 * kUnits);
 }
 
@@ -249,8 +236,7 @@ TEST_F(EngineTest, RefundBeyondTheBalanceAndUnknownAccountsAreRejected) {
   const MoneyOutcome nobody = recharge("o-9", Money{kUnits}, "nobody");
   EXPECT_FALSE(nobody.ok);
   EXPECT_EQ(nobody.code, "unknown_account");
-  ASSERT_TRUE(store_.flush());
-  EXPECT_EQ(query("SELECT count(*) FROM ledger WHERE order_id IN ('f-1', 'o-9')"), 0);
+  EXPECT_EQ(order_entries("f-1") + order_entries("o-9"), 0);
   EXPECT_EQ(live_balance(), Money{100 * kUnits});
 }
 
@@ -260,8 +246,8 @@ TEST_F(EngineTest, MeterModeRechargeIsJournaledBeforeItIsWrittenToTheMeter) {
   EXPECT_EQ(live_balance(), Money{48 * kUnits});
   bool journaled_first = false;
   port_->on_submit = [&](const std::string&, const Action&) {
-    journaled_first = query("SELECT count(*) FROM meter_recharges WHERE order_id = 'r-1' AND "
-                            "state = 'pending' AND purchase_count = 5") == 1;
+    journaled_first = (store_.meter_recharge("r-1") && store_.meter_recharge("r-1")->state == "pending" &&
+                       store_.meter_recharge("r-1")->purchase_count == 5);
   };
   std::optional<MoneyOutcome> outcome;
   engine_->recharge({"r-1", "a1", Money{10 * kUnits}, "cloud"},
@@ -279,11 +265,11 @@ TEST_F(EngineTest, MeterModeRechargeIsJournaledBeforeItIsWrittenToTheMeter) {
   ASSERT_TRUE(pump_until([&] { return outcome.has_value(); }));
   EXPECT_TRUE(outcome->ok);
   EXPECT_EQ(outcome->balance_after, Money{58 * kUnits});
-  ASSERT_TRUE(store_.flush());
-  EXPECT_EQ(query("SELECT count(*) FROM ledger WHERE order_id = 'r-1' AND kind = 'recharge' AND "
-                  "amount = 100000"),
+  EXPECT_EQ(ledger_count([](const LedgerEntry& e) {
+              return e.order_id == "r-1" && e.kind == "recharge" && e.amount == Money{100000};
+            }),
             1);
-  EXPECT_EQ(texts("SELECT state FROM meter_recharges WHERE order_id = 'r-1'"),
+  EXPECT_EQ(recharge_states("r-1"),
             std::vector<std::string>{"done"});
   EXPECT_EQ(ledger_sum(), 58 * kUnits);
 }
@@ -307,24 +293,21 @@ TEST_F(EngineTest, MeterModeRechargeInterruptedByACrashIsResentWithTheSamePurcha
   std::optional<MoneyOutcome> repeated;
   engine_->recharge({"r-2", "a1", Money{10 * kUnits}, "cloud"},
                     [&](MoneyOutcome o) { repeated = o; });
-  ASSERT_TRUE(store_.flush());  // a second journal entry, if any, is committed ...
   drain();                      // ... and its write submitted
   EXPECT_EQ(port_->submitted.size(), 1u) << "a repeated order started a second write";
   port_->answer(0, meter_mode_reading(Money{60 * kUnits}, 5));
   ASSERT_TRUE(pump_until([&] { return repeated.has_value(); }));
   EXPECT_TRUE(repeated->ok);
   EXPECT_EQ(repeated->balance_after, Money{60 * kUnits});
-  ASSERT_TRUE(store_.flush());
-  EXPECT_EQ(query("SELECT count(*) FROM ledger WHERE order_id = 'r-2'"), 1);
-  EXPECT_EQ(texts("SELECT state FROM meter_recharges WHERE order_id = 'r-2'"),
+  EXPECT_EQ(order_entries("r-2"), 1);
+  EXPECT_EQ(recharge_states("r-2"),
             std::vector<std::string>{"done"});
   EXPECT_EQ(live_balance(), Money{60 * kUnits});
 
   const MoneyOutcome again = recharge("r-2", Money{10 * kUnits});
   EXPECT_TRUE(again.ok && again.duplicate);
   EXPECT_EQ(port_->submitted.size(), 1u);
-  ASSERT_TRUE(store_.flush());
-  EXPECT_EQ(query("SELECT count(*) FROM ledger WHERE order_id = 'r-2'"), 1);
+  EXPECT_EQ(order_entries("r-2"), 1);
 }
 
 TEST_F(EngineTest, MeterModeRechargeRejectedFailsAndTimedOutIsRetriedAfterBackoff) {
@@ -339,10 +322,9 @@ TEST_F(EngineTest, MeterModeRechargeRejectedFailsAndTimedOutIsRetriedAfterBackof
   ASSERT_TRUE(pump_until([&] { return rejected.has_value(); }));
   EXPECT_FALSE(rejected->ok);
   EXPECT_EQ(rejected->code, "meter_rejected");
-  ASSERT_TRUE(store_.flush());
-  EXPECT_EQ(texts("SELECT state FROM meter_recharges WHERE order_id = 'r-3'"),
+  EXPECT_EQ(recharge_states("r-3"),
             std::vector<std::string>{"failed"});
-  EXPECT_EQ(query("SELECT count(*) FROM ledger WHERE order_id = 'r-3'"), 0);
+  EXPECT_EQ(order_entries("r-3"), 0);
 
   std::optional<MoneyOutcome> retried;
   engine_->recharge({"r-4", "a1", Money{10 * kUnits}, "cloud"},
@@ -362,8 +344,7 @@ TEST_F(EngineTest, MeterModeRechargeRejectedFailsAndTimedOutIsRetriedAfterBackof
   port_->answer(2, meter_mode_reading(Money{60 * kUnits}, 5));
   ASSERT_TRUE(pump_until([&] { return retried.has_value(); }));
   EXPECT_TRUE(retried->ok);
-  ASSERT_TRUE(store_.flush());
-  EXPECT_EQ(query("SELECT count(*) FROM ledger WHERE order_id = 'r-4'"), 1);
+  EXPECT_EQ(order_entries("r-4"), 1);
 }
 
 TEST_F(EngineTest, MeterModeRechargeTheDriverFindsInvalidFailsWithTheGatewaysCode) {
@@ -377,8 +358,7 @@ TEST_F(EngineTest, MeterModeRechargeTheDriverFindsInvalidFailsWithTheGatewaysCod
   ASSERT_TRUE(pump_until([&] { return refused.has_value(); }));
   EXPECT_FALSE(refused->ok);
   EXPECT_EQ(refused->code, "invalid_amount");
-  ASSERT_TRUE(store_.flush());
-  EXPECT_EQ(query("SELECT count(*) FROM ledger WHERE order_id = 'r-5'"), 0);
+  EXPECT_EQ(order_entries("r-5"), 0);
 }
 
 TEST_F(EngineTest, EnergyGoingBackwardsIsReportedAndNeverBilledNegative) {
@@ -396,10 +376,9 @@ TEST_F(EngineTest, EnergyGoingBackwardsIsReportedAndNeverBilledNegative) {
   EXPECT_EQ(live_balance(), opening - cost_at(2300, price));
   EXPECT_EQ(engine_->stats().energy_reversals, 1);
   engine_->stop();
-  ASSERT_TRUE(store_.flush());
-  EXPECT_EQ(query("SELECT count(*) FROM events WHERE type = 'energy_reversed' AND meter_id = 'm1'"),
+  EXPECT_EQ(event_count("energy_reversed", "m1"),
             1);
-  EXPECT_EQ(query("SELECT count(*) FROM ledger WHERE amount > 0"), 1) << "only the opening credit";
+  EXPECT_EQ(ledger_count([](const LedgerEntry& e) { return e.amount > Money{0}; }), 1) << "only the opening credit";
   EXPECT_EQ(ledger_sum(), (opening - cost_at(2300, price)).units);
 }
 

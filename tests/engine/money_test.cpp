@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "engine/money.h"
+#include "core/money.h"
 
 #include <gtest/gtest.h>
 

@@ -17,6 +17,7 @@
 
 #include "commands/command_service.h"
 #include "core/clock.h"
+#include "store/sqlite_engine_store.h"
 
 namespace meterd::fuzz {
 
@@ -79,7 +80,8 @@ struct Intake {
     store_config.path = dir + "/meterd.db";
     store = std::make_unique<Store>(store_config, clock, nullptr);
     auto post = [this](std::function<void()> fn) { boost::asio::post(io, std::move(fn)); };
-    engine = std::make_unique<Engine>(*store, clock, billing(), buses, post);
+    engine_store = std::make_unique<SqliteEngineStore>(*store);
+    engine = std::make_unique<Engine>(*engine_store, clock, billing(), buses, post);
     engine->start();
     MeterDirectory meters;
     meters.add("m1", {{"building", "A"}});
@@ -130,6 +132,7 @@ struct Intake {
   boost::asio::io_context io;
   AnsweringBuses buses{io};
   std::unique_ptr<Store> store;
+  std::unique_ptr<SqliteEngineStore> engine_store;
   std::unique_ptr<Engine> engine;
   std::unique_ptr<CommandService> commands;
 };

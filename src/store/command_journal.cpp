@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "commands/command_journal.h"
+#include "store/command_journal.h"
 
 namespace meterd {
 

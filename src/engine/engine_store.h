@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// The engine's persistence port: everything the prepaid engine keeps durable goes through it,
+// so the engine knows neither SQLite nor threads. The daemon's implementation is the SQLite
+// store (store/sqlite_engine_store.h); engine tests may use an in-memory one.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "core/event.h"
+#include "core/result.h"
+#include "engine/engine_rows.h"
+
+namespace meterd {
+
+// One atomic write: the changes, in order, and the events that report them, all or nothing.
+struct EngineWrite {
+  std::vector<EngineChange> changes;
+  std::vector<Event> events;
+  // Someone waits for it (a command's result, a recharge): made durable at once rather than
+  // with the next batch.
+  bool urgent = false;
+  // Runs once the write is durable, on any thread (the engine posts it onto its loop).
+  std::function<void()> committed;
+};
+
+class EngineStore {
+ public:
+  virtual ~EngineStore() = default;
+  // The whole stored picture, at start-up. A failure leaves the outputs partly filled.
+  virtual Status load(StoredEngineState& state, StoredControls& controls) = 0;
+  // Queues the write. A write that fails is retried until it lands (the store's own
+  // trouble handling: events, counters, health), never dropped.
+  virtual void write(EngineWrite write) = 0;
+  // An event with no state change.
+  virtual void append_event(Event event) = 0;
+};
+
+}  // namespace meterd

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "store/sqlite_engine_store.h"
+
+#include <spdlog/spdlog.h>
+
+#include "config/tariff_json.h"
+#include "store/engine_tables.h"
+
+namespace meterd {
+namespace {
+
+// The stored JSON as read_tariff reads a site file's (JSON is YAML).
+std::optional<Tariff> tariff_from_json(const std::string& json, const std::string& what) {
+  ConfigErrors errors;
+  std::optional<Tariff> tariff = read_tariff_json(json, what, errors);
+  if (!errors.empty()) {
+    spdlog::error("engine: stored tariff of {} cannot be read: {}", what,
+                  errors.all().front().to_string());
+    return std::nullopt;
+  }
+  return tariff;
+}
+
+}  // namespace
+
+Status SqliteEngineStore::load(StoredEngineState& state, StoredControls& controls) {
+  Status status = store_.read_state([&](SqliteDb& db) { return load_engine_state(db, state); });
+  if (!status) return status;
+  for (TariffRow& row : state.tariffs) {
+    row.tariff = tariff_from_json(row.tariff_json, "account " + row.account_id);
+  }
+  return store_.read_state([&](SqliteDb& db) { return read_controls(db, controls); });
+}
+
+void SqliteEngineStore::write(EngineWrite write) {
+  StateWrite state;
+  state.apply = [changes = std::move(write.changes)](SqliteDb& db) -> Status {
+    for (const EngineChange& change : changes) {
+      if (Status s = apply_engine_change(db, change); !s) return s;
+    }
+    return Status{Ok{}};
+  };
+  state.events = std::move(write.events);
+  state.urgent = write.urgent;
+  state.committed = std::move(write.committed);
+  store_.append_state(std::move(state));
+}
+
+void SqliteEngineStore::append_event(Event event) { store_.append_event(std::move(event)); }
+
+}  // namespace meterd

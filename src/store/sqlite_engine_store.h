@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+// The engine store port (engine/engine_store.h) on the SQLite store: each EngineWrite becomes
+// one StateWrite, applied in a batch transaction with its events; loading reads the engine's
+// tables on the store thread and the stored tariffs' JSON into tariffs.
+#pragma once
+
+#include "engine/engine_store.h"
+#include "store/store.h"
+
+namespace meterd {
+
+class SqliteEngineStore final : public EngineStore {
+ public:
+  explicit SqliteEngineStore(Store& store) : store_(store) {}
+
+  Status load(StoredEngineState& state, StoredControls& controls) override;
+  void write(EngineWrite write) override;
+  void append_event(Event event) override;
+
+ private:
+  Store& store_;
+};
+
+}  // namespace meterd

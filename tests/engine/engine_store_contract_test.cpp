@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: Apache-2.0
+// The engine store port's contract, run against both implementations: the SQLite store the
+// daemon uses and the in-memory one the engine tests use. What a write leaves is what the
+// next start loads, change by change; if the two ever differ, the engine tests would be
+// testing an engine against a store that does not exist.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "config/tariff_json.h"
+#include "core/clock.h"
+#include "memory_engine_store.h"
+#include "store/sqlite_engine_store.h"
+#include "store/store.h"
+#include "support/temp_dir.h"
+
+namespace meterd::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+const WallTime kEpoch = WallTime{} + 1'780'000'000'000ms;
+
+// The port as the daemon has it: a real store thread on a temporary file.
+class SqlitePort {
+ public:
+  SqlitePort() : store_(config(dir_), clock_, nullptr), port_(store_) {}
+  EngineStore& port() { return port_; }
+  // Everything written is durable before a load (as at a restart).
+  void settle() { ASSERT_TRUE(store_.flush()); }
+
+ private:
+  static StoreConfig config(const TempDir& dir) {
+    StoreConfig config;
+    config.path = dir.file("store.db");
+    config.commit_interval = 5ms;
+    return config;
+  }
+  TempDir dir_{"meterd-port"};
+  ManualClock clock_{kEpoch};
+  Store store_;
+  SqliteEngineStore port_;
+};
+
+class MemoryPort {
+ public:
+  EngineStore& port() { return port_; }
+  void settle() {}
+
+ private:
+  MemoryEngineStore port_;
+};
+
+template <typename Port>
+class EngineStoreContract : public ::testing::Test {
+ protected:
+  void write(std::vector<EngineChange> changes) {
+    EngineWrite write;
+    write.changes = std::move(changes);
+    port_.port().write(std::move(write));
+  }
+  void load() {
+    port_.settle();
+    state_ = StoredEngineState{};
+    controls_ = StoredControls{};
+    ASSERT_TRUE(port_.port().load(state_, controls_));
+  }
+  static TariffRow tariff_row(std::int64_t effective_ms, const std::string& json) {
+    CommandTariff read = command_tariff(json);
+    EXPECT_TRUE(read.tariff) << json;
+    return TariffRow{"a1", effective_ms, json, "command",
+                     read.tariff ? std::optional<Tariff>(read.tariff.value()) : std::nullopt};
+  }
+
+  Port port_;
+  StoredEngineState state_;
+  StoredControls controls_;
+};
+
+using Ports = ::testing::Types<SqlitePort, MemoryPort>;
+class PortNames {
+ public:
+  template <typename T>
+  static std::string GetName(int) {
+    return std::is_same_v<T, SqlitePort> ? "Sqlite" : "Memory";
+  }
+};
+TYPED_TEST_SUITE(EngineStoreContract, Ports, PortNames);
+
+TYPED_TEST(EngineStoreContract, AccountsTheirMetersAndTariffChangesLoadAsLastWritten) {
+  AlarmThresholds thresholds{Money{200000}, Money{100000}, Money{0}, Money{5000}, Money{0}};
+  this->write({AccountRow{"a1", "Flat 1", BillingMode::kGateway, thresholds, "config", false, 5},
+               AccountMetersRow{"a1", {"m1", "m2"}},
+               this->tariff_row(0, R"({"id":"flat","price":"0.5"})"),
+               this->tariff_row(1000, R"({"id":"dear","price":"0.9"})")});
+  this->write({AccountRow{"a1", "Flat 1A", BillingMode::kMeter, thresholds, "command", true, 9},
+               AccountMetersRow{"a1", {"m2"}},
+               this->tariff_row(1000, R"({"id":"dearer","price":"1.1"})")});
+  this->load();
+
+  ASSERT_EQ(this->state_.accounts.size(), 1u);
+  const AccountRow& account = this->state_.accounts[0];
+  EXPECT_EQ(account.name, "Flat 1A");
+  EXPECT_EQ(account.mode, BillingMode::kMeter);
+  EXPECT_EQ(account.source, "command");
+  EXPECT_TRUE(account.closed);
+  EXPECT_EQ(account.updated_ms, 9);
+  EXPECT_EQ(account.thresholds.low_1, Money{200000});
+  EXPECT_EQ(account.thresholds.hysteresis, Money{5000});
+  EXPECT_EQ(this->state_.meter_accounts, (std::map<std::string, std::string>{{"m2", "a1"}}));
+  ASSERT_EQ(this->state_.tariffs.size(), 2u);
+  EXPECT_EQ(this->state_.tariffs[0].effective_ms, 0);
+  EXPECT_EQ(this->state_.tariffs[1].effective_ms, 1000);
+  EXPECT_EQ(this->state_.tariffs[1].tariff_json, R"({"id":"dearer","price":"1.1"})");
+  ASSERT_TRUE(this->state_.tariffs[1].tariff.has_value());
+  EXPECT_EQ(this->state_.tariffs[1].tariff->price_per_kwh, Money{11000});
+}
+
+TYPED_TEST(EngineStoreContract, TheLedgerGivesBackItsMoneyOrdersInOrderAndStatesReplace) {
+  BillingCounters counters;
+  counters.tier_wh = 1234;
+  counters.carry_milli = 667;
+  this->write({LedgerEntry{"a1", 10, "adjustment", Money{500000}, Money{500000}, "opening:a1", "",
+                           "{}"},
+               LedgerEntry{"a1", 20, "deduction", Money{-1500}, Money{498500}, "", "m1", "{}"},
+               LedgerEntry{"a1", 30, "recharge", Money{100000}, Money{598500}, "r-1", "", "{}"},
+               AccountStateRow{"a1", Money{598500}, AlarmLevel::kNormal, BillingCounters{}},
+               MeterBillingRow{"m1", Energy{2469}, 20}});
+  this->write({LedgerEntry{"a1", 40, "refund", Money{-50000}, Money{548500}, "f-1", "", "{}"},
+               AccountStateRow{"a1", Money{548500}, AlarmLevel::kLow1, counters},
+               MeterBillingRow{"m1", Energy{4000}, 40}});
+  this->load();
+
+  ASSERT_EQ(this->state_.money_orders.size(), 2u);
+  EXPECT_EQ(this->state_.money_orders[0].order_id, "r-1");
+  EXPECT_EQ(this->state_.money_orders[0].amount, Money{100000});
+  EXPECT_EQ(this->state_.money_orders[0].balance_after, Money{598500});
+  EXPECT_EQ(this->state_.money_orders[1].order_id, "f-1");
+  EXPECT_EQ(this->state_.money_orders[1].kind, "refund");
+  EXPECT_EQ(this->state_.money_orders[1].amount, Money{-50000});
+  const AccountStateRow& state = this->state_.states.at("a1");
+  EXPECT_EQ(state.balance, Money{548500});
+  EXPECT_EQ(state.level, AlarmLevel::kLow1);
+  EXPECT_EQ(state.counters.tier_wh, 1234);
+  EXPECT_EQ(state.counters.carry_milli, 667);
+  EXPECT_EQ(this->state_.billing.at("m1").energy, Energy{4000});
+  EXPECT_EQ(this->state_.billing.at("m1").ts_ms, 40);
+}
+
+TYPED_TEST(EngineStoreContract, MeterRechargesReplaceByOrderAndLoadInTheirTimeOrder) {
+  this->write({MeterRechargeRow{"r-2", "recharge", "a1", "mm", Money{10000}, 8, "pending", 200}});
+  this->write({MeterRechargeRow{"r-1", "recharge", "a1", "mm", Money{20000}, 7, "pending", 100}});
+  this->write({MeterRechargeRow{"r-1", "recharge", "a1", "mm", Money{20000}, 7, "done", 100}});
+  this->load();
+
+  ASSERT_EQ(this->state_.meter_recharges.size(), 2u);
+  EXPECT_EQ(this->state_.meter_recharges[0].order_id, "r-1");
+  EXPECT_EQ(this->state_.meter_recharges[0].state, "done");
+  EXPECT_EQ(this->state_.meter_recharges[0].purchase_count, 7);
+  EXPECT_EQ(this->state_.meter_recharges[1].order_id, "r-2");
+  EXPECT_EQ(this->state_.meter_recharges[1].state, "pending");
+  EXPECT_EQ(this->state_.meter_recharges[1].amount, Money{10000});
+}
+
+TYPED_TEST(EngineStoreContract, RelayHoldsControlsAndTripsAreKeptUntilReleasedOrCleared) {
+  LoadTripState tripped;
+  tripped.tripped = true;
+  tripped.reason = LoadTripReason::kMalignantLoad;
+  tripped.tripped_at = kEpoch + 1234567us;
+  tripped.restore_at = kEpoch + 60s;
+  tripped.restores_today = 1;
+  tripped.restores_day = 20260302;
+  LoadTripState idle;  // neither tripped nor with restores to count
+  this->write({RelayOverrideRow{"m1", true, "c-1", 1}, RelayOverrideRow{"m2", true, "c-2", 1},
+               ControlRow{"m1", kLoadLimitsControl, R"({"max_power_w":2000})", "command", 1},
+               ControlRow{"m1", kScheduleControl, R"({"windows":[]})", "command", 1},
+               ControlRow{"m2", kScheduleControl, R"({"windows":[]})", "command", 1},
+               LoadTripRow{"m1", tripped}, LoadTripRow{"m2", tripped}});
+  this->write({RelayOverrideRow{"m2", false, "c-3", 2},
+               ControlRow{"m2", kScheduleControl, "", "command", 2}, LoadTripRow{"m2", idle}});
+  this->load();
+
+  EXPECT_EQ(this->state_.forced_open, (std::set<std::string>{"m1"}));
+  EXPECT_EQ(this->controls_.load_limits,
+            (std::map<std::string, std::string>{{"m1", R"({"max_power_w":2000})"}}));
+  EXPECT_EQ(this->controls_.schedules,
+            (std::map<std::string, std::string>{{"m1", R"({"windows":[]})"}}));
+  ASSERT_EQ(this->controls_.trips.size(), 1u);
+  const LoadTripState& trip = this->controls_.trips.at("m1");
+  EXPECT_TRUE(trip.tripped);
+  EXPECT_EQ(trip.reason, LoadTripReason::kMalignantLoad);
+  EXPECT_EQ(trip.tripped_at, kEpoch + 1234ms) << "kept to the millisecond";
+  EXPECT_EQ(trip.restore_at, std::optional<WallTime>(kEpoch + 60s));
+  EXPECT_EQ(trip.restores_today, 1);
+  EXPECT_EQ(trip.restores_day, 20260302);
+}
+
+TYPED_TEST(EngineStoreContract, AWriteIsAppliedInItsOrder) {
+  // The meters of an account replaced twice in one write: the second list stands.
+  this->write({AccountMetersRow{"a1", {"m1", "m2"}}, AccountMetersRow{"a1", {"m3"}},
+               ControlRow{"m3", kScheduleControl, R"({"windows":[]})", "command", 1},
+               ControlRow{"m3", kScheduleControl, "", "command", 1}});
+  this->load();
+
+  EXPECT_EQ(this->state_.meter_accounts, (std::map<std::string, std::string>{{"m3", "a1"}}));
+  EXPECT_TRUE(this->controls_.schedules.empty());
+}
+
+}  // namespace
+}  // namespace meterd::test
