@@ -17,8 +17,15 @@
 #include "core/money.h"
 #include "engine/pricing.h"
 #include "engine/tariff.h"
+#include "engine/usage_rollup.h"
 
 namespace meterd {
+
+// What one local day of a pending deduction adds to the statistics rollups.
+struct DayUsage {
+  std::int32_t day = 0;  // local yyyymmdd
+  UsageFigures figures;
+};
 
 // What a flushed ledger deduction of one meter carries.
 struct PendingDeduction {
@@ -28,6 +35,7 @@ struct PendingDeduction {
   std::array<std::int64_t, kTouPeriods> wh_by_period{};
   WallTime from{};
   WallTime to{};
+  std::vector<DayUsage> usage;  // the same charges and Wh by local day, for the rollups
   bool empty() const { return amount == Money{0} && energy == Energy{0}; }
 };
 

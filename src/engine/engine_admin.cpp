@@ -259,7 +259,7 @@ void Engine::Impl::command_relay(const std::string& meter_id, bool close,
   EngineWrite write;
   write.changes.emplace_back(
       RelayOverrideRow{meter_id, !close, "command", to_unix_ms(clock_.wall_now())});
-  store_.write(std::move(write));
+  write_to_store(std::move(write));
   submit_relay(meter_id, close, std::move(done));
 }
 

@@ -114,7 +114,7 @@ void Engine::Impl::bill(AccountRuntime& account, MeterRuntime& meter, Energy ene
 
   const PricedIncrement priced =
       price_increment(account.tariffs, config_.zone, account.counters, from, time,
-                      energy - meter.last_energy);
+                      energy - meter.last_energy, &pieces_);
   ++stats_.increments;
   PendingDeduction& pending = meter.pending;
   if (pending.empty()) pending.from = meter.billed_time;
@@ -123,6 +123,7 @@ void Engine::Impl::bill(AccountRuntime& account, MeterRuntime& meter, Energy ene
   pending.energy += energy - meter.last_energy;
   pending.free += priced.free;
   for (int p = 0; p < kTouPeriods; ++p) pending.wh_by_period[p] += priced.wh_by_period[p];
+  add_pieces(pending, pieces_);
   meter.last_energy = energy;
   meter.last_time = time;
   account.balance -= priced.charge;
@@ -147,6 +148,7 @@ void Engine::Impl::mirror(AccountRuntime& account, MeterRuntime& meter, Money ba
   if (pending.empty()) pending.from = time;
   pending.to = time;
   pending.amount += account.balance - balance;  // a rise (a card at the meter) is negative
+  add_cost(pending, local_day(time), (account.balance - balance).units);
   account.balance = balance;
   if (!account.has_pending) account.pending_since = clock_.steady_now();
   account.has_pending = true;
@@ -182,6 +184,9 @@ void Engine::Impl::evaluate_alarm(AccountRuntime& account, std::vector<Event>& e
   account.level = next_level(before, account.balance, account.thresholds);
   const char* type = alarm_event(before, account.level);
   if (type) events.push_back(event(type, "", alarm_details(account, before)));
+  if (account.level == AlarmLevel::kCutOff && before != AlarmLevel::kCutOff) {
+    count_cut_off(account);
+  }
   if (account.level != before && account.mode == BillingMode::kGateway && !defer_supply) {
     set_supply(account);
   }
@@ -196,6 +201,7 @@ void Engine::Impl::commit_account(AccountRuntime& account, std::vector<LedgerEnt
   for (const LedgerEntry& credit : credits) running -= credit.amount;
   std::vector<LedgerEntry> entries;
   std::vector<MeterBillingRow> billed;
+  std::vector<UsageDelta> usage;
   for (const std::string& meter_id : account.meters) {
     auto found = meters_.find(meter_id);
     if (found == meters_.end()) continue;
@@ -206,6 +212,9 @@ void Engine::Impl::commit_account(AccountRuntime& account, std::vector<LedgerEnt
                                     meter.pending.amount >= Money{0} ? "deduction" : "adjustment",
                                     -meter.pending.amount, Money{}, "", meter_id,
                                     deduction_details(meter.pending)});
+      for (DayUsage& day : meter.pending.usage) {
+        usage.push_back(UsageDelta{meter_id, account.id, day.day, day.figures});
+      }
     }
     if (meter.has_billed) {
       billed.push_back(MeterBillingRow{meter_id, meter.last_energy, to_unix_ms(meter.last_time)});
@@ -232,11 +241,12 @@ void Engine::Impl::commit_account(AccountRuntime& account, std::vector<LedgerEnt
   write.changes = std::move(extra);
   for (LedgerEntry& entry : entries) write.changes.emplace_back(std::move(entry));
   for (MeterBillingRow& row : billed) write.changes.emplace_back(std::move(row));
+  for (UsageDelta& delta : usage) write.changes.emplace_back(std::move(delta));
   write.changes.emplace_back(state);
   write.events = std::move(events);
   write.urgent = static_cast<bool>(committed);  // a money order or a command waits for it
   write.committed = std::move(committed);
-  store_.write(std::move(write));
+  write_to_store(std::move(write));
 }
 
 void Engine::Impl::on_tick() {

@@ -107,7 +107,7 @@ void Engine::Impl::save_trip(const std::string& meter_id, std::vector<Event> eve
   write.changes.emplace_back(LoadTripRow{meter_id, controls_[meter_id].guard.state()});
   write.events = std::move(events);
   write.urgent = true;  // a trip that is forgotten in a crash would be restored by the restart
-  store_.write(std::move(write));
+  write_to_store(std::move(write));
 }
 
 void Engine::Impl::commit_control(const std::string& meter_id,
@@ -121,7 +121,7 @@ void Engine::Impl::commit_control(const std::string& meter_id,
     update_supply(meter_id);
     done(AdminOutcome{true, "", "", std::nullopt});
   });
-  store_.write(std::move(write));
+  write_to_store(std::move(write));
 }
 
 void Engine::Impl::set_load_limits(const std::string& meter_id, const nlohmann::json& args,
@@ -200,11 +200,12 @@ void Engine::Impl::control_reading(const MeterPolled& polled) {
                                  nlohmann::json{{"step_w", learned.step_w},
                                                 {"tolerance_w", learned.tolerance_w}}
                                      .dump()));
-    store_.write(std::move(write));
+    write_to_store(std::move(write));
     return;
   }
   if (verdict.kind != LoadVerdict::Kind::kTrip) return;
   ++stats_.load_trips;
+  count_usage(meter_id, account_of(meter_id), &UsageFigures::load_trips);
   const LoadTripState& state = controls.guard.state();
   spdlog::warn("engine: meter {} tripped by load control ({}, {:.0f} W){}", meter_id,
                load_trip_event(verdict.reason), verdict.power_w,

@@ -73,6 +73,21 @@ class Engine::Impl {
   void on_tick();
   void flush_all();
 
+  // Statistics rollups (engine_usage.cpp). Every write goes through write_to_store, which
+  // adds the counts waiting (cut-offs, load trips), so they land with the events reporting
+  // them. count_usage adds one to `counter` of the meter's and the account's day (either id
+  // may be empty).
+  void write_to_store(EngineWrite write);
+  void count_usage(const std::string& meter_id, const std::string& account_id,
+                   std::int64_t UsageFigures::*counter);
+  void count_cut_off(const AccountRuntime& account);
+  // A meter's account, or "" when it has none.
+  std::string account_of(const std::string& meter_id) const;
+  // Adds what the priced increment `pieces_` holds to the pending deduction's days.
+  static void add_pieces(PendingDeduction& pending, const std::vector<PricedPiece>& pieces);
+  // A meter-billed account's balance drop (`cost`) on local day `day`.
+  static void add_cost(PendingDeduction& pending, std::int32_t day, std::int64_t cost);
+
   // engine_relays.cpp
   void set_supply(AccountRuntime& account);
   // The relay of one meter, whatever decides it: its account in gateway billing mode, or
@@ -198,6 +213,8 @@ class Engine::Impl {
   std::map<std::string, std::int64_t> unreachable_;
   std::map<std::string, std::string> stored_tariff_json_;  // account -> newest, at start
   EngineStats stats_;
+  std::vector<PricedPiece> pieces_;        // scratch for pricing, reused
+  std::vector<UsageDelta> usage_counts_;   // counts for the next write
   std::shared_ptr<char> life_ = std::make_shared<char>();
 };
 

@@ -150,7 +150,7 @@ void Engine::Impl::start_meter_recharge(const std::string& key, MeterRechargeJob
   write.changes.emplace_back(row);
   // Only once the journal entry is durable does the write to the meter go out.
   write.committed = later([this, key] { submit_meter_recharge(key); });
-  store_.write(std::move(write));
+  write_to_store(std::move(write));
 }
 
 void Engine::Impl::submit_meter_recharge(const std::string& key) {
@@ -235,7 +235,7 @@ void Engine::Impl::fail_meter_recharge(const std::string& key, bool unanswered,
     unreachable_[key] = count;
     answer_waiters(key, outcome);  // not remembered: the same order may be sent again
   });
-  store_.write(std::move(write));
+  write_to_store(std::move(write));
 }
 
 void Engine::Impl::retry_meter_recharges() {

@@ -137,6 +137,10 @@ void Engine::Impl::on_relay_done(const std::string& meter_id, bool closed,
   relay.last_done = clock_.wall_now();
   if (stopped_) return;  // the buses are stopping: an aborted action is no news
   const RelayOutcome outcome = judge_relay_action(closed, result);
+  if (outcome.kind == RelayOutcome::Kind::kSwitched) {  // a relay operation, for the rollups
+    count_usage(meter_id, account_of(meter_id), &UsageFigures::relay_operations);
+    write_to_store(EngineWrite{});
+  }
   if (outcome.reported) relay.reported = outcome.reported;
   if (outcome.kind != RelayOutcome::Kind::kFailed) {
     relay.close_allowed = outcome.kind == RelayOutcome::Kind::kCloseAllowed;

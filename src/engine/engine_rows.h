@@ -16,6 +16,7 @@
 #include "engine/account_runtime.h"
 #include "engine/load_guard.h"
 #include "engine/tariff.h"
+#include "engine/usage_rollup.h"
 
 namespace meterd {
 
@@ -124,9 +125,10 @@ struct LoadTripRow {
 };
 
 // One change of an EngineWrite. An AccountStateRow, MeterBillingRow, MeterRechargeRow or
-// TariffRow replaces the stored row with the same key; a LedgerEntry is appended.
+// TariffRow replaces the stored row with the same key; a LedgerEntry is appended; a UsageDelta
+// is added to the statistics rollups it names (usage_rollup.h).
 using EngineChange = std::variant<AccountRow, AccountMetersRow, TariffRow, AccountStateRow,
                                   LedgerEntry, MeterBillingRow, MeterRechargeRow,
-                                  RelayOverrideRow, ControlRow, LoadTripRow>;
+                                  RelayOverrideRow, ControlRow, LoadTripRow, UsageDelta>;
 
 }  // namespace meterd

@@ -34,6 +34,9 @@ class EngineStore {
   virtual void write(EngineWrite write) = 0;
   // An event with no state change.
   virtual void append_event(Event event) = 0;
+  // Statistics rollups as stored (what was written, durable or not yet): `query`'s rows.
+  // Blocks until read; not from the store's own thread.
+  virtual Result<std::vector<UsageRollup>> read_usage(const UsageQuery& query) = 0;
 };
 
 }  // namespace meterd

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <vector>
 
 #include "core/money.h"
 #include "engine/tariff.h"
@@ -36,14 +37,29 @@ struct PricedIncrement {
   bool unpriced = false;  // some energy fell before the first tariff: priced at nothing
 };
 
+// The share of an increment that falls in one local day and TOU period, for the statistics
+// rollups. `cost` is in whole Money units: the increment's charge handed out piece by piece in
+// time order, each piece getting the whole units its cost completes on top of the carry, so
+// the pieces' costs sum exactly to the charge.
+struct PricedPiece {
+  std::int32_t day = 0;  // local yyyymmdd
+  TouPeriod period = TouPeriod::kFlat;
+  std::int64_t wh = 0;
+  std::int64_t free_wh = 0;
+  std::int64_t cost_milli = 0;  // before carry
+  std::int64_t cost = 0;
+};
+
 // Prices `wh` consumed over [from, to) and advances `counters`. `to <= from` puts it all at
 // `to`. A period key older than the counters' (readings out of order across a boundary)
 // counts into the current period rather than resetting it back; a key of another kind (yyyy
 // after yyyymm, when a tariff's tier period changes) starts afresh. Counters move only under a
 // tariff with tiers (allowance). `wh` <= 0 prices nothing and changes nothing. Times are taken
 // in whole ms (floored); a tariff change inside a ms takes effect from the next whole ms.
+// With `pieces`, also splits at local midnights (which changes no price: the Wh before each
+// instant are the same) and replaces `*pieces` with the increment by day and period.
 PricedIncrement price_increment(const TariffHistory& tariffs, LocalZone offset,
                                 BillingCounters& counters, WallTime from, WallTime to,
-                                Energy wh);
+                                Energy wh, std::vector<PricedPiece>* pieces = nullptr);
 
 }  // namespace meterd

@@ -3,6 +3,8 @@
 
 #include <type_traits>
 
+#include "store/usage_tables.h"
+
 namespace meterd {
 
 namespace {
@@ -319,9 +321,11 @@ Status apply_engine_change(SqliteDb& db, const EngineChange& change) {
           return save_relay_override(db, row.meter_id, row.hold, row.command_id, row.ts_ms);
         } else if constexpr (std::is_same_v<Row, ControlRow>) {
           return save_control(db, row.meter_id, row.kind, row.json, row.source, row.ts_ms);
-        } else {
-          static_assert(std::is_same_v<Row, LoadTripRow>);
+        } else if constexpr (std::is_same_v<Row, LoadTripRow>) {
           return save_load_trip(db, row.meter_id, row.state);
+        } else {
+          static_assert(std::is_same_v<Row, UsageDelta>);
+          return add_usage(db, row);
         }
       },
       change);

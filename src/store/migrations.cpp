@@ -148,6 +148,27 @@ CREATE TABLE store_identity(
 INSERT INTO store_identity(singleton, store_id, created_ms)
   VALUES(1, lower(hex(randomblob(16))), CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
 )sql",
+    // 6: statistics rollups (engine/usage_rollup.h): per meter and per account ("scope",
+    // "owner"), per local day (period yyyymmdd) and month (yyyymm): Wh and cost (1/10000
+    // units) by TOU period, cost in total, allowance used, counts. Written by adding the
+    // engine's deltas, in the transaction of the ledger deduction they come from.
+    R"sql(
+CREATE TABLE usage_rollups(
+  scope TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  granularity TEXT NOT NULL,
+  period INTEGER NOT NULL,
+  wh_sharp INTEGER NOT NULL, wh_peak INTEGER NOT NULL,
+  wh_flat INTEGER NOT NULL, wh_valley INTEGER NOT NULL,
+  cost_sharp INTEGER NOT NULL, cost_peak INTEGER NOT NULL,
+  cost_flat INTEGER NOT NULL, cost_valley INTEGER NOT NULL,
+  cost INTEGER NOT NULL,
+  free_wh INTEGER NOT NULL,
+  cut_offs INTEGER NOT NULL,
+  load_trips INTEGER NOT NULL,
+  relay_operations INTEGER NOT NULL,
+  PRIMARY KEY(scope, owner, granularity, period)) WITHOUT ROWID;
+)sql",
 };
 
 constexpr int kLatest = static_cast<int>(std::size(kMigrations));

@@ -5,6 +5,7 @@
 
 #include "config/tariff_json.h"
 #include "store/engine_tables.h"
+#include "store/usage_tables.h"
 
 namespace meterd {
 namespace {
@@ -47,5 +48,17 @@ void SqliteEngineStore::write(EngineWrite write) {
 }
 
 void SqliteEngineStore::append_event(Event event) { store_.append_event(std::move(event)); }
+
+Result<std::vector<UsageRollup>> SqliteEngineStore::read_usage(const UsageQuery& query) {
+  std::vector<UsageRollup> rows;
+  Status status = store_.read_state([&](SqliteDb& db) -> Status {
+    Result<std::vector<UsageRollup>> read = meterd::read_usage(db, query);
+    if (!read) return read.error();
+    rows = std::move(read.value());
+    return Ok{};
+  });
+  if (!status) return status.error();
+  return rows;
+}
 
 }  // namespace meterd

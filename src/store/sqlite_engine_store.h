@@ -16,6 +16,7 @@ class SqliteEngineStore final : public EngineStore {
   Status load(StoredEngineState& state, StoredControls& controls) override;
   void write(EngineWrite write) override;
   void append_event(Event event) override;
+  Result<std::vector<UsageRollup>> read_usage(const UsageQuery& query) override;
 
  private:
   Store& store_;

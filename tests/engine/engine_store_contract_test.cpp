@@ -196,6 +196,65 @@ TYPED_TEST(EngineStoreContract, RelayHoldsControlsAndTripsAreKeptUntilReleasedOr
   EXPECT_EQ(trip.restores_day, 20260302);
 }
 
+TYPED_TEST(EngineStoreContract, UsageDeltasAddUpPerOwnerDayAndMonthAndReadBackInRange) {
+  UsageFigures peak;
+  peak.wh_by_period[static_cast<int>(TouPeriod::kPeak)] = 1500;
+  peak.cost_by_period[static_cast<int>(TouPeriod::kPeak)] = 13500;
+  peak.cost = 13500;
+  peak.free_wh = 200;
+  UsageFigures valley;
+  valley.wh_by_period[static_cast<int>(TouPeriod::kValley)] = 700;
+  valley.cost_by_period[static_cast<int>(TouPeriod::kValley)] = 2100;
+  valley.cost = 2100;
+  UsageFigures trip;
+  trip.load_trips = 1;
+  trip.relay_operations = 2;
+  UsageFigures cut;
+  cut.cut_offs = 1;
+  this->write({UsageDelta{"m1", "a1", 20260331, peak}, UsageDelta{"m1", "a1", 20260401, valley}});
+  this->write({UsageDelta{"m1", "a1", 20260401, peak}, UsageDelta{"m2", "", 20260401, trip},
+               UsageDelta{"", "a1", 20260402, cut}});
+  this->load();
+
+  auto read = [&](UsageScope scope, const std::string& owner, UsageGranularity g,
+                  std::int32_t from, std::int32_t to, int limit = 100) {
+    Result<std::vector<UsageRollup>> rows =
+        this->port_.port().read_usage(UsageQuery{scope, owner, g, from, to, limit});
+    EXPECT_TRUE(rows);
+    return rows ? rows.value() : std::vector<UsageRollup>{};
+  };
+  const auto m1_days = read(UsageScope::kMeter, "m1", UsageGranularity::kDay, 20260301, 20260430);
+  ASSERT_EQ(m1_days.size(), 2u);
+  EXPECT_EQ(m1_days[0].period, 20260331);
+  EXPECT_EQ(m1_days[0].figures, peak);
+  EXPECT_EQ(m1_days[1].period, 20260401);
+  UsageFigures both = valley;
+  both += peak;
+  EXPECT_EQ(m1_days[1].figures, both);
+  EXPECT_EQ(m1_days[1].figures.energy_wh(), 2200);
+
+  const auto a1_months = read(UsageScope::kAccount, "a1", UsageGranularity::kMonth, 202601, 202612);
+  ASSERT_EQ(a1_months.size(), 2u);
+  EXPECT_EQ(a1_months[0].period, 202603);
+  EXPECT_EQ(a1_months[0].figures, peak);
+  EXPECT_EQ(a1_months[1].period, 202604);
+  UsageFigures april = both;
+  april += cut;
+  EXPECT_EQ(a1_months[1].figures, april);
+
+  const auto m2_months = read(UsageScope::kMeter, "m2", UsageGranularity::kMonth, 202604, 202604);
+  ASSERT_EQ(m2_months.size(), 1u);
+  EXPECT_EQ(m2_months[0].figures, trip);
+  EXPECT_TRUE(read(UsageScope::kAccount, "a1", UsageGranularity::kDay, 20260402, 20260402)
+                  .at(0).figures == cut);
+  EXPECT_TRUE(read(UsageScope::kAccount, "m1", UsageGranularity::kDay, 0, 99999999).empty())
+      << "scopes are apart";
+  EXPECT_TRUE(read(UsageScope::kMeter, "m1", UsageGranularity::kDay, 20260401, 20260331).empty());
+  const auto limited = read(UsageScope::kAccount, "a1", UsageGranularity::kDay, 0, 99999999, 2);
+  ASSERT_EQ(limited.size(), 2u) << "the limit bounds the rows";
+  EXPECT_EQ(limited[1].period, 20260401);
+}
+
 TYPED_TEST(EngineStoreContract, AWriteIsAppliedInItsOrder) {
   // The meters of an account replaced twice in one write: the second list stands.
   this->write({AccountMetersRow{"a1", {"m1", "m2"}}, AccountMetersRow{"a1", {"m3"}},

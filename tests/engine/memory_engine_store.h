@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -68,6 +69,20 @@ class MemoryEngineStore final : public EngineStore {
   }
 
   void append_event(Event event) override { events.push_back(std::move(event)); }
+
+  Result<std::vector<UsageRollup>> read_usage(const UsageQuery& query) override {
+    std::vector<UsageRollup> out;
+    auto it = usage_.lower_bound({query.scope, query.owner, query.granularity, query.from});
+    for (; it != usage_.end() && static_cast<int>(out.size()) < query.limit; ++it) {
+      const auto& [scope, owner, granularity, period] = it->first;
+      if (scope != query.scope || owner != query.owner || granularity != query.granularity ||
+          period > query.to) {
+        break;
+      }
+      out.push_back(UsageRollup{scope, owner, granularity, period, it->second});
+    }
+    return out;
+  }
 
   // What the tests read.
   const std::vector<LedgerEntry>& ledger() const { return ledger_; }
@@ -128,6 +143,14 @@ class MemoryEngineStore final : public EngineStore {
             } else {
               controls_[{row.meter_id, row.kind}] = row.json;
             }
+          } else if constexpr (std::is_same_v<Row, UsageDelta>) {
+            for (const auto& [scope, owner] : {std::pair{UsageScope::kMeter, &row.meter_id},
+                                               std::pair{UsageScope::kAccount, &row.account_id}}) {
+              if (owner->empty()) continue;
+              usage_[{scope, *owner, UsageGranularity::kDay, row.day}] += row.figures;
+              usage_[{scope, *owner, UsageGranularity::kMonth, month_of_day(row.day)}] +=
+                  row.figures;
+            }
           } else {
             static_assert(std::is_same_v<Row, LoadTripRow>);
             if (!row.state.tripped && row.state.restores_today == 0) {
@@ -154,6 +177,8 @@ class MemoryEngineStore final : public EngineStore {
   std::set<std::string> forced_open_;
   std::map<std::pair<std::string, std::string>, std::string> controls_;
   std::map<std::string, LoadTripState> trips_;
+  std::map<std::tuple<UsageScope, std::string, UsageGranularity, std::int32_t>, UsageFigures>
+      usage_;
 };
 
 }  // namespace meterd::test

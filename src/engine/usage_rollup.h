@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+// Statistics rollups: the usage of a meter and of an account per local day and local month
+// (local as billing reckons it, engine/local_time.h). The engine writes a UsageDelta with the
+// ledger deduction it comes from, in the same EngineWrite, so the rollups and the ledger never
+// disagree after a crash; the store adds each delta to the day's and the month's rows of the
+// meter and of the account. Plain values, any thread.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "engine/tariff.h"
+
+namespace meterd {
+
+enum class UsageScope { kMeter, kAccount };
+enum class UsageGranularity { kDay, kMonth };
+
+const char* usage_scope_name(UsageScope scope);              // "meter", "account"
+const char* usage_granularity_name(UsageGranularity g);      // "day", "month"
+std::optional<UsageScope> usage_scope_named(std::string_view name);
+std::optional<UsageGranularity> usage_granularity_named(std::string_view name);
+
+struct UsageFigures {
+  std::array<std::int64_t, kTouPeriods> wh_by_period{};    // indexed by TouPeriod
+  std::array<std::int64_t, kTouPeriods> cost_by_period{};  // Money units (1/10000)
+  // The ledger's charges. Equal to the sum by period, except for a meter-billed account,
+  // whose cost is the balance drop the meter reports, not split by period.
+  std::int64_t cost = 0;
+  std::int64_t free_wh = 0;  // covered by the allowance
+  std::int64_t cut_offs = 0;
+  std::int64_t load_trips = 0;
+  std::int64_t relay_operations = 0;  // relay actions that switched the relay
+
+  std::int64_t energy_wh() const {
+    std::int64_t sum = 0;
+    for (std::int64_t wh : wh_by_period) sum += wh;
+    return sum;
+  }
+  UsageFigures& operator+=(const UsageFigures& other);
+  friend bool operator==(const UsageFigures&, const UsageFigures&) = default;
+};
+
+// Adds `figures` to local day `day` (yyyymmdd) and its month of the meter and of the account;
+// an empty id skips that owner.
+struct UsageDelta {
+  std::string meter_id;
+  std::string account_id;
+  std::int32_t day = 0;
+  UsageFigures figures;
+};
+
+// One stored rollup row. `period` is yyyymmdd for a day, yyyymm for a month.
+struct UsageRollup {
+  UsageScope scope = UsageScope::kMeter;
+  std::string owner;
+  UsageGranularity granularity = UsageGranularity::kDay;
+  std::int32_t period = 0;
+  UsageFigures figures;
+};
+
+// The rows of one owner with `from` <= period <= `to`, in period order, at most `limit`.
+struct UsageQuery {
+  UsageScope scope = UsageScope::kMeter;
+  std::string owner;
+  UsageGranularity granularity = UsageGranularity::kDay;
+  std::int32_t from = 0;
+  std::int32_t to = 0;
+  int limit = 0;
+};
+
+// The month key (yyyymm) of a day key (yyyymmdd).
+inline std::int32_t month_of_day(std::int32_t day) { return day / 100; }
+
+}  // namespace meterd

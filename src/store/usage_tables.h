@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: Apache-2.0
+// The statistics rollups table (store migration 6, usage_rollups): a UsageDelta added to the
+// day's and the month's rows of its meter and account inside the engine's batch transaction,
+// and the rows of one owner read back for `stats` and the contract test. Store thread only.
+#pragma once
+
+#include <vector>
+
+#include "core/result.h"
+#include "engine/usage_rollup.h"
+#include "store/sqlite_db.h"
+
+namespace meterd {
+
+Status add_usage(SqliteDb& db, const UsageDelta& delta);
+
+Result<std::vector<UsageRollup>> read_usage(SqliteDb& db, const UsageQuery& query);
+
+}  // namespace meterd
