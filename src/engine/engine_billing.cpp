@@ -211,7 +211,7 @@ void Engine::Impl::commit_account(AccountRuntime& account, std::vector<LedgerEnt
       entries.push_back(LedgerEntry{account.id, now_ms,
                                     meter.pending.amount >= Money{0} ? "deduction" : "adjustment",
                                     -meter.pending.amount, Money{}, "", meter_id,
-                                    deduction_details(meter.pending)});
+                                    deduction_details(meter.pending, config_.zone)});
       for (DayUsage& day : meter.pending.usage) {
         usage.push_back(UsageDelta{meter_id, account.id, day.day, day.figures});
       }

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_text.h"
+#include "engine/local_time.h"
 
 namespace meterd {
 
@@ -16,7 +17,7 @@ std::string alarm_details(const AccountRuntime& account, AlarmLevel from) {
   return json_text(details);
 }
 
-std::string deduction_details(const PendingDeduction& d) {
+std::string deduction_details(const PendingDeduction& d, LocalZone zone) {
   nlohmann::json by_period = nlohmann::json::object();
   for (int p = 0; p < kTouPeriods; ++p) {
     if (d.wh_by_period[p] != 0) by_period[tou_period_name(static_cast<TouPeriod>(p))] = d.wh_by_period[p];
@@ -26,6 +27,14 @@ std::string deduction_details(const PendingDeduction& d) {
                          {"from_ms", to_unix_ms(d.from)},
                          {"to_ms", to_unix_ms(d.to)},
                          {"by_period", by_period}};
+  // A span across local midnights: how the charge splits by day (what the rollups took).
+  const bool crosses = d.to > d.from && to_local(d.from, zone).date !=
+                                            to_local(d.to - std::chrono::milliseconds(1), zone).date;
+  if (crosses || d.usage.size() > 1) {
+    nlohmann::json by_day = nlohmann::json::object();
+    for (const DayUsage& day : d.usage) by_day[std::to_string(day.day)] = day.figures.cost;
+    details["cost_by_day"] = by_day;
+  }
   return json_text(details);
 }
 

@@ -11,7 +11,8 @@ namespace meterd {
 // {"account":..,"meters":[..],"balance":"12.3400","level":"low_1","from":"normal"}
 std::string alarm_details(const AccountRuntime& account, AlarmLevel from);
 // {"wh":..,"free_wh":..,"from_ms":..,"to_ms":..,"by_period":{"peak":..}}
-std::string deduction_details(const PendingDeduction& deduction);
+// `zone`: the local time the row's days are reckoned in (cost_by_day).
+std::string deduction_details(const PendingDeduction& deduction, LocalZone zone);
 // {"order_id":..,"amount":..,"operator":..}
 std::string order_details(const std::string& order_id, Money amount, const std::string& who);
 
