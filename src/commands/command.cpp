@@ -7,7 +7,7 @@
 namespace meterd {
 namespace {
 
-constexpr std::array<std::pair<CommandOp, std::string_view>, 15> kOpNames{{
+constexpr std::array<std::pair<CommandOp, std::string_view>, 16> kOpNames{{
     {CommandOp::kRecharge, "recharge"},
     {CommandOp::kRefund, "refund"},
     {CommandOp::kRelayOpen, "relay_open"},
@@ -20,6 +20,7 @@ constexpr std::array<std::pair<CommandOp, std::string_view>, 15> kOpNames{{
     {CommandOp::kCloseAccount, "close_account"},
     {CommandOp::kAssignMeter, "assign_meter"},
     {CommandOp::kQuery, "query"},
+    {CommandOp::kStats, "stats"},
     {CommandOp::kBatch, "batch"},
     {CommandOp::kCancel, "cancel"},
     {CommandOp::kGetResult, "get_result"},

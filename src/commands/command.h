@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/money.h"
+#include "engine/usage_rollup.h"
 
 namespace meterd {
 
@@ -31,6 +32,7 @@ enum class CommandOp {
   kCloseAccount,
   kAssignMeter,
   kQuery,
+  kStats,
   kBatch,
   kCancel,
   kGetResult,
@@ -88,6 +90,20 @@ struct QueryArgs {
   std::vector<std::string> points;  // non-empty
 };
 
+// stats: the statistics rollups of a meter or an account over local periods `from`..`to`
+// (keys as stored: yyyymmdd for days, yyyymm for months; from <= to, a bounded count), and
+// optionally the same range a month (mom) or a year (yoy) before, to compare with.
+enum class StatsCompare { kNone, kMonthOnMonth, kYearOnYear };
+struct StatsArgs {
+  UsageGranularity granularity = UsageGranularity::kDay;
+  std::int32_t from = 0;
+  std::int32_t to = 0;
+  StatsCompare compare = StatsCompare::kNone;
+};
+// The most periods one stats request covers: the retention the store keeps by default.
+inline constexpr int kMaxStatsDays = 400;
+inline constexpr int kMaxStatsMonths = 36;
+
 // set_tariff: the tariff stays JSON for the engine to read.
 struct TariffArgs {
   nlohmann::json tariff;                       // an object
@@ -114,7 +130,7 @@ struct BatchArgs {
 };
 
 using CommandArgs = std::variant<PaymentArgs, ThresholdArgs, RelayArgs, QueryArgs, TariffArgs,
-                                 CommandRefArgs, JsonArgs, BatchArgs>;
+                                 CommandRefArgs, JsonArgs, BatchArgs, StatsArgs>;
 
 // One operation of a batch: a command without id, issued_at or sig.
 struct BatchStep {

@@ -4,6 +4,7 @@
 #include <set>
 #include <string_view>
 
+#include "commands/stats_period.h"
 #include "engine/json_fields.h"
 #include "engine/load_limits.h"
 #include "engine/supply_schedule.h"
@@ -52,6 +53,59 @@ ThresholdArgs read_thresholds(JsonObjectReader& r, const ParseLimits& limits) {
     r.fail(r.member_path("cut_off"), "must not be above low_2");
   }
   return t;
+}
+
+// {"granularity": "day"|"month", "from": "2026-03-01", "to": "2026-03-31", "compare": "yoy"}
+// (months as "2026-03").
+StatsArgs read_stats(JsonObjectReader& r) {
+  StatsArgs stats;
+  const std::optional<std::string> granularity = r.string("granularity", true);
+  if (r.failed()) return stats;
+  const std::optional<UsageGranularity> kept = usage_granularity_named(*granularity);
+  if (!kept) {
+    r.fail(r.member_path("granularity"), "'" + *granularity +
+                                             "' is not a granularity the store keeps: day or month");
+    return stats;
+  }
+  stats.granularity = *kept;
+  for (auto [key, into] : {std::pair{"from", &stats.from}, std::pair{"to", &stats.to}}) {
+    const std::optional<std::string> text = r.string(key, true);
+    if (r.failed()) return stats;
+    const std::optional<std::int32_t> period = parse_stats_period(*text, stats.granularity);
+    if (!period) {
+      r.fail(r.member_path(key), std::string("must be a local ") +
+                                     (stats.granularity == UsageGranularity::kDay
+                                          ? "date YYYY-MM-DD"
+                                          : "month YYYY-MM") +
+                                     ", not '" + *text + "'");
+      return stats;
+    }
+    *into = *period;
+  }
+  if (stats.to < stats.from) {
+    r.fail(r.member_path("to"), "must not be before from: the range is reversed");
+    return stats;
+  }
+  const int count = stats_period_count(stats.from, stats.to, stats.granularity);
+  const int most = stats.granularity == UsageGranularity::kDay ? kMaxStatsDays : kMaxStatsMonths;
+  if (count > most) {
+    r.fail(r.member_path("to"),
+           "the range covers " + std::to_string(count) + " " +
+               usage_granularity_name(stats.granularity) + "s; at most " + std::to_string(most) +
+               " per request",
+           kCodeTooLarge);
+    return stats;
+  }
+  if (const std::optional<std::string> compare = r.string("compare", false)) {
+    if (*compare == "mom") {
+      stats.compare = StatsCompare::kMonthOnMonth;
+    } else if (*compare == "yoy") {
+      stats.compare = StatsCompare::kYearOnYear;
+    } else {
+      r.fail(r.member_path("compare"), "must be mom or yoy, not '" + *compare + "'");
+    }
+  }
+  return stats;
 }
 
 QueryArgs read_query(JsonObjectReader& r, const ParseLimits& limits) {
@@ -155,6 +209,9 @@ Checked<CommandArgs> parse_args(CommandOp op, const nlohmann::json& args, const 
       break;
     case CommandOp::kQuery:
       parsed = read_query(r, limits);
+      break;
+    case CommandOp::kStats:
+      parsed = read_stats(r);
       break;
     case CommandOp::kSetTariff:
       parsed = read_tariff(r);

@@ -37,6 +37,8 @@ unsigned accepted_forms(CommandOp op) {
       return kAccount | kMeter | kMeters | kSelect;
     case CommandOp::kQuery:
       return kMeter | kMeters;
+    case CommandOp::kStats:
+      return kMeter | kAccount;
     case CommandOp::kBatch:
       return kNone | kMeters | kSelect;
     case CommandOp::kCancel:

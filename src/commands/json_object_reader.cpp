@@ -86,6 +86,12 @@ std::optional<std::string> JsonObjectReader::name(std::string_view key, const Na
   return text;
 }
 
+std::optional<std::string> JsonObjectReader::string(std::string_view key, bool required) {
+  const nlohmann::json* value = member(key, required);
+  if (!value || !expect_type(*value, key, value->is_string(), "a string")) return std::nullopt;
+  return value->get<std::string>();
+}
+
 std::optional<Money> JsonObjectReader::money(std::string_view key, bool required) {
   const nlohmann::json* value = member(key, required);
   if (!value) return std::nullopt;

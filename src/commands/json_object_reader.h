@@ -61,6 +61,8 @@ class JsonObjectReader {
   // A member of any type, marked known; nullptr when absent.
   const nlohmann::json* any(std::string_view key);
   std::optional<std::string> name(std::string_view key, const NameRule& rule, bool required);
+  // Any string (the caller checks its content).
+  std::optional<std::string> string(std::string_view key, bool required);
   std::optional<Money> money(std::string_view key, bool required);
   std::optional<std::int64_t> unix_ms(std::string_view key, bool required);
   const nlohmann::json* object(std::string_view key, bool required);

@@ -75,6 +75,7 @@ void StepRunner::run(const BatchStep& step, const std::string& who,
     case CommandOp::kRelayOpen:
     case CommandOp::kRelayClose: return run_relay(step, std::move(done));
     case CommandOp::kQuery: return run_query(step, std::move(done));
+    case CommandOp::kStats: return run_stats(step, std::move(done));
     case CommandOp::kSetTariff:
     case CommandOp::kSetThresholds:
     case CommandOp::kOpenAccount:

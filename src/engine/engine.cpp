@@ -89,6 +89,10 @@ bool Engine::schedule_allows(const std::string& meter_id) const {
   return found == impl_->controls_.end() || found->second.schedule_allows;
 }
 
+Result<std::vector<UsageRollup>> Engine::read_usage(const UsageQuery& query) const {
+  return impl_->store_.read_usage(query);
+}
+
 const EngineStats& Engine::stats() const {
   impl_->stats_.relay_states = impl_->relay_phase_counts();
   return impl_->stats_;

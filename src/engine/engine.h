@@ -136,6 +136,9 @@ class Engine {
   // Whether the meter's schedule allows supply now (true without a schedule).
   bool schedule_allows(const std::string& meter_id) const;
   const EngineStats& stats() const;
+  // The statistics rollups `query` names, as stored (engine_store.h: a store read that the
+  // loop waits for; the stats op bounds its size).
+  Result<std::vector<UsageRollup>> read_usage(const UsageQuery& query) const;
   // The meter's relay in the relay state model, as a JSON object (docs/mqtt-api.md,
   // telemetry `relay`); nullopt while the engine has no goal for it.
   std::optional<std::string> relay_json(const std::string& meter_id) const;

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: Apache-2.0
+// The stats op through the command path: a payload parsed by the command parser, run by the
+// StepRunner against an engine that billed readings into its rollups (in-memory store port,
+// virtual time). The answers are the rollups, their total and the mom / yoy change; the
+// refusals (reversed range, a granularity not kept, a range past the bound, an unknown meter
+// or account) say what is wrong.
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+
+#include "../engine/engine_fixture.h"
+#include "commands/command_parser.h"
+#include "commands/step_runner.h"
+
+namespace meterd::test {
+namespace {
+
+class NoLiveReads final : public LiveReadPort {
+ public:
+  void read(const std::string&, std::vector<std::string>,
+            std::function<void(Result<MeterReading>)> done) override {
+    done(make_error(ErrorKind::kNotSupported, "no live reads here"));
+  }
+};
+
+class StatsCommand : public EngineTest {
+ protected:
+  StatsCommand() {
+    directory_.add("m1", {});
+    directory_.add("m2", {});  // on the site, without an account
+  }
+
+  // 1 kWh on 2026-03-02 and 3 kWh on 2026-04-02 at 1.0000 per kWh, written to the store.
+  void bill_march_and_april() {
+    const BillingConfig config = flat_config(Money{500 * kUnits}, Money{kUnits});
+    start_engine(config);
+    read("m1", gateway_reading(0, true));
+    clock_.advance(1h);
+    read("m1", gateway_reading(1000, true));
+    clock_.advance(std::chrono::days{31} - 1h);
+    read("m1", gateway_reading(1000, true));  // offline for a month: nothing used
+    clock_.advance(1h);
+    read("m1", gateway_reading(4000, true));
+    restart_engine(config);  // every pending deduction written
+  }
+
+  // The parsed command, or its refusal.
+  std::variant<Command, CommandError> parse(const nlohmann::json& target_and_args) {
+    nlohmann::json payload{{"id", "c-stats"}, {"op", "stats"}, {"issued_at", 1}};
+    payload.update(target_and_args);
+    return parse_command(payload.dump()).outcome;
+  }
+
+  nlohmann::json run(const nlohmann::json& target_and_args) {
+    auto parsed = parse(target_and_args);
+    if (auto* error = std::get_if<CommandError>(&parsed)) {
+      ADD_FAILURE() << "refused: " << error->path << ": " << error->message;
+      return {};
+    }
+    const Command& command = std::get<Command>(parsed);
+    StepRunner runner(*engine_, reads_, directory_);
+    std::optional<TargetResults> results;
+    runner.run(BatchStep{command.op, command.target, command.args}, "test",
+               [&](TargetResults r) { results = std::move(r); });
+    EXPECT_TRUE(pump_until([&] { return results.has_value(); }));
+    if (!results || results->size() != 1) {
+      ADD_FAILURE() << "not one result";
+      return {};
+    }
+    return results->front();
+  }
+
+  CommandError refusal(const nlohmann::json& target_and_args) {
+    auto parsed = parse(target_and_args);
+    if (auto* error = std::get_if<CommandError>(&parsed)) return *error;
+    ADD_FAILURE() << "accepted: " << target_and_args.dump();
+    return {};
+  }
+
+  NoLiveReads reads_;
+  MeterDirectory directory_;
+};
+
+TEST_F(StatsCommand, MonthsOfAMeterAreItsBilledEnergyAndCost) {
+  bill_march_and_april();
+  const nlohmann::json r = run({{"meter", "m1"},
+                                {"args", {{"granularity", "month"}, {"from", "2026-01"},
+                                          {"to", "2026-06"}}}});
+  ASSERT_EQ(r["ok"], true) << r.dump();
+  EXPECT_EQ(r["scope"], "meter");
+  ASSERT_EQ(r["periods"].size(), 2u) << "months without usage are not listed";
+  EXPECT_EQ(r["periods"][0]["period"], "2026-03");
+  EXPECT_EQ(r["periods"][0]["energy_wh"], 1000);
+  EXPECT_EQ(r["periods"][0]["cost"], "1.0000");
+  EXPECT_EQ(r["periods"][0]["by_period"]["flat"]["energy_wh"], 1000);
+  EXPECT_EQ(r["periods"][1]["period"], "2026-04");
+  EXPECT_EQ(r["periods"][1]["energy_wh"], 3000);
+  EXPECT_EQ(r["periods"][1]["cost"], "3.0000");
+  EXPECT_EQ(r["total"]["energy_wh"], 4000);
+  EXPECT_EQ(r["total"]["cost"], "4.0000");
+  EXPECT_FALSE(r.contains("compare"));
+}
+
+TEST_F(StatsCommand, DaysOfAnAccountListOnlyTheDaysWithUsage) {
+  bill_march_and_april();
+  const nlohmann::json r = run({{"account", "a1"},
+                                {"args", {{"granularity", "day"}, {"from", "2026-03-01"},
+                                          {"to", "2026-04-30"}}}});
+  ASSERT_EQ(r["ok"], true) << r.dump();
+  EXPECT_EQ(r["scope"], "account");
+  ASSERT_EQ(r["periods"].size(), 2u);
+  EXPECT_EQ(r["periods"][0]["period"], "2026-03-02");
+  EXPECT_EQ(r["periods"][0]["energy_wh"], 1000);
+  EXPECT_EQ(r["periods"][1]["period"], "2026-04-02");
+  EXPECT_EQ(r["periods"][1]["cost"], "3.0000");
+}
+
+TEST_F(StatsCommand, MonthOnMonthAndYearOnYearAnswerTheAbsoluteAndRelativeChange) {
+  bill_march_and_april();
+  const nlohmann::json mom = run(
+      {{"meter", "m1"},
+       {"args", {{"granularity", "month"}, {"from", "2026-04"}, {"to", "2026-04"},
+                 {"compare", "mom"}}}});
+  ASSERT_EQ(mom["ok"], true) << mom.dump();
+  EXPECT_EQ(mom["compare"]["kind"], "mom");
+  EXPECT_EQ(mom["compare"]["from"], "2026-03");
+  EXPECT_EQ(mom["compare"]["total"]["energy_wh"], 1000);
+  EXPECT_EQ(mom["compare"]["change"]["energy_wh"], 2000);
+  EXPECT_DOUBLE_EQ(mom["compare"]["change"]["energy_pct"].get<double>(), 200.0);
+  EXPECT_EQ(mom["compare"]["change"]["cost"], "2.0000");
+  EXPECT_DOUBLE_EQ(mom["compare"]["change"]["cost_pct"].get<double>(), 200.0);
+
+  // A day range a month back: 2026-04-02 compares with 2026-03-02 (3 kWh against 1 kWh).
+  const nlohmann::json days = run(
+      {{"meter", "m1"},
+       {"args", {{"granularity", "day"}, {"from", "2026-04-01"}, {"to", "2026-04-30"},
+                 {"compare", "mom"}}}});
+  EXPECT_EQ(days["compare"]["to"], "2026-03-30");
+  EXPECT_EQ(days["compare"]["change"]["energy_wh"], 2000);
+
+  const nlohmann::json yoy = run(
+      {{"meter", "m1"},
+       {"args", {{"granularity", "month"}, {"from", "2026-03"}, {"to", "2026-04"},
+                 {"compare", "yoy"}}}});
+  EXPECT_EQ(yoy["compare"]["from"], "2025-03");
+  EXPECT_EQ(yoy["compare"]["total"]["energy_wh"], 0);
+  EXPECT_EQ(yoy["compare"]["change"]["energy_wh"], 4000);
+  EXPECT_TRUE(yoy["compare"]["change"]["energy_pct"].is_null()) << "nothing a year before";
+}
+
+TEST_F(StatsCommand, BadRangesAndGranularitiesAreRefusedWithWhatIsWrong) {
+  const CommandError reversed = refusal(
+      {{"meter", "m1"}, {"args", {{"granularity", "day"}, {"from", "2026-03-02"},
+                                  {"to", "2026-03-01"}}}});
+  EXPECT_EQ(reversed.code, "invalid");
+  EXPECT_EQ(reversed.path, "/args/to");
+  EXPECT_NE(reversed.message.find("reversed"), std::string::npos) << reversed.message;
+
+  const CommandError not_kept = refusal(
+      {{"meter", "m1"}, {"args", {{"granularity", "year"}, {"from", "2026"}, {"to", "2026"}}}});
+  EXPECT_EQ(not_kept.path, "/args/granularity");
+  EXPECT_NE(not_kept.message.find("day or month"), std::string::npos) << not_kept.message;
+
+  const CommandError too_long = refusal(
+      {{"meter", "m1"}, {"args", {{"granularity", "day"}, {"from", "2025-01-01"},
+                                  {"to", "2026-03-01"}}}});
+  EXPECT_EQ(too_long.code, "too_large");
+  EXPECT_NE(too_long.message.find("at most 400"), std::string::npos) << too_long.message;
+  const CommandError too_many_months = refusal(
+      {{"account", "a1"}, {"args", {{"granularity", "month"}, {"from", "2020-01"},
+                                    {"to", "2023-01"}}}});
+  EXPECT_EQ(too_many_months.code, "too_large");
+
+  const CommandError bad_date = refusal(
+      {{"meter", "m1"}, {"args", {{"granularity", "day"}, {"from", "2026-02-30"},
+                                  {"to", "2026-03-01"}}}});
+  EXPECT_EQ(bad_date.path, "/args/from");
+  const CommandError bad_compare = refusal(
+      {{"meter", "m1"}, {"args", {{"granularity", "day"}, {"from", "2026-03-01"},
+                                  {"to", "2026-03-01"}, {"compare", "wow"}}}});
+  EXPECT_EQ(bad_compare.path, "/args/compare");
+  const CommandError many_meters = refusal(
+      {{"meters", {"m1", "m2"}}, {"args", {{"granularity", "day"}, {"from", "2026-03-01"},
+                                           {"to", "2026-03-01"}}}});
+  EXPECT_EQ(many_meters.code, "invalid");
+}
+
+TEST_F(StatsCommand, UnknownMetersAndAccountsFailTheirTarget) {
+  start_engine(flat_config(Money{500 * kUnits}, Money{kUnits}));
+  const nlohmann::json args{{"granularity", "day"}, {"from", "2026-03-01"}, {"to", "2026-03-31"}};
+  const nlohmann::json meter = run({{"meter", "m9"}, {"args", args}});
+  EXPECT_EQ(meter["ok"], false);
+  EXPECT_EQ(meter["code"], "unknown_meter");
+  const nlohmann::json account = run({{"account", "a9"}, {"args", args}});
+  EXPECT_EQ(account["ok"], false);
+  EXPECT_EQ(account["code"], "unknown_account");
+  const nlohmann::json quiet = run({{"meter", "m2"}, {"args", args}});
+  EXPECT_EQ(quiet["ok"], true) << "a meter without usage answers an empty range";
+  EXPECT_TRUE(quiet["periods"].empty());
+}
+
+}  // namespace
+}  // namespace meterd::test
