@@ -139,6 +139,10 @@ BillingConfig read_billing_config(const SettingsNode& node, const std::set<std::
       static_cast<int>(r.integer("relay_attempts", billing.relay_attempts, 1, 100));
   billing.recharge_attempts =
       static_cast<int>(r.integer("recharge_attempts", billing.recharge_attempts, 1, 1000));
+  billing.stats_days_kept =
+      static_cast<int>(r.integer("stats_days_kept", billing.stats_days_kept, 1, 3660));
+  billing.stats_months_kept =
+      static_cast<int>(r.integer("stats_months_kept", billing.stats_months_kept, 1, 1200));
   if (const SettingsNode* tariffs = r.sequence("tariffs")) {
     // Where each id was first written: a drop-in may repeat one of another file.
     std::map<std::string, SourcePos> first;

@@ -47,6 +47,10 @@ struct BillingConfig {
   // Attempts at writing one recharge to a meter that does not answer (same backoff) before
   // the order fails (meter_unreachable); a later order with the same id may try again.
   int recharge_attempts = 8;
+  // Retention of the statistics rollups (docs/statistics.md): local days and months kept,
+  // the current one included.
+  int stats_days_kept = 400;
+  int stats_months_kept = 36;
   std::map<std::string, Tariff> tariffs;               // by id
   std::map<std::string, std::string> tariff_json;      // by id: the tariff as stored
   std::vector<AccountSpec> accounts;

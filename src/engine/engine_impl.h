@@ -81,6 +81,8 @@ class Engine::Impl {
   void count_usage(const std::string& meter_id, const std::string& account_id,
                    std::int64_t UsageFigures::*counter);
   void count_cut_off(const AccountRuntime& account);
+  // Once per local day (at start and on ticks): removes the rollups past retention.
+  void prune_usage();
   // A meter's account, or "" when it has none.
   std::string account_of(const std::string& meter_id) const;
   // Adds what the priced increment `pieces_` holds to the pending deduction's days.
@@ -215,6 +217,7 @@ class Engine::Impl {
   EngineStats stats_;
   std::vector<PricedPiece> pieces_;        // scratch for pricing, reused
   std::vector<UsageDelta> usage_counts_;   // counts for the next write
+  std::int32_t pruned_on_ = 0;             // the local day retention last ran
   std::shared_ptr<char> life_ = std::make_shared<char>();
 };
 

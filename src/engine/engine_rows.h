@@ -126,9 +126,10 @@ struct LoadTripRow {
 
 // One change of an EngineWrite. An AccountStateRow, MeterBillingRow, MeterRechargeRow or
 // TariffRow replaces the stored row with the same key; a LedgerEntry is appended; a UsageDelta
-// is added to the statistics rollups it names (usage_rollup.h).
+// is added to the statistics rollups it names (usage_rollup.h); a UsagePrune removes old ones.
 using EngineChange = std::variant<AccountRow, AccountMetersRow, TariffRow, AccountStateRow,
                                   LedgerEntry, MeterBillingRow, MeterRechargeRow,
-                                  RelayOverrideRow, ControlRow, LoadTripRow, UsageDelta>;
+                                  RelayOverrideRow, ControlRow, LoadTripRow, UsageDelta,
+                                  UsagePrune>;
 
 }  // namespace meterd

@@ -41,6 +41,7 @@ void Engine::Impl::start() {
     waiters_[key];  // a repeat of the order meanwhile waits for this outcome, not a new write
     submit_meter_recharge(key);
   }
+  prune_usage();
 }
 
 void Engine::Impl::load(const StoredEngineState& stored) {

@@ -53,6 +53,20 @@ void Engine::Impl::count_cut_off(const AccountRuntime& account) {
   }
 }
 
+void Engine::Impl::prune_usage() {
+  using namespace std::chrono;
+  const year_month_day today = to_local(clock_.wall_now(), config_.zone).date;
+  if (yyyymmdd(today) == pruned_on_) return;
+  pruned_on_ = yyyymmdd(today);
+  const year_month_day first_day{sys_days{today} - days{config_.stats_days_kept - 1}};
+  const year_month first_month =
+      year_month{today.year(), today.month()} - months{config_.stats_months_kept - 1};
+  EngineWrite write;
+  write.changes.emplace_back(UsagePrune{
+      yyyymmdd(first_day), yyyymm(first_month.year() / first_month.month() / std::chrono::day{1})});
+  write_to_store(std::move(write));
+}
+
 std::string Engine::Impl::account_of(const std::string& meter_id) const {
   auto found = meters_.find(meter_id);
   return found == meters_.end() ? std::string() : found->second.account_id;

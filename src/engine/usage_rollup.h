@@ -53,6 +53,13 @@ struct UsageDelta {
   UsageFigures figures;
 };
 
+// Retention: removes the day rows before `before_day` (yyyymmdd) and the month rows before
+// `before_month` (yyyymm), of every owner.
+struct UsagePrune {
+  std::int32_t before_day = 0;
+  std::int32_t before_month = 0;
+};
+
 // One stored rollup row. `period` is yyyymmdd for a day, yyyymm for a month.
 struct UsageRollup {
   UsageScope scope = UsageScope::kMeter;

@@ -323,9 +323,11 @@ Status apply_engine_change(SqliteDb& db, const EngineChange& change) {
           return save_control(db, row.meter_id, row.kind, row.json, row.source, row.ts_ms);
         } else if constexpr (std::is_same_v<Row, LoadTripRow>) {
           return save_load_trip(db, row.meter_id, row.state);
-        } else {
-          static_assert(std::is_same_v<Row, UsageDelta>);
+        } else if constexpr (std::is_same_v<Row, UsageDelta>) {
           return add_usage(db, row);
+        } else {
+          static_assert(std::is_same_v<Row, UsagePrune>);
+          return prune_usage(db, row);
         }
       },
       change);

@@ -74,6 +74,14 @@ Status add_usage(SqliteDb& db, const UsageDelta& delta) {
   return Ok{};
 }
 
+Status prune_usage(SqliteDb& db, const UsagePrune& prune) {
+  Statement st(db, "DELETE FROM usage_rollups WHERE granularity = ?1 AND period < ?2");
+  st.bind_all(std::string_view("day"), std::int64_t{prune.before_day});
+  if (Status status = st.run(); !status) return status;
+  st.bind_all(std::string_view("month"), std::int64_t{prune.before_month});
+  return st.run();
+}
+
 Result<std::vector<UsageRollup>> read_usage(SqliteDb& db, const UsageQuery& query) {
   Statement st(db, std::string("SELECT period, ") + kColumns +
                        " FROM usage_rollups WHERE scope = ?1 AND owner = ?2 AND granularity = ?3 "

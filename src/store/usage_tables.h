@@ -13,6 +13,7 @@
 namespace meterd {
 
 Status add_usage(SqliteDb& db, const UsageDelta& delta);
+Status prune_usage(SqliteDb& db, const UsagePrune& prune);
 
 Result<std::vector<UsageRollup>> read_usage(SqliteDb& db, const UsageQuery& query);
 

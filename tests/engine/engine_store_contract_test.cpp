@@ -255,6 +255,35 @@ TYPED_TEST(EngineStoreContract, UsageDeltasAddUpPerOwnerDayAndMonthAndReadBackIn
   EXPECT_EQ(limited[1].period, 20260401);
 }
 
+TYPED_TEST(EngineStoreContract, UsagePruneRemovesDaysAndMonthsBeforeItsBoundsOfEveryOwner) {
+  UsageFigures some;
+  some.wh_by_period[static_cast<int>(TouPeriod::kFlat)] = 10;
+  this->write({UsageDelta{"m1", "a1", 20260228, some}, UsageDelta{"m1", "a1", 20260310, some},
+               UsageDelta{"m2", "", 20260309, some}, UsageDelta{"m1", "a1", 20260401, some}});
+  this->write({UsagePrune{20260310, 202604}});
+  this->load();
+
+  auto periods = [&](UsageScope scope, const std::string& owner, UsageGranularity g) {
+    std::vector<std::int32_t> out;
+    Result<std::vector<UsageRollup>> rows =
+        this->port_.port().read_usage(UsageQuery{scope, owner, g, 0, 99'999'999, 100});
+    EXPECT_TRUE(rows);
+    if (rows) {
+      for (const UsageRollup& row : rows.value()) out.push_back(row.period);
+    }
+    return out;
+  };
+  EXPECT_EQ(periods(UsageScope::kMeter, "m1", UsageGranularity::kDay),
+            (std::vector<std::int32_t>{20260310, 20260401}));
+  EXPECT_TRUE(periods(UsageScope::kMeter, "m2", UsageGranularity::kDay).empty());
+  EXPECT_EQ(periods(UsageScope::kAccount, "a1", UsageGranularity::kDay),
+            (std::vector<std::int32_t>{20260310, 20260401}));
+  EXPECT_EQ(periods(UsageScope::kMeter, "m1", UsageGranularity::kMonth),
+            (std::vector<std::int32_t>{202604}));
+  EXPECT_EQ(periods(UsageScope::kAccount, "a1", UsageGranularity::kMonth),
+            (std::vector<std::int32_t>{202604}));
+}
+
 TYPED_TEST(EngineStoreContract, AWriteIsAppliedInItsOrder) {
   // The meters of an account replaced twice in one write: the second list stands.
   this->write({AccountMetersRow{"a1", {"m1", "m2"}}, AccountMetersRow{"a1", {"m3"}},

@@ -143,6 +143,12 @@ class MemoryEngineStore final : public EngineStore {
             } else {
               controls_[{row.meter_id, row.kind}] = row.json;
             }
+          } else if constexpr (std::is_same_v<Row, UsagePrune>) {
+            std::erase_if(usage_, [&](const auto& entry) {
+              const auto& [scope, owner, granularity, period] = entry.first;
+              return period < (granularity == UsageGranularity::kDay ? row.before_day
+                                                                     : row.before_month);
+            });
           } else if constexpr (std::is_same_v<Row, UsageDelta>) {
             for (const auto& [scope, owner] : {std::pair{UsageScope::kMeter, &row.meter_id},
                                                std::pair{UsageScope::kAccount, &row.account_id}}) {

@@ -84,6 +84,7 @@ class UsageRollupProperty : public EngineTest, public ::testing::WithParamInterf
     first_ = command_tariff(kFirstTariff).tariff.value();
     second_ = command_tariff(kSecondTariff).tariff.value();
     config_ = gateway_config(Money{300 * kUnits}, kMeters, first_, kFirstTariff);
+    config_.stats_days_kept = 3660;  // every day of the run is checked (retention: its own test)
     // The second tariff from a whole minute some 5 to 9 months in.
     change_ms_ = (to_unix_ms(kStart) / kMsPerMinute + uniform(rng_, 150, 270) * 1440 +
                   uniform(rng_, 0, 1439)) *

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+// Retention of the statistics rollups in the engine: once per local day (at start and on the
+// first tick of a new day) the days and months past billing.stats_days_kept and
+// stats_months_kept are removed; what is kept stays as billed.
+#include <gtest/gtest.h>
+
+#include "engine_fixture.h"
+
+namespace meterd::test {
+namespace {
+
+class UsageRetention : public EngineTest {
+ protected:
+  std::vector<std::int32_t> periods(UsageScope scope, const std::string& owner,
+                                    UsageGranularity g) {
+    std::vector<std::int32_t> out;
+    Result<std::vector<UsageRollup>> rows =
+        store_.read_usage(UsageQuery{scope, owner, g, 0, 99'999'999, 1000});
+    EXPECT_TRUE(rows);
+    if (rows) {
+      for (const UsageRollup& row : rows.value()) out.push_back(row.period);
+    }
+    return out;
+  }
+};
+
+TEST_F(UsageRetention, DaysAndMonthsPastTheirRetentionGoOnTheFirstTickOfANewDay) {
+  BillingConfig config = flat_config(Money{500 * kUnits}, Money{kUnits});
+  config.stats_days_kept = 3;
+  config.stats_months_kept = 2;
+  // kStart is 2026-03-02 10:00 local: bill an hour a day, 2026-03-02 .. 2026-03-06.
+  start_engine(config);
+  std::int64_t wh = 0;
+  read("m1", gateway_reading(wh, true));
+  for (int day = 0; day < 5; ++day) {
+    clock_.advance(1h);
+    read("m1", gateway_reading(wh += 1000, true));
+    engine_->on_tick();
+    drain();
+    if (day < 4) {
+      clock_.advance(23h);
+      read("m1", gateway_reading(wh, true));  // nothing used overnight
+    }
+  }
+  restart_engine(config);  // writes what is pending; the day's retention already ran
+  EXPECT_EQ(periods(UsageScope::kMeter, "m1", UsageGranularity::kDay),
+            (std::vector<std::int32_t>{20260304, 20260305, 20260306}));
+  EXPECT_EQ(periods(UsageScope::kAccount, "a1", UsageGranularity::kDay),
+            (std::vector<std::int32_t>{20260304, 20260305, 20260306}));
+  ASSERT_EQ(periods(UsageScope::kMeter, "m1", UsageGranularity::kMonth),
+            (std::vector<std::int32_t>{202603}));
+  Result<std::vector<UsageRollup>> month = store_.read_usage(
+      UsageQuery{UsageScope::kMeter, "m1", UsageGranularity::kMonth, 202603, 202603, 1});
+  ASSERT_TRUE(month);
+  EXPECT_EQ(month.value().at(0).figures.energy_wh(), 5000) << "months keep their own days";
+
+  // Two months later the March rows are past both retentions (kept: April and May).
+  clock_.advance(std::chrono::days{62});
+  engine_->on_tick();
+  drain();
+  EXPECT_TRUE(periods(UsageScope::kMeter, "m1", UsageGranularity::kDay).empty());
+  EXPECT_TRUE(periods(UsageScope::kMeter, "m1", UsageGranularity::kMonth).empty());
+}
+
+}  // namespace
+}  // namespace meterd::test
