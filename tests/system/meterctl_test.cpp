@@ -10,6 +10,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -520,6 +522,44 @@ TEST_F(MeterctlTest, CommandsPrintTheirResultsForPeopleAndAnUnpolledPointIsAnErr
   run = human({"query", "b1-m3", "no_such_point"});
   EXPECT_EQ(run.code, 1) << run.output;
   EXPECT_NE(run.output.find("FAILED  unknown_point"), std::string::npos) << run.output;
+}
+
+// YYYY-MM-DD of `days` from now in UTC; yesterday..tomorrow covers today at any site offset.
+std::string utc_date(int days) {
+  const auto day = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) +
+                   std::chrono::days{days};
+  const std::chrono::year_month_day date{day};
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
+  return text;
+}
+
+TEST_F(MeterctlTest, StatsAnswerTheRollupsOfTodayAndRefuseWhatTheyCannotAnswer) {
+  start();
+  // Two relay operations today (open, then close), counted in the meter's rollups.
+  ASSERT_EQ(ctl({"relay", "open", "b1-m3"}).code, 0);
+  ASSERT_EQ(ctl({"relay", "close", "b1-m3"}).code, 0);
+  CtlRun run = ctl({"stats", "b1-m3", "day", utc_date(-1), utc_date(1), "--compare", "mom"});
+  ASSERT_EQ(run.code, 0) << run.output;
+  const json& result = run.reply["results"][0];
+  EXPECT_EQ(result.value("scope", ""), "meter") << run.output;
+  EXPECT_EQ(result["total"].value("relay_operations", 0), 2) << run.output;
+  EXPECT_TRUE(result["compare"]["change"].contains("energy_pct")) << run.output;
+  run = human({"stats", "A101", "month", utc_date(0).substr(0, 7), utc_date(0).substr(0, 7),
+               "--account"});
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_NE(run.output.find("total"), std::string::npos) << run.output;
+
+  run = ctl({"stats", "no-such-meter", "day", utc_date(0), utc_date(0)});
+  EXPECT_EQ(run.code, 1) << run.output;
+  EXPECT_EQ(run.reply["results"][0].value("code", ""), "unknown_meter") << run.output;
+  run = ctl({"stats", "b1-m3", "day", utc_date(1), utc_date(-1)});
+  EXPECT_EQ(run.code, 1) << run.output;
+  EXPECT_EQ(run.reply["error"].value("path", ""), "/args/to") << run.output;
+  run = ctl({"stats", "b1-m3", "week", utc_date(0), utc_date(0)});
+  EXPECT_EQ(run.code, 1) << run.output;
+  EXPECT_EQ(run.reply["error"].value("path", ""), "/args/granularity") << run.output;
 }
 
 // The kernel's clock state replaced by the test-only override file: an unsynchronized clock

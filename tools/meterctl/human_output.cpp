@@ -196,6 +196,29 @@ std::string backlog_text(const json& r) {
   return out;
 }
 
+// A stats result: one line per period, the total and the comparison.
+std::string stats_text(const json& result) {
+  if (!member(result, "periods").is_array()) return "";
+  std::vector<Row> rows{{"  period", "energy", "cost"}};
+  auto line = [&rows](const std::string& name, const json& figures) {
+    rows.push_back({"  " + name, text(figures, "energy_wh") + " Wh", text(figures, "cost")});
+  };
+  for (const json& period : member(result, "periods")) line(text(period, "period"), period);
+  line("total", member(result, "total"));
+  const json& compare = member(result, "compare");
+  if (compare.is_object()) {
+    line(text(compare, "kind") + " " + text(compare, "from") + ".." + text(compare, "to"),
+         member(compare, "total"));
+    const json& change = member(compare, "change");
+    auto pct = [&change](const char* key) {
+      return member(change, key).is_null() ? std::string("n/a") : text(change, key) + "%";
+    };
+    rows.push_back({"  change", text(change, "energy_wh") + " Wh (" + pct("energy_pct") + ")",
+                    text(change, "cost") + " (" + pct("cost_pct") + ")"});
+  }
+  return table(rows);
+}
+
 std::string command_text(const json& r) {
   std::string out = text(r, "op") + " " + text(r, "id") + ": " + text(r, "state") + "\n";
   if (member(r, "error").is_object()) {
@@ -226,7 +249,9 @@ std::string command_text(const json& r) {
     row.push_back(detail);
     rows.push_back(std::move(row));
   }
-  return out + table(rows);
+  out += table(rows);
+  for (const json& result : member(r, "results")) out += stats_text(result);
+  return out;
 }
 
 }  // namespace

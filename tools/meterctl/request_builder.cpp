@@ -89,6 +89,17 @@ BuildResult build_invocation(const std::vector<std::string>& args, const char* e
   CLI::App* query = app.add_subcommand("query", "read points live from a meter");
   query->add_option("METER", query_meter, "the meter's id")->required();
   query->add_option("POINT", query_points, "point names of the meter's profile")->required();
+  std::string stats_owner, stats_granularity, stats_from, stats_to, stats_compare;
+  bool stats_account = false;
+  CLI::App* stats = app.add_subcommand(
+      "stats", "energy and cost of a meter (or --account) by local day or month");
+  stats->add_option("METER", stats_owner, "the meter's id (the account's with --account)")
+      ->required();
+  stats->add_option("GRANULARITY", stats_granularity, "day or month")->required();
+  stats->add_option("FROM", stats_from, "first day YYYY-MM-DD or month YYYY-MM")->required();
+  stats->add_option("TO", stats_to, "last day or month, included")->required();
+  stats->add_flag("--account", stats_account, "METER is an account's id");
+  stats->add_option("--compare", stats_compare, "mom or yoy: the change against that range");
   std::string send_file;
   app.add_subcommand("send",
                      "any command envelope (JSON) from FILE or - (stdin); id and "
@@ -141,6 +152,13 @@ BuildResult build_invocation(const std::vector<std::string>& args, const char* e
     json command = envelope("query", now_ms, nonce);
     command["meter"] = query_meter;
     command["args"] = json{{"points", query_points}};
+    invocation.request = command_request(std::move(command));
+  } else if (verb == "stats") {
+    json command = envelope("stats", now_ms, nonce);
+    command[stats_account ? "account" : "meter"] = stats_owner;
+    json args{{"granularity", stats_granularity}, {"from", stats_from}, {"to", stats_to}};
+    if (!stats_compare.empty()) args["compare"] = stats_compare;
+    command["args"] = std::move(args);
     invocation.request = command_request(std::move(command));
   } else {
     invocation.send_file = send_file;
