@@ -21,7 +21,14 @@ SqliteDb::SqliteDb(const std::string& path) {
 SqliteDb::~SqliteDb() {
   // Statements are owned by the store and destroyed before the connection, so close_v2
   // finds nothing left; it would defer the close rather than leak if something were.
+  cache_.clear();
   sqlite3_close_v2(db_);
+}
+
+Statement& SqliteDb::cached(const std::string& sql) {
+  std::unique_ptr<Statement>& statement = cache_[sql];
+  if (!statement) statement = std::make_unique<Statement>(*this, sql);
+  return *statement;
 }
 
 Error SqliteDb::last_error(std::string_view what) const {

@@ -8,8 +8,10 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/result.h"
 
@@ -17,6 +19,8 @@ struct sqlite3;
 struct sqlite3_stmt;
 
 namespace meterd {
+
+class Statement;
 
 class SqliteDb {
  public:
@@ -37,9 +41,14 @@ class SqliteDb {
   sqlite3* handle() { return db_; }
   // The main database file's path (empty for an in-memory database).
   std::string path() const;
+  // `sql` prepared once for this connection and kept until it closes: for statements run
+  // many times per second, whose parsing would cost more than their work. Use run() (or
+  // reset()) after each use.
+  Statement& cached(const std::string& sql);
 
  private:
   sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
 };
 
 class Statement {

@@ -54,8 +54,10 @@ std::string upsert_sql() {
 }  // namespace
 
 Status add_usage(SqliteDb& db, const UsageDelta& delta) {
+  // Prepared once per connection: parsing this upsert costs more than running it, and it runs
+  // with every ledger deduction.
   static const std::string sql = upsert_sql();
-  Statement st(db, sql);
+  Statement& st = db.cached(sql);
   const std::int32_t month = month_of_day(delta.day);
   for (const auto& [scope, owner] : {std::pair{UsageScope::kMeter, &delta.meter_id},
                                      std::pair{UsageScope::kAccount, &delta.account_id}}) {
