@@ -4,6 +4,9 @@
 // stats_months_kept are removed; what is kept stays as billed.
 #include <gtest/gtest.h>
 
+#include "config/yaml_to_settings.h"
+#include "core/settings.h"
+#include "engine/billing_config.h"
 #include "engine_fixture.h"
 
 namespace meterd::test {
@@ -60,6 +63,31 @@ TEST_F(UsageRetention, DaysAndMonthsPastTheirRetentionGoOnTheFirstTickOfANewDay)
   drain();
   EXPECT_TRUE(periods(UsageScope::kMeter, "m1", UsageGranularity::kDay).empty());
   EXPECT_TRUE(periods(UsageScope::kMeter, "m1", UsageGranularity::kMonth).empty());
+}
+
+TEST(UsageRetentionConfig, DefaultsAre400DaysAnd36MonthsAndBoundsAreChecked) {
+  auto read = [](const std::string& yaml, ConfigErrors& errors) {
+    const std::optional<SettingsNode> root = yaml_to_settings(yaml, "billing.yaml", errors);
+    EXPECT_TRUE(root.has_value());
+    return read_billing_config(root ? *root : SettingsNode{}, {}, errors);
+  };
+  ConfigErrors none;
+  const BillingConfig defaults = read("utc_offset: \"+08:00\"\n", none);
+  EXPECT_TRUE(none.empty());
+  EXPECT_EQ(defaults.stats_days_kept, 400);
+  EXPECT_EQ(defaults.stats_months_kept, 36);
+
+  ConfigErrors ok;
+  const BillingConfig set = read("stats_days_kept: 30\nstats_months_kept: 13\n", ok);
+  EXPECT_TRUE(ok.empty()) << (ok.empty() ? "" : ok.all().front().to_string());
+  EXPECT_EQ(set.stats_days_kept, 30);
+  EXPECT_EQ(set.stats_months_kept, 13);
+
+  ConfigErrors zero;
+  read("stats_days_kept: 0\n", zero);
+  ASSERT_EQ(zero.size(), 1u);
+  EXPECT_NE(zero.all().front().message.find("stats_days_kept"), std::string::npos)
+      << zero.all().front().to_string();
 }
 
 }  // namespace
