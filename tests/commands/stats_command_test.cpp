@@ -149,6 +149,51 @@ TEST_F(StatsCommand, MonthOnMonthAndYearOnYearAnswerTheAbsoluteAndRelativeChange
   EXPECT_TRUE(yoy["compare"]["change"]["energy_pct"].is_null()) << "nothing a year before";
 }
 
+TEST_F(StatsCommand, YearOnYearOverThirteenMonthsIsTheRatioOfTheTwoMonths) {
+  // Month i (2026-03 + i) uses 1000 * (i + 1) Wh at 1.0000 per kWh, on its 2nd at 10:00.
+  const BillingConfig config = flat_config(Money{50'000 * kUnits}, Money{kUnits});
+  start_engine(config);
+  std::int64_t wh = 0;
+  read("m1", gateway_reading(wh, true));
+  for (int i = 0; i < 13; ++i) {
+    using namespace std::chrono;
+    const year_month month = year{2026} / March + months{i};
+    const WallTime at = sys_days{month / day{2}} + 2h;  // 10:00 at +08:00
+    clock_.advance(at - clock_.wall_now());
+    read("m1", gateway_reading(wh, true));
+    clock_.advance(1h);
+    read("m1", gateway_reading(wh += 1000 * (i + 1), true));
+    if (i % 4 == 3) restart_engine(config);
+  }
+  restart_engine(config);
+
+  const nlohmann::json yoy = run(
+      {{"meter", "m1"},
+       {"args", {{"granularity", "month"}, {"from", "2027-03"}, {"to", "2027-03"},
+                 {"compare", "yoy"}}}});
+  ASSERT_EQ(yoy["ok"], true) << yoy.dump();
+  EXPECT_EQ(yoy["total"]["energy_wh"], 13000);
+  EXPECT_EQ(yoy["compare"]["from"], "2026-03");
+  EXPECT_EQ(yoy["compare"]["total"]["energy_wh"], 1000);
+  EXPECT_EQ(yoy["compare"]["change"]["energy_wh"], 12000);
+  EXPECT_DOUBLE_EQ(yoy["compare"]["change"]["energy_pct"].get<double>(), 1200.0);
+  EXPECT_EQ(yoy["compare"]["change"]["cost"], "12.0000");
+
+  const nlohmann::json mom = run(
+      {{"account", "a1"},
+       {"args", {{"granularity", "month"}, {"from", "2027-03"}, {"to", "2027-03"},
+                 {"compare", "mom"}}}});
+  EXPECT_EQ(mom["compare"]["total"]["energy_wh"], 12000);
+  EXPECT_DOUBLE_EQ(mom["compare"]["change"]["energy_pct"].get<double>(), 8.33)
+      << "(13000 - 12000) / 12000, in percent to 0.01";
+
+  const nlohmann::json year = run({{"meter", "m1"},
+                                   {"args", {{"granularity", "month"}, {"from", "2026-01"},
+                                             {"to", "2027-12"}}}});
+  ASSERT_EQ(year["periods"].size(), 13u);
+  EXPECT_EQ(year["total"]["energy_wh"], 91000) << "1 + 2 + ... + 13 kWh";
+}
+
 TEST_F(StatsCommand, BadRangesAndGranularitiesAreRefusedWithWhatIsWrong) {
   const CommandError reversed = refusal(
       {{"meter", "m1"}, {"args", {{"granularity", "day"}, {"from", "2026-03-02"},
