@@ -6,7 +6,7 @@
 
 #include "core/json_text.h"
 #include "engine/alarm_policy.h"
-#include "engine/money.h"
+#include "core/money.h"
 
 namespace meterd {
 namespace {

@@ -105,32 +105,36 @@ void fail_with(JsonObjectReader& r, const Error& error) {
   r.fail(r.path(), message);
 }
 
-template <typename T>
-Status status_of(const Result<T>& result) {
-  return result ? Status(Ok{}) : Status(result.error());
+LoadLimitsArgs read_load_limits(JsonObjectReader& r, const nlohmann::json& args) {
+  if (args.empty()) {
+    r.fail(r.path(), "must not be empty");
+    return {};
+  }
+  if (is_clear_request(args)) return {};
+  Result<LoadLimitsOrder> order = parse_load_limits_order(args);
+  if (!order) {
+    fail_with(r, order.error());
+    return {};
+  }
+  return LoadLimitsArgs{std::move(order.value())};
+}
+
+ScheduleArgs read_schedule(JsonObjectReader& r, const nlohmann::json& args) {
+  if (args.empty()) {
+    r.fail(r.path(), "must not be empty");
+    return {};
+  }
+  if (is_clear_request(args)) return {};
+  Result<SupplySchedule> schedule = parse_supply_schedule(args);
+  if (!schedule) {
+    fail_with(r, schedule.error());
+    return {};
+  }
+  return ScheduleArgs{std::move(schedule.value())};
 }
 
 JsonArgs read_json_args(CommandOp op, JsonObjectReader& r, const nlohmann::json& args) {
-  switch (op) {
-    case CommandOp::kSetLoadLimits:
-    case CommandOp::kSetSchedule:
-      if (args.empty()) {
-        r.fail(r.path(), "must not be empty");
-      } else if (!is_clear_request(args)) {
-        // Checked here so that a bad one is refused before the journal; the engine reads
-        // them again when it applies them (learn_s counts from then).
-        const Status checked = op == CommandOp::kSetLoadLimits
-                                   ? status_of(parse_load_limits(args, WallTime{}))
-                                   : status_of(parse_supply_schedule(args));
-        if (!checked) fail_with(r, checked.error());
-      }
-      break;
-    case CommandOp::kAssignMeter:
-      r.name("account", kAccountIdRule, true);
-      break;
-    default:
-      break;
-  }
+  if (op == CommandOp::kAssignMeter) r.name("account", kAccountIdRule, true);
   return JsonArgs{args};
 }
 
@@ -164,7 +168,13 @@ Checked<CommandArgs> parse_args(CommandOp op, const nlohmann::json& args, const 
       parsed = CommandRefArgs{r.name("command_id", kCommandIdRule, true).value_or("")};
       break;
     case CommandOp::kSetLoadLimits:
+      parsed = read_load_limits(r, args);
+      strict = false;  // the limits' reader names members it does not know
+      break;
     case CommandOp::kSetSchedule:
+      parsed = read_schedule(r, args);
+      strict = false;
+      break;
     case CommandOp::kOpenAccount:
     case CommandOp::kCloseAccount:
     case CommandOp::kAssignMeter:
