@@ -93,7 +93,6 @@ TariffArgs read_tariff(JsonObjectReader& r) {
   return tariff;
 }
 
-// Ops whose args an engine reads later: only the shape is checked here, every member is kept.
 // An engine parser's error, "<pointer>: <reason>" (engine/json_fields.h), at its place in
 // the command.
 void fail_with(JsonObjectReader& r, const Error& error) {
@@ -105,32 +104,22 @@ void fail_with(JsonObjectReader& r, const Error& error) {
   r.fail(r.path(), message);
 }
 
-LoadLimitsArgs read_load_limits(JsonObjectReader& r, const nlohmann::json& args) {
+// set_load_limits and set_schedule: `{"clear": true}` is none; anything else is read by the
+// engine's own parser, once, here.
+template <typename T>
+std::optional<T> read_meter_control(JsonObjectReader& r, const nlohmann::json& args,
+                                    Result<T> (*parse)(const nlohmann::json&)) {
   if (args.empty()) {
     r.fail(r.path(), "must not be empty");
-    return {};
+    return std::nullopt;
   }
-  if (is_clear_request(args)) return {};
-  Result<LoadLimitsOrder> order = parse_load_limits_order(args);
-  if (!order) {
-    fail_with(r, order.error());
-    return {};
+  if (is_clear_request(args)) return std::nullopt;
+  Result<T> parsed = parse(args);
+  if (!parsed) {
+    fail_with(r, parsed.error());
+    return std::nullopt;
   }
-  return LoadLimitsArgs{std::move(order.value())};
-}
-
-ScheduleArgs read_schedule(JsonObjectReader& r, const nlohmann::json& args) {
-  if (args.empty()) {
-    r.fail(r.path(), "must not be empty");
-    return {};
-  }
-  if (is_clear_request(args)) return {};
-  Result<SupplySchedule> schedule = parse_supply_schedule(args);
-  if (!schedule) {
-    fail_with(r, schedule.error());
-    return {};
-  }
-  return ScheduleArgs{std::move(schedule.value())};
+  return std::move(parsed.value());
 }
 
 JsonArgs read_json_args(CommandOp op, JsonObjectReader& r, const nlohmann::json& args) {
@@ -168,11 +157,11 @@ Checked<CommandArgs> parse_args(CommandOp op, const nlohmann::json& args, const 
       parsed = CommandRefArgs{r.name("command_id", kCommandIdRule, true).value_or("")};
       break;
     case CommandOp::kSetLoadLimits:
-      parsed = read_load_limits(r, args);
+      parsed = LoadLimitsArgs{read_meter_control(r, args, &parse_load_limits_order)};
       strict = false;  // the limits' reader names members it does not know
       break;
     case CommandOp::kSetSchedule:
-      parsed = read_schedule(r, args);
+      parsed = ScheduleArgs{read_meter_control(r, args, &parse_supply_schedule)};
       strict = false;
       break;
     case CommandOp::kOpenAccount:

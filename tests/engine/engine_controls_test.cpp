@@ -30,25 +30,20 @@ class EngineControlsTest : public EngineTest {
     return outcome->value_or(AdminOutcome{false, "no_outcome", "", std::nullopt});
   }
   // The args as a command gives them, read the way intake reads them ({"clear": true}: none).
+  template <typename T>
+  static std::optional<T> intake(const json& args, Result<T> (*parse)(const json&)) {
+    if (args == json{{"clear", true}}) return std::nullopt;
+    Result<T> parsed = parse(args);
+    EXPECT_TRUE(parsed) << args.dump();
+    return parsed ? std::optional<T>(parsed.value()) : std::nullopt;
+  }
   AdminOutcome set_limits(const std::string& meter, const json& args) {
-    std::optional<LoadLimitsOrder> order;
-    if (args != json{{"clear", true}}) {
-      Result<LoadLimitsOrder> parsed = parse_load_limits_order(args);
-      EXPECT_TRUE(parsed) << args.dump();
-      if (!parsed) return AdminOutcome{false, "bad_test_args", "", std::nullopt};
-      order = parsed.value();
-    }
+    const auto order = intake(args, &parse_load_limits_order);
     return await_admin(
         [&](Engine::AdminDone done) { engine_->set_load_limits(meter, order, done); });
   }
   AdminOutcome set_schedule(const std::string& meter, const json& args) {
-    std::optional<SupplySchedule> schedule;
-    if (args != json{{"clear", true}}) {
-      Result<SupplySchedule> parsed = parse_supply_schedule(args);
-      EXPECT_TRUE(parsed) << args.dump();
-      if (!parsed) return AdminOutcome{false, "bad_test_args", "", std::nullopt};
-      schedule = parsed.value();
-    }
+    const auto schedule = intake(args, &parse_supply_schedule);
     return await_admin(
         [&](Engine::AdminDone done) { engine_->set_schedule(meter, schedule, done); });
   }
