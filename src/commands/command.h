@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // A command from the cloud after validation: the op, whom it addresses, and its arguments
-// typed where the gateway acts on them itself (money, thresholds, relay, query, batch, command
-// references) and kept as JSON where an engine reads them later. Pure value types; no I/O.
+// typed where the gateway acts on them itself (money, thresholds, relay, query, load limits,
+// schedules, batch, command references) and kept as JSON where an engine reads them later. Pure value types; no I/O.
 // The wire format is described in docs/commands.md.
 #pragma once
 
@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "core/money.h"
+#include "engine/load_limits.h"
+#include "engine/supply_schedule.h"
 #include "engine/usage_rollup.h"
 
 namespace meterd {
@@ -115,8 +117,18 @@ struct CommandRefArgs {
   std::string command_id;
 };
 
-// set_load_limits, set_schedule, open_account, close_account, assign_meter: checked for shape,
-// kept as the JSON object that was sent.
+// set_load_limits: the limits, read once here; none for `{"clear": true}`.
+struct LoadLimitsArgs {
+  std::optional<LoadLimitsOrder> set;
+};
+
+// set_schedule: the schedule, read once here; none for `{"clear": true}`.
+struct ScheduleArgs {
+  std::optional<SupplySchedule> set;
+};
+
+// open_account, close_account, assign_meter: checked for shape, kept as the JSON object that
+// was sent.
 struct JsonArgs {
   nlohmann::json args;  // an object
 };
@@ -130,7 +142,8 @@ struct BatchArgs {
 };
 
 using CommandArgs = std::variant<PaymentArgs, ThresholdArgs, RelayArgs, QueryArgs, TariffArgs,
-                                 CommandRefArgs, JsonArgs, BatchArgs, StatsArgs>;
+                                 CommandRefArgs, LoadLimitsArgs, ScheduleArgs, JsonArgs,
+                                 BatchArgs, StatsArgs>;
 
 // One operation of a batch: a command without id, issued_at or sig.
 struct BatchStep {

@@ -147,7 +147,6 @@ TariffArgs read_tariff(JsonObjectReader& r) {
   return tariff;
 }
 
-// Ops whose args an engine reads later: only the shape is checked here, every member is kept.
 // An engine parser's error, "<pointer>: <reason>" (engine/json_fields.h), at its place in
 // the command.
 void fail_with(JsonObjectReader& r, const Error& error) {
@@ -159,32 +158,26 @@ void fail_with(JsonObjectReader& r, const Error& error) {
   r.fail(r.path(), message);
 }
 
+// set_load_limits and set_schedule: `{"clear": true}` is none; anything else is read by the
+// engine's own parser, once, here.
 template <typename T>
-Status status_of(const Result<T>& result) {
-  return result ? Status(Ok{}) : Status(result.error());
+std::optional<T> read_meter_control(JsonObjectReader& r, const nlohmann::json& args,
+                                    Result<T> (*parse)(const nlohmann::json&)) {
+  if (args.empty()) {
+    r.fail(r.path(), "must not be empty");
+    return std::nullopt;
+  }
+  if (is_clear_request(args)) return std::nullopt;
+  Result<T> parsed = parse(args);
+  if (!parsed) {
+    fail_with(r, parsed.error());
+    return std::nullopt;
+  }
+  return std::move(parsed.value());
 }
 
 JsonArgs read_json_args(CommandOp op, JsonObjectReader& r, const nlohmann::json& args) {
-  switch (op) {
-    case CommandOp::kSetLoadLimits:
-    case CommandOp::kSetSchedule:
-      if (args.empty()) {
-        r.fail(r.path(), "must not be empty");
-      } else if (!is_clear_request(args)) {
-        // Checked here so that a bad one is refused before the journal; the engine reads
-        // them again when it applies them (learn_s counts from then).
-        const Status checked = op == CommandOp::kSetLoadLimits
-                                   ? status_of(parse_load_limits(args, WallTime{}))
-                                   : status_of(parse_supply_schedule(args));
-        if (!checked) fail_with(r, checked.error());
-      }
-      break;
-    case CommandOp::kAssignMeter:
-      r.name("account", kAccountIdRule, true);
-      break;
-    default:
-      break;
-  }
+  if (op == CommandOp::kAssignMeter) r.name("account", kAccountIdRule, true);
   return JsonArgs{args};
 }
 
@@ -221,7 +214,13 @@ Checked<CommandArgs> parse_args(CommandOp op, const nlohmann::json& args, const 
       parsed = CommandRefArgs{r.name("command_id", kCommandIdRule, true).value_or("")};
       break;
     case CommandOp::kSetLoadLimits:
+      parsed = LoadLimitsArgs{read_meter_control(r, args, &parse_load_limits_order)};
+      strict = false;  // the limits' reader names members it does not know
+      break;
     case CommandOp::kSetSchedule:
+      parsed = ScheduleArgs{read_meter_control(r, args, &parse_supply_schedule)};
+      strict = false;
+      break;
     case CommandOp::kOpenAccount:
     case CommandOp::kCloseAccount:
     case CommandOp::kAssignMeter:

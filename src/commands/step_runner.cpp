@@ -180,18 +180,16 @@ void StepRunner::run_query(const BatchStep& step, std::function<void(TargetResul
 }
 
 void StepRunner::run_meter_control(const BatchStep& step, std::function<void(TargetResults)> done) {
-  const nlohmann::json& args = std::get<JsonArgs>(step.args).args;
-  const bool limits = step.op == CommandOp::kSetLoadLimits;
   for_each_meter(step.target, std::move(done),
-                 [this, &args, limits](const std::string& meter,
-                                       std::function<void(nlohmann::json)> add) {
+                 [this, &step](const std::string& meter, std::function<void(nlohmann::json)> add) {
                    auto answer = [meter, add](AdminOutcome outcome) {
                      add(admin_result(meter, outcome));
                    };
-                   if (limits) {
-                     engine_.set_load_limits(meter, args, std::move(answer));
+                   if (const auto* limits = std::get_if<LoadLimitsArgs>(&step.args)) {
+                     engine_.set_load_limits(meter, limits->set, std::move(answer));
                    } else {
-                     engine_.set_schedule(meter, args, std::move(answer));
+                     engine_.set_schedule(meter, std::get<ScheduleArgs>(step.args).set,
+                                          std::move(answer));
                    }
                  });
 }

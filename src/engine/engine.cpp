@@ -53,14 +53,14 @@ void Engine::assign_meter(const std::string& meter_id, const std::string& accoun
   impl_->assign_meter(meter_id, account_id, std::move(done));
 }
 
-void Engine::set_load_limits(const std::string& meter_id, const nlohmann::json& args,
-                             AdminDone done) {
-  impl_->set_load_limits(meter_id, args, std::move(done));
+void Engine::set_load_limits(const std::string& meter_id,
+                             const std::optional<LoadLimitsOrder>& order, AdminDone done) {
+  impl_->set_load_limits(meter_id, order, std::move(done));
 }
 
-void Engine::set_schedule(const std::string& meter_id, const nlohmann::json& args,
-                          AdminDone done) {
-  impl_->set_schedule(meter_id, args, std::move(done));
+void Engine::set_schedule(const std::string& meter_id,
+                          const std::optional<SupplySchedule>& schedule, AdminDone done) {
+  impl_->set_schedule(meter_id, schedule, std::move(done));
 }
 
 void Engine::command_relay(const std::string& meter_id, bool close,

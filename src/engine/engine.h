@@ -35,6 +35,7 @@
 #include "engine/billing_config.h"
 #include "engine/engine_store.h"
 #include "engine/load_guard.h"
+#include "engine/load_limits.h"
 #include "engine/supply_schedule.h"
 
 namespace meterd {
@@ -118,10 +119,12 @@ class Engine {
   void open_account(AccountOpening opening, AdminDone done);
   void close_account(const std::string& account_id, AdminDone done);
   void assign_meter(const std::string& meter_id, const std::string& account_id, AdminDone done);
-  // Load and time control of one meter (docs/load-and-time-control.md): `args` as the
-  // command gave them, or {"clear": true}. Persisted; the relay follows at once.
-  void set_load_limits(const std::string& meter_id, const nlohmann::json& args, AdminDone done);
-  void set_schedule(const std::string& meter_id, const nlohmann::json& args, AdminDone done);
+  // Load and time control of one meter (docs/load-and-time-control.md), as the command gave
+  // them; none clears them. Persisted; the relay follows at once.
+  void set_load_limits(const std::string& meter_id, const std::optional<LoadLimitsOrder>& order,
+                       AdminDone done);
+  void set_schedule(const std::string& meter_id, const std::optional<SupplySchedule>& schedule,
+                    AdminDone done);
   // A relay command: open holds the relay open (persisted) until a close; close is refused
   // for a meter whose account is cut off or whose schedule has no supply now, and restores a
   // meter tripped by load control. The action's outcome comes back in `done`.

@@ -124,14 +124,14 @@ void Engine::Impl::commit_control(const std::string& meter_id,
   write_to_store(std::move(write));
 }
 
-void Engine::Impl::set_load_limits(const std::string& meter_id, const nlohmann::json& args,
-                                   AdminDone done) {
+void Engine::Impl::set_load_limits(const std::string& meter_id,
+                                   const std::optional<LoadLimitsOrder>& order, AdminDone done) {
   if (stopped_) return fail(done, "stopping", "the gateway is stopping");
   const WallTime now = clock_.wall_now();
   MeterControls& controls = controls_[meter_id];
   std::string json;
   std::vector<Event> events;
-  if (is_clear_request(args)) {
+  if (!order) {
     // One event for the clear, saying whether it lifted a trip (the relay then closes unless
     // something else holds it: see `relay` in the telemetry).
     if (controls.limits || controls.guard.state().tripped) {
@@ -144,9 +144,7 @@ void Engine::Impl::set_load_limits(const std::string& meter_id, const nlohmann::
     controls.limits.reset();
     controls.guard.reset();
   } else {
-    Result<LoadLimits> limits = parse_load_limits(args, now);
-    if (!limits) return fail(done, "invalid", limits.error().message);
-    controls.limits = std::move(limits.value());
+    controls.limits = order->applied_at(now);
     json = load_limits_json(*controls.limits).dump();
   }
   commit_control(meter_id,
@@ -155,19 +153,13 @@ void Engine::Impl::set_load_limits(const std::string& meter_id, const nlohmann::
                  std::move(events), std::move(done));
 }
 
-void Engine::Impl::set_schedule(const std::string& meter_id, const nlohmann::json& args,
-                                AdminDone done) {
+void Engine::Impl::set_schedule(const std::string& meter_id,
+                                const std::optional<SupplySchedule>& schedule, AdminDone done) {
   if (stopped_) return fail(done, "stopping", "the gateway is stopping");
   MeterControls& controls = controls_[meter_id];
   std::string json;
-  if (is_clear_request(args)) {
-    controls.schedule.reset();
-  } else {
-    Result<SupplySchedule> schedule = parse_supply_schedule(args);
-    if (!schedule) return fail(done, "invalid", schedule.error().message);
-    controls.schedule = std::move(schedule.value());
-    json = supply_schedule_json(*controls.schedule).dump();
-  }
+  controls.schedule = schedule;
+  if (schedule) json = supply_schedule_json(*schedule).dump();
   const bool allows =
       !controls.schedule || controls.schedule->allows(clock_.wall_now(), config_.zone);
   std::vector<Event> events;

@@ -140,8 +140,10 @@ class Engine::Impl {
 
   // engine_controls.cpp
   void load_controls(const StoredControls& stored);
-  void set_load_limits(const std::string& meter_id, const nlohmann::json& args, AdminDone done);
-  void set_schedule(const std::string& meter_id, const nlohmann::json& args, AdminDone done);
+  void set_load_limits(const std::string& meter_id, const std::optional<LoadLimitsOrder>& order,
+                       AdminDone done);
+  void set_schedule(const std::string& meter_id, const std::optional<SupplySchedule>& schedule,
+                    AdminDone done);
   void control_reading(const MeterPolled& polled);
   void controls_tick();
   bool controls_allow(const std::string& meter_id) const;

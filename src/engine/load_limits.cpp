@@ -126,6 +126,24 @@ Result<LoadLimits> parse_load_limits(const nlohmann::json& args, WallTime now) {
   return read_limits(args, now, /*stored=*/false);
 }
 
+Result<LoadLimitsOrder> parse_load_limits_order(const nlohmann::json& args) {
+  Result<LoadLimits> limits = read_limits(args, WallTime{}, /*stored=*/false);
+  if (!limits) return limits.error();
+  LoadLimitsOrder order{std::move(limits.value()), std::chrono::seconds{0}};
+  if (order.limits.malignant && order.limits.malignant->learn_until) {
+    order.learn_for = std::chrono::duration_cast<std::chrono::seconds>(
+        *order.limits.malignant->learn_until - WallTime{});
+    order.limits.malignant->learn_until.reset();
+  }
+  return order;
+}
+
+LoadLimits LoadLimitsOrder::applied_at(WallTime now) const {
+  LoadLimits applied = limits;
+  if (applied.malignant && learn_for.count() > 0) applied.malignant->learn_until = now + learn_for;
+  return applied;
+}
+
 Result<LoadLimits> load_limits_from_stored(const nlohmann::json& stored) {
   return read_limits(stored, WallTime{}, /*stored=*/true);
 }

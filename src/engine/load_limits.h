@@ -46,6 +46,18 @@ struct LoadLimits {
 // Reads a command's args. `now` anchors `malignant.learn_s`. Errors name the member:
 // "max_power_w: an integer 1..1000000". `{"clear": true}` is not handled here.
 Result<LoadLimits> parse_load_limits(const nlohmann::json& args, WallTime now);
+
+// A command's limits before they take effect: a learning period (`malignant.learn_s`)
+// counts from when they are applied, not from when the command was read.
+struct LoadLimitsOrder {
+  LoadLimits limits;  // malignant->learn_until unset
+  std::chrono::seconds learn_for{0};
+  LoadLimits applied_at(WallTime now) const;
+  bool operator==(const LoadLimitsOrder&) const = default;
+};
+// A `set_load_limits` command's args (not `{"clear": true}`), checked once at intake.
+Result<LoadLimitsOrder> parse_load_limits_order(const nlohmann::json& args);
+
 // The stored form: what parse_load_limits reads back (learn_until as `learn_until_ms`).
 nlohmann::json load_limits_json(const LoadLimits& limits);
 Result<LoadLimits> load_limits_from_stored(const nlohmann::json& stored);

@@ -103,7 +103,39 @@ TEST(CommandParserOps, SetThresholdsOptionalLevelsMayBeLeftOut) {
   EXPECT_FALSE(t.credit_limit.has_value());
 }
 
-TEST(CommandParserOps, EngineOpsKeepTheirArgsAsJson) {
+TEST(CommandParserOps, LoadLimitsAreReadOnceAtIntakeAndLearningCountsFromApplication) {
+  const Command limits = parse_ok(envelope(
+      "set_load_limits", {{"meter", "m1"}},
+      {{"max_power_w", 5000}, {"grace_s", 20}, {"malignant", {{"learn_s", 600}}}}));
+  EXPECT_EQ(limits.op, CommandOp::kSetLoadLimits);
+  const auto& order = std::get<LoadLimitsArgs>(limits.args).set;
+  ASSERT_TRUE(order.has_value());
+  EXPECT_EQ(order->limits.max_power_w, 5000);
+  EXPECT_EQ(order->limits.grace, std::chrono::seconds(20));
+  ASSERT_TRUE(order->limits.malignant.has_value());
+  EXPECT_FALSE(order->limits.malignant->learn_until.has_value());
+  EXPECT_EQ(order->learn_for, std::chrono::seconds(600));
+  const WallTime applied = WallTime{} + std::chrono::hours(24 * 365 * 56);
+  EXPECT_EQ(order->applied_at(applied).malignant->learn_until, applied + std::chrono::seconds(600));
+  const Command clear = parse_ok(envelope("set_load_limits", {{"meter", "m1"}}, {{"clear", true}}));
+  EXPECT_FALSE(std::get<LoadLimitsArgs>(clear.args).set.has_value());
+}
+
+TEST(CommandParserOps, SchedulesAreReadOnceAtIntake) {
+  const Command schedule = parse_ok(envelope(
+      "set_schedule", {{"select", {{"tags", {{"building", "B1"}}}}}},
+      {{"windows", json::array({{{"from", "06:00"}, {"to", "22:00"}}})}}));
+  EXPECT_EQ(schedule.op, CommandOp::kSetSchedule);
+  const auto& set = std::get<ScheduleArgs>(schedule.args).set;
+  ASSERT_TRUE(set.has_value());
+  ASSERT_EQ(set->windows.size(), 1u);
+  EXPECT_EQ(set->windows[0].from_minute, 6 * 60);
+  EXPECT_EQ(set->windows[0].to_minute, 22 * 60);
+  const Command clear = parse_ok(envelope("set_schedule", {{"meter", "m1"}}, {{"clear", true}}));
+  EXPECT_FALSE(std::get<ScheduleArgs>(clear.args).set.has_value());
+}
+
+TEST(CommandParserOps, AccountOpsKeepTheirArgsAsJson) {
   struct Case {
     const char* op;
     json target;
@@ -111,12 +143,6 @@ TEST(CommandParserOps, EngineOpsKeepTheirArgsAsJson) {
     CommandOp expected;
   };
   const std::vector<Case> cases{
-      {"set_load_limits", {{"meter", "m1"}}, {{"max_power_w", 5000}}, CommandOp::kSetLoadLimits},
-      {"set_schedule",
-       {{"select", {{"tags", {{"building", "B1"}}}}}},
-       {{"windows", json::array({{{"from", "06:00"}, {"to", "22:00"}}})}},
-       CommandOp::kSetSchedule},
-      {"set_schedule", {{"meter", "m1"}}, {{"clear", true}}, CommandOp::kSetSchedule},
       {"open_account", {{"account", "a9"}}, {{"name", "Flat 3"}}, CommandOp::kOpenAccount},
       {"close_account", {{"account", "a9"}}, json::object(), CommandOp::kCloseAccount},
       {"assign_meter", {{"meter", "m1"}}, {{"account", "a9"}}, CommandOp::kAssignMeter},
@@ -137,6 +163,7 @@ TEST(CommandParserOps, LoadLimitsAndSchedulesAreCheckedAtIntakeWithThePathOfTheF
   };
   const std::vector<Case> cases{
       {"set_load_limits", {{"max_power_w", "5000"}}, "/args/max_power_w"},
+      {"set_load_limits", {{"max_power_w", -5}}, "/args/max_power_w"},
       {"set_load_limits", {{"malignant", {{"whitelist", {{{"step_w", -1}}}}}}}, "/args/malignant/whitelist/0/step_w"},
       {"set_load_limits", {{"clear", false}}, "/args/clear"},
       {"set_schedule", {{"windows", {{{"from", "06:00"}, {"to", "6pm"}}}}}, "/args/windows/0/to"},

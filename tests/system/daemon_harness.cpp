@@ -110,6 +110,7 @@ class ReadOnlyDb {
  public:
   explicit ReadOnlyDb(const std::string& path) {
     if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+      sqlite3_close(db_);  // sqlite allocates a handle even when the open fails
       throw std::runtime_error("cannot open " + path);
     }
     sqlite3_busy_timeout(db_, 5000);
