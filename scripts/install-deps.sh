@@ -33,11 +33,13 @@ PACKAGES=(
   tshark
   # Fuzz targets (-DMETERD_FUZZ=ON): clang with its libFuzzer runtime.
   clang libclang-rt-dev
+  # The layout check (scripts/check-format.sh, .clang-format).
+  clang-format
 )
 
 # The broker interop tests (scripts/test.sh --slow) also run against RabbitMQ's MQTT plugin
-# and ejabberd's; the bounded run does not need them.
-if [ "${1:-}" = "--slow" ]; then PACKAGES+=(rabbitmq-server ejabberd); fi
+# and ejabberd's; the bounded run does not need them, nor clang-tidy (scripts/check-tidy.sh).
+if [ "${1:-}" = "--slow" ]; then PACKAGES+=(rabbitmq-server ejabberd clang-tidy); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -5,7 +5,8 @@
 # fuzz target for a bounded time where clang is installed.
 #   scripts/test.sh --slow   adds the tests labelled `slow` (long fault and soak runs), a
 #                            ThreadSanitizer build and run, the bounded set under full CPU
-#                            load (stress-ng on every core), and 10-minute fuzz runs.
+#                            load (stress-ng on every core), clang-tidy, and 10-minute fuzz
+#                            runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh "${1:-}"
@@ -25,6 +26,11 @@ echo "== tests"
 (cd build && ctest "${ctest_args[@]}" -j 2)
 echo "== package"
 tests/packaging/check_package.sh
+
+if [ "$slow" = 1 ]; then
+  echo "== clang-tidy (.clang-tidy)"
+  scripts/check-tidy.sh build
+fi
 
 if [ "$slow" = 1 ] && command -v stress-ng >/dev/null; then
   # Load-proof: the bounded set must pass with both cores saturated by another process.

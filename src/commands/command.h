@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// A command from the cloud after validation: the op, whom it addresses, and its arguments
-// typed where the gateway acts on them itself (money, thresholds, relay, query, load limits,
-// schedules, batch, command references) and kept as JSON where an engine reads them later. Pure value types; no I/O.
+// A command from the cloud after validation: the op, whom it addresses, and its arguments,
+// read once into types (money, thresholds, tariffs, accounts, load limits, schedules, ...).
+// Pure value types; no I/O.
 // The wire format is described in docs/commands.md.
 #pragma once
 
@@ -15,8 +15,10 @@
 #include <vector>
 
 #include "core/money.h"
+#include "engine/billing_config.h"
 #include "engine/load_limits.h"
 #include "engine/supply_schedule.h"
+#include "engine/tariff.h"
 #include "engine/usage_rollup.h"
 
 namespace meterd {
@@ -106,9 +108,16 @@ struct StatsArgs {
 inline constexpr int kMaxStatsDays = 400;
 inline constexpr int kMaxStatsMonths = 36;
 
-// set_tariff: the tariff stays JSON for the engine to read.
+// A tariff in a command, read at intake the way a site file's tariff is read, and its JSON as
+// sent (stored with the change).
+struct GivenTariff {
+  std::string json;
+  Tariff tariff;
+};
+
+// set_tariff: an account's new tariff, now or from a time.
 struct TariffArgs {
-  nlohmann::json tariff;                       // an object
+  GivenTariff tariff;
   std::optional<std::int64_t> effective_from;  // unix ms
 };
 
@@ -127,10 +136,19 @@ struct ScheduleArgs {
   std::optional<SupplySchedule> set;
 };
 
-// open_account, close_account, assign_meter: checked for shape, kept as the JSON object that
-// was sent.
-struct JsonArgs {
-  nlohmann::json args;  // an object
+// open_account: the account's terms, read at intake. The account id is the command's target
+// and whether the meters are on this gateway is checked when it runs.
+struct OpenAccountArgs {
+  AccountSpec spec;                     // spec.id and spec.tariff_id unused
+  std::optional<GivenTariff> tariff;  // none: none (meter billing mode)
+};
+
+// close_account takes no arguments.
+struct CloseAccountArgs {};
+
+// assign_meter: the account the target meter moves to.
+struct AssignMeterArgs {
+  std::string account;
 };
 
 struct BatchStep;
@@ -142,8 +160,8 @@ struct BatchArgs {
 };
 
 using CommandArgs = std::variant<PaymentArgs, ThresholdArgs, RelayArgs, QueryArgs, TariffArgs,
-                                 CommandRefArgs, LoadLimitsArgs, ScheduleArgs, JsonArgs,
-                                 BatchArgs, StatsArgs>;
+                                 CommandRefArgs, LoadLimitsArgs, ScheduleArgs, OpenAccountArgs,
+                                 CloseAccountArgs, AssignMeterArgs, BatchArgs, StatsArgs>;
 
 // One operation of a batch: a command without id, issued_at or sig.
 struct BatchStep {

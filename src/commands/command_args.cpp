@@ -5,6 +5,8 @@
 #include <string_view>
 
 #include "commands/stats_period.h"
+#include "config/tariff_json.h"
+#include "core/json_text.h"
 #include "engine/json_fields.h"
 #include "engine/load_limits.h"
 #include "engine/supply_schedule.h"
@@ -137,14 +139,90 @@ QueryArgs read_query(JsonObjectReader& r, const ParseLimits& limits) {
   return query;
 }
 
+// The member "tariff", read as a site file's tariff is read; none when absent or refused.
+std::optional<GivenTariff> read_given_tariff(JsonObjectReader& r, bool required) {
+  const nlohmann::json* object = r.object("tariff", required);
+  if (!object) return std::nullopt;
+  if (object->empty()) {
+    r.fail(r.member_path("tariff"), "must not be empty");
+    return std::nullopt;
+  }
+  CommandTariff read = command_tariff(json_text(*object));
+  if (!read.tariff) {
+    r.fail(r.member_path("tariff"), read.tariff.error().message);
+    return std::nullopt;
+  }
+  return GivenTariff{std::move(read.json), std::move(read.tariff.value())};
+}
+
 TariffArgs read_tariff(JsonObjectReader& r) {
   TariffArgs tariff;
-  if (const nlohmann::json* object = r.object("tariff", true)) {
-    if (object->empty()) r.fail(r.member_path("tariff"), "must not be empty");
-    tariff.tariff = *object;
-  }
+  if (auto given = read_given_tariff(r, true)) tariff.tariff = std::move(*given);
   tariff.effective_from = r.unix_ms("effective_from", false);
   return tariff;
+}
+
+// open_account's "thresholds": {"low_1": "20", ...}, defaults for the ones not given, with
+// low_1 >= low_2 >= cut_off.
+AlarmThresholds read_opening_thresholds(JsonObjectReader& account, const ParseLimits& limits) {
+  AlarmThresholds t;
+  const nlohmann::json* object = account.object("thresholds", false);
+  if (!object) return t;
+  JsonObjectReader r(*object, account.member_path("thresholds"));
+  for (auto [key, field] : {std::pair{"low_1", &t.low_1}, std::pair{"low_2", &t.low_2},
+                            std::pair{"cut_off", &t.cut_off}}) {
+    if (auto level = read_level(r, key, false, false, limits)) *field = *level;
+  }
+  for (auto [key, field] :
+       {std::pair{"hysteresis", &t.hysteresis}, std::pair{"credit_limit", &t.credit_limit}}) {
+    if (auto level = read_level(r, key, false, true, limits)) *field = *level;
+  }
+  r.finish();
+  if (!r.failed() && !(t.low_1 >= t.low_2 && t.low_2 >= t.cut_off)) {
+    r.fail(r.path(), "must satisfy low_1 >= low_2 >= cut_off");
+  }
+  if (r.failed()) account.fail(r.error().path, r.error().message, r.error().code);
+  return t;
+}
+
+// open_account: {"name": "...", "mode": "gateway"|"meter", "meters": [...], "thresholds": {...},
+// "opening_balance": "10.0000", "tariff": {...}}.
+OpenAccountArgs read_opening(JsonObjectReader& r, const ParseLimits& limits) {
+  OpenAccountArgs opening;
+  AccountSpec& spec = opening.spec;
+  spec.name = r.string("name", false).value_or("");
+  const std::string mode = r.string("mode", false).value_or("gateway");
+  if (mode != "gateway" && mode != "meter") {
+    r.fail(r.member_path("mode"), "must be gateway or meter, not '" + mode + "'");
+  }
+  spec.mode = mode == "meter" ? BillingMode::kMeter : BillingMode::kGateway;
+  if (const nlohmann::json* meters = r.array("meters", true)) {
+    const std::string path = r.member_path("meters");
+    if (meters->empty()) r.fail(path, "must name at least one meter");
+    if (meters->size() > limits.max_meters) {
+      r.fail(path, "more than " + std::to_string(limits.max_meters) + " meters", kCodeTooLarge);
+    }
+    std::set<std::string_view> seen;
+    for (std::size_t i = 0; i < meters->size() && !r.failed(); ++i) {
+      const auto& meter = (*meters)[i];
+      if (!meter.is_string() || !follows_rule(meter.get_ref<const std::string&>(), kMeterIdRule)) {
+        r.fail(json_pointer_child(path, i), "must be a meter id: " + describe_rule(kMeterIdRule));
+      } else if (!seen.insert(meter.get_ref<const std::string&>()).second) {
+        r.fail(json_pointer_child(path, i), "meter listed twice");
+      } else {
+        spec.meters.push_back(meter.get<std::string>());
+      }
+    }
+    if (!r.failed() && spec.mode == BillingMode::kMeter && spec.meters.size() != 1) {
+      r.fail(path, "an account in meter billing mode has exactly one meter");
+    }
+  }
+  spec.thresholds = read_opening_thresholds(r, limits);
+  if (auto balance = read_level(r, "opening_balance", false, false, limits)) {
+    spec.opening_balance = *balance;  // may be negative: a debt carried over
+  }
+  opening.tariff = read_given_tariff(r, spec.mode == BillingMode::kGateway);
+  return opening;
 }
 
 // An engine parser's error, "<pointer>: <reason>" (engine/json_fields.h), at its place in
@@ -174,11 +252,6 @@ std::optional<T> read_meter_control(JsonObjectReader& r, const nlohmann::json& a
     return std::nullopt;
   }
   return std::move(parsed.value());
-}
-
-JsonArgs read_json_args(CommandOp op, JsonObjectReader& r, const nlohmann::json& args) {
-  if (op == CommandOp::kAssignMeter) r.name("account", kAccountIdRule, true);
-  return JsonArgs{args};
 }
 
 }  // namespace
@@ -222,10 +295,13 @@ Checked<CommandArgs> parse_args(CommandOp op, const nlohmann::json& args, const 
       strict = false;
       break;
     case CommandOp::kOpenAccount:
+      parsed = read_opening(r, limits);
+      break;
     case CommandOp::kCloseAccount:
+      parsed = CloseAccountArgs{};
+      break;
     case CommandOp::kAssignMeter:
-      parsed = read_json_args(op, r, args);
-      strict = false;
+      parsed = AssignMeterArgs{r.name("account", kAccountIdRule, true).value_or("")};
       break;
     case CommandOp::kBatch:
       r.fail(path, "batch args are read by the operation parser");

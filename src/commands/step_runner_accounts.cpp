@@ -2,78 +2,26 @@
 // The account and parameter ops of StepRunner: set_tariff, set_thresholds, open_account,
 // close_account, assign_meter.
 #include "commands/step_runner.h"
-#include "config/tariff_json.h"
-#include "core/json_text.h"
 
 namespace meterd {
 namespace {
 
-// The thresholds of an open_account's args ("thresholds": {"low_1": "20", ...}); defaults for
-// the ones not given. Error: the message.
-Result<AlarmThresholds> thresholds_from(const nlohmann::json& json) {
-  AlarmThresholds t;
-  if (!json.is_object()) return t;
-  for (auto [key, field] : {std::pair{"low_1", &t.low_1}, std::pair{"low_2", &t.low_2},
-                            std::pair{"cut_off", &t.cut_off}, std::pair{"hysteresis", &t.hysteresis},
-                            std::pair{"credit_limit", &t.credit_limit}}) {
-    if (!json.contains(key)) continue;
-    if (!json[key].is_string()) {
-      return make_error(ErrorKind::kInvalidArgument, std::string("thresholds.") + key + " must be a string");
-    }
-    Result<Money> money = parse_money(json[key].get<std::string>());
-    if (!money) return make_error(ErrorKind::kInvalidArgument, std::string("thresholds.") + key + ": " + money.error().message);
-    *field = money.value();
-  }
-  if (!(t.low_1 >= t.low_2 && t.low_2 >= t.cut_off)) {
-    return make_error(ErrorKind::kInvalidArgument, "thresholds must satisfy low_1 >= low_2 >= cut_off");
-  }
-  return t;
+CommandTariff command_tariff_of(const GivenTariff& given) {
+  return CommandTariff{given.json, given.tariff};
 }
 
-Result<AccountOpening> opening_from(const std::string& id, const nlohmann::json& args,
+// The opening of account `id` from args read at intake; the meters must be on this gateway.
+Result<AccountOpening> opening_from(const std::string& id, const OpenAccountArgs& args,
                                     const MeterDirectory& directory) {
-  AccountOpening opening;
-  AccountSpec& spec = opening.spec;
-  spec.id = id;
-  // Members of the wrong type are refused here: nlohmann's value() would throw on them.
-  for (const char* key : {"name", "mode", "opening_balance"}) {
-    if (args.contains(key) && !args[key].is_string()) {
-      return make_error(ErrorKind::kInvalidArgument, std::string(key) + " must be a string");
+  AccountOpening opening{args.spec, std::nullopt};
+  opening.spec.id = id;
+  if (opening.spec.name.empty()) opening.spec.name = id;
+  for (const std::string& meter : opening.spec.meters) {
+    if (!directory.has(meter)) {
+      return make_error(ErrorKind::kInvalidArgument, "meters: unknown meter \"" + meter + "\"");
     }
   }
-  if (args.contains("thresholds") && !args["thresholds"].is_object()) {
-    return make_error(ErrorKind::kInvalidArgument, "thresholds must be an object");
-  }
-  spec.name = args.value("name", id);
-  const std::string mode = args.value("mode", "gateway");
-  if (mode != "gateway" && mode != "meter") {
-    return make_error(ErrorKind::kInvalidArgument, "mode must be gateway or meter");
-  }
-  spec.mode = mode == "meter" ? BillingMode::kMeter : BillingMode::kGateway;
-  if (!args.contains("meters") || !args["meters"].is_array() || args["meters"].empty()) {
-    return make_error(ErrorKind::kInvalidArgument, "meters: a non-empty list of meter ids");
-  }
-  for (const auto& meter : args["meters"]) {
-    if (!meter.is_string() || !directory.has(meter.get<std::string>())) {
-      return make_error(ErrorKind::kInvalidArgument, "meters: unknown meter " + json_text(meter));
-    }
-    spec.meters.push_back(meter.get<std::string>());
-  }
-  if (spec.mode == BillingMode::kMeter && spec.meters.size() != 1) {
-    return make_error(ErrorKind::kInvalidArgument, "an account in meter billing mode has exactly one meter");
-  }
-  Result<AlarmThresholds> thresholds = thresholds_from(args.value("thresholds", nlohmann::json::object()));
-  if (!thresholds) return thresholds.error();
-  spec.thresholds = thresholds.value();
-  if (args.contains("opening_balance")) {
-    if (!args["opening_balance"].is_string()) {
-      return make_error(ErrorKind::kInvalidArgument, "opening_balance must be a string");
-    }
-    Result<Money> balance = parse_money(args["opening_balance"].get<std::string>());
-    if (!balance) return make_error(ErrorKind::kInvalidArgument, "opening_balance: " + balance.error().message);
-    spec.opening_balance = balance.value();
-  }
-  if (args.contains("tariff")) opening.tariff = command_tariff(json_text(args["tariff"]));
+  if (args.tariff) opening.tariff = command_tariff_of(*args.tariff);
   return opening;
 }
 
@@ -93,7 +41,7 @@ void StepRunner::run_account_op(const BatchStep& step, std::function<void(Target
       auto answer = [account, add, index = i++](AdminOutcome outcome) {
         add(index, admin_result(account, outcome));
       };
-      engine_.set_tariff(account, command_tariff(json_text(args.tariff)), effective,
+      engine_.set_tariff(account, command_tariff_of(args.tariff), effective,
                          std::move(answer));
     }
     return;
@@ -103,14 +51,10 @@ void StepRunner::run_account_op(const BatchStep& step, std::function<void(Target
   };
   if (step.op == CommandOp::kAssignMeter) {
     const std::string meter = std::get<MeterTarget>(step.target).meter;
-    const auto& args = std::get<JsonArgs>(step.args).args;
     if (!meters_.has(meter)) {
       return single(meter)(AdminOutcome{false, "unknown_meter", "no meter '" + meter + "' on this gateway", std::nullopt});
     }
-    if (!args.contains("account") || !args["account"].is_string()) {
-      return single(meter)(AdminOutcome{false, "invalid", "args.account: the account id", std::nullopt});
-    }
-    return engine_.assign_meter(meter, args["account"].get<std::string>(), single(meter));
+    return engine_.assign_meter(meter, std::get<AssignMeterArgs>(step.args).account, single(meter));
   }
   const std::string account = std::get<AccountTarget>(step.target).account;
   switch (step.op) {
@@ -127,7 +71,7 @@ void StepRunner::run_account_op(const BatchStep& step, std::function<void(Target
     }
     case CommandOp::kOpenAccount: {
       Result<AccountOpening> opening =
-          opening_from(account, std::get<JsonArgs>(step.args).args, meters_);
+          opening_from(account, std::get<OpenAccountArgs>(step.args), meters_);
       if (!opening) return single(account)(AdminOutcome{false, "invalid", opening.error().message, std::nullopt});
       return engine_.open_account(std::move(opening.value()), single(account));
     }

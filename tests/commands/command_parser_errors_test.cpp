@@ -280,7 +280,10 @@ TEST(CommandParserErrors, NestingOfExactlyTheLimitIsParsed) {
   const std::string payload =
       R"({"id":"c1","op":"set_tariff","account":"a","issued_at":1,"args":{"tariff":)" + tariff +
       "}}";
-  EXPECT_TRUE(parse_command(payload).ok());
+  // Past the depth check to the tariff's own reader, which finds no tariff in it.
+  const Refusal r = refuse_text(payload);
+  EXPECT_EQ(r.code, "invalid") << r.message;
+  EXPECT_EQ(r.path, "/args/tariff") << r.message;
 }
 
 TEST(CommandParserErrors, BatchStepErrorsPointIntoTheStep) {

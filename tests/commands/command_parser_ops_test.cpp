@@ -70,13 +70,15 @@ TEST(CommandParserOps, RelayOpsTakeMeterMetersOrSelector) {
   EXPECT_EQ(tags.at("floor"), "3");
 }
 
-TEST(CommandParserOps, SetTariffKeepsTheTariffObjectAndEffectiveTime) {
-  const json tariff = {{"kind", "single"}, {"price", "0.5800"}};
+TEST(CommandParserOps, SetTariffReadsTheTariffAndKeepsItsJsonAndEffectiveTime) {
+  const json tariff = {{"id", "t2"}, {"price", "0.5800"}};
   const Command c = parse_ok(envelope("set_tariff", {{"account", "a1"}},
                                       {{"tariff", tariff}, {"effective_from", 1735689600000}}));
   EXPECT_EQ(c.op, CommandOp::kSetTariff);
   const auto& args = std::get<TariffArgs>(c.args);
-  EXPECT_EQ(args.tariff, tariff);
+  EXPECT_EQ(json::parse(args.tariff.json), tariff);
+  EXPECT_EQ(args.tariff.tariff.id, "t2");
+  EXPECT_EQ(args.tariff.tariff.price_per_kwh, Money{5800});
   EXPECT_EQ(args.effective_from, 1735689600000);
 }
 
@@ -135,23 +137,97 @@ TEST(CommandParserOps, SchedulesAreReadOnceAtIntake) {
   EXPECT_FALSE(std::get<ScheduleArgs>(clear.args).set.has_value());
 }
 
-TEST(CommandParserOps, AccountOpsKeepTheirArgsAsJson) {
+TEST(CommandParserOps, OpenAccountIsReadAtIntakeWithDefaultsForWhatIsNotGiven) {
+  const Command full = parse_ok(envelope(
+      "open_account", {{"account", "a9"}},
+      {{"name", "Flat 3"},
+       {"mode", "meter"},
+       {"meters", {"m1"}},
+       {"thresholds", {{"low_1", "30"}, {"low_2", "15"}, {"cut_off", "-2"}, {"credit_limit", "2"}}},
+       {"opening_balance", "12.5000"},
+       {"tariff", {{"id", "t3"}, {"price", "0.0300"}}}}));
+  EXPECT_EQ(full.op, CommandOp::kOpenAccount);
+  const auto& opening = std::get<OpenAccountArgs>(full.args);
+  EXPECT_EQ(opening.spec.name, "Flat 3");
+  EXPECT_EQ(opening.spec.mode, BillingMode::kMeter);
+  EXPECT_EQ(opening.spec.meters, std::vector<std::string>{"m1"});
+  EXPECT_EQ(opening.spec.thresholds.low_1, Money{300000});
+  EXPECT_EQ(opening.spec.thresholds.low_2, Money{150000});
+  EXPECT_EQ(opening.spec.thresholds.cut_off, Money{-20000});
+  EXPECT_EQ(opening.spec.thresholds.credit_limit, Money{20000});
+  EXPECT_EQ(opening.spec.thresholds.hysteresis, AlarmThresholds{}.hysteresis);
+  EXPECT_EQ(opening.spec.opening_balance, Money{125000});
+  ASSERT_TRUE(opening.tariff.has_value());
+  EXPECT_EQ(opening.tariff->tariff.price_per_kwh, Money{300});
+
+  const auto bare = std::get<OpenAccountArgs>(
+      parse_ok(envelope("open_account", {{"account", "a9"}},
+                        {{"meters", {"m1", "m2"}}, {"tariff", {{"id", "t"}, {"price", "1"}}}}))
+          .args);
+  EXPECT_EQ(bare.spec.name, "");  // the account id, filled in when it runs
+  EXPECT_EQ(bare.spec.mode, BillingMode::kGateway);
+  EXPECT_EQ(bare.spec.meters, (std::vector<std::string>{"m1", "m2"}));
+  EXPECT_EQ(bare.spec.thresholds, AlarmThresholds{});
+  EXPECT_EQ(bare.spec.opening_balance, Money{0});
+
+  // Billed by the meter itself: no tariff needed at the gateway.
+  const auto by_meter = std::get<OpenAccountArgs>(
+      parse_ok(envelope("open_account", {{"account", "a9"}}, {{"mode", "meter"}, {"meters", {"m1"}}}))
+          .args);
+  EXPECT_FALSE(by_meter.tariff.has_value());
+}
+
+TEST(CommandParserOps, CloseAccountAndAssignMeterAreTyped) {
+  const Command close = parse_ok(envelope("close_account", {{"account", "a9"}}, json::object()));
+  EXPECT_EQ(close.op, CommandOp::kCloseAccount);
+  EXPECT_TRUE(std::holds_alternative<CloseAccountArgs>(close.args));
+  const Command assign = parse_ok(envelope("assign_meter", {{"meter", "m1"}}, {{"account", "a9"}}));
+  EXPECT_EQ(std::get<AssignMeterArgs>(assign.args).account, "a9");
+}
+
+TEST(CommandParserOps, AccountOpsAreCheckedAtIntakeWithThePathOfTheFault) {
   struct Case {
     const char* op;
     json target;
     json args;
-    CommandOp expected;
+    const char* path;
   };
+  const json meters = {"m1"};
+  const json tariff = {{"id", "t"}, {"price", "0.5"}};
   const std::vector<Case> cases{
-      {"open_account", {{"account", "a9"}}, {{"name", "Flat 3"}}, CommandOp::kOpenAccount},
-      {"close_account", {{"account", "a9"}}, json::object(), CommandOp::kCloseAccount},
-      {"assign_meter", {{"meter", "m1"}}, {{"account", "a9"}}, CommandOp::kAssignMeter},
+      {"open_account", {{"account", "a9"}}, {{"name", 5}, {"meters", meters}}, "/args/name"},
+      {"open_account", {{"account", "a9"}}, {{"name", "x"}}, "/args/meters"},
+      {"open_account", {{"account", "a9"}}, {{"meters", json::array()}}, "/args/meters"},
+      {"open_account", {{"account", "a9"}}, {{"meters", {"m1", "m1"}}}, "/args/meters/1"},
+      {"open_account", {{"account", "a9"}}, {{"meters", {"m1", 7}}}, "/args/meters/1"},
+      {"open_account", {{"account", "a9"}}, {{"mode", "meter"}, {"meters", {"m1", "m2"}}},
+       "/args/meters"},
+      {"open_account", {{"account", "a9"}}, {{"mode", "prepaid"}, {"meters", meters}}, "/args/mode"},
+      {"open_account", {{"account", "a9"}},
+       {{"meters", meters}, {"thresholds", {{"low_1", "1"}, {"low_2", "5"}}}}, "/args/thresholds"},
+      {"open_account", {{"account", "a9"}},
+       {{"meters", meters}, {"thresholds", {{"low_1", 20}}}}, "/args/thresholds/low_1"},
+      {"open_account", {{"account", "a9"}},
+       {{"meters", meters}, {"thresholds", {{"lo_1", "20"}}}}, "/args/thresholds/lo_1"},
+      {"open_account", {{"account", "a9"}}, {{"meters", meters}, {"opening_balance", 5}},
+       "/args/opening_balance"},
+      {"open_account", {{"account", "a9"}}, {{"meters", meters}}, "/args/tariff"},
+      {"open_account", {{"account", "a9"}}, {{"meters", meters}, {"tariff", {{"id", "t"}}}},
+       "/args/tariff"},
+      {"open_account", {{"account", "a9"}}, {{"meters", meters}, {"tariff", tariff}, {"colour", "red"}},
+       "/args/colour"},
+      {"set_tariff", {{"account", "a9"}}, {{"tariff", {{"id", "t"}, {"price", "free"}}}},
+       "/args/tariff"},
+      {"close_account", {{"account", "a9"}}, {{"now", true}}, "/args/now"},
+      {"assign_meter", {{"meter", "m1"}}, json::object(), "/args/account"},
+      {"assign_meter", {{"meter", "m1"}}, {{"account", "a b"}}, "/args/account"},
   };
   for (const auto& c : cases) {
-    SCOPED_TRACE(c.op);
-    const Command command = parse_ok(envelope(c.op, c.target, c.args));
-    EXPECT_EQ(command.op, c.expected);
-    EXPECT_EQ(std::get<JsonArgs>(command.args).args, c.args);
+    SCOPED_TRACE(c.args.dump());
+    const ParsedCommand result = parse_command(envelope(c.op, c.target, c.args).dump());
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.error().code, "invalid") << result.error().message;
+    EXPECT_EQ(result.error().path, c.path) << result.error().message;
   }
 }
 
@@ -206,7 +282,7 @@ TEST(CommandParserOps, BatchOfExplicitStepsParsesEachStep) {
        {{"op", "recharge"}, {"account", "a1"}, {"args", {{"order_id", "o1"}, {"amount", "1"}}}},
        {{"op", "set_tariff"},
         {"meters", {"m2", "m3"}},
-        {"args", {{"tariff", {{"kind", "single"}}}}}}});
+        {"args", {{"tariff", {{"id", "t1"}, {"price", "0.5800"}}}}}}});
   const Command c = parse_ok(envelope("batch", nullptr, {{"ops", ops}, {"run_at", 1735689600000}}));
   EXPECT_EQ(c.op, CommandOp::kBatch);
   const auto& batch = std::get<BatchArgs>(c.args);

@@ -154,8 +154,9 @@ TEST(HostileCommands, NoPayloadStopsTheDaemonEachIsRefusedAndNoMoneyMoves) {
     }
   }
 
-  // Arguments checked only after the journal: a wrong type once threw out of the loop, and the
-  // journaled command threw again at every start. Now it fails, and nothing stays pending.
+  // A wrong type in open_account's args once threw out of the loop after the journal, and the
+  // journaled command threw again at every start. Now it is refused at intake, and nothing
+  // stays pending.
   json bad_name = make_command("acct-bad", "open_account", {{"account", "A900"}},
                                {{"name", 5}, {"meters", {"b1-m5"}}});
   EXPECT_TRUE(collector.publish(kCmdTopic, sign(bad_name)));
