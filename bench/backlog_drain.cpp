@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
     config.batch_rows = 10000;
     Store store(config, clock, [](std::int64_t) {});
     for (long i = 0; i < rows; ++i) {
-      store.append_telemetry(Telemetry{"b1-m" + std::to_string(i % 1000 + 1), "slow",
+      store.append_telemetry(Telemetry{"b1-m" + std::to_string(i % 1000 + 1),
+                                       "slow",
                                        clock.wall_now(),
                                        {{"energy_total", std::int64_t{1000000 + i}},
                                         {"power_total", 812.5},
@@ -84,8 +85,8 @@ int main(int argc, char** argv) {
       "cores=%ld rows=%ld meters=%d drained=%s in %.2f s (%.0f rows/s, incl. daemon start)\n"
       "cpu while draining: meterd %.2f s (%.0f %% of one core), mosquitto %.2f s (%.0f %%)\n",
       sysconf(_SC_NPROCESSORS_ONLN), rows, buses * ((meters + buses - 1) / buses),
-      drained ? "yes" : "NO", secs, rows / secs, daemon_cpu, 100.0 * daemon_cpu / secs,
-      broker_cpu, 100.0 * broker_cpu / secs);
+      drained ? "yes" : "NO", secs, rows / secs, daemon_cpu, 100.0 * daemon_cpu / secs, broker_cpu,
+      100.0 * broker_cpu / secs);
   daemon.terminate();
   return drained ? 0 : 1;
 }
