@@ -191,12 +191,15 @@ SeqReport analyse_seqs(const MqttCollector::Messages& messages) {
     if (j.is_discarded() || !j.contains("seq")) continue;
     const std::int64_t seq = j["seq"].get<std::int64_t>();
     const std::string meter = j.value("meter", "");
+    // Compared as parsed JSON: a row repeated in a pack (collected as its re-serialized object)
+    // and the same row alone carry the same content in different bytes.
+    std::string content = j.dump();
     if (!report.seen.insert(seq).second) {
       ++report.duplicates;
-      if (payloads[seq] != message.payload) report.conflicting_duplicates.push_back(seq);
+      if (payloads[seq] != content) report.conflicting_duplicates.push_back(seq);
       continue;
     }
-    payloads[seq] = message.payload;
+    payloads[seq] = std::move(content);
     if (message.topic.ends_with("/telemetry")) report.meters_with_telemetry.insert(meter);
     auto [it, fresh] = last_first_seen.emplace(meter, seq);
     if (!fresh) {
