@@ -42,9 +42,9 @@ std::vector<CollectedMessage> unpack(CollectedMessage message) {
     return rows;
   }
   const std::string root = message.topic.substr(0, message.topic.size() - kBatch.size() + 1);
-  for (const auto& row : pack) {
-    rows.push_back(CollectedMessage{row_topic(root, row), row.dump(), message.retained, message.qos,
-                                    message.topic, pack.size()});
+  for (std::size_t i = 0; i < pack.size(); ++i) {
+    rows.push_back(CollectedMessage{row_topic(root, pack[i]), pack[i].dump(), message.retained,
+                                    message.qos, message.topic, pack.size(), i});
   }
   return rows;
 }
@@ -62,7 +62,7 @@ MqttCollector::MqttCollector(std::string server_uri, std::string client_id,
       client_(std::make_unique<mqtt::async_client>(server_uri, client_id, nullptr)) {
   client_->set_message_callback([this](mqtt::const_message_ptr msg) {
     std::vector<CollectedMessage> rows = unpack(CollectedMessage{
-        msg->get_topic(), msg->get_payload_str(), msg->is_retained(), msg->get_qos(), "", 0});
+        msg->get_topic(), msg->get_payload_str(), msg->is_retained(), msg->get_qos(), "", 0, 0});
     {
       std::lock_guard lock(inbox_mutex_);
       std::move(rows.begin(), rows.end(), std::back_inserter(inbox_));

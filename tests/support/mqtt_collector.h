@@ -39,8 +39,9 @@ struct CollectedMessage {
   std::string payload;
   bool retained = false;
   int qos = 0;
-  std::string packed_in;      // the batch topic when this row arrived in a pack, else empty
-  std::size_t pack_rows = 0;  // rows of that pack
+  std::string packed_in;       // the batch topic when this row arrived in a pack, else empty
+  std::size_t pack_rows = 0;   // rows of that pack
+  std::size_t pack_index = 0;  // this row's place in it, from 0
   // The payload parsed; a discarded value (is_discarded()) when it is not JSON.
   nlohmann::json json() const;
 };

@@ -25,8 +25,9 @@ std::string site_yaml(const SiteSpec& spec, const std::string& db_path) {
     << "  keepalive: 5s\n"
     << "  reconnect_min: 100ms\n"
     << "  reconnect_max: " << spec.reconnect_max << "\n"
-    << "  health_interval: " << spec.health_interval << "\n"
-    << "store:\n"
+    << "  health_interval: " << spec.health_interval << "\n";
+  for (const std::string& setting : spec.mqtt_settings) y << "  " << setting << "\n";
+  y << "store:\n"
     << "  path: " << db_path << "\n"
     << "  budget: " << spec.budget << "\n"
     << "  commit_interval: " << spec.commit_interval << "\n"
