@@ -21,6 +21,21 @@ std::chrono::seconds outage_length() {
   return std::chrono::seconds(env ? std::atoi(env) : 30);
 }
 
+// After the broker returned: the daemon drains its outbox through `last_seq` and stops
+// cleanly, and every seq the broker acknowledged reaches `collector`.
+void drain_stop_and_expect_delivered(DaemonUnderTest& daemon, MqttCollector& collector,
+                                     std::int64_t last_seq) {
+  ASSERT_TRUE(wait_until_drained_through(daemon.db_path(), last_seq, std::chrono::seconds(60)))
+      << daemon.log();
+  auto status = daemon.terminate(std::chrono::seconds(5));
+  ASSERT_TRUE(status && status->exited && status->code == 0);
+  const StoreView final_view = read_store(daemon.db_path());
+  const auto missing = wait_for_acknowledged_seqs(collector, final_view, std::chrono::seconds(30));
+  ASSERT_TRUE(missing.empty()) << "acknowledged by the broker, never received: "
+                               << seq_ranges(missing)
+                               << (collector.connected() ? "" : " (collector not connected)");
+}
+
 TEST(StoreAndForward, BrokerOutageLosesNothingAndKeepsOrderPerMeter) {
   TempDir dir;
   MosquittoBroker broker(dir.path() / "broker");
@@ -54,17 +69,7 @@ TEST(StoreAndForward, BrokerOutageLosesNothingAndKeepsOrderPerMeter) {
   broker.start();
 
   // The backlog of the outage drains: none of its seqs stays in the outbox.
-  ASSERT_TRUE(
-      wait_until_drained_through(daemon.db_path(), during.last_seq, std::chrono::seconds(60)))
-      << daemon.log();
-  auto status = daemon.terminate(std::chrono::seconds(5));
-  ASSERT_TRUE(status && status->exited && status->code == 0);
-
-  const StoreView final_view = read_store(daemon.db_path());
-  const auto missing = wait_for_acknowledged_seqs(collector, final_view, std::chrono::seconds(30));
-  ASSERT_TRUE(missing.empty()) << "acknowledged by the broker, never received: "
-                               << seq_ranges(missing)
-                               << (collector.connected() ? "" : " (collector not connected)");
+  ASSERT_NO_FATAL_FAILURE(drain_stop_and_expect_delivered(daemon, collector, during.last_seq));
   const SeqReport report = analyse_seqs(collector.messages());
   for (std::int64_t seq = seq_at_outage_start + 1; seq <= during.last_seq; ++seq) {
     ASSERT_TRUE(report.seen.count(seq)) << "seq " << seq << " of the outage never arrived";
@@ -100,17 +105,7 @@ TEST(StoreAndForward, BacklogBuiltWhileTheBrokerIsDownArrivesCompleteInPacks) {
   const StoreView backlog = read_store(daemon.db_path());
   ASSERT_TRUE(daemon.running());
   broker.start();
-
-  ASSERT_TRUE(
-      wait_until_drained_through(daemon.db_path(), backlog.last_seq, std::chrono::seconds(60)))
-      << daemon.log();
-  auto status = daemon.terminate(std::chrono::seconds(5));
-  ASSERT_TRUE(status && status->exited && status->code == 0);
-
-  const StoreView final_view = read_store(daemon.db_path());
-  const auto missing = wait_for_acknowledged_seqs(collector, final_view, std::chrono::seconds(30));
-  ASSERT_TRUE(missing.empty()) << "acknowledged by the broker, never received: "
-                               << seq_ranges(missing);
+  ASSERT_NO_FATAL_FAILURE(drain_stop_and_expect_delivered(daemon, collector, backlog.last_seq));
   const auto messages = collector.messages();
   const SeqReport report = analyse_seqs(messages);
   for (std::int64_t seq = 1; seq <= backlog.last_seq; ++seq) {
