@@ -57,8 +57,7 @@ std::vector<MeterSample> slow_samples(const MqttCollector::Messages& messages,
     const auto j = messages[i].json();
     if (j.value("group", "") != "slow") continue;
     const auto& values = j.at("values");
-    samples.push_back(
-        {values.value("relay_closed", true), values.value("energy_total", std::int64_t{-1})});
+    samples.push_back({values.value("relay_closed", true), values.value("energy_total", std::int64_t{-1})});
   }
   return samples;
 }
@@ -109,9 +108,9 @@ TEST(Billing, BalanceRunsOutRelaysOpenConsumptionStopsARechargeRestoresSupply) {
   EXPECT_GT(third.back().energy, third.front().energy);
 
   // A recharge from the cloud: `restored`, the relays close, the meters count again.
-  const nlohmann::json result =
-      run_command(collector, make_command("pay-1", "recharge", {{"account", "A101"}},
-                                          {{"order_id", "wx-1"}, {"amount", "100.0000"}}));
+  const nlohmann::json result = run_command(
+      collector, make_command("pay-1", "recharge", {{"account", "A101"}},
+                              {{"order_id", "wx-1"}, {"amount", "100.0000"}}));
   ASSERT_EQ(result.value("state", ""), "done") << result.dump() << daemon.log();
   const std::size_t paid = collector.size();
   auto running = [&](const MqttCollector::Messages& m, const std::string& meter) {
