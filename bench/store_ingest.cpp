@@ -67,6 +67,12 @@ std::vector<OutboxRow> fetch(Store& store, std::int64_t after, int limit) {
 
 int main(int argc, char** argv) {
   const std::string dir = argc > 1 ? argv[1] : "/tmp";
+  std::error_code error;
+  if (!std::filesystem::is_directory(dir, error)) {
+    std::fprintf(stderr, "bench_store_ingest: %s is not a directory%s%s\n", dir.c_str(),
+                 error ? ": " : "", error ? error.message().c_str() : "");
+    return 2;
+  }
   const std::string path = dir + "/meterd-bench-" + std::to_string(getpid()) + ".db";
   meterd::SystemClock clock;
 

@@ -6,6 +6,10 @@ What it shows (docs/integrators.md):
 - a shared subscription ($share/<group>/...), so several consumers split the load;
 - deduplication on (store_id, seq): the gateway delivers at least once, so a message may come
   twice; the primary key makes the second insert a no-op;
+- packs: while a gateway drains a backlog it sends many rows in one message on
+  meterd/v1/<gw>/batch, a JSON array of the same objects as the per-row topics
+  (docs/mqtt-api.md#batch); each element is taken like a message of its own, one transaction
+  per pack;
 - readings, events and command results written to SQLite;
 - a signed command (HMAC-SHA256 over the canonical JSON, docs/commands.md#signing).
 
@@ -62,7 +66,7 @@ def split_broker(text):
 
 
 class Sink:
-    """SQLite writes from the paho thread; one transaction per message."""
+    """SQLite writes from the paho thread; one transaction per message (a pack is one)."""
 
     def __init__(self, path):
         self.db = sqlite3.connect(path, check_same_thread=False)
@@ -73,32 +77,41 @@ class Sink:
         self.db.execute("INSERT INTO stats VALUES (?, 1) ON CONFLICT(name) "
                         "DO UPDATE SET value = value + 1", (name,))
 
-    def take(self, message):
-        """Stores one outbox message; False when it was a duplicate or not one of ours."""
+    def take(self, messages):
+        """Stores outbox messages (one, or the rows of a pack) in one transaction; returns the
+        ones taken: not duplicates, and of ours."""
+        taken = []
+        with self.lock, self.db:
+            for message in messages:
+                if isinstance(message, dict) and self._take_one(message):
+                    taken.append(message)
+        return taken
+
+    def _take_one(self, message):
         store_id, seq = message.get("store_id"), message.get("seq")
         if not isinstance(store_id, str) or not isinstance(seq, int):
             return False
-        with self.lock, self.db:
-            if self.db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)",
-                               (store_id, seq)).rowcount == 0:
-                self.bump("duplicates")
-                return False
-            kind, gw, ts = message.get("kind"), message.get("gw", ""), message.get("ts", 0)
-            if kind == "telemetry":
-                for point, value in (message.get("values") or {}).items():
-                    self.db.execute(
-                        "INSERT INTO readings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (store_id, seq, gw, message.get("meter", ""), ts, message.get("group"),
-                         point, json.dumps(value)))
-            elif kind == "event":
-                self.db.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                (store_id, seq, gw, message.get("meter"), ts,
-                                 message.get("event", ""), json.dumps(message.get("details"))))
-            elif kind == "result":
-                self.db.execute("INSERT INTO results VALUES (?, ?, ?, ?, ?, ?)",
-                                (store_id, seq, gw, ts, message.get("id"), json.dumps(message, separators=(",", ":"))))
-            self.bump(kind or "unknown")
-            return True
+        if self.db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)",
+                           (store_id, seq)).rowcount == 0:
+            self.bump("duplicates")
+            return False
+        kind, gw, ts = message.get("kind"), message.get("gw", ""), message.get("ts", 0)
+        if kind == "telemetry":
+            for point, value in (message.get("values") or {}).items():
+                self.db.execute(
+                    "INSERT INTO readings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (store_id, seq, gw, message.get("meter", ""), ts, message.get("group"),
+                     point, json.dumps(value)))
+        elif kind == "event":
+            self.db.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (store_id, seq, gw, message.get("meter"), ts,
+                             message.get("event", ""), json.dumps(message.get("details"))))
+        elif kind == "result":
+            self.db.execute("INSERT INTO results VALUES (?, ?, ?, ?, ?, ?)",
+                            (store_id, seq, gw, ts, message.get("id"),
+                             json.dumps(message, separators=(",", ":"))))
+        self.bump(kind or "unknown")
+        return True
 
 
 def consume(args):
@@ -106,7 +119,7 @@ def consume(args):
     client = make_client(args.client_id or f"meterd-consumer-{uuid.uuid4().hex[:8]}")
     root = "meterd/v1/+"
     topics = [f"{root}/meters/+/telemetry", f"{root}/meters/+/events", f"{root}/events",
-              f"{root}/cmd/result"]
+              f"{root}/cmd/result", f"{root}/batch"]
 
     def on_connect(c, _userdata, _flags, rc):
         if rc != 0:
@@ -117,9 +130,12 @@ def consume(args):
 
     def on_message(_c, _userdata, msg):
         try:
-            message = json.loads(msg.payload.decode("utf-8"))
-            if isinstance(message, dict) and sink.take(message) and args.verbose:
-                print(f"{msg.topic} seq={message.get('seq')}", flush=True)
+            payload = json.loads(msg.payload.decode("utf-8"))
+            # A pack (on batch) is an array of the objects the per-row topics carry.
+            messages = payload if isinstance(payload, list) else [payload]
+            for message in sink.take(messages):
+                if args.verbose:
+                    print(f"{msg.topic} seq={message.get('seq')}", flush=True)
         except Exception as e:  # a bad payload must not stop the consumer
             print(f"skipped a message on {msg.topic}: {e}", file=sys.stderr)
 

@@ -396,7 +396,9 @@ class Daemon::Impl {
            a.tls.ca_file == b.tls.ca_file && a.tls.cert_file == b.tls.cert_file &&
            a.tls.key_file == b.tls.key_file && a.tls.verify_hostname == b.tls.verify_hostname &&
            a.keepalive == b.keepalive && a.max_inflight == b.max_inflight &&
-           a.drain_batch == b.drain_batch && a.reconnect_min == b.reconnect_min &&
+           a.drain_batch == b.drain_batch && a.pack_min_rows == b.pack_min_rows &&
+           a.pack_max_rows == b.pack_max_rows && a.pack_max_bytes == b.pack_max_bytes &&
+           a.reconnect_min == b.reconnect_min &&
            a.reconnect_max == b.reconnect_max && a.health_interval == b.health_interval;
   }
 

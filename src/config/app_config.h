@@ -31,6 +31,11 @@ struct MqttConfig {
   std::chrono::seconds keepalive{30};
   int max_inflight = 64;  // publishes awaiting PUBACK
   int drain_batch = 256;  // outbox rows fetched per store read
+  // Packing (docs/mqtt-api.md#batch): while at least pack_min_rows outbox rows are ready, up to
+  // pack_max_rows of them (at most pack_max_bytes of payload) go out as one message on batch.
+  int pack_min_rows = 32;
+  int pack_max_rows = 500;  // 1: never pack
+  std::size_t pack_max_bytes = 64 * 1024;
   std::chrono::milliseconds reconnect_min{500};
   std::chrono::milliseconds reconnect_max{30'000};
   std::chrono::milliseconds health_interval{60'000};

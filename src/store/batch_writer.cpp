@@ -37,7 +37,7 @@ struct BatchWriter::Statements {
                       "INSERT INTO latest(meter_id, point, value, ts_ms) VALUES(?1,?2,?3,?4) "
                       "ON CONFLICT(meter_id, point) DO UPDATE SET value = excluded.value, "
                       "ts_ms = excluded.ts_ms WHERE excluded.ts_ms >= latest.ts_ms"),
-        delete_outbox(db, "DELETE FROM outbox WHERE seq = ?1") {}
+        delete_outbox(db, "DELETE FROM outbox WHERE seq BETWEEN ?1 AND ?2") {}
   Statement insert_outbox;
   Statement insert_event;
   Statement upsert_latest;
@@ -178,11 +178,19 @@ Result<BatchOutcome> BatchWriter::write(const std::vector<PendingRow>& rows,
   Transaction tx(db_);
   if (!tx.begun()) return tx.begun().error();
 
-  // Acknowledged rows first: the room they free counts for this batch.
-  for (std::int64_t seq : acks) {
-    st_->delete_outbox.bind(1, seq);
+  // Acknowledged rows first: the room they free counts for this batch. One DELETE per run of
+  // consecutive seqs: a drain acknowledges in seq order, so a batch is mostly one or a few runs.
+  std::vector<std::int64_t> sorted = acks;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  for (std::size_t first = 0; first < sorted.size();) {
+    std::size_t last = first;
+    while (last + 1 < sorted.size() && sorted[last + 1] == sorted[last] + 1) ++last;
+    st_->delete_outbox.bind(1, sorted[first]);
+    st_->delete_outbox.bind(2, sorted[last]);
     if (Status status = st_->delete_outbox.run(); !status) return status.error();
     outcome.rows_acked += db_.changes();
+    first = last + 1;
   }
 
   const std::int64_t chunk_cap =

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <mutex>
 #include <unordered_map>
 
 #include "uplink/tcp_nodelay.h"
@@ -28,7 +29,9 @@ void* generation_context(std::uint32_t generation) {
 
 }  // namespace
 
-// Paho calls it on its own threads: it only posts to the loop.
+// Paho calls it on its own threads: it only posts to the loop. Token results (PUBACKs above
+// all) are gathered in a queue and handed over by one post for all that arrived before the loop
+// took them, so a drain's stream of PUBACKs costs a post per burst, not one per message.
 class MqttSession::Listener final : public mqtt::iaction_listener {
  public:
   Listener(asio::io_context& loop, std::weak_ptr<int> alive, MqttSession* session,
@@ -54,10 +57,37 @@ class MqttSession::Listener final : public mqtt::iaction_listener {
   }
 
  private:
+  struct TokenResult {
+    const void* token;
+    bool ok;
+    int rc;
+  };
+  // Shared with the posted handler, which may run after the listener is gone.
+  struct TokenQueue {
+    std::mutex mutex;
+    std::vector<TokenResult> results;
+    bool posted = false;  // a handler is on its way to the loop and will take `results`
+  };
+
   void post(const void* token, bool ok, int rc) {
+    {
+      std::lock_guard lock(queue_->mutex);
+      queue_->results.push_back({token, ok, rc});
+      if (queue_->posted) return;
+      queue_->posted = true;
+    }
     asio::post(loop_,
-               [alive = alive_, session = session_, generation = generation_, token, ok, rc] {
-                 if (alive.lock()) session->on_token(generation, token, ok, rc);
+               [alive = alive_, session = session_, generation = generation_, queue = queue_] {
+                 std::vector<TokenResult> results;
+                 {
+                   std::lock_guard lock(queue->mutex);
+                   results.swap(queue->results);
+                   queue->posted = false;
+                 }
+                 for (const TokenResult& r : results) {
+                   if (!alive.lock()) return;  // a result's handler may have ended the session
+                   session->on_token(generation, r.token, r.ok, r.rc);
+                 }
                });
   }
 
@@ -65,6 +95,7 @@ class MqttSession::Listener final : public mqtt::iaction_listener {
   std::weak_ptr<int> alive_;
   MqttSession* session_;
   std::uint32_t generation_;
+  std::shared_ptr<TokenQueue> queue_ = std::make_shared<TokenQueue>();
 };
 
 struct MqttSession::Connection {

@@ -6,16 +6,18 @@
 
 namespace meterd {
 
-OutboxDrain::OutboxDrain(int max_inflight, int batch)
+OutboxDrain::OutboxDrain(int max_inflight, int batch, PackLimits pack)
     : max_inflight_(static_cast<std::size_t>(std::max(max_inflight, 1))),
-      batch_(std::max(batch, 1)) {}
+      batch_(std::max(batch, 1)),
+      pack_(std::move(pack)) {}
 
 void OutboxDrain::reset() {
   std::int64_t lowest = cursor_ + 1;
-  if (!inflight_.empty()) lowest = std::min(lowest, *inflight_.begin());
+  if (!inflight_.empty()) lowest = std::min(lowest, inflight_.begin()->first);
   if (!buffer_.empty()) lowest = std::min(lowest, buffer_.front().seq);
   cursor_ = lowest - 1;
   inflight_.clear();
+  inflight_rows_ = 0;
   buffer_.clear();
   ++epoch_;  // whatever fetch is still on its way belongs to the old connection
   fetching_ = false;
@@ -57,15 +59,40 @@ void OutboxDrain::on_fetched(std::uint64_t epoch, std::vector<OutboxRow> rows) {
   maybe_more_ = committed_max_ > cursor_;
 }
 
-std::optional<OutboxRow> OutboxDrain::take_publishable() {
-  if (buffer_.empty() || inflight_.size() >= max_inflight_) return std::nullopt;
-  OutboxRow row = std::move(buffer_.front());
-  buffer_.pop_front();
-  inflight_.insert(row.seq);
-  return row;
+std::size_t OutboxDrain::row_bytes(const OutboxRow& row) const {
+  return pack_.row_bytes ? pack_.row_bytes(row) : row.body_json.size();
 }
 
-bool OutboxDrain::on_acked(std::int64_t seq) { return inflight_.erase(seq) > 0; }
+std::vector<OutboxRow> OutboxDrain::take_message() {
+  std::vector<OutboxRow> rows;
+  if (buffer_.empty() || inflight_.size() >= max_inflight_) return rows;
+  const bool pack = pack_.max_rows > 1 && buffer_.size() >= pack_.min_rows;
+  // The first row goes even when it alone is over max_bytes: it is then sent on its own.
+  std::size_t bytes = pack ? 2 + row_bytes(buffer_.front()) : 0;  // 2: the pack's brackets
+  rows.push_back(std::move(buffer_.front()));
+  buffer_.pop_front();
+  while (pack && rows.size() < pack_.max_rows && !buffer_.empty()) {
+    const std::size_t next = row_bytes(buffer_.front());
+    if (bytes + next > pack_.max_bytes) break;
+    bytes += next;
+    rows.push_back(std::move(buffer_.front()));
+    buffer_.pop_front();
+  }
+  std::vector<std::int64_t>& seqs = inflight_[rows.front().seq];
+  seqs.reserve(rows.size());
+  for (const OutboxRow& row : rows) seqs.push_back(row.seq);
+  inflight_rows_ += rows.size();
+  return rows;
+}
+
+std::vector<std::int64_t> OutboxDrain::on_acked(std::int64_t first_seq) {
+  auto it = inflight_.find(first_seq);
+  if (it == inflight_.end()) return {};
+  std::vector<std::int64_t> seqs = std::move(it->second);
+  inflight_.erase(it);
+  inflight_rows_ -= seqs.size();
+  return seqs;
+}
 
 bool OutboxDrain::idle() const {
   return buffer_.empty() && inflight_.empty() && !fetching_ && !maybe_more_;

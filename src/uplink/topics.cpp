@@ -30,6 +30,12 @@ std::string command_topic(std::string_view root) {
   return topic;
 }
 
+std::string batch_topic(std::string_view root) {
+  std::string topic(root);
+  topic.append("batch");
+  return topic;
+}
+
 std::string outbox_topic(std::string_view root, const OutboxRow& row) {
   std::string topic(root);
   switch (row.kind) {
@@ -114,6 +120,29 @@ std::string outbox_payload(const MessageOrigin& origin, const OutboxRow& row) {
   if (!rest.empty() && rest.front() != '}') out.push_back(',');
   out.append(rest);
   return out;
+}
+
+std::string pack_payload(const MessageOrigin& origin, const std::vector<OutboxRow>& rows) {
+  std::string out;
+  std::size_t bytes = 2;
+  for (const OutboxRow& row : rows) bytes += outbox_payload_bound(origin, row);
+  out.reserve(bytes);
+  out.push_back('[');
+  for (const OutboxRow& row : rows) {
+    if (out.size() > 1) out.push_back(',');
+    out.append(outbox_payload(origin, row));
+  }
+  out.push_back(']');
+  return out;
+}
+
+std::size_t outbox_payload_bound(const MessageOrigin& origin, const OutboxRow& row) {
+  // The fixed text of the header: {"seq": ,"store_id": ,"gw": ,"meter": ,"ts": ,"kind":"telemetry"
+  // (59 characters), two int64 of at most 20 characters each, the closing brace added to a body
+  // that is not an object, and the separator.
+  constexpr std::size_t kFixed = 59 + 2 * 20 + 1 + 1;
+  return kFixed + json_quote(origin.store_id).size() + json_quote(origin.gateway_id).size() +
+         json_quote(row.meter_id).size() + row.body_json.size();
 }
 
 std::string status_payload(bool online, const MessageOrigin& origin, std::int64_t ts_ms,

@@ -4,9 +4,11 @@
 // the self-describing header fields spliced in front, so the body is never re-parsed.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/store.h"
 
@@ -31,10 +33,20 @@ struct MessageOrigin {
   std::string_view store_id;
 };
 
+// The topic of a pack of outbox rows under `root`: batch.
+std::string batch_topic(std::string_view root);
+
 // {"seq":N,"store_id":"..","gw":"..","meter":"..","ts":<unix ms>,"kind":"..",<body members>}.
 // "meter" is left out when the row has no meter. A body that is not a JSON object (a broken
 // invariant) is dropped and only the header is sent.
 std::string outbox_payload(const MessageOrigin& origin, const OutboxRow& row);
+
+// A pack: the JSON array of the rows' outbox_payload() objects, in the given order.
+std::string pack_payload(const MessageOrigin& origin, const std::vector<OutboxRow>& rows);
+
+// An upper bound of outbox_payload(origin, row).size() plus one (a separator in a pack),
+// computed without building the payload.
+std::size_t outbox_payload_bound(const MessageOrigin& origin, const OutboxRow& row);
 
 // The retained status: {"state":"online"|"offline","gw":"..","store_id":"..","ts":<unix ms>,
 // "version":".."}.

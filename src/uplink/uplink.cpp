@@ -53,7 +53,8 @@ class Uplink::Impl {
         store_id_(store.store_id()),
         root_(topic_root(config.gateway_id)),
         command_topic_(command_topic(root_)),
-        drain_(config.mqtt.max_inflight, config.mqtt.drain_batch),
+        batch_topic_(batch_topic(root_)),
+        drain_(config.mqtt.max_inflight, config.mqtt.drain_batch, pack_limits(config.mqtt)),
         ack_timer_(loop) {
     SessionOptions options;
     options.servers = config.mqtt.servers;
@@ -118,7 +119,7 @@ class Uplink::Impl {
     s.published = published_;
     s.publish_failures = publish_failures_;
     s.reconnects = session_->reconnects();
-    s.inflight = static_cast<std::int64_t>(drain_.inflight());
+    s.inflight = static_cast<std::int64_t>(drain_.inflight_rows());
     s.volatile_dropped = volatile_dropped_;
     s.commands_received = commands_received_;
     s.commands_subscribed = session_->subscribed();
@@ -167,13 +168,26 @@ class Uplink::Impl {
     command_handler_(std::move(payload));
   }
 
-  // Publishes buffered rows while the window has room, then refills the buffer from the store.
+  // The drain's packing limits: sizes are bounded by outbox_payload_bound with this origin.
+  PackLimits pack_limits(const MqttConfig& mqtt) const {
+    PackLimits limits;
+    limits.min_rows = static_cast<std::size_t>(mqtt.pack_min_rows);
+    limits.max_rows = static_cast<std::size_t>(mqtt.pack_max_rows);
+    limits.max_bytes = mqtt.pack_max_bytes;
+    limits.row_bytes = [this](const OutboxRow& row) { return outbox_payload_bound(origin(), row); };
+    return limits;
+  }
+
+  // Publishes buffered rows while the window has room (a backlog in packs on batch, a row
+  // alone on its own topic), then refills the buffer from the store.
   void pump() {
     if (stopped_ || !session_->connected()) return;
-    while (auto row = drain_.take_publishable()) {
-      const std::int64_t seq = row->seq;
-      auto msg =
-          mqtt::make_message(outbox_topic(root_, *row), outbox_payload(origin(), *row), 1, false);
+    for (auto rows = drain_.take_message(); !rows.empty(); rows = drain_.take_message()) {
+      const std::int64_t seq = rows.front().seq;
+      auto msg = rows.size() == 1
+                     ? mqtt::make_message(outbox_topic(root_, rows.front()),
+                                          outbox_payload(origin(), rows.front()), 1, false)
+                     : mqtt::make_message(batch_topic_, pack_payload(origin(), rows), 1, false);
       const bool sent =
           session_->publish(std::move(msg), [this, seq](bool ok) { on_publish_result(seq, ok); });
       if (!sent) {
@@ -202,9 +216,9 @@ class Uplink::Impl {
       session_->drop("publish of seq " + std::to_string(seq) + " failed");
       return;
     }
-    if (drain_.on_acked(seq)) {
-      ++published_;
-      pending_acks_.push_back(seq);
+    if (std::vector<std::int64_t> seqs = drain_.on_acked(seq); !seqs.empty()) {
+      published_ += static_cast<std::int64_t>(seqs.size());
+      pending_acks_.insert(pending_acks_.end(), seqs.begin(), seqs.end());
       if (pending_acks_.size() >= kAckBatch) {
         flush_acks();
       } else if (!ack_timer_armed_) {
@@ -236,6 +250,7 @@ class Uplink::Impl {
   TakeoverDetector takeover_;
   std::string root_;
   std::string command_topic_;
+  std::string batch_topic_;
   std::function<void(std::string)> command_handler_;
   OutboxDrain drain_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);

@@ -41,6 +41,9 @@ mqtt:
   keepalive: 45s
   max_inflight: 10
   drain_batch: 500
+  pack_min_rows: 4
+  pack_max_rows: 100
+  pack_max_bytes: 16KiB
   reconnect_min: 1s
   reconnect_max: 2m
   health_interval: 15s
@@ -88,6 +91,9 @@ TEST(LoadConfig, FullConfigFillsEveryField) {
   EXPECT_EQ(c.mqtt.keepalive, seconds(45));
   EXPECT_EQ(c.mqtt.max_inflight, 10);
   EXPECT_EQ(c.mqtt.drain_batch, 500);
+  EXPECT_EQ(c.mqtt.pack_min_rows, 4);
+  EXPECT_EQ(c.mqtt.pack_max_rows, 100);
+  EXPECT_EQ(c.mqtt.pack_max_bytes, 16u * 1024);
   EXPECT_EQ(c.mqtt.reconnect_min, seconds(1));
   EXPECT_EQ(c.mqtt.reconnect_max, std::chrono::minutes(2));
   EXPECT_EQ(c.mqtt.health_interval, seconds(15));
@@ -104,7 +110,7 @@ TEST(LoadConfig, FullConfigFillsEveryField) {
   const BusConfig& b = c.buses[0];
   EXPECT_EQ(b.spec.name, "line1");
   EXPECT_EQ(b.spec.protocol, "sim");
-  EXPECT_EQ(b.pos.line, 25);
+  EXPECT_EQ(b.pos.line, 28);
   EXPECT_EQ(b.pos.column, 5);
   EXPECT_EQ(b.offline_after_failures, 5);
   EXPECT_EQ(b.backoff_interval, std::chrono::minutes(2));
@@ -122,7 +128,7 @@ TEST(LoadConfig, FullConfigFillsEveryField) {
   ASSERT_EQ(m.settings.entries.size(), 1u);
   EXPECT_EQ(m.settings.entries[0].key, "base_load_w");
   EXPECT_EQ(m.settings.entries[0].value.scalar, "800");
-  EXPECT_EQ(m.settings.entries[0].key_pos.line, 35);
+  EXPECT_EQ(m.settings.entries[0].key_pos.line, 38);
   EXPECT_EQ(m.settings.entries[0].key_pos.file, "/etc/meterd/site.yaml");
   EXPECT_EQ(b.meter_tags.at("m001"),
             (std::map<std::string, std::string>{{"building", "A"}, {"floor", "3"}}));
@@ -145,6 +151,9 @@ TEST(LoadConfig, OmittedKeysTakeTheirDocumentedDefaults) {
   EXPECT_EQ(c.mqtt.keepalive, seconds(30));
   EXPECT_EQ(c.mqtt.max_inflight, 64);
   EXPECT_EQ(c.mqtt.drain_batch, 256);
+  EXPECT_EQ(c.mqtt.pack_min_rows, 32);
+  EXPECT_EQ(c.mqtt.pack_max_rows, 500);
+  EXPECT_EQ(c.mqtt.pack_max_bytes, 64u * 1024);
   EXPECT_EQ(c.mqtt.reconnect_min, milliseconds(500));
   EXPECT_EQ(c.mqtt.reconnect_max, seconds(30));
   EXPECT_EQ(c.mqtt.health_interval, seconds(60));
@@ -338,6 +347,19 @@ TEST(LoadConfig, TlsSchemeWithoutTlsEnabledIsAnError) {
   ASSERT_EQ(load.errors.size(), 1u);
   EXPECT_EQ(load.errors.all()[0].to_string(),
             "t.yaml:3:13: server 'ssl://broker:1883' uses TLS but mqtt.tls.enabled is false");
+}
+
+TEST(LoadConfig, PackLimitsOutOfRangeAreRefused) {
+  std::string text = kMinimal;
+  text.replace(text.find("store:"), 0,
+               "  pack_min_rows: 1\n  pack_max_rows: 0\n  pack_max_bytes: 17MiB\n");
+  ConfigLoad load = load_config_text(text, "t.yaml");
+  EXPECT_FALSE(load.config.has_value());
+  const std::vector<std::string> errors = messages(load);
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_NE(errors[0].find("'pack_min_rows' = 1 is out of range"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[1].find("'pack_max_rows' = 0 is out of range"), std::string::npos) << errors[1];
+  EXPECT_NE(errors[2].find("'pack_max_bytes'"), std::string::npos) << errors[2];
 }
 
 TEST(LoadConfig, IntegersWithLeadingZerosAreDecimal) {

@@ -3,8 +3,10 @@
 
 #include <mqtt/async_client.h>
 
+#include <algorithm>
 #include <iterator>
 #include <stdexcept>
+#include <string_view>
 
 #include "uplink/tcp_nodelay.h"
 
@@ -19,6 +21,34 @@ void disable_nagle(const std::string& server_uri) {
   if (const auto endpoint = broker_endpoint(server_uri)) disable_nagle_towards(*endpoint);
 }
 
+// The topic an outbox row has when it is published alone (docs/mqtt-api.md), under `root`.
+std::string row_topic(const std::string& root, const nlohmann::json& row) {
+  const std::string kind = row.value("kind", "");
+  const std::string meter = row.value("meter", "");
+  if (kind == "result") return root + "cmd/result";
+  if (meter.empty()) return root + "events";
+  return root + "meters/" + meter + (kind == "telemetry" ? "/telemetry" : "/events");
+}
+
+// One message per row of a pack; the message itself when it is not a pack of objects.
+std::vector<CollectedMessage> unpack(CollectedMessage message) {
+  std::vector<CollectedMessage> rows;
+  static constexpr std::string_view kBatch = "/batch";
+  const bool batch = message.topic.starts_with("meterd/v1/") && message.topic.ends_with(kBatch);
+  nlohmann::json pack = batch ? message.json() : nlohmann::json(nlohmann::json::value_t::discarded);
+  if (!pack.is_array() || pack.empty() ||
+      !std::all_of(pack.begin(), pack.end(), [](const auto& row) { return row.is_object(); })) {
+    rows.push_back(std::move(message));
+    return rows;
+  }
+  const std::string root = message.topic.substr(0, message.topic.size() - kBatch.size() + 1);
+  for (std::size_t i = 0; i < pack.size(); ++i) {
+    rows.push_back(CollectedMessage{row_topic(root, pack[i]), pack[i].dump(), message.retained,
+                                    message.qos, message.topic, pack.size(), i});
+  }
+  return rows;
+}
+
 }  // namespace
 
 nlohmann::json CollectedMessage::json() const {
@@ -31,11 +61,11 @@ MqttCollector::MqttCollector(std::string server_uri, std::string client_id,
     : topic_filter_(std::move(topic_filter)),
       client_(std::make_unique<mqtt::async_client>(server_uri, client_id, nullptr)) {
   client_->set_message_callback([this](mqtt::const_message_ptr msg) {
-    CollectedMessage m{msg->get_topic(), msg->get_payload_str(), msg->is_retained(),
-                       msg->get_qos()};
+    std::vector<CollectedMessage> rows = unpack(CollectedMessage{
+        msg->get_topic(), msg->get_payload_str(), msg->is_retained(), msg->get_qos(), "", 0, 0});
     {
       std::lock_guard lock(inbox_mutex_);
-      inbox_.push_back(std::move(m));
+      std::move(rows.begin(), rows.end(), std::back_inserter(inbox_));
     }
     arrived_.notify_all();
   });

@@ -4,6 +4,11 @@
 // (a broker restart) are queued by the broker and still arrive. Collects every message in
 // arrival order; all methods are thread-safe.
 //
+// A pack of outbox rows (an array on meterd/v1/<gw>/batch, docs/mqtt-api.md#batch) is
+// collected as one message per row, on the topic the row would have had alone and with the
+// row's object as payload, in the pack's order; `packed_in` names the batch topic. Tests of
+// other behaviour so see the same rows whether they arrived alone or packed.
+//
 // Paho's delivery thread only appends to an inbox under a lock of its own and never waits for a
 // wait_until() predicate. A predicate that looks at every message (analyse_seqs parses them all)
 // costs O(n) per evaluation; run once per arriving message while delivery waited for it, it
@@ -34,6 +39,9 @@ struct CollectedMessage {
   std::string payload;
   bool retained = false;
   int qos = 0;
+  std::string packed_in;       // the batch topic when this row arrived in a pack, else empty
+  std::size_t pack_rows = 0;   // rows of that pack
+  std::size_t pack_index = 0;  // this row's place in it, from 0
   // The payload parsed; a discarded value (is_discarded()) when it is not JSON.
   nlohmann::json json() const;
 };

@@ -86,6 +86,9 @@ class CommandFaultTest : public ::testing::Test {
                                                  "meterd/v1/gw-test/#");
     spec_.meters_per_bus = 2;
     spec_.billing_yaml = kOneAccountBilling;
+    // Results and telemetry are packed whenever two rows are ready (docs/mqtt-api.md#batch):
+    // a result in a pack lost to a flap or a kill must still arrive.
+    spec_.mqtt_settings = {"pack_min_rows: 2"};
   }
   // Ready once the account's meters have been read (the engine bills from the first reading)
   // and so the daemon has subscribed to cmd with its persistent session.

@@ -25,8 +25,9 @@ std::string site_yaml(const SiteSpec& spec, const std::string& db_path) {
     << "  keepalive: 5s\n"
     << "  reconnect_min: 100ms\n"
     << "  reconnect_max: " << spec.reconnect_max << "\n"
-    << "  health_interval: " << spec.health_interval << "\n"
-    << "store:\n"
+    << "  health_interval: " << spec.health_interval << "\n";
+  for (const std::string& setting : spec.mqtt_settings) y << "  " << setting << "\n";
+  y << "store:\n"
     << "  path: " << db_path << "\n"
     << "  budget: " << spec.budget << "\n"
     << "  commit_interval: " << spec.commit_interval << "\n"
@@ -191,12 +192,15 @@ SeqReport analyse_seqs(const MqttCollector::Messages& messages) {
     if (j.is_discarded() || !j.contains("seq")) continue;
     const std::int64_t seq = j["seq"].get<std::int64_t>();
     const std::string meter = j.value("meter", "");
+    // Compared as parsed JSON: a row repeated in a pack (collected as its re-serialized object)
+    // and the same row alone carry the same content in different bytes.
+    std::string content = j.dump();
     if (!report.seen.insert(seq).second) {
       ++report.duplicates;
-      if (payloads[seq] != message.payload) report.conflicting_duplicates.push_back(seq);
+      if (payloads[seq] != content) report.conflicting_duplicates.push_back(seq);
       continue;
     }
-    payloads[seq] = message.payload;
+    payloads[seq] = std::move(content);
     if (message.topic.ends_with("/telemetry")) report.meters_with_telemetry.insert(meter);
     auto [it, fresh] = last_first_seen.emplace(meter, seq);
     if (!fresh) {

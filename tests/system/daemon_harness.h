@@ -36,6 +36,8 @@ struct SiteSpec {
   std::string meter_settings;  // extra keys of every meter entry, e.g. "base_load_w: 9000"
   std::string billing_yaml;    // a `billing:` section, appended as is
   std::string store_path;      // the database; empty: meterd.db in the daemon's directory
+  // Extra keys of the mqtt section, e.g. {"pack_min_rows: 2"}.
+  std::vector<std::string> mqtt_settings;
 };
 
 // Meters are named b<bus>-m<n>, e.g. b1-m7.

@@ -18,7 +18,10 @@ std::vector<OutboxRow> rows(std::int64_t from, std::int64_t to) {
 
 std::vector<std::int64_t> publish_all(OutboxDrain& drain) {
   std::vector<std::int64_t> seqs;
-  while (auto row = drain.take_publishable()) seqs.push_back(row->seq);
+  for (auto message = drain.take_message(); !message.empty(); message = drain.take_message()) {
+    EXPECT_EQ(message.size(), 1u) << "a drain without PackLimits never packs";
+    seqs.push_back(message.front().seq);
+  }
   return seqs;
 }
 
@@ -29,7 +32,7 @@ TEST(OutboxDrain, PublishesInSeqOrderWithinTheWindow) {
   EXPECT_EQ(fetch->after_seq, 0);
   drain.on_fetched(fetch->epoch, rows(1, 5));
   EXPECT_EQ(publish_all(drain), (std::vector<std::int64_t>{1, 2, 3}));
-  EXPECT_TRUE(drain.on_acked(2));
+  EXPECT_EQ(drain.on_acked(2), (std::vector<std::int64_t>{2}));
   EXPECT_EQ(publish_all(drain), (std::vector<std::int64_t>{4}));
   EXPECT_EQ(drain.inflight(), 3u);
 }
@@ -110,9 +113,82 @@ TEST(OutboxDrain, StaleAckIsRejected) {
   auto fetch = drain.take_fetch();
   drain.on_fetched(fetch->epoch, rows(1, 2));
   publish_all(drain);
-  EXPECT_TRUE(drain.on_acked(1));
-  EXPECT_FALSE(drain.on_acked(1));
-  EXPECT_FALSE(drain.on_acked(99));
+  EXPECT_EQ(drain.on_acked(1), (std::vector<std::int64_t>{1}));
+  EXPECT_TRUE(drain.on_acked(1).empty());
+  EXPECT_TRUE(drain.on_acked(99).empty());
+}
+
+// Every row weighs 10 bytes: a pack of n rows weighs 2 + 10 n.
+PackLimits pack_limits(std::size_t min_rows, std::size_t max_rows, std::size_t max_bytes) {
+  return PackLimits{min_rows, max_rows, max_bytes, [](const OutboxRow&) { return 10u; }};
+}
+
+std::vector<std::vector<std::int64_t>> publish_messages(OutboxDrain& drain) {
+  std::vector<std::vector<std::int64_t>> messages;
+  for (auto message = drain.take_message(); !message.empty(); message = drain.take_message()) {
+    messages.emplace_back();
+    for (const OutboxRow& row : message) messages.back().push_back(row.seq);
+  }
+  return messages;
+}
+
+using Messages = std::vector<std::vector<std::int64_t>>;
+
+TEST(OutboxDrain, ABacklogIsPackedWithinRowAndByteLimitsInSeqOrder) {
+  OutboxDrain drain(10, 100, pack_limits(2, 4, 2 + 10 * 3));  // bytes allow 3 rows
+  auto fetch = drain.take_fetch();
+  drain.on_fetched(fetch->epoch, rows(1, 8));
+  // 8 ready: packs of 3 (bytes) while 2 or more are ready.
+  EXPECT_EQ(publish_messages(drain), (Messages{{1, 2, 3}, {4, 5, 6}, {7, 8}}));
+  EXPECT_EQ(drain.inflight(), 3u);
+  EXPECT_EQ(drain.inflight_rows(), 8u);
+
+  OutboxDrain by_rows(10, 100, pack_limits(2, 4, 1000));
+  fetch = by_rows.take_fetch();
+  by_rows.on_fetched(fetch->epoch, rows(1, 9));
+  EXPECT_EQ(publish_messages(by_rows), (Messages{{1, 2, 3, 4}, {5, 6, 7, 8}, {9}}));
+}
+
+TEST(OutboxDrain, FewerReadyRowsThanMinRowsGoOutOneByOne) {
+  OutboxDrain drain(10, 100, pack_limits(4, 50, 1000));
+  auto fetch = drain.take_fetch();
+  drain.on_fetched(fetch->epoch, rows(1, 3));
+  EXPECT_EQ(publish_messages(drain), (Messages{{1}, {2}, {3}}));
+}
+
+TEST(OutboxDrain, ARowOverTheByteLimitGoesAloneAndPackingResumesAfterIt) {
+  PackLimits limits = pack_limits(2, 50, 40);
+  limits.row_bytes = [](const OutboxRow& row) { return row.seq == 2 ? 100u : 10u; };
+  OutboxDrain drain(10, 100, limits);
+  auto fetch = drain.take_fetch();
+  drain.on_fetched(fetch->epoch, rows(1, 6));
+  EXPECT_EQ(publish_messages(drain), (Messages{{1}, {2}, {3, 4, 5}, {6}}));
+}
+
+TEST(OutboxDrain, OnePubackAcknowledgesTheWholePackAndFreesOneWindowSlot) {
+  OutboxDrain drain(1, 100, pack_limits(2, 3, 1000));
+  auto fetch = drain.take_fetch();
+  drain.on_fetched(fetch->epoch, rows(1, 6));
+  EXPECT_EQ(publish_messages(drain), (Messages{{1, 2, 3}}));  // the window holds one message
+  EXPECT_TRUE(drain.on_acked(2).empty()) << "only the pack's first seq names it";
+  EXPECT_EQ(drain.on_acked(1), (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(drain.inflight_rows(), 0u);
+  EXPECT_EQ(publish_messages(drain), (Messages{{4, 5, 6}}));
+}
+
+TEST(OutboxDrain, APackLostBeforeItsPubackIsResentWholeAfterReconnect) {
+  OutboxDrain drain(4, 100, pack_limits(2, 3, 1000));
+  auto fetch = drain.take_fetch();
+  drain.on_fetched(fetch->epoch, rows(1, 9));
+  EXPECT_EQ(publish_messages(drain), (Messages{{1, 2, 3}, {4, 5, 6}, {7, 8, 9}}));
+  drain.on_acked(1);
+  drain.on_acked(7);  // PUBACKs may complete out of order; 4..6 is lost with the connection
+  drain.reset();
+  fetch = drain.take_fetch();
+  ASSERT_TRUE(fetch);
+  EXPECT_EQ(fetch->after_seq, 3);
+  drain.on_fetched(fetch->epoch, rows(4, 9));  // the store still holds 4..6 and 7..9's rows
+  EXPECT_EQ(publish_messages(drain), (Messages{{4, 5, 6}, {7, 8, 9}}));
 }
 
 }  // namespace

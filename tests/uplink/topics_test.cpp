@@ -87,5 +87,31 @@ TEST(Status, OnlineAndOffline) {
             R"("ts":5,"version":"0.1.0"})");
 }
 
+TEST(Payload, APackIsAnArrayOfTheSameObjectsInOrderOnBatch) {
+  EXPECT_EQ(batch_topic("meterd/v1/gw-7/"), "meterd/v1/gw-7/batch");
+  const std::vector<OutboxRow> rows{row(5, OutboxKind::kTelemetry, "m1", R"({"group":"slow"})"),
+                                    row(6, OutboxKind::kEvent, "", R"({"event":"x"})")};
+  EXPECT_EQ(pack_payload(kGw7, rows),
+            "[" + outbox_payload(kGw7, rows[0]) + "," + outbox_payload(kGw7, rows[1]) + "]");
+  const nlohmann::json parsed = nlohmann::json::parse(pack_payload(kGw7, rows));
+  ASSERT_TRUE(parsed.is_array());
+  ASSERT_EQ(parsed.size(), 2u);
+  EXPECT_EQ(parsed[0]["seq"], 5);
+  EXPECT_EQ(parsed[0]["store_id"], "00112233445566778899aabbccddeeff");
+  EXPECT_EQ(parsed[1]["kind"], "event");
+}
+
+TEST(Payload, TheBoundIsNeverBelowTheObjectAndItsSeparator) {
+  const std::vector<OutboxRow> rows{
+      row(INT64_MAX, OutboxKind::kTelemetry, "m\"\n\x01", R"({"group":"slow"})"),
+      row(1, OutboxKind::kTelemetry, "m1", "  {  }  "),
+      row(2, OutboxKind::kTelemetry, "", "not an object"),
+      row(3, OutboxKind::kResult, "", R"({"id":"c-1","state":"done"})")};
+  for (OutboxRow r : rows) {
+    r.ts_ms = INT64_MIN;
+    EXPECT_GE(outbox_payload_bound(kGw7, r), outbox_payload(kGw7, r).size() + 1) << r.seq;
+  }
+}
+
 }  // namespace
 }  // namespace meterd
