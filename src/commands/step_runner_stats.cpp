@@ -7,25 +7,10 @@
 #include "commands/stats_period.h"
 #include "commands/step_runner.h"
 #include "core/money.h"
+#include "engine/usage_figures_json.h"
 
 namespace meterd {
 namespace {
-
-nlohmann::json figures_json(const UsageFigures& f) {
-  nlohmann::json by_period = nlohmann::json::object();
-  for (int p = 0; p < kTouPeriods; ++p) {
-    if (f.wh_by_period[p] == 0 && f.cost_by_period[p] == 0) continue;
-    by_period[tou_period_name(static_cast<TouPeriod>(p))] = {
-        {"energy_wh", f.wh_by_period[p]}, {"cost", format_money(Money{f.cost_by_period[p]})}};
-  }
-  return {{"energy_wh", f.energy_wh()},
-          {"cost", format_money(Money{f.cost})},
-          {"by_period", by_period},
-          {"free_wh", f.free_wh},
-          {"cut_offs", f.cut_offs},
-          {"load_trips", f.load_trips},
-          {"relay_operations", f.relay_operations}};
-}
 
 // (now - before) / before in percent, to 0.01; null when there is nothing to compare with.
 nlohmann::json relative(std::int64_t now, std::int64_t before) {
@@ -76,7 +61,7 @@ void StepRunner::run_stats(const BatchStep& step, std::function<void(TargetResul
 
   nlohmann::json periods = nlohmann::json::array();
   for (const UsageRollup& row : current.value().rows) {
-    nlohmann::json item = figures_json(row.figures);
+    nlohmann::json item = usage_figures_json(row.figures);
     item["period"] = format_stats_period(row.period, g);
     periods.push_back(std::move(item));
   }
@@ -87,7 +72,7 @@ void StepRunner::run_stats(const BatchStep& step, std::function<void(TargetResul
                         {"from", format_stats_period(args.from, g)},
                         {"to", format_stats_period(args.to, g)},
                         {"periods", std::move(periods)},
-                        {"total", figures_json(current.value().total)}};
+                        {"total", usage_figures_json(current.value().total)}};
   if (args.compare != StatsCompare::kNone) {
     const int months = args.compare == StatsCompare::kMonthOnMonth ? -1 : -12;
     const std::int32_t from = shift_stats_period(args.from, g, months);
@@ -100,7 +85,7 @@ void StepRunner::run_stats(const BatchStep& step, std::function<void(TargetResul
         {"kind", args.compare == StatsCompare::kMonthOnMonth ? "mom" : "yoy"},
         {"from", format_stats_period(from, g)},
         {"to", format_stats_period(to, g)},
-        {"total", figures_json(then)},
+        {"total", usage_figures_json(then)},
         {"change",
          {{"energy_wh", now.energy_wh() - then.energy_wh()},
           {"energy_pct", relative(now.energy_wh(), then.energy_wh())},

@@ -259,6 +259,7 @@ void Engine::Impl::on_tick() {
   }
   controls_tick();
   prune_usage();
+  close_periods();
   for (auto& [meter_id, relay] : relays_) {
     if (relay.needs_action) drive_relay(meter_id);
   }

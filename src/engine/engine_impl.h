@@ -83,6 +83,16 @@ class Engine::Impl {
   void count_cut_off(const AccountRuntime& account);
   // Once per local day (at start and on ticks): removes the rollups past retention.
   void prune_usage();
+  // Period close (engine_period_close.cpp). start_period_close reads the marks (a new store
+  // starts them at yesterday and last month) and closes what ended meanwhile; close_periods,
+  // on ticks, closes each period that ended once its meters are billed past it (or an hour
+  // after it ended) and publishes the summaries due; reopen_late_usage, on every write, marks
+  // closed periods that a late delta changes due for a correction.
+  void start_period_close();
+  void close_periods();
+  bool period_billed(WallTime end) const;
+  void publish_due_summaries();
+  void reopen_late_usage(EngineWrite& write);
   // A meter's account, or "" when it has none.
   std::string account_of(const std::string& meter_id) const;
   // Adds what the priced increment `pieces_` holds to the pending deduction's days.
@@ -220,6 +230,8 @@ class Engine::Impl {
   std::vector<PricedPiece> pieces_;        // scratch for pricing, reused
   std::vector<UsageDelta> usage_counts_;   // counts for the next write
   std::int32_t pruned_on_ = 0;             // the local day retention last ran
+  UsageCloseMarks closed_;                 // the last closed day and month
+  bool summaries_due_ = false;             // the store may hold summaries to publish
   std::shared_ptr<char> life_ = std::make_shared<char>();
 };
 

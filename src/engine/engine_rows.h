@@ -15,6 +15,7 @@
 #include "core/money.h"
 #include "engine/account_runtime.h"
 #include "engine/load_guard.h"
+#include "engine/period_close.h"
 #include "engine/tariff.h"
 #include "engine/usage_rollup.h"
 
@@ -126,10 +127,12 @@ struct LoadTripRow {
 
 // One change of an EngineWrite. An AccountStateRow, MeterBillingRow, MeterRechargeRow or
 // TariffRow replaces the stored row with the same key; a LedgerEntry is appended; a UsageDelta
-// is added to the statistics rollups it names (usage_rollup.h); a UsagePrune removes old ones.
+// is added to the statistics rollups it names (usage_rollup.h); a UsagePrune removes old ones
+// (and their close records); UsagePeriodClose, UsageReopen and UsageSummary close periods and
+// publish their summaries (period_close.h).
 using EngineChange = std::variant<AccountRow, AccountMetersRow, TariffRow, AccountStateRow,
                                   LedgerEntry, MeterBillingRow, MeterRechargeRow,
                                   RelayOverrideRow, ControlRow, LoadTripRow, UsageDelta,
-                                  UsagePrune>;
+                                  UsagePrune, UsagePeriodClose, UsageReopen, UsageSummary>;
 
 }  // namespace meterd

@@ -42,6 +42,7 @@ void Engine::Impl::start() {
     submit_meter_recharge(key);
   }
   prune_usage();
+  start_period_close();
 }
 
 void Engine::Impl::load(const StoredEngineState& stored) {

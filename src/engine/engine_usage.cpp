@@ -35,6 +35,7 @@ void Engine::Impl::add_cost(PendingDeduction& pending, std::int32_t day, std::in
 void Engine::Impl::write_to_store(EngineWrite write) {
   for (UsageDelta& delta : usage_counts_) write.changes.emplace_back(std::move(delta));
   usage_counts_.clear();
+  reopen_late_usage(write);
   store_.write(std::move(write));
 }
 

@@ -56,19 +56,23 @@ std::optional<WallTime> TariffHistory::next_change_after(WallTime t) const {
 
 Result<LocalZone> parse_utc_offset(std::string_view text) {
   if (text == "Z") return LocalZone{};
-  const int hours = text.size() == 6 ? two_digits(text, 1) : -1;
-  const int minutes = text.size() == 6 ? two_digits(text, 4) : -1;
+  const bool with_seconds = text.size() == 9 && text[6] == ':';
+  const bool sized = text.size() == 6 || with_seconds;
+  const int hours = sized ? two_digits(text, 1) : -1;
+  const int minutes = sized ? two_digits(text, 4) : -1;
+  const int seconds = with_seconds ? two_digits(text, 7) : 0;
   if ((text.empty() || (text[0] != '+' && text[0] != '-')) || hours < 0 || minutes < 0 ||
-      text[3] != ':') {
+      seconds < 0 || text[3] != ':') {
     return make_error(ErrorKind::kInvalidArgument,
-                      "UTC offset '" + std::string(text) + "' must look like +08:00, -03:30 or Z");
+                      "UTC offset '" + std::string(text) +
+                          "' must look like +08:00, -03:30, +05:29:45 or Z");
   }
-  if (hours > 14 || minutes > 59 || (hours == 14 && minutes != 0)) {
+  if (hours > 14 || minutes > 59 || seconds > 59 || (hours == 14 && (minutes || seconds))) {
     return make_error(ErrorKind::kInvalidArgument,
                       "UTC offset '" + std::string(text) + "' is outside -14:00..+14:00");
   }
-  const int total = hours * 60 + minutes;
-  return LocalZone{std::chrono::minutes(text[0] == '-' ? -total : total)};
+  const int total = (hours * 60 + minutes) * 60 + seconds;
+  return LocalZone{std::chrono::seconds(text[0] == '-' ? -total : total)};
 }
 
 }  // namespace meterd

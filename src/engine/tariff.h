@@ -112,21 +112,23 @@ class TariffHistory {
 class LocalZone {
  public:
   constexpr LocalZone() = default;
-  constexpr explicit LocalZone(std::chrono::minutes fixed_offset) : offset_(fixed_offset) {}
+  // Whole minutes in real zones; seconds only from an offset written with them (test benches).
+  constexpr explicit LocalZone(std::chrono::seconds fixed_offset) : offset_(fixed_offset) {}
   static LocalZone named(const date::time_zone* zone) {
     LocalZone local;
     local.zone_ = zone;
     return local;
   }
 
-  std::chrono::minutes fixed_offset() const { return offset_; }
+  std::chrono::seconds fixed_offset() const { return offset_; }
   const date::time_zone* zone() const { return zone_; }  // null: the fixed offset applies
 
  private:
-  std::chrono::minutes offset_{0};
+  std::chrono::seconds offset_{0};
   const date::time_zone* zone_ = nullptr;
 };
-// "+08:00", "-03:30", "Z" / "+00:00".
+// "+08:00", "-03:30", "Z" / "+00:00"; "+05:29:45" with seconds (for test benches that need
+// local midnight at a chosen instant).
 Result<LocalZone> parse_utc_offset(std::string_view text);
 // An IANA name ("Asia/Shanghai", "Europe/Berlin") from the system tz database
 // (/usr/share/zoneinfo); an error names the zone when there is no such zone or no database.

@@ -3,6 +3,7 @@
 
 #include <type_traits>
 
+#include "store/usage_close_tables.h"
 #include "store/usage_tables.h"
 
 namespace meterd {
@@ -325,9 +326,16 @@ Status apply_engine_change(SqliteDb& db, const EngineChange& change) {
           return save_load_trip(db, row.meter_id, row.state);
         } else if constexpr (std::is_same_v<Row, UsageDelta>) {
           return add_usage(db, row);
+        } else if constexpr (std::is_same_v<Row, UsagePrune>) {
+          if (Status status = prune_usage(db, row); !status) return status;
+          return prune_usage_closes(db, row);
+        } else if constexpr (std::is_same_v<Row, UsagePeriodClose>) {
+          return close_usage_period(db, row);
+        } else if constexpr (std::is_same_v<Row, UsageReopen>) {
+          return reopen_usage(db, row);
         } else {
-          static_assert(std::is_same_v<Row, UsagePrune>);
-          return prune_usage(db, row);
+          static_assert(std::is_same_v<Row, UsageSummary>);
+          return record_usage_summary(db, row);
         }
       },
       change);

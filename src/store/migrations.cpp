@@ -169,6 +169,24 @@ CREATE TABLE usage_rollups(
   relay_operations INTEGER NOT NULL,
   PRIMARY KEY(scope, owner, granularity, period)) WITHOUT ROWID;
 )sql",
+    // 7: period close (engine/period_close.h): per rollup row of a closed period, the revision
+    // of its summary last published (NULL: none yet) and whether a summary is due (set when
+    // the period closes or a late reading changes it; cleared with the summary's outbox row);
+    // and per granularity the last period closed.
+    R"sql(
+CREATE TABLE usage_closes(
+  scope TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  granularity TEXT NOT NULL,
+  period INTEGER NOT NULL,
+  revision INTEGER,
+  due INTEGER NOT NULL,
+  PRIMARY KEY(scope, owner, granularity, period)) WITHOUT ROWID;
+CREATE INDEX usage_closes_due ON usage_closes(granularity, period) WHERE due = 1;
+CREATE TABLE usage_close_marks(
+  granularity TEXT PRIMARY KEY,
+  closed_through INTEGER NOT NULL);
+)sql",
 };
 
 constexpr int kLatest = static_cast<int>(std::size(kMigrations));

@@ -5,6 +5,7 @@
 
 #include "config/tariff_json.h"
 #include "store/engine_tables.h"
+#include "store/usage_close_tables.h"
 #include "store/usage_tables.h"
 
 namespace meterd {
@@ -35,6 +36,15 @@ Status SqliteEngineStore::load(StoredEngineState& state, StoredControls& control
 
 void SqliteEngineStore::write(EngineWrite write) {
   StateWrite state;
+  // A period summary goes out in the transaction that records it as published.
+  for (const EngineChange& change : write.changes) {
+    if (const UsageSummary* summary = std::get_if<UsageSummary>(&change)) {
+      state.rows.push_back({summary->scope == UsageScope::kMeter ? OutboxKind::kMeterStats
+                                                                 : OutboxKind::kAccountStats,
+                            summary->owner, WallTime{} + std::chrono::milliseconds(summary->ts_ms),
+                            summary->body_json});
+    }
+  }
   state.apply = [changes = std::move(write.changes)](SqliteDb& db) -> Status {
     for (const EngineChange& change : changes) {
       if (Status s = apply_engine_change(db, change); !s) return s;
@@ -53,6 +63,30 @@ Result<std::vector<UsageRollup>> SqliteEngineStore::read_usage(const UsageQuery&
   std::vector<UsageRollup> rows;
   Status status = store_.read_state([&](SqliteDb& db) -> Status {
     Result<std::vector<UsageRollup>> read = meterd::read_usage(db, query);
+    if (!read) return read.error();
+    rows = std::move(read.value());
+    return Ok{};
+  });
+  if (!status) return status.error();
+  return rows;
+}
+
+Result<UsageCloseMarks> SqliteEngineStore::read_close_marks() {
+  UsageCloseMarks marks;
+  Status status = store_.read_state([&](SqliteDb& db) -> Status {
+    Result<UsageCloseMarks> read = read_usage_close_marks(db);
+    if (!read) return read.error();
+    marks = read.value();
+    return Ok{};
+  });
+  if (!status) return status.error();
+  return marks;
+}
+
+Result<std::vector<DueSummary>> SqliteEngineStore::read_due_summaries(int limit) {
+  std::vector<DueSummary> rows;
+  Status status = store_.read_state([&](SqliteDb& db) -> Status {
+    Result<std::vector<DueSummary>> read = meterd::read_due_summaries(db, limit);
     if (!read) return read.error();
     rows = std::move(read.value());
     return Ok{};

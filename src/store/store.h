@@ -29,7 +29,9 @@
 
 namespace meterd {
 
-enum class OutboxKind { kTelemetry = 0, kEvent = 1, kResult = 2 };
+// kMeterStats / kAccountStats: a closed period's summary (engine/period_summary.h), whose
+// row's meter_id holds the meter or the account it is about.
+enum class OutboxKind { kTelemetry = 0, kEvent = 1, kResult = 2, kMeterStats = 3, kAccountStats = 4 };
 
 // A row waiting in the outbox; the uplink turns it into one MQTT message carrying `seq`.
 struct OutboxRow {

@@ -10,6 +10,12 @@ constexpr const char* kColumns =
     "cost, free_wh, cut_offs, load_trips, relay_operations";
 constexpr int kFigureColumns = 13;
 
+}  // namespace
+
+const char* usage_figure_columns() { return kColumns; }
+
+namespace {
+
 void bind_figures(Statement& st, int first, const UsageFigures& f) {
   int index = first;
   for (std::int64_t wh : f.wh_by_period) st.bind(index++, wh);
@@ -19,7 +25,9 @@ void bind_figures(Statement& st, int first, const UsageFigures& f) {
   }
 }
 
-UsageFigures read_figures(const Statement& st, int first) {
+}  // namespace
+
+UsageFigures read_usage_figures(const Statement& st, int first) {
   UsageFigures f;
   int index = first;
   for (std::int64_t& wh : f.wh_by_period) wh = st.column_int(index++);
@@ -30,6 +38,8 @@ UsageFigures read_figures(const Statement& st, int first) {
   }
   return f;
 }
+
+namespace {
 
 std::string upsert_sql() {
   std::string sql = "INSERT INTO usage_rollups(scope, owner, granularity, period, ";
@@ -97,7 +107,7 @@ Result<std::vector<UsageRollup>> read_usage(SqliteDb& db, const UsageQuery& quer
     if (!step) return step.error();
     if (step.value() == Statement::Step::kDone) return out;
     out.push_back(UsageRollup{query.scope, query.owner, query.granularity,
-                              static_cast<std::int32_t>(st.column_int(0)), read_figures(st, 1)});
+                              static_cast<std::int32_t>(st.column_int(0)), read_usage_figures(st, 1)});
   }
 }
 

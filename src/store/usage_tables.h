@@ -17,4 +17,9 @@ Status prune_usage(SqliteDb& db, const UsagePrune& prune);
 
 Result<std::vector<UsageRollup>> read_usage(SqliteDb& db, const UsageQuery& query);
 
+// The figures' columns of usage_rollups as a select list, and the figures read back from a
+// row whose select list has them from column `first` (for the queries that join the table).
+const char* usage_figure_columns();
+UsageFigures read_usage_figures(const Statement& st, int first);
+
 }  // namespace meterd

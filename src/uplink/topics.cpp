@@ -13,6 +13,9 @@ const char* to_string(OutboxKind kind) {
       return "event";
     case OutboxKind::kResult:
       return "result";
+    case OutboxKind::kMeterStats:
+    case OutboxKind::kAccountStats:
+      return "stats";
   }
   return "unknown";
 }
@@ -51,6 +54,12 @@ std::string outbox_topic(std::string_view root, const OutboxRow& row) {
       break;
     case OutboxKind::kResult:
       topic.append("cmd/result");
+      break;
+    case OutboxKind::kMeterStats:
+      topic.append("meters/").append(row.meter_id).append("/stats");
+      break;
+    case OutboxKind::kAccountStats:
+      topic.append("accounts/").append(row.meter_id).append("/stats");
       break;
   }
   return topic;
@@ -103,7 +112,11 @@ std::string outbox_payload(const MessageOrigin& origin, const OutboxRow& row) {
   out.append("{\"seq\":").append(std::to_string(row.seq));
   out.append(",\"store_id\":").append(json_quote(origin.store_id));
   out.append(",\"gw\":").append(json_quote(origin.gateway_id));
-  if (!row.meter_id.empty()) out.append(",\"meter\":").append(json_quote(row.meter_id));
+  if (!row.meter_id.empty()) {
+    // An account's summary names the account; every other row's id is a meter's.
+    out.append(row.kind == OutboxKind::kAccountStats ? ",\"account\":" : ",\"meter\":")
+        .append(json_quote(row.meter_id));
+  }
   out.append(",\"ts\":").append(std::to_string(row.ts_ms));
   out.append(",\"kind\":\"").append(to_string(row.kind)).append("\"");
 
@@ -139,7 +152,8 @@ std::string pack_payload(const MessageOrigin& origin, const std::vector<OutboxRo
 std::size_t outbox_payload_bound(const MessageOrigin& origin, const OutboxRow& row) {
   // The fixed text of the header: {"seq": ,"store_id": ,"gw": ,"meter": ,"ts": ,"kind":"telemetry"
   // (59 characters), two int64 of at most 20 characters each, the closing brace added to a body
-  // that is not an object, and the separator.
+  // that is not an object, and the separator. An account's summary says "account" (two more
+  // than "meter") but its kind is "stats" (four fewer than "telemetry").
   constexpr std::size_t kFixed = 59 + 2 * 20 + 1 + 1;
   return kFixed + json_quote(origin.store_id).size() + json_quote(origin.gateway_id).size() +
          json_quote(row.meter_id).size() + row.body_json.size();

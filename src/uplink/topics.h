@@ -14,7 +14,7 @@
 
 namespace meterd {
 
-// "telemetry", "event", "result".
+// "telemetry", "event", "result", "stats".
 const char* to_string(OutboxKind kind);
 
 // "meterd/v1/<gateway_id>/".
@@ -24,7 +24,7 @@ std::string topic_root(std::string_view gateway_id);
 std::string command_topic(std::string_view root);
 
 // The topic of an outbox row under `root`: meters/<meter>/telemetry, meters/<meter>/events,
-// events (gateway-level event), cmd/result.
+// events (gateway-level event), cmd/result, meters/<meter>/stats, accounts/<account>/stats.
 std::string outbox_topic(std::string_view root, const OutboxRow& row);
 
 // Who a message comes from: the configured gateway and the identity of its store.
@@ -37,7 +37,7 @@ struct MessageOrigin {
 std::string batch_topic(std::string_view root);
 
 // {"seq":N,"store_id":"..","gw":"..","meter":"..","ts":<unix ms>,"kind":"..",<body members>}.
-// "meter" is left out when the row has no meter. A body that is not a JSON object (a broken
+// "meter" is left out when the row has no meter; an account's summary has "account" instead. A body that is not a JSON object (a broken
 // invariant) is dropped and only the header is sent.
 std::string outbox_payload(const MessageOrigin& origin, const OutboxRow& row);
 

@@ -84,7 +84,24 @@ class MemoryEngineStore final : public EngineStore {
     return out;
   }
 
+  Result<UsageCloseMarks> read_close_marks() override { return marks_; }
+
+  Result<std::vector<DueSummary>> read_due_summaries(int limit) override {
+    std::vector<DueSummary> out;
+    for (const auto& [key, close] : closes_) {
+      if (!close.due || static_cast<int>(out.size()) == limit) continue;
+      auto usage = usage_.find(key);
+      if (usage == usage_.end()) continue;
+      const auto& [scope, owner, granularity, period] = key;
+      out.push_back(DueSummary{UsageRollup{scope, owner, granularity, period, usage->second},
+                               close.revision});
+    }
+    return out;
+  }
+
   // What the tests read.
+  // Period summaries published, in order (UsageSummary changes).
+  std::vector<UsageSummary> summaries;
   const std::vector<LedgerEntry>& ledger() const { return ledger_; }
   const AccountStateRow* state(const std::string& account_id) const {
     auto found = states_.find(account_id);
@@ -143,7 +160,35 @@ class MemoryEngineStore final : public EngineStore {
             } else {
               controls_[{row.meter_id, row.kind}] = row.json;
             }
+          } else if constexpr (std::is_same_v<Row, UsagePeriodClose>) {
+            (row.granularity == UsageGranularity::kDay ? marks_.day : marks_.month) = row.period;
+            if (!row.publish) return;
+            for (const auto& [key, figures] : usage_) {
+              if (std::get<2>(key) == row.granularity && std::get<3>(key) == row.period) {
+                closes_[key].due = true;
+              }
+            }
+          } else if constexpr (std::is_same_v<Row, UsageReopen>) {
+            for (const auto& [scope, owner] : {std::pair{UsageScope::kMeter, &row.meter_id},
+                                               std::pair{UsageScope::kAccount, &row.account_id}}) {
+              if (owner->empty()) continue;
+              closes_[{scope, *owner, UsageGranularity::kDay, row.day}].due = true;
+              if (row.month_closed) {
+                closes_[{scope, *owner, UsageGranularity::kMonth, month_of_day(row.day)}].due =
+                    true;
+              }
+            }
+          } else if constexpr (std::is_same_v<Row, UsageSummary>) {
+            Close& close = closes_[{row.scope, row.owner, row.granularity, row.period}];
+            close.revision = row.revision;
+            close.due = false;
+            summaries.push_back(row);
           } else if constexpr (std::is_same_v<Row, UsagePrune>) {
+            std::erase_if(closes_, [&](const auto& entry) {
+              const auto& [scope, owner, granularity, period] = entry.first;
+              return period < (granularity == UsageGranularity::kDay ? row.before_day
+                                                                     : row.before_month);
+            });
             std::erase_if(usage_, [&](const auto& entry) {
               const auto& [scope, owner, granularity, period] = entry.first;
               return period < (granularity == UsageGranularity::kDay ? row.before_day
@@ -183,8 +228,14 @@ class MemoryEngineStore final : public EngineStore {
   std::set<std::string> forced_open_;
   std::map<std::pair<std::string, std::string>, std::string> controls_;
   std::map<std::string, LoadTripState> trips_;
-  std::map<std::tuple<UsageScope, std::string, UsageGranularity, std::int32_t>, UsageFigures>
-      usage_;
+  using UsageKey = std::tuple<UsageScope, std::string, UsageGranularity, std::int32_t>;
+  std::map<UsageKey, UsageFigures> usage_;
+  struct Close {
+    std::optional<std::int32_t> revision;
+    bool due = false;
+  };
+  std::map<UsageKey, Close> closes_;
+  UsageCloseMarks marks_;
 };
 
 }  // namespace meterd::test
