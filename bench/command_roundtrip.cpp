@@ -174,24 +174,31 @@ void sim_cases(int n, const std::string& commit_interval, BrokerNagle nagle, int
   test::MqttCollector results(broker.uri(), "bench-results", test::kResultTopic);
   if (nagle == BrokerNagle::kOn) {
     rows.emplace_back("sim recharge, broker Nagle on");
-    measure(results, n, [](int i) { return recharge("c", i); }, rows.back());
+    measure(
+        results, n, [](int i) { return recharge("c", i); }, rows.back());
     daemon.terminate();
     return;
   }
   rows.emplace_back("sim query (1 point)");
-  measure(results, n, [](int i) {
-    return test::make_command(cat("q", std::to_string(i)), "query", {{"meter", "b1-m1"}},
-                              {{"points", {"energy_total"}}});
-  }, rows.back());
+  measure(
+      results, n,
+      [](int i) {
+        return test::make_command(cat("q", std::to_string(i)), "query", {{"meter", "b1-m1"}},
+                                  {{"points", {"energy_total"}}});
+      },
+      rows.back());
   rows.emplace_back("sim relay_open/close");
-  measure(results, n, [](int i) { return relay("r", "b1-m3", i); }, rows.back());
+  measure(
+      results, n, [](int i) { return relay("r", "b1-m3", i); }, rows.back());
   rows.emplace_back("sim recharge");
-  measure(results, n, [](int i) { return recharge("c", i); }, rows.back());
+  measure(
+      results, n, [](int i) { return recharge("c", i); }, rows.back());
   if (idle_n > 0) {
     // Gaps spread over 1..2 s, so the commands fall at every phase of Paho's 1.1 s cycle.
     rows.emplace_back("sim recharge, idle link");
-    measure(results, idle_n, [](int i) { return recharge("i", i); }, rows.back(),
-            [](int i) { return std::chrono::milliseconds(1000 + (i * 397) % 1000); });
+    measure(
+        results, idle_n, [](int i) { return recharge("i", i); }, rows.back(),
+        [](int i) { return std::chrono::milliseconds(1000 + (i * 397) % 1000); });
   }
   daemon.terminate();
 }
@@ -219,7 +226,8 @@ void modbus_case(int n, const std::string& commit_interval, int baud, std::vecto
   test::MqttCollector results(broker.uri(), "bench-results", test::kResultTopic);
   rows.emplace_back(cat(cat("modbus ", std::to_string(baud)), " relay_open/close"));
   rows.back().bus_ms = relay_bus_ms(baud);
-  measure(results, n, [](int i) { return relay("m", "m01", i); }, rows.back());
+  measure(
+      results, n, [](int i) { return relay("m", "m01", i); }, rows.back());
   daemon.terminate();
 }
 

@@ -13,7 +13,9 @@ inline void write_site(const std::string& path, const std::string& broker_uri,
                        const std::string& interval) {
   std::ofstream y(path);
   y << "gateway_id: bench\nlog_level: warn\nplugin_dir: " << METERD_PLUGIN_DIR << "\n"
-    << "mqtt:\n  servers: [" << broker_uri << "]\n  max_inflight: " << (std::getenv("BENCH_INFLIGHT") ? std::getenv("BENCH_INFLIGHT") : "256") << "\n  drain_batch: 1000\n"
+    << "mqtt:\n  servers: [" << broker_uri << "]\n  max_inflight: "
+    << (std::getenv("BENCH_INFLIGHT") ? std::getenv("BENCH_INFLIGHT") : "256")
+    << "\n  drain_batch: 1000\n"
     << "store:\n  path: " << db_path << "\n  budget: 1GiB\n"
     << "poll_groups:\n  - {name: slow, interval: " << interval
     << ", points: [energy_total, power_total, voltage_a, current_a, relay_closed]}\n"

@@ -43,9 +43,12 @@ int main(int argc, char** argv) {
   std::size_t per_node = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string arg = argv[i];
-    if (arg == "--cycles") cycles = std::atoi(argv[i + 1]);
-    else if (arg == "--latency-ms") latency_ms = std::atoi(argv[i + 1]);
-    else if (arg == "--per-node") per_node = static_cast<std::size_t>(std::atoi(argv[i + 1]));
+    if (arg == "--cycles")
+      cycles = std::atoi(argv[i + 1]);
+    else if (arg == "--latency-ms")
+      latency_ms = std::atoi(argv[i + 1]);
+    else if (arg == "--per-node")
+      per_node = static_cast<std::size_t>(std::atoi(argv[i + 1]));
   }
   SystemClock clock;
   const UdpAddress loopback{0x7F000001, 0};
@@ -54,7 +57,8 @@ int main(int argc, char** argv) {
     sim::SimNodeConfig config;
     config.address = {1, static_cast<std::uint8_t>(n)};
     channel.add_node(config);
-    channel.set_faults(config.address, sim::NodeFaults{false, Millis(latency_ms), false, false, false});
+    channel.set_faults(config.address,
+                       sim::NodeFaults{false, Millis(latency_ms), false, false, false});
   }
   if (!channel.open()) return 1;
   std::atomic<bool> stop{false};
@@ -71,10 +75,11 @@ int main(int argc, char** argv) {
       requests.push_back(r);
     }
   }
-  std::printf("lonworks poll cycle: %d nodes x %zu NVs = %zu polls, node latency %d ms, "
-              "%zu per node, %u cores\n",
-              kNodes, std::size(kNvs), requests.size(), latency_ms, per_node,
-              std::thread::hardware_concurrency());
+  std::printf(
+      "lonworks poll cycle: %d nodes x %zu NVs = %zu polls, node latency %d ms, "
+      "%zu per node, %u cores\n",
+      kNodes, std::size(kNvs), requests.size(), latency_ms, per_node,
+      std::thread::hardware_concurrency());
   std::printf("%10s %12s %12s %8s %16s\n", "in flight", "cycle ms", "floor ms", "ratio",
               "CPU us/poll");
   int status = 0;

@@ -18,12 +18,12 @@ using namespace std::chrono_literals;
 namespace {
 
 std::vector<Appliance> dorm_room(std::uint64_t key) {
-  return {
-      {"led-lights", 40, 0.55, Switching({}, {DailyWindow{18 * 60, 23 * 60 + 30}}, std::nullopt, key)},
-      {"laptop-charger", 65, 0.6, Switching({}, {}, RandomUse{2h, 0.7, 30min, 90min}, key + 1)},
-      {"fridge", 120, 0.8, Switching({}, {}, RandomUse{30min, 0.8, 8min, 15min}, key + 2)},
-      {"kettle", 2000, 0.99,
-       Switching({RelativePeriod{45s, 3min, Millis(10min)}}, {}, std::nullopt, key + 3)}};
+  return {{"led-lights", 40, 0.55,
+           Switching({}, {DailyWindow{18 * 60, 23 * 60 + 30}}, std::nullopt, key)},
+          {"laptop-charger", 65, 0.6, Switching({}, {}, RandomUse{2h, 0.7, 30min, 90min}, key + 1)},
+          {"fridge", 120, 0.8, Switching({}, {}, RandomUse{30min, 0.8, 8min, 15min}, key + 2)},
+          {"kettle", 2000, 0.99,
+           Switching({RelativePeriod{45s, 3min, Millis(10min)}}, {}, std::nullopt, key + 3)}};
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {

@@ -67,7 +67,8 @@ void BackupRunner::start(std::string destination, Done done) {
       std::lock_guard lock(mu_);
       running_ = false;
     }
-    boost::asio::post(loop_, [done, reply = std::move(reply)]() mutable { done(std::move(reply)); });
+    boost::asio::post(loop_,
+                      [done, reply = std::move(reply)]() mutable { done(std::move(reply)); });
   });
 }
 

@@ -13,9 +13,9 @@
 
 #include "app/plugin_dir.h"
 #include "bus/plugin_loader.h"
+#include "commands/command_auth.h"
 #include "config/app_config.h"
 #include "core/driver.h"
-#include "commands/command_auth.h"
 #include "engine/billing_config.h"
 
 namespace meterd {

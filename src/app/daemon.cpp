@@ -137,9 +137,8 @@ class Daemon::Impl {
     for (const BusConfig& bus : config_.buses) {
       for (const MeterSpec& meter : bus.spec.meters) {
         auto tags = bus.meter_tags.find(meter.id);
-        directory.add(meter.id, tags == bus.meter_tags.end()
-                                    ? std::map<std::string, std::string>{}
-                                    : tags->second);
+        directory.add(meter.id, tags == bus.meter_tags.end() ? std::map<std::string, std::string>{}
+                                                             : tags->second);
       }
     }
     CommandSettings settings;
@@ -254,9 +253,8 @@ class Daemon::Impl {
     settings.port = listen->port;
     settings.max_connections = config_.metrics.max_connections;
     settings.read_timeout = config_.metrics.read_timeout;
-    metrics_ = std::make_unique<MetricsServer>(loop_, std::move(settings), [this] {
-      return metric_set(snapshot(false, true)).text();
-    });
+    metrics_ = std::make_unique<MetricsServer>(
+        loop_, std::move(settings), [this] { return metric_set(snapshot(false, true)).text(); });
     metrics_->start();
   }
 
@@ -398,8 +396,8 @@ class Daemon::Impl {
            a.keepalive == b.keepalive && a.max_inflight == b.max_inflight &&
            a.drain_batch == b.drain_batch && a.pack_min_rows == b.pack_min_rows &&
            a.pack_max_rows == b.pack_max_rows && a.pack_max_bytes == b.pack_max_bytes &&
-           a.reconnect_min == b.reconnect_min &&
-           a.reconnect_max == b.reconnect_max && a.health_interval == b.health_interval;
+           a.reconnect_min == b.reconnect_min && a.reconnect_max == b.reconnect_max &&
+           a.health_interval == b.health_interval;
   }
 
   // `take_bus_stats` resets the buses' per-interval latency figures; `fresh_bus_stats` reads

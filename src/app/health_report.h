@@ -30,7 +30,7 @@ struct HealthSnapshot {
   UplinkStats uplink;
   EngineStats engine;
   CommandStats commands;
-  std::int64_t loop_internal_errors = 0;  // caught by the loop's outermost guards
+  std::int64_t loop_internal_errors = 0;             // caught by the loop's outermost guards
   std::optional<std::int64_t> backlog_oldest_ts_ms;  // the oldest unsent outbox row's time
   std::int64_t meters_online = 0;                    // by the meter board (app/meter_board.h)
   std::int64_t meters_offline = 0;

@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_text.h"
-#include "engine/alarm_policy.h"
 #include "core/money.h"
+#include "engine/alarm_policy.h"
 
 namespace meterd {
 namespace {

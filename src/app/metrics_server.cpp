@@ -96,8 +96,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
-  void respond(http::status status, std::string body, const char* content_type,
-               bool head = false) {
+  void respond(http::status status, std::string body, const char* content_type, bool head = false) {
     response_.result(status);
     response_.version(11);
     response_.set(http::field::server, "meterd");

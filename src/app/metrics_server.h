@@ -15,7 +15,7 @@
 namespace meterd {
 
 struct MetricsServerSettings {
-  std::string host;  // IP literal
+  std::string host;        // IP literal
   std::uint16_t port = 0;  // 0: any free port (tests)
   int max_connections = 8;
   std::chrono::milliseconds read_timeout{5'000};
@@ -24,7 +24,7 @@ struct MetricsServerSettings {
 
 struct MetricsServerStats {
   std::int64_t scrapes = 0;
-  std::int64_t bad_requests = 0;  // wrong path/method, malformed, too large, too slow
+  std::int64_t bad_requests = 0;         // wrong path/method, malformed, too large, too slow
   std::int64_t refused_connections = 0;  // over the cap
 };
 

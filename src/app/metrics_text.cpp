@@ -119,8 +119,7 @@ void health_metrics(const HealthSnapshot& s, MetricSet& m) {
           static_cast<double>(s.store.db_bytes), {}, "bytes");
   m.counter("meterd_store_evicted_rows", "Telemetry rows evicted for the store budget.",
             s.store.evicted_rows);
-  m.counter("meterd_store_committed_rows", "Rows committed to the store.",
-            s.store.committed_rows);
+  m.counter("meterd_store_committed_rows", "Rows committed to the store.", s.store.committed_rows);
   m.counter("meterd_store_write_errors", "Store commits that failed.", s.store.write_errors);
   m.gauge("meterd_store_last_seq", "Highest sequence number committed.",
           static_cast<double>(s.store.last_seq));
@@ -156,8 +155,7 @@ void health_metrics(const HealthSnapshot& s, MetricSet& m) {
           s.uplink.connected ? 1 : 0);
   m.counter("meterd_uplink_published", "Outbox rows acknowledged by the broker.",
             s.uplink.published);
-  m.counter("meterd_uplink_publish_failures", "Publishes that failed.",
-            s.uplink.publish_failures);
+  m.counter("meterd_uplink_publish_failures", "Publishes that failed.", s.uplink.publish_failures);
   m.counter("meterd_uplink_reconnects", "Connections to the broker after the first.",
             s.uplink.reconnects);
   m.gauge("meterd_uplink_inflight", "Outbox rows published, awaiting their PUBACK.",
@@ -175,12 +173,10 @@ void health_metrics(const HealthSnapshot& s, MetricSet& m) {
   m.counter("meterd_engine_ledger_entries", "Ledger entries written.", s.engine.ledger_entries);
   m.counter("meterd_engine_relay_actions", "Relay actions the engine asked for.",
             s.engine.relay_actions);
-  m.counter("meterd_engine_relay_failures", "Relay actions that failed.",
-            s.engine.relay_failures);
+  m.counter("meterd_engine_relay_failures", "Relay actions that failed.", s.engine.relay_failures);
   m.counter("meterd_engine_energy_reversals", "Energy registers seen going backwards.",
             s.engine.energy_reversals);
-  m.counter("meterd_engine_load_trips", "Cut-offs for load over the limit.",
-            s.engine.load_trips);
+  m.counter("meterd_engine_load_trips", "Cut-offs for load over the limit.", s.engine.load_trips);
   m.counter("meterd_engine_auto_restores", "Relays restored automatically.",
             s.engine.auto_restores);
   for (const auto& [state, count] : s.engine.relay_states) {

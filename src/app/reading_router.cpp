@@ -26,8 +26,8 @@ void ReadingRouter::route(BusOutput output) {
     return;
   }
   if (auto* seen = std::get_if<DriverEventSeen>(&output)) {
-    store_.append_event(Event{std::move(seen->event.type), std::move(seen->meter_id),
-                              seen->time, std::move(seen->event.details_json)});
+    store_.append_event(Event{std::move(seen->event.type), std::move(seen->meter_id), seen->time,
+                              std::move(seen->event.details_json)});
     return;
   }
   auto& change = std::get<MeterStateChanged>(output);

@@ -50,7 +50,7 @@ struct BusStats {
   std::int64_t offline_meters = 0;  // a gauge: meters offline now
   std::int64_t overruns = 0;
   std::int64_t internal_errors = 0;  // exceptions caught by the bus thread's outermost guard
-  double latency_avg_ms = 0;  // mean poll latency since the last snapshot
+  double latency_avg_ms = 0;         // mean poll latency since the last snapshot
   double latency_max_ms = 0;
 };
 

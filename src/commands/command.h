@@ -139,7 +139,7 @@ struct ScheduleArgs {
 // open_account: the account's terms, read at intake. The account id is the command's target
 // and whether the meters are on this gateway is checked when it runs.
 struct OpenAccountArgs {
-  AccountSpec spec;                     // spec.id and spec.tariff_id unused
+  AccountSpec spec;                   // spec.id and spec.tariff_id unused
   std::optional<GivenTariff> tariff;  // none: none (meter billing mode)
 };
 

@@ -65,8 +65,8 @@ StatsArgs read_stats(JsonObjectReader& r) {
   if (r.failed()) return stats;
   const std::optional<UsageGranularity> kept = usage_granularity_named(*granularity);
   if (!kept) {
-    r.fail(r.member_path("granularity"), "'" + *granularity +
-                                             "' is not a granularity the store keeps: day or month");
+    r.fail(r.member_path("granularity"),
+           "'" + *granularity + "' is not a granularity the store keeps: day or month");
     return stats;
   }
   stats.granularity = *kept;
@@ -75,11 +75,11 @@ StatsArgs read_stats(JsonObjectReader& r) {
     if (r.failed()) return stats;
     const std::optional<std::int32_t> period = parse_stats_period(*text, stats.granularity);
     if (!period) {
-      r.fail(r.member_path(key), std::string("must be a local ") +
-                                     (stats.granularity == UsageGranularity::kDay
-                                          ? "date YYYY-MM-DD"
-                                          : "month YYYY-MM") +
-                                     ", not '" + *text + "'");
+      r.fail(
+          r.member_path(key),
+          std::string("must be a local ") +
+              (stats.granularity == UsageGranularity::kDay ? "date YYYY-MM-DD" : "month YYYY-MM") +
+              ", not '" + *text + "'");
       return stats;
     }
     *into = *period;

@@ -24,7 +24,8 @@ std::string text_at(const nlohmann::json& object, const char* key) {
 std::string describe_target(const nlohmann::json& result) {
   if (!result.is_object()) return "?";
   std::string line = text_at(result, "target");
-  if (const auto ok = result.find("ok"); ok != result.end() && ok->is_boolean() && ok->get<bool>()) {
+  if (const auto ok = result.find("ok");
+      ok != result.end() && ok->is_boolean() && ok->get<bool>()) {
     line += " ok";
     for (const char* key : {"amount", "balance", "relay"}) {
       if (result.contains(key)) line += std::string(" ") + key + "=" + text_at(result, key);

@@ -6,9 +6,9 @@
 #include <stdexcept>
 #include <utility>
 
-#include "store/command_journal.h"
 #include "commands/command_log.h"
 #include "core/json_text.h"
+#include "store/command_journal.h"
 
 namespace meterd {
 namespace {
@@ -29,10 +29,14 @@ std::optional<std::int64_t> run_at_of(const Command& command) {
 }  // namespace
 
 CommandService::CommandService(Store& store, const Clock& clock, Engine& engine,
-                               LiveReadPort& reads, MeterDirectory meters,
-                               CommandSettings settings, Post post)
-    : store_(store), clock_(clock), meters_(std::move(meters)),
-      runner_(engine, reads, meters_), settings_(std::move(settings)), post_(std::move(post)) {}
+                               LiveReadPort& reads, MeterDirectory meters, CommandSettings settings,
+                               Post post)
+    : store_(store),
+      clock_(clock),
+      meters_(std::move(meters)),
+      runner_(engine, reads, meters_),
+      settings_(std::move(settings)),
+      post_(std::move(post)) {}
 
 CommandService::~CommandService() = default;
 
@@ -47,13 +51,15 @@ std::function<void()> CommandService::later(std::function<void()> fn) const {
 void CommandService::start() {
   std::vector<JournalEntry> journal;
   Status status = store_.read_state([&](SqliteDb& db) { return journal_load(db, journal); });
-  if (!status) throw std::runtime_error("commands: cannot load the journal: " + status.error().message);
+  if (!status)
+    throw std::runtime_error("commands: cannot load the journal: " + status.error().message);
   for (JournalEntry& entry : journal) {
     known_[entry.id] = Known{entry.state, entry.result, 0, entry.operator_id};
     if (entry.state != "accepted" && entry.state != "scheduled") continue;
     ParsedCommand parsed = parse_command(entry.payload, settings_.limits);
     if (!parsed.ok()) {
-      spdlog::error("commands: journaled command {} no longer parses: {}", entry.id, parsed.error().message);
+      spdlog::error("commands: journaled command {} no longer parses: {}", entry.id,
+                    parsed.error().message);
       finish_with(entry.id, entry.op, "failed",
                   nlohmann::json{{"error", error_json(parsed.error())}});
       continue;
@@ -65,7 +71,8 @@ void CommandService::start() {
     spdlog::info("commands: resuming {} ({}) after a restart", entry.id, entry.op);
     execute_or_fail(parsed.command(), entry.operator_id);
   }
-  if (!scheduled_.empty()) spdlog::info("commands: {} scheduled batches pending", scheduled_.size());
+  if (!scheduled_.empty())
+    spdlog::info("commands: {} scheduled batches pending", scheduled_.size());
 }
 
 void CommandService::stop() { stopped_ = true; }
@@ -117,8 +124,14 @@ void CommandService::accept(Command command, const std::string& payload,
   const std::int64_t now_ms = to_unix_ms(clock_.wall_now());
   const std::optional<std::int64_t> run_at = run_at_of(command);
   const bool later_run = run_at && *run_at > now_ms;
-  JournalEntry entry{command.id, to_string(command.op), payload, operator_id, now_ms,
-                     later_run ? run_at : std::nullopt, later_run ? "scheduled" : "accepted", ""};
+  JournalEntry entry{command.id,
+                     to_string(command.op),
+                     payload,
+                     operator_id,
+                     now_ms,
+                     later_run ? run_at : std::nullopt,
+                     later_run ? "scheduled" : "accepted",
+                     ""};
   known_[command.id] = Known{entry.state, "", 0, operator_id};
   nlohmann::json body = result_head(command.id, entry.op, entry.state);
   if (later_run) body["run_at"] = *run_at;
@@ -155,10 +168,14 @@ void CommandService::execute_or_fail(const Command& command, const std::string& 
 
 void CommandService::execute(const Command& command, const std::string& operator_id) {
   switch (command.op) {
-    case CommandOp::kBatch: return run_batch(command, operator_id);
-    case CommandOp::kCancel: return cancel(command);
-    case CommandOp::kGetResult: return get_result(command);
-    default: break;
+    case CommandOp::kBatch:
+      return run_batch(command, operator_id);
+    case CommandOp::kCancel:
+      return cancel(command);
+    case CommandOp::kGetResult:
+      return get_result(command);
+    default:
+      break;
   }
   BatchStep step{command.op, command.target, command.args};
   runner_.run(step, operator_id,
@@ -184,9 +201,8 @@ void CommandService::run_batch(const Command& command, const std::string& operat
   // Steps go out together: each bus runs its actions in the order they arrive, buses in
   // parallel, so a batch over many buses takes the time of its busiest bus.
   for (std::size_t i = 0; i < steps.size(); ++i) {
-    runner_.run(steps[i], operator_id, [add, i](TargetResults results) {
-      add(i, nlohmann::json(std::move(results)));
-    });
+    runner_.run(steps[i], operator_id,
+                [add, i](TargetResults results) { add(i, nlohmann::json(std::move(results))); });
   }
 }
 
@@ -209,7 +225,8 @@ void CommandService::get_result(const Command& command) {
   const std::string& target = std::get<CommandRefArgs>(command.args).command_id;
   auto known = known_.find(target);
   if (known == known_.end()) {
-    return finish(command, {target_failure(target, "unknown_command", "no command '" + target + "'")});
+    return finish(command,
+                  {target_failure(target, "unknown_command", "no command '" + target + "'")});
   }
   nlohmann::json out{{"target", target}, {"ok", true}, {"state", known->second.state}};
   if (!known->second.result.empty()) {

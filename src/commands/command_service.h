@@ -25,7 +25,7 @@
 namespace meterd {
 
 struct CommandSettings {
-  std::optional<HmacKey> key;  // set: every command must be signed
+  std::optional<HmacKey> key;    // set: every command must be signed
   Millis window{5 * 60 * 1000};  // issued_at within this of now (when signed)
   ParseLimits limits;
 };
@@ -65,8 +65,8 @@ class CommandService {
  private:
   struct Known {
     std::string state;
-    std::string result;      // the final body, once finished
-    int waiting_copies = 0;  // repeats that arrived before it finished: each gets the result
+    std::string result;       // the final body, once finished
+    int waiting_copies = 0;   // repeats that arrived before it finished: each gets the result
     std::string operator_id;  // who asked: "cloud", "local:tech1"
   };
   struct Scheduled {

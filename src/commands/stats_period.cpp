@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "commands/stats_period.h"
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 
 namespace meterd {
@@ -62,10 +62,11 @@ int stats_period_count(std::int32_t from, std::int32_t to, UsageGranularity g) {
 std::int32_t shift_stats_period(std::int32_t key, UsageGranularity g, int months) {
   const year_month_day date = date_of(key, g);
   const year_month shifted = year_month{date.year(), date.month()} + std::chrono::months{months};
-  const unsigned last = static_cast<unsigned>(year_month_day_last{shifted.year(), month_day_last{shifted.month()}}.day());
+  const unsigned last = static_cast<unsigned>(
+      year_month_day_last{shifted.year(), month_day_last{shifted.month()}}.day());
   const unsigned d = std::min(static_cast<unsigned>(date.day()), last);
-  const std::int32_t month_key =
-      static_cast<int>(shifted.year()) * 100 + static_cast<int>(static_cast<unsigned>(shifted.month()));
+  const std::int32_t month_key = static_cast<int>(shifted.year()) * 100 +
+                                 static_cast<int>(static_cast<unsigned>(shifted.month()));
   return g == UsageGranularity::kMonth ? month_key : month_key * 100 + static_cast<std::int32_t>(d);
 }
 

@@ -19,12 +19,18 @@ nlohmann::json values_json(const MeterReading& reading) {
 
 const char* error_code(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kTimeout: return "meter_timeout";
-    case ErrorKind::kRejected: return "rejected";
-    case ErrorKind::kNotSupported: return "not_supported";
-    case ErrorKind::kInvalidArgument: return "invalid";
-    case ErrorKind::kBusError: return "bus_error";
-    default: return "meter_error";
+    case ErrorKind::kTimeout:
+      return "meter_timeout";
+    case ErrorKind::kRejected:
+      return "rejected";
+    case ErrorKind::kNotSupported:
+      return "not_supported";
+    case ErrorKind::kInvalidArgument:
+      return "invalid";
+    case ErrorKind::kBusError:
+      return "bus_error";
+    default:
+      return "meter_error";
   }
 }
 
@@ -71,18 +77,24 @@ void StepRunner::run(const BatchStep& step, const std::string& who,
                      std::function<void(TargetResults)> done) {
   switch (step.op) {
     case CommandOp::kRecharge:
-    case CommandOp::kRefund: return run_payment(step, who, std::move(done));
+    case CommandOp::kRefund:
+      return run_payment(step, who, std::move(done));
     case CommandOp::kRelayOpen:
-    case CommandOp::kRelayClose: return run_relay(step, std::move(done));
-    case CommandOp::kQuery: return run_query(step, std::move(done));
-    case CommandOp::kStats: return run_stats(step, std::move(done));
+    case CommandOp::kRelayClose:
+      return run_relay(step, std::move(done));
+    case CommandOp::kQuery:
+      return run_query(step, std::move(done));
+    case CommandOp::kStats:
+      return run_stats(step, std::move(done));
     case CommandOp::kSetTariff:
     case CommandOp::kSetThresholds:
     case CommandOp::kOpenAccount:
     case CommandOp::kCloseAccount:
-    case CommandOp::kAssignMeter: return run_account_op(step, std::move(done));
+    case CommandOp::kAssignMeter:
+      return run_account_op(step, std::move(done));
     case CommandOp::kSetLoadLimits:
-    case CommandOp::kSetSchedule: return run_meter_control(step, std::move(done));
+    case CommandOp::kSetSchedule:
+      return run_meter_control(step, std::move(done));
     case CommandOp::kBatch:
     case CommandOp::kCancel:
     case CommandOp::kGetResult:
@@ -111,8 +123,7 @@ void StepRunner::run_payment(const BatchStep& step, const std::string& who,
 }
 
 void StepRunner::for_each_meter(const CommandTarget& target,
-                                std::function<void(TargetResults)> done,
-                                const StartStep& start) {
+                                std::function<void(TargetResults)> done, const StartStep& start) {
   const std::vector<std::string> meters = meters_.resolve(target);
   auto add = ResultGather::make(meters.size(), std::move(done));
   for (std::size_t i = 0; i < meters.size(); ++i) {
@@ -125,38 +136,41 @@ void StepRunner::for_each_meter(const CommandTarget& target,
   }
 }
 
-void StepRunner::run_per_meter(const CommandTarget& target,
-                               std::function<void(TargetResults)> done, const StartRead& start,
-                               bool with_point_errors) {
-  for_each_meter(target, std::move(done), [&start, with_point_errors](
-                                              const std::string& meter,
-                                              std::function<void(nlohmann::json)> add) {
-    start(meter, [meter, add, with_point_errors](Result<MeterReading> result) {
-      if (!result) {
-        return add(target_failure(meter, error_code(result.error().kind), result.error().message));
-      }
-      nlohmann::json out{{"target", meter}, {"ok", true}, {"values", values_json(result.value())}};
-      if (with_point_errors && !result.value().errors.empty()) {
-        nlohmann::json errors = nlohmann::json::object();
-        std::string unpolled;
-        for (const PointError& e : result.value().errors) {
-          errors[e.name] = e.error.message;
-          if (e.error.kind == ErrorKind::kNotSupported) {
-            unpolled += (unpolled.empty() ? "'" : ", '") + e.name + "'";
-          }
-        }
-        out["errors"] = errors;
-        // A point the meter's profile does not poll is a mistake of the asker (a typo, the
-        // wrong meter), not a reading: the target fails, with the values it did read.
-        if (!unpolled.empty()) {
-          out["ok"] = false;
-          out["code"] = "unknown_point";
-          out["message"] = "not polled on this meter (not in its profile): " + unpolled;
-        }
-      }
-      add(std::move(out));
-    });
-  });
+void StepRunner::run_per_meter(const CommandTarget& target, std::function<void(TargetResults)> done,
+                               const StartRead& start, bool with_point_errors) {
+  for_each_meter(target, std::move(done),
+                 [&start, with_point_errors](const std::string& meter,
+                                             std::function<void(nlohmann::json)> add) {
+                   start(meter, [meter, add, with_point_errors](Result<MeterReading> result) {
+                     if (!result) {
+                       return add(target_failure(meter, error_code(result.error().kind),
+                                                 result.error().message));
+                     }
+                     nlohmann::json out{
+                         {"target", meter}, {"ok", true}, {"values", values_json(result.value())}};
+                     if (with_point_errors && !result.value().errors.empty()) {
+                       nlohmann::json errors = nlohmann::json::object();
+                       std::string unpolled;
+                       for (const PointError& e : result.value().errors) {
+                         errors[e.name] = e.error.message;
+                         if (e.error.kind == ErrorKind::kNotSupported) {
+                           unpolled += (unpolled.empty() ? "'" : ", '") + e.name + "'";
+                         }
+                       }
+                       out["errors"] = errors;
+                       // A point the meter's profile does not poll is a mistake of the asker (a
+                       // typo, the wrong meter), not a reading: the target fails, with the values
+                       // it did read.
+                       if (!unpolled.empty()) {
+                         out["ok"] = false;
+                         out["code"] = "unknown_point";
+                         out["message"] =
+                             "not polled on this meter (not in its profile): " + unpolled;
+                       }
+                     }
+                     add(std::move(out));
+                   });
+                 });
 }
 
 void StepRunner::run_relay(const BatchStep& step, std::function<void(TargetResults)> done) {
@@ -180,18 +194,16 @@ void StepRunner::run_query(const BatchStep& step, std::function<void(TargetResul
 }
 
 void StepRunner::run_meter_control(const BatchStep& step, std::function<void(TargetResults)> done) {
-  for_each_meter(step.target, std::move(done),
-                 [this, &step](const std::string& meter, std::function<void(nlohmann::json)> add) {
-                   auto answer = [meter, add](AdminOutcome outcome) {
-                     add(admin_result(meter, outcome));
-                   };
-                   if (const auto* limits = std::get_if<LoadLimitsArgs>(&step.args)) {
-                     engine_.set_load_limits(meter, limits->set, std::move(answer));
-                   } else {
-                     engine_.set_schedule(meter, std::get<ScheduleArgs>(step.args).set,
-                                          std::move(answer));
-                   }
-                 });
+  for_each_meter(
+      step.target, std::move(done),
+      [this, &step](const std::string& meter, std::function<void(nlohmann::json)> add) {
+        auto answer = [meter, add](AdminOutcome outcome) { add(admin_result(meter, outcome)); };
+        if (const auto* limits = std::get_if<LoadLimitsArgs>(&step.args)) {
+          engine_.set_load_limits(meter, limits->set, std::move(answer));
+        } else {
+          engine_.set_schedule(meter, std::get<ScheduleArgs>(step.args).set, std::move(answer));
+        }
+      });
 }
 
 std::vector<std::string> StepRunner::accounts_of(const CommandTarget& target,
@@ -202,7 +214,8 @@ std::vector<std::string> StepRunner::accounts_of(const CommandTarget& target,
   for (const std::string& meter : meters_.resolve(target)) {
     const MeterRuntime* runtime = engine_.meter(meter);
     if (!runtime) {
-      failures.push_back(target_failure(meter, "unknown_meter", "meter '" + meter + "' has no account"));
+      failures.push_back(
+          target_failure(meter, "unknown_meter", "meter '" + meter + "' has no account"));
       continue;
     }
     if (seen.insert(runtime->account_id).second) accounts.push_back(runtime->account_id);

@@ -32,8 +32,7 @@ class StepRunner {
       : engine_(engine), reads_(reads), meters_(meters) {}
 
   // `who` is the operator recorded with money orders.
-  void run(const BatchStep& step, const std::string& who,
-           std::function<void(TargetResults)> done);
+  void run(const BatchStep& step, const std::string& who, std::function<void(TargetResults)> done);
 
  private:
   void run_payment(const BatchStep& step, const std::string& who,
@@ -48,8 +47,8 @@ class StepRunner {
                                        std::function<void(Result<MeterReading>)> answer)>;
   // Resolves `target`: unknown meters fail at once; `start` runs for each known one and
   // passes its result to `add`. `done` gets every result once all are in.
-  using StartStep = std::function<void(const std::string& meter,
-                                       std::function<void(nlohmann::json)> add)>;
+  using StartStep =
+      std::function<void(const std::string& meter, std::function<void(nlohmann::json)> add)>;
   void for_each_meter(const CommandTarget& target, std::function<void(TargetResults)> done,
                       const StartStep& start);
   void run_per_meter(const CommandTarget& target, std::function<void(TargetResults)> done,

@@ -36,13 +36,13 @@ void StepRunner::run_account_op(const BatchStep& step, std::function<void(Target
     std::size_t i = 0;
     for (auto& failure : failures) add(i++, std::move(failure));
     std::optional<WallTime> effective;
-    if (args.effective_from) effective = WallTime{} + std::chrono::milliseconds(*args.effective_from);
+    if (args.effective_from)
+      effective = WallTime{} + std::chrono::milliseconds(*args.effective_from);
     for (const std::string& account : accounts) {
       auto answer = [account, add, index = i++](AdminOutcome outcome) {
         add(index, admin_result(account, outcome));
       };
-      engine_.set_tariff(account, command_tariff_of(args.tariff), effective,
-                         std::move(answer));
+      engine_.set_tariff(account, command_tariff_of(args.tariff), effective, std::move(answer));
     }
     return;
   }
@@ -52,7 +52,8 @@ void StepRunner::run_account_op(const BatchStep& step, std::function<void(Target
   if (step.op == CommandOp::kAssignMeter) {
     const std::string meter = std::get<MeterTarget>(step.target).meter;
     if (!meters_.has(meter)) {
-      return single(meter)(AdminOutcome{false, "unknown_meter", "no meter '" + meter + "' on this gateway", std::nullopt});
+      return single(meter)(AdminOutcome{false, "unknown_meter",
+                                        "no meter '" + meter + "' on this gateway", std::nullopt});
     }
     return engine_.assign_meter(meter, std::get<AssignMeterArgs>(step.args).account, single(meter));
   }
@@ -72,11 +73,15 @@ void StepRunner::run_account_op(const BatchStep& step, std::function<void(Target
     case CommandOp::kOpenAccount: {
       Result<AccountOpening> opening =
           opening_from(account, std::get<OpenAccountArgs>(step.args), meters_);
-      if (!opening) return single(account)(AdminOutcome{false, "invalid", opening.error().message, std::nullopt});
+      if (!opening)
+        return single(account)(
+            AdminOutcome{false, "invalid", opening.error().message, std::nullopt});
       return engine_.open_account(std::move(opening.value()), single(account));
     }
-    case CommandOp::kCloseAccount: return engine_.close_account(account, single(account));
-    default: return single(account)(AdminOutcome{false, "invalid", "not an account op", std::nullopt});
+    case CommandOp::kCloseAccount:
+      return engine_.close_account(account, single(account));
+    default:
+      return single(account)(AdminOutcome{false, "invalid", "not an account op", std::nullopt});
   }
 }
 

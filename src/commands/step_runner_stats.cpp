@@ -46,7 +46,8 @@ void StepRunner::run_stats(const BatchStep& step, std::function<void(TargetResul
   if (const auto* meter = std::get_if<MeterTarget>(&step.target)) {
     owner = meter->meter;
     if (!meters_.has(owner)) {
-      return done({target_failure(owner, "unknown_meter", "no meter '" + owner + "' on this gateway")});
+      return done(
+          {target_failure(owner, "unknown_meter", "no meter '" + owner + "' on this gateway")});
     }
   } else {
     scope = UsageScope::kAccount;
@@ -81,16 +82,15 @@ void StepRunner::run_stats(const BatchStep& step, std::function<void(TargetResul
     if (!before) return done({target_failure(owner, "store_error", before.error().message)});
     const UsageFigures& now = current.value().total;
     const UsageFigures& then = before.value().total;
-    result["compare"] = {
-        {"kind", args.compare == StatsCompare::kMonthOnMonth ? "mom" : "yoy"},
-        {"from", format_stats_period(from, g)},
-        {"to", format_stats_period(to, g)},
-        {"total", usage_figures_json(then)},
-        {"change",
-         {{"energy_wh", now.energy_wh() - then.energy_wh()},
-          {"energy_pct", relative(now.energy_wh(), then.energy_wh())},
-          {"cost", format_money(Money{now.cost - then.cost})},
-          {"cost_pct", relative(now.cost, then.cost)}}}};
+    result["compare"] = {{"kind", args.compare == StatsCompare::kMonthOnMonth ? "mom" : "yoy"},
+                         {"from", format_stats_period(from, g)},
+                         {"to", format_stats_period(to, g)},
+                         {"total", usage_figures_json(then)},
+                         {"change",
+                          {{"energy_wh", now.energy_wh() - then.energy_wh()},
+                           {"energy_pct", relative(now.energy_wh(), then.energy_wh())},
+                           {"cost", format_money(Money{now.cost - then.cost})},
+                           {"cost_pct", relative(now.cost, then.cost)}}}};
   }
   done({std::move(result)});
 }

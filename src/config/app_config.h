@@ -59,7 +59,7 @@ struct BusConfig {
 // `commands:`: authentication of cloud commands. Without a key file commands are accepted
 // unsigned (a broker with ACLs is then the only guard).
 struct CommandsConfig {
-  std::string hmac_key_file;                         // per-gateway key; set: signatures required
+  std::string hmac_key_file;                            // per-gateway key; set: signatures required
   std::chrono::milliseconds issued_at_window{300'000};  // |now - issued_at| allowed
 };
 
@@ -68,7 +68,7 @@ struct CommandsConfig {
 // runtime directory (/run/meterd under the shipped unit), and nowhere otherwise.
 struct LocalConfig {
   bool enabled = true;
-  std::string socket;  // empty: the default above
+  std::string socket;                                 // empty: the default above
   std::chrono::milliseconds command_timeout{30'000};  // a local command's wait for its result
 };
 
@@ -80,9 +80,9 @@ struct MetricsListen {
 // "127.0.0.1:9464" or "[::1]:9464"; nullopt when not of that form.
 std::optional<MetricsListen> parse_metrics_listen(const std::string& text);
 struct MetricsConfig {
-  std::optional<MetricsListen> listen;  // unset: no HTTP endpoint
-  std::string textfile;                 // empty: no node-exporter textfile
-  int max_connections = 8;              // concurrent scrapes; more are closed at once
+  std::optional<MetricsListen> listen;            // unset: no HTTP endpoint
+  std::string textfile;                           // empty: no node-exporter textfile
+  int max_connections = 8;                        // concurrent scrapes; more are closed at once
   std::chrono::milliseconds read_timeout{5'000};  // a request must arrive whole within this
 };
 
@@ -90,10 +90,10 @@ struct AppConfig {
   std::string source_file;                // the main file
   std::vector<std::string> source_files;  // the main file, then its drop-ins in merge order
   std::string gateway_id;
-  std::string log_level = "info";  // trace, debug, info, warn, error
-  std::string plugin_dir;          // where meterd-<name>.so live
+  std::string log_level = "info";      // trace, debug, info, warn, error
+  std::string plugin_dir;              // where meterd-<name>.so live
   bool plugin_dir_configured = false;  // the file names `plugin_dir` (else the default above)
-  std::string profile_dir;         // meter profiles <name>.yaml; default <config dir>/profiles
+  std::string profile_dir;             // meter profiles <name>.yaml; default <config dir>/profiles
   MqttConfig mqtt;
   StoreConfig store;
   std::vector<PollGroupSpec> poll_groups;
@@ -109,9 +109,9 @@ struct AppConfig {
 };
 
 // The keys whose values are files, as dotted paths from the root of the file.
-inline constexpr const char* kFileKeys[] = {"mqtt.credentials_file", "mqtt.tls.ca_file",
-                                            "mqtt.tls.cert_file",    "mqtt.tls.key_file",
-                                            "store.path",            "commands.hmac_key_file"};
+inline constexpr const char* kFileKeys[] = {
+    "mqtt.credentials_file", "mqtt.tls.ca_file", "mqtt.tls.cert_file",
+    "mqtt.tls.key_file",     "store.path",       "commands.hmac_key_file"};
 
 struct ConfigLoad {
   std::optional<AppConfig> config;  // set when there are no errors

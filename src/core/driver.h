@@ -66,9 +66,9 @@ struct DriverEnv {
 // configuration fault, a diagnosis. It becomes an event of this type in the events table.
 struct DriverEvent {
   static constexpr std::size_t kBusLevel = static_cast<std::size_t>(-1);
-  std::string type;                // "slave_lost", "cfg_fault", "diag" ...
-  std::size_t meter = kBusLevel;   // index into BusSpec::meters, or kBusLevel
-  std::string details_json = "{}"; // a JSON object with type-specific fields
+  std::string type;                 // "slave_lost", "cfg_fault", "diag" ...
+  std::size_t meter = kBusLevel;    // index into BusSpec::meters, or kBusLevel
+  std::string details_json = "{}";  // a JSON object with type-specific fields
 };
 
 // An action on one meter: relay_open, relay_close, recharge, set_price ... Arguments are

@@ -21,8 +21,14 @@ struct Money {
   friend constexpr Money operator+(Money a, Money b) { return Money{a.units + b.units}; }
   friend constexpr Money operator-(Money a, Money b) { return Money{a.units - b.units}; }
   friend constexpr Money operator-(Money a) { return Money{-a.units}; }
-  constexpr Money& operator+=(Money b) { units += b.units; return *this; }
-  constexpr Money& operator-=(Money b) { units -= b.units; return *this; }
+  constexpr Money& operator+=(Money b) {
+    units += b.units;
+    return *this;
+  }
+  constexpr Money& operator-=(Money b) {
+    units -= b.units;
+    return *this;
+  }
 };
 
 struct Energy {
@@ -31,7 +37,10 @@ struct Energy {
   friend constexpr auto operator<=>(Energy, Energy) = default;
   friend constexpr Energy operator+(Energy a, Energy b) { return Energy{a.wh + b.wh}; }
   friend constexpr Energy operator-(Energy a, Energy b) { return Energy{a.wh - b.wh}; }
-  constexpr Energy& operator+=(Energy b) { wh += b.wh; return *this; }
+  constexpr Energy& operator+=(Energy b) {
+    wh += b.wh;
+    return *this;
+  }
 };
 
 // "12.3456", "-0.5", "7": at most 4 decimals, optional leading '-', no exponent, no spaces,

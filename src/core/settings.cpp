@@ -22,10 +22,14 @@ const SettingsNode* SettingsNode::find(const std::string& key) const {
 
 const char* SettingsNode::kind_name() const {
   switch (kind) {
-    case Kind::kNull: return "null";
-    case Kind::kScalar: return "scalar";
-    case Kind::kMap: return "map";
-    case Kind::kSequence: return "list";
+    case Kind::kNull:
+      return "null";
+    case Kind::kScalar:
+      return "scalar";
+    case Kind::kMap:
+      return "map";
+    case Kind::kSequence:
+      return "list";
   }
   return "unknown";
 }

@@ -51,8 +51,8 @@ class SettingsNode {
 
   Kind kind = Kind::kNull;
   SourcePos pos;
-  std::string scalar;             // kScalar
-  std::vector<Entry> entries;     // kMap, in document order, keys unique
+  std::string scalar;               // kScalar
+  std::vector<Entry> entries;       // kMap, in document order, keys unique
   std::vector<SettingsNode> items;  // kSequence
 
   bool is_map() const { return kind == Kind::kMap; }

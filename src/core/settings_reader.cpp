@@ -81,7 +81,8 @@ const SettingsNode* SettingsReader::scalar_node(const std::string& key, bool req
   known_.insert(key);
   const SettingsNode* value = node_.is_map() ? node_.find(key) : nullptr;
   if (value == nullptr) {
-    if (required && node_.is_map()) error(node_.pos, what_ + ": missing required key '" + key + "'");
+    if (required && node_.is_map())
+      error(node_.pos, what_ + ": missing required key '" + key + "'");
     return nullptr;
   }
   if (!value->is_scalar()) {
@@ -161,13 +162,13 @@ std::chrono::milliseconds SettingsReader::duration(const std::string& key,
   if (!value) return fallback;
   auto parsed = parse_duration(value->scalar);
   if (!parsed) {
-    error(value->pos, "'" + key + "' must be a duration like 500ms, 2s, 5m, got '" +
-                          value->scalar + "'");
+    error(value->pos,
+          "'" + key + "' must be a duration like 500ms, 2s, 5m, got '" + value->scalar + "'");
     return fallback;
   }
   if (*parsed < min || *parsed > max) {
-    error(value->pos, "'" + key + "' = " + value->scalar + " is out of range [" +
-                          describe_ms(min) + ", " + describe_ms(max) + "]");
+    error(value->pos, "'" + key + "' = " + value->scalar + " is out of range [" + describe_ms(min) +
+                          ", " + describe_ms(max) + "]");
     return fallback;
   }
   return *parsed;
@@ -221,7 +222,8 @@ const SettingsNode* SettingsReader::map(const std::string& key, bool required) {
   known_.insert(key);
   const SettingsNode* value = node_.is_map() ? node_.find(key) : nullptr;
   if (!value) {
-    if (required && node_.is_map()) error(node_.pos, what_ + ": missing required key '" + key + "'");
+    if (required && node_.is_map())
+      error(node_.pos, what_ + ": missing required key '" + key + "'");
     return nullptr;
   }
   if (!value->is_map()) {
@@ -235,7 +237,8 @@ const SettingsNode* SettingsReader::sequence(const std::string& key, bool requir
   known_.insert(key);
   const SettingsNode* value = node_.is_map() ? node_.find(key) : nullptr;
   if (!value) {
-    if (required && node_.is_map()) error(node_.pos, what_ + ": missing required key '" + key + "'");
+    if (required && node_.is_map())
+      error(node_.pos, what_ + ": missing required key '" + key + "'");
     return nullptr;
   }
   if (!value->is_sequence()) {

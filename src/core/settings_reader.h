@@ -35,8 +35,7 @@ class SettingsReader {
   bool boolean(const std::string& key, bool fallback);
   // Durations accept "250ms", "2s", "5m", "1h" or a bare integer of seconds.
   std::chrono::milliseconds duration(const std::string& key, std::chrono::milliseconds fallback,
-                                     std::chrono::milliseconds min,
-                                     std::chrono::milliseconds max);
+                                     std::chrono::milliseconds min, std::chrono::milliseconds max);
   // Sizes accept "512KiB", "64MiB", "1GiB", "10MB" or bare bytes.
   std::uint64_t size_bytes(const std::string& key, std::uint64_t fallback, std::uint64_t min,
                            std::uint64_t max);

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/money.h"
 #include "engine/alarm_policy.h"
 #include "engine/billing_config.h"
-#include "core/money.h"
 #include "engine/pricing.h"
 #include "engine/tariff.h"
 #include "engine/usage_rollup.h"
@@ -76,7 +76,7 @@ struct AccountRuntime {
 // A recharge or refund, as remembered for duplicates: the same order id gets this again.
 struct MoneyOutcome {
   bool ok = false;
-  std::string code;     // "" when ok; "unknown_account", "insufficient_balance", ...
+  std::string code;  // "" when ok; "unknown_account", "insufficient_balance", ...
   std::string message;
   Money amount;
   Money balance_after;

@@ -23,11 +23,15 @@ const char* alarm_event(AlarmLevel from, AlarmLevel to) {
   if (to == from) return nullptr;
   if (to > from) {
     switch (to) {
-      case AlarmLevel::kLow1: return "balance_low_1";
-      case AlarmLevel::kLow2: return "balance_low_2";
-      case AlarmLevel::kCutOff: return "cut_off";
+      case AlarmLevel::kLow1:
+        return "balance_low_1";
+      case AlarmLevel::kLow2:
+        return "balance_low_2";
+      case AlarmLevel::kCutOff:
+        return "cut_off";
       case AlarmLevel::kNormal:
-      case AlarmLevel::kUnknown: return nullptr;
+      case AlarmLevel::kUnknown:
+        return nullptr;
     }
   }
   if (from == AlarmLevel::kCutOff) return "restored";
@@ -37,11 +41,16 @@ const char* alarm_event(AlarmLevel from, AlarmLevel to) {
 
 const char* alarm_level_name(AlarmLevel level) {
   switch (level) {
-    case AlarmLevel::kUnknown: return "unknown";
-    case AlarmLevel::kNormal: return "normal";
-    case AlarmLevel::kLow1: return "low_1";
-    case AlarmLevel::kLow2: return "low_2";
-    case AlarmLevel::kCutOff: return "cut_off";
+    case AlarmLevel::kUnknown:
+      return "unknown";
+    case AlarmLevel::kNormal:
+      return "normal";
+    case AlarmLevel::kLow1:
+      return "low_1";
+    case AlarmLevel::kLow2:
+      return "low_2";
+    case AlarmLevel::kCutOff:
+      return "cut_off";
   }
   return "normal";
 }

@@ -72,7 +72,8 @@ std::optional<AccountSpec> read_account(const SettingsNode& node, const BillingC
   if (account.mode == BillingMode::kGateway && account.tariff_id.empty()) {
     errors.add(node.pos, "account '" + account.id + "' bills at the gateway and needs a 'tariff'");
   } else if (!account.tariff_id.empty() && !billing.tariffs.count(account.tariff_id)) {
-    errors.add(node.pos, "account '" + account.id + "': unknown tariff '" + account.tariff_id + "'");
+    errors.add(node.pos,
+               "account '" + account.id + "': unknown tariff '" + account.tariff_id + "'");
   }
   account.opening_balance = money_at(r, "opening_balance", Money{0});
   r.finish();
@@ -82,7 +83,8 @@ std::optional<AccountSpec> read_account(const SettingsNode& node, const BillingC
 
 nlohmann::json to_json(const SettingsNode& node) {
   switch (node.kind) {
-    case SettingsNode::Kind::kScalar: return node.scalar;
+    case SettingsNode::Kind::kScalar:
+      return node.scalar;
     case SettingsNode::Kind::kMap: {
       nlohmann::json object = nlohmann::json::object();
       for (const auto& entry : node.entries) object[entry.key] = to_json(entry.value);
@@ -93,7 +95,8 @@ nlohmann::json to_json(const SettingsNode& node) {
       for (const auto& item : node.items) array.push_back(to_json(item));
       return array;
     }
-    case SettingsNode::Kind::kNull: break;
+    case SettingsNode::Kind::kNull:
+      break;
   }
   return nullptr;
 }

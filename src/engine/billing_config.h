@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "core/money.h"
 #include "core/settings.h"
 #include "engine/alarm_policy.h"
-#include "core/money.h"
 #include "engine/tariff.h"
 
 namespace meterd {
@@ -28,10 +28,12 @@ struct AccountSpec {
   BillingMode mode = BillingMode::kGateway;
   std::vector<std::string> meters;
   AlarmThresholds thresholds;
-  std::string tariff_id;      // a tariff of the same file
-  Money opening_balance;      // credited once, when the account is first created
+  std::string tariff_id;  // a tariff of the same file
+  Money opening_balance;  // credited once, when the account is first created
   // Meter billing without an opening balance: the balance is unknown until the meter reports it.
-  bool balance_unknown() const { return mode == BillingMode::kMeter && opening_balance == Money{0}; }
+  bool balance_unknown() const {
+    return mode == BillingMode::kMeter && opening_balance == Money{0};
+  }
 };
 
 struct BillingConfig {
@@ -51,8 +53,8 @@ struct BillingConfig {
   // the current one included.
   int stats_days_kept = 400;
   int stats_months_kept = 36;
-  std::map<std::string, Tariff> tariffs;               // by id
-  std::map<std::string, std::string> tariff_json;      // by id: the tariff as stored
+  std::map<std::string, Tariff> tariffs;           // by id
+  std::map<std::string, std::string> tariff_json;  // by id: the tariff as stored
   std::vector<AccountSpec> accounts;
 };
 

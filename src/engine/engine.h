@@ -64,13 +64,13 @@ struct EngineStats {
 struct MoneyOrder {
   std::string order_id;
   std::string account_id;
-  Money amount;  // > 0
+  Money amount;             // > 0
   std::string operator_id;  // "cloud", or the technician for local commands
 };
 
 // What became of a parameter change at a meter-billed account's meter.
 struct MeterWrite {
-  std::string action;       // the first action that failed, or the last one
+  std::string action;          // the first action that failed, or the last one
   std::optional<Error> error;  // none: the meter took every action
 };
 
@@ -84,7 +84,7 @@ struct AdminOutcome {
 
 // An account opened by a command.
 struct AccountOpening {
-  AccountSpec spec;  // spec.tariff_id unused
+  AccountSpec spec;                     // spec.tariff_id unused
   std::optional<CommandTariff> tariff;  // none: none (meter billing mode)
 };
 
@@ -92,7 +92,8 @@ class Engine {
  public:
   using Post = std::function<void(std::function<void()>)>;  // onto the loop
 
-  Engine(EngineStore& store, const Clock& clock, BillingConfig config, ActionPort& actions, Post post);
+  Engine(EngineStore& store, const Clock& clock, BillingConfig config, ActionPort& actions,
+         Post post);
   ~Engine();
 
   // Loads accounts, balances and billed readings from the store, then creates or updates the

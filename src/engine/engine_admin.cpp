@@ -25,8 +25,7 @@ void Engine::Impl::fail(AdminDone& done, std::string code, std::string message) 
   post_([done = std::move(done), outcome] { done(outcome); });
 }
 
-AccountRuntime* Engine::Impl::open_account_or_fail(const std::string& account_id,
-                                                   AdminDone& done) {
+AccountRuntime* Engine::Impl::open_account_or_fail(const std::string& account_id, AdminDone& done) {
   auto found = accounts_.find(account_id);
   if (found == accounts_.end() || found->second.closed) {
     fail(done, "unknown_account", "no open account '" + account_id + "'");
@@ -45,20 +44,19 @@ void Engine::Impl::commit_admin(AccountRuntime& account, std::vector<Event> even
   std::vector<EngineChange> changes{row_of(account, to_unix_ms(clock_.wall_now())),
                                     AccountMetersRow{account.id, account.meters}};
   for (EngineChange& change : extra) changes.push_back(std::move(change));
-  commit_account(
-      account, {}, std::move(events), std::move(changes),
-      later([this, id = account.id, done = std::move(done)] {
-        if (auto found = accounts_.find(id); found != accounts_.end()) {
-          if (found->second.mode == BillingMode::kGateway) set_supply(found->second);
-        }
-        done(AdminOutcome{true, "", "", std::nullopt});
-      }));
+  commit_account(account, {}, std::move(events), std::move(changes),
+                 later([this, id = account.id, done = std::move(done)] {
+                   if (auto found = accounts_.find(id); found != accounts_.end()) {
+                     if (found->second.mode == BillingMode::kGateway) set_supply(found->second);
+                   }
+                   done(AdminOutcome{true, "", "", std::nullopt});
+                 }));
 }
 
 Engine::AdminDone Engine::Impl::then_to_meter(const std::string& account_id,
                                               std::vector<Action> actions, AdminDone done) {
-  return [this, account_id, actions = std::move(actions), done = std::move(done)](
-             AdminOutcome outcome) mutable {
+  return [this, account_id, actions = std::move(actions),
+          done = std::move(done)](AdminOutcome outcome) mutable {
     if (!outcome.ok) return done(std::move(outcome));
     push_to_meter(account_id, std::move(actions), std::move(done));
   };
@@ -89,7 +87,8 @@ void Engine::Impl::push_to_meter(const std::string& account_id, std::vector<Acti
                                         .dump()));
           return done(AdminOutcome{true, "", "", MeterWrite{name, result.error()}});
         }
-        if (actions.empty()) return done(AdminOutcome{true, "", "", MeterWrite{name, std::nullopt}});
+        if (actions.empty())
+          return done(AdminOutcome{true, "", "", MeterWrite{name, std::nullopt}});
         push_to_meter(account_id, std::move(actions), std::move(done));
       }));
 }
@@ -184,14 +183,13 @@ void Engine::Impl::open_account(AccountOpening opening, AdminDone done) {
   std::vector<EngineChange> changes{row_of(account, to_unix_ms(clock_.wall_now())),
                                     AccountMetersRow{account.id, account.meters}};
   if (tariff_row) changes.emplace_back(std::move(*tariff_row));
-  commit_account(
-      account, std::move(credits), {}, std::move(changes),
-      later([this, id = spec.id, done = std::move(done)] {
-        if (auto found = accounts_.find(id); found != accounts_.end()) {
-          if (found->second.mode == BillingMode::kGateway) set_supply(found->second);
-        }
-        done(AdminOutcome{true, "", "", std::nullopt});
-      }));
+  commit_account(account, std::move(credits), {}, std::move(changes),
+                 later([this, id = spec.id, done = std::move(done)] {
+                   if (auto found = accounts_.find(id); found != accounts_.end()) {
+                     if (found->second.mode == BillingMode::kGateway) set_supply(found->second);
+                   }
+                   done(AdminOutcome{true, "", "", std::nullopt});
+                 }));
 }
 
 void Engine::Impl::close_account(const std::string& account_id, AdminDone done) {
@@ -199,8 +197,8 @@ void Engine::Impl::close_account(const std::string& account_id, AdminDone done) 
   if (!account) return;
   commit_account(*account);
   account->closed = true;  // supply off; the balance stays for a refund or a reopening
-  commit_admin(*account, {event("account_closed", "", alarm_details(*account, account->level))},
-               {}, std::move(done));
+  commit_admin(*account, {event("account_closed", "", alarm_details(*account, account->level))}, {},
+               std::move(done));
 }
 
 void Engine::Impl::assign_meter(const std::string& meter_id, const std::string& account_id,

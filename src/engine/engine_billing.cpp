@@ -67,9 +67,8 @@ std::optional<std::int64_t> Engine::Impl::price_signature(const AccountRuntime& 
                                                           WallTime from, WallTime to) const {
   const auto span_ms = std::max<std::int64_t>(to_unix_ms(to) - to_unix_ms(from), 0);
   BillingCounters probe_counters = account.counters;
-  const PricedIncrement probe =
-      price_increment(account.tariffs, config_.zone, probe_counters, from, to,
-                      Energy{std::max(kProbeMinWh, span_ms)});
+  const PricedIncrement probe = price_increment(account.tariffs, config_.zone, probe_counters, from,
+                                                to, Energy{std::max(kProbeMinWh, span_ms)});
   int period = -1;
   for (int p = 0; p < kTouPeriods; ++p) {
     if (probe.wh_by_period[p] == 0) continue;
@@ -112,9 +111,8 @@ void Engine::Impl::bill(AccountRuntime& account, MeterRuntime& meter, Energy ene
   const std::optional<std::int64_t> signature = price_signature(account, from, time);
   if (account.has_pending && signature != account.pending_signature) commit_account(account);
 
-  const PricedIncrement priced =
-      price_increment(account.tariffs, config_.zone, account.counters, from, time,
-                      energy - meter.last_energy, &pieces_);
+  const PricedIncrement priced = price_increment(account.tariffs, config_.zone, account.counters,
+                                                 from, time, energy - meter.last_energy, &pieces_);
   ++stats_.increments;
   PendingDeduction& pending = meter.pending;
   if (pending.empty()) pending.from = meter.billed_time;
@@ -157,13 +155,12 @@ void Engine::Impl::mirror(AccountRuntime& account, MeterRuntime& meter, Money ba
   if (!events.empty()) commit_account(account, {}, std::move(events));
 }
 
-void Engine::Impl::open_balance(AccountRuntime& account, const MeterRuntime& meter,
-                                Money balance) {
+void Engine::Impl::open_balance(AccountRuntime& account, const MeterRuntime& meter, Money balance) {
   const Money change = balance - account.balance;  // what is not in the ledger yet
   account.balance = balance;
   account.level = level_of(balance, account.thresholds);
-  spdlog::info("engine: account '{}' opens with the balance {} read from meter {} ({})",
-               account.id, format_money(balance), meter.meter_id, alarm_level_name(account.level));
+  spdlog::info("engine: account '{}' opens with the balance {} read from meter {} ({})", account.id,
+               format_money(balance), meter.meter_id, alarm_level_name(account.level));
   std::vector<Event> events;
   if (const char* type = alarm_event(AlarmLevel::kUnknown, account.level)) {
     events.push_back(event(type, "", alarm_details(account, AlarmLevel::kUnknown)));
@@ -193,8 +190,7 @@ void Engine::Impl::evaluate_alarm(AccountRuntime& account, std::vector<Event>& e
 }
 
 void Engine::Impl::commit_account(AccountRuntime& account, std::vector<LedgerEntry> credits,
-                                  std::vector<Event> events,
-                                  std::vector<EngineChange> extra,
+                                  std::vector<Event> events, std::vector<EngineChange> extra,
                                   std::function<void()> committed) {
   const std::int64_t now_ms = to_unix_ms(clock_.wall_now());
   Money running = account.balance;

@@ -57,7 +57,8 @@ std::int32_t Engine::Impl::local_day(WallTime t) const {
 
 void Engine::Impl::load_controls(const StoredControls& stored) {
   for (const auto& [meter_id, json] : stored.load_limits) {
-    Result<LoadLimits> limits = load_limits_from_stored(nlohmann::json::parse(json, nullptr, false));
+    Result<LoadLimits> limits =
+        load_limits_from_stored(nlohmann::json::parse(json, nullptr, false));
     if (!limits) {
       spdlog::error("engine: stored load limits of meter {} cannot be read: {}", meter_id,
                     limits.error().message);
@@ -98,8 +99,7 @@ Event Engine::Impl::schedule_event(const std::string& meter_id, bool allows, con
     details["relay"] = holds.empty() ? "closing" : "held_open";
     if (!holds.empty()) details["held_by"] = holds;
   }
-  return event(allows ? "supply_schedule_on" : "supply_schedule_off", meter_id,
-               json_text(details));
+  return event(allows ? "supply_schedule_on" : "supply_schedule_off", meter_id, json_text(details));
 }
 
 void Engine::Impl::save_trip(const std::string& meter_id, std::vector<Event> events) {
@@ -110,8 +110,7 @@ void Engine::Impl::save_trip(const std::string& meter_id, std::vector<Event> eve
   write_to_store(std::move(write));
 }
 
-void Engine::Impl::commit_control(const std::string& meter_id,
-                                  std::vector<EngineChange> changes,
+void Engine::Impl::commit_control(const std::string& meter_id, std::vector<EngineChange> changes,
                                   std::vector<Event> events, AdminDone done) {
   EngineWrite write;
   write.changes = std::move(changes);
@@ -135,7 +134,8 @@ void Engine::Impl::set_load_limits(const std::string& meter_id,
     // One event for the clear, saying whether it lifted a trip (the relay then closes unless
     // something else holds it: see `relay` in the telemetry).
     if (controls.limits || controls.guard.state().tripped) {
-      nlohmann::json details{{"by", "set_load_limits"}, {"restored", controls.guard.state().tripped}};
+      nlohmann::json details{{"by", "set_load_limits"},
+                             {"restored", controls.guard.state().tripped}};
       if (controls.guard.state().tripped) {
         details["trip"] = load_trip_event(controls.guard.state().reason);
       }
@@ -166,10 +166,10 @@ void Engine::Impl::set_schedule(const std::string& meter_id,
   const bool changed = allows != controls.schedule_allows;
   controls.schedule_allows = allows;
   if (changed) events.push_back(schedule_event(meter_id, allows, "set_schedule"));
-  commit_control(meter_id,
-                 {ControlRow{meter_id, kScheduleControl, json, "command",
-                             to_unix_ms(clock_.wall_now())}},
-                 std::move(events), std::move(done));
+  commit_control(
+      meter_id,
+      {ControlRow{meter_id, kScheduleControl, json, "command", to_unix_ms(clock_.wall_now())}},
+      std::move(events), std::move(done));
 }
 
 void Engine::Impl::control_reading(const MeterPolled& polled) {
@@ -188,10 +188,9 @@ void Engine::Impl::control_reading(const MeterPolled& polled) {
     write.changes.emplace_back(ControlRow{meter_id, kLoadLimitsControl,
                                           load_limits_json(*controls.limits).dump(), "learned",
                                           to_unix_ms(polled.time)});
-    write.events.push_back(event("load_learned", meter_id,
-                                 nlohmann::json{{"step_w", learned.step_w},
-                                                {"tolerance_w", learned.tolerance_w}}
-                                     .dump()));
+    write.events.push_back(event(
+        "load_learned", meter_id,
+        nlohmann::json{{"step_w", learned.step_w}, {"tolerance_w", learned.tolerance_w}}.dump()));
     write_to_store(std::move(write));
     return;
   }
@@ -224,12 +223,13 @@ void Engine::Impl::controls_tick() {
       controls.guard.restore_automatically(local_day(now));
       ++stats_.auto_restores;
       const LoadTripState& state = controls.guard.state();
-      save_trip(meter_id,
-                {event("auto_restore", meter_id,
-                       nlohmann::json{{"reason", load_trip_event(reason)},
-                                      {"restores_today", state.restores_today},
-                                      {"max_restores_per_day", controls.limits->max_restores_per_day}}
-                           .dump())});
+      save_trip(
+          meter_id,
+          {event("auto_restore", meter_id,
+                 nlohmann::json{{"reason", load_trip_event(reason)},
+                                {"restores_today", state.restores_today},
+                                {"max_restores_per_day", controls.limits->max_restores_per_day}}
+                     .dump())});
       changed = true;
     }
     if (changed) update_supply(meter_id);

@@ -36,7 +36,10 @@ struct MeterRechargeJob {
 class Engine::Impl {
  public:
   Impl(EngineStore& store, const Clock& clock, BillingConfig config, ActionPort& actions, Post post)
-      : store_(store), clock_(clock), config_(std::move(config)), actions_(actions),
+      : store_(store),
+        clock_(clock),
+        config_(std::move(config)),
+        actions_(actions),
         post_(std::move(post)) {}
 
   // engine_start.cpp
@@ -59,8 +62,7 @@ class Engine::Impl {
   // `credits` (entries whose amounts the live balance already includes), the account state,
   // `events`, after the changes in `extra`; one atomic EngineWrite.
   void commit_account(AccountRuntime& account, std::vector<LedgerEntry> credits = {},
-                      std::vector<Event> events = {},
-                      std::vector<EngineChange> extra = {},
+                      std::vector<Event> events = {}, std::vector<EngineChange> extra = {},
                       std::function<void()> committed = nullptr);
   // Re-evaluates the alarm level after a balance change and adds its event. The relays follow
   // at once, unless `defer_supply` (a money order: supply comes back only once the money is
@@ -227,11 +229,11 @@ class Engine::Impl {
   std::map<std::string, std::int64_t> unreachable_;
   std::map<std::string, std::string> stored_tariff_json_;  // account -> newest, at start
   EngineStats stats_;
-  std::vector<PricedPiece> pieces_;        // scratch for pricing, reused
-  std::vector<UsageDelta> usage_counts_;   // counts for the next write
-  std::int32_t pruned_on_ = 0;             // the local day retention last ran
-  UsageCloseMarks closed_;                 // the last closed day and month
-  bool summaries_due_ = false;             // the store may hold summaries to publish
+  std::vector<PricedPiece> pieces_;       // scratch for pricing, reused
+  std::vector<UsageDelta> usage_counts_;  // counts for the next write
+  std::int32_t pruned_on_ = 0;            // the local day retention last ran
+  UsageCloseMarks closed_;                // the last closed day and month
+  bool summaries_due_ = false;            // the store may hold summaries to publish
   std::shared_ptr<char> life_ = std::make_shared<char>();
 };
 

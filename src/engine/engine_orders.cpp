@@ -79,10 +79,10 @@ void Engine::Impl::recharge(MoneyOrder order, std::function<void(MoneyOutcome)> 
   if (account.mode == BillingMode::kMeter) {
     MeterRuntime& meter = meters_.at(account.meters.front());
     if (!meter.purchase_count) {
-      return answer_waiters(key, MoneyOutcome{false, "meter_state_unknown",
-                                              "meter " + meter.meter_id +
-                                                  " has not reported its purchase count yet",
-                                              order.amount, Money{}, false});
+      return answer_waiters(
+          key, MoneyOutcome{false, "meter_state_unknown",
+                            "meter " + meter.meter_id + " has not reported its purchase count yet",
+                            order.amount, Money{}, false});
     }
     if (auto failed = unreachable_.find(key);
         failed != unreachable_.end() && *meter.purchase_count >= failed->second) {
@@ -96,9 +96,10 @@ void Engine::Impl::recharge(MoneyOrder order, std::function<void(MoneyOutcome)> 
                                               order.amount, Money{}, false});
     }
     MeterRechargeJob job;
-    job.row = MeterRechargeRow{order.order_id, "recharge", account.id, meter.meter_id,
-                               order.amount, *meter.purchase_count + 1, "pending",
-                               to_unix_ms(clock_.wall_now())};
+    job.row = MeterRechargeRow{order.order_id, "recharge",
+                               account.id,     meter.meter_id,
+                               order.amount,   *meter.purchase_count + 1,
+                               "pending",      to_unix_ms(clock_.wall_now())};
     job.operator_id = order.operator_id;
     return start_meter_recharge(key, std::move(job));
   }
@@ -107,10 +108,13 @@ void Engine::Impl::recharge(MoneyOrder order, std::function<void(MoneyOutcome)> 
   std::vector<Event> events;
   evaluate_alarm(account, events, /*defer_supply=*/true);
   MoneyOutcome outcome{true, "", "", order.amount, account.balance, false};
-  LedgerEntry entry{account.id, to_unix_ms(clock_.wall_now()), "recharge", order.amount, Money{},
-                    order.order_id, "", order_details(order.order_id, order.amount, order.operator_id)};
-  commit_account(account, {std::move(entry)}, std::move(events), {},
-                 later([this, id = account.id, key, outcome] { order_committed(id, key, outcome); }));
+  LedgerEntry entry{account.id, to_unix_ms(clock_.wall_now()),
+                    "recharge", order.amount,
+                    Money{},    order.order_id,
+                    "",         order_details(order.order_id, order.amount, order.operator_id)};
+  commit_account(
+      account, {std::move(entry)}, std::move(events), {},
+      later([this, id = account.id, key, outcome] { order_committed(id, key, outcome); }));
 }
 
 void Engine::Impl::refund(MoneyOrder order, std::function<void(MoneyOutcome)> done) {
@@ -136,10 +140,13 @@ void Engine::Impl::refund(MoneyOrder order, std::function<void(MoneyOutcome)> do
   std::vector<Event> events;
   evaluate_alarm(account, events, /*defer_supply=*/true);
   MoneyOutcome outcome{true, "", "", order.amount, account.balance, false};
-  LedgerEntry entry{account.id, to_unix_ms(clock_.wall_now()), "refund", -order.amount, Money{},
-                    order.order_id, "", order_details(order.order_id, order.amount, order.operator_id)};
-  commit_account(account, {std::move(entry)}, std::move(events), {},
-                 later([this, id = account.id, key, outcome] { order_committed(id, key, outcome); }));
+  LedgerEntry entry{account.id, to_unix_ms(clock_.wall_now()),
+                    "refund",   -order.amount,
+                    Money{},    order.order_id,
+                    "",         order_details(order.order_id, order.amount, order.operator_id)};
+  commit_account(
+      account, {std::move(entry)}, std::move(events), {},
+      later([this, id = account.id, key, outcome] { order_committed(id, key, outcome); }));
 }
 
 void Engine::Impl::start_meter_recharge(const std::string& key, MeterRechargeJob job) {
@@ -158,7 +165,9 @@ void Engine::Impl::submit_meter_recharge(const std::string& key) {
   if (found == meter_jobs_.end() || found->second.in_flight || stopped_) return;
   MeterRechargeJob& job = found->second;
   job.in_flight = true;
-  Action action{"recharge", {{"amount", job.row.amount.units}, {"purchase_count", job.row.purchase_count}}, {}};
+  Action action{"recharge",
+                {{"amount", job.row.amount.units}, {"purchase_count", job.row.purchase_count}},
+                {}};
   actions_.submit(job.row.meter_id, std::move(action),
                   alive([this, key](Result<MeterReading> result) {
                     on_meter_recharge_done(key, std::move(result));
@@ -195,11 +204,13 @@ void Engine::Impl::on_meter_recharge_done(const std::string& key, Result<MeterRe
   std::vector<Event> events;
   evaluate_alarm(account, events, /*defer_supply=*/true);
   MoneyOutcome outcome{true, "", "", row.amount, account.balance, false};
-  LedgerEntry entry{account.id, to_unix_ms(clock_.wall_now()), "recharge", row.amount, Money{},
-                    row.order_id, row.meter_id, order_details(row.order_id, row.amount, operator_id)};
-  commit_account(account, {std::move(entry)}, std::move(events),
-                 {row},
-                 later([this, id = account.id, key, outcome] { order_committed(id, key, outcome); }));
+  LedgerEntry entry{account.id,   to_unix_ms(clock_.wall_now()),
+                    "recharge",   row.amount,
+                    Money{},      row.order_id,
+                    row.meter_id, order_details(row.order_id, row.amount, operator_id)};
+  commit_account(
+      account, {std::move(entry)}, std::move(events), {row},
+      later([this, id = account.id, key, outcome] { order_committed(id, key, outcome); }));
 }
 
 void Engine::Impl::fail_meter_recharge(const std::string& key, bool unanswered,
@@ -213,9 +224,9 @@ void Engine::Impl::fail_meter_recharge(const std::string& key, bool unanswered,
   row.state = unanswered ? "unreachable" : "failed";
   // kInvalidArgument: the driver refused the arguments before any frame went out (an amount
   // finer than the meter's resolution): the gateway's validation, not the meter's refusal.
-  const std::string code = unanswered                                    ? "meter_unreachable"
+  const std::string code = unanswered                                  ? "meter_unreachable"
                            : error.kind == ErrorKind::kInvalidArgument ? "invalid_amount"
-                                                                         : "meter_rejected";
+                                                                       : "meter_rejected";
   spdlog::error("engine: recharge {} of meter {} failed after {} attempts ({}): {}", row.order_id,
                 row.meter_id, attempts, code, error.message);
   MoneyOutcome outcome{false, code, error.message, row.amount, Money{}, false};
@@ -224,12 +235,12 @@ void Engine::Impl::fail_meter_recharge(const std::string& key, bool unanswered,
   write.changes.emplace_back(row);
   write.events.push_back(event("recharge_failed", row.meter_id,
                                json_text(nlohmann::json{{"account", row.account_id},
-                                              {"order_id", row.order_id},
-                                              {"amount", format_money(row.amount)},
-                                              {"attempts", attempts},
-                                              {"reason", code},
-                                              {"error", to_string(error.kind)},
-                                              {"message", error.message}})));
+                                                        {"order_id", row.order_id},
+                                                        {"amount", format_money(row.amount)},
+                                                        {"attempts", attempts},
+                                                        {"reason", code},
+                                                        {"error", to_string(error.kind)},
+                                                        {"message", error.message}})));
   write.committed = later([this, key, outcome, unanswered, count = row.purchase_count] {
     if (!unanswered) return finish_order(key, outcome);
     unreachable_[key] = count;

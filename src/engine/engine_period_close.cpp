@@ -46,8 +46,7 @@ std::int32_t month_key(year_month m) {
 void Engine::Impl::start_period_close() {
   Result<UsageCloseMarks> marks = store_.read_close_marks();
   if (!marks) {
-    throw std::runtime_error("engine: cannot read the closed periods: " +
-                             marks.error().message);
+    throw std::runtime_error("engine: cannot read the closed periods: " + marks.error().message);
   }
   closed_ = marks.value();
   // A new store: what ended before it has nothing to publish; closing starts from here.

@@ -32,7 +32,8 @@ RelayOutcome judge_relay_action(bool close, const Result<MeterReading>& result) 
     return {Kind::kFailed, std::nullopt, to_string(result.error().kind), result.error().message};
   }
   const std::optional<bool> closed = flag_point(result.value(), "relay_closed");
-  if (!closed || *closed == close) return {Kind::kSwitched, close, "", ""};  // no read-back: trust it
+  if (!closed || *closed == close)
+    return {Kind::kSwitched, close, "", ""};  // no read-back: trust it
   if (close && flag_point(result.value(), "relay_close_allowed").value_or(false)) {
     return {Kind::kCloseAllowed, false, "", ""};
   }
@@ -87,8 +88,8 @@ void Engine::Impl::reconcile_relay(const MeterPolled& polled) {
   RelayState& relay = relays_[meter_id];
   if (polled.time < relay.last_done) return;  // polled before our last action went out
   relay.reported = closed;
-  relay.close_allowed = !closed && flag_point(polled.reading, "relay_close_allowed")
-                                       .value_or(relay.close_allowed);
+  relay.close_allowed =
+      !closed && flag_point(polled.reading, "relay_close_allowed").value_or(relay.close_allowed);
   if (!relay.desired || relay.in_flight || relay.needs_action) return;
   if (*relay.desired == closed) {  // where it is wanted: a later mismatch is news again
     relay.new_goal();
@@ -154,9 +155,10 @@ void Engine::Impl::on_relay_done(const std::string& meter_id, bool closed,
     case RelayOutcome::Kind::kSwitched:
       return;
     case RelayOutcome::Kind::kCloseAllowed:
-      spdlog::info("engine: meter {} allows closing; its relay stays open until the customer "
-                   "closes it",
-                   meter_id);
+      spdlog::info(
+          "engine: meter {} allows closing; its relay stays open until the customer "
+          "closes it",
+          meter_id);
       store_.append_event(
           event("relay_close_allowed", meter_id, with_relay(meter_id, {{"reported", "open"}})));
       return;
@@ -180,9 +182,10 @@ void Engine::Impl::give_up_relay(const std::string& meter_id, const std::string&
   relay.gave_up = true;
   relay.needs_action = false;
   const char* action = relay_action_name(relay.desired.value_or(false));
-  spdlog::error("engine: {} of meter {} failed {} times ({}: {}); no more attempts until the "
-                "relay, the wanted state or a relay command changes",
-                action, meter_id, relay.attempts, reason, message);
+  spdlog::error(
+      "engine: {} of meter {} failed {} times ({}: {}); no more attempts until the "
+      "relay, the wanted state or a relay command changes",
+      action, meter_id, relay.attempts, reason, message);
   store_.append_event(event("relay_action_failed", meter_id,
                             with_relay(meter_id, {{"action", action},
                                                   {"attempts", relay.attempts},
@@ -230,7 +233,8 @@ void Engine::Impl::observe_relay(const MeterPolled& polled) {
   if (!reported) return;
   relay->second.reported = *reported;
   relay->second.close_allowed =
-      !*reported && flag_point(polled.reading, "relay_close_allowed").value_or(relay->second.close_allowed);
+      !*reported &&
+      flag_point(polled.reading, "relay_close_allowed").value_or(relay->second.close_allowed);
 }
 
 std::map<std::string, std::int64_t> Engine::Impl::relay_phase_counts() const {

@@ -130,9 +130,9 @@ struct LoadTripRow {
 // is added to the statistics rollups it names (usage_rollup.h); a UsagePrune removes old ones
 // (and their close records); UsagePeriodClose, UsageReopen and UsageSummary close periods and
 // publish their summaries (period_close.h).
-using EngineChange = std::variant<AccountRow, AccountMetersRow, TariffRow, AccountStateRow,
-                                  LedgerEntry, MeterBillingRow, MeterRechargeRow,
-                                  RelayOverrideRow, ControlRow, LoadTripRow, UsageDelta,
-                                  UsagePrune, UsagePeriodClose, UsageReopen, UsageSummary>;
+using EngineChange =
+    std::variant<AccountRow, AccountMetersRow, TariffRow, AccountStateRow, LedgerEntry,
+                 MeterBillingRow, MeterRechargeRow, RelayOverrideRow, ControlRow, LoadTripRow,
+                 UsageDelta, UsagePrune, UsagePeriodClose, UsageReopen, UsageSummary>;
 
 }  // namespace meterd

@@ -30,7 +30,9 @@ void Engine::Impl::start() {
     const std::string key = "recharge:" + row.order_id;
     if (row.state == "unreachable") unreachable_[key] = row.purchase_count;
     if (row.state != "pending") {
-      if (row.state == "failed") orders_[key] = MoneyOutcome{false, "meter_rejected", "the meter refused the recharge", row.amount, Money{}, false};
+      if (row.state == "failed")
+        orders_[key] = MoneyOutcome{false,      "meter_rejected", "the meter refused the recharge",
+                                    row.amount, Money{},          false};
       continue;
     }
     spdlog::info("engine: resuming recharge {} of meter {} (purchase count {})", row.order_id,
@@ -85,7 +87,8 @@ void Engine::Impl::load(const StoredEngineState& stored) {
   }
   for (const LedgerEntry& entry : stored.money_orders) {
     orders_[entry.kind + ":" + entry.order_id] = MoneyOutcome{
-        true, "", "", entry.amount.units < 0 ? -entry.amount : entry.amount, entry.balance_after, false};
+        true, "", "", entry.amount.units < 0 ? -entry.amount : entry.amount, entry.balance_after,
+        false};
   }
   for (const std::string& meter_id : stored.forced_open) relays_[meter_id].forced_open = true;
   for (auto& [id, account] : accounts_) {
@@ -101,9 +104,10 @@ void Engine::Impl::seed_from_config() {
     } else if (existing->second.source == "config") {
       update_config_account(existing->second, spec);
     } else {
-      spdlog::warn("engine: account '{}' was last set by the cloud; its entry in the "
-                   "configuration is not applied",
-                   spec.id);
+      spdlog::warn(
+          "engine: account '{}' was last set by the cloud; its entry in the "
+          "configuration is not applied",
+          spec.id);
     }
   }
 }
@@ -130,10 +134,9 @@ void Engine::Impl::create_account(const AccountSpec& spec) {
     meter.meter_id = meter_id;
     meter.account_id = spec.id;
   }
-  std::vector<EngineChange> changes{
-      AccountRow{spec.id, spec.name, spec.mode, spec.thresholds, "config", false,
-                 to_unix_ms(clock_.wall_now())},
-      AccountMetersRow{spec.id, spec.meters}};
+  std::vector<EngineChange> changes{AccountRow{spec.id, spec.name, spec.mode, spec.thresholds,
+                                               "config", false, to_unix_ms(clock_.wall_now())},
+                                    AccountMetersRow{spec.id, spec.meters}};
   if (tariff) changes.emplace_back(std::move(*tariff));
   std::vector<LedgerEntry> credits;
   if (spec.opening_balance != Money{0}) {
@@ -177,10 +180,9 @@ void Engine::Impl::update_config_account(AccountRuntime& account, const AccountS
       spdlog::info("engine: account '{}' takes tariff '{}' from now on", spec.id, spec.tariff_id);
     }
   }
-  std::vector<EngineChange> changes{
-      AccountRow{spec.id, spec.name, spec.mode, spec.thresholds, "config", false,
-                 to_unix_ms(clock_.wall_now())},
-      AccountMetersRow{spec.id, spec.meters}};
+  std::vector<EngineChange> changes{AccountRow{spec.id, spec.name, spec.mode, spec.thresholds,
+                                               "config", false, to_unix_ms(clock_.wall_now())},
+                                    AccountMetersRow{spec.id, spec.meters}};
   if (tariff) changes.emplace_back(std::move(*tariff));
   std::vector<Event> events;
   evaluate_alarm(account, events, /*defer_supply=*/true);  // set_supply follows

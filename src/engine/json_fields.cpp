@@ -8,9 +8,9 @@ namespace {
 
 Error range_error(const std::string& prefix, const std::string& key, std::int64_t min,
                   std::int64_t max) {
-  return make_error(ErrorKind::kInvalidArgument, prefix + key + ": an integer " +
-                                                     std::to_string(min) + ".." +
-                                                     std::to_string(max));
+  return make_error(
+      ErrorKind::kInvalidArgument,
+      prefix + key + ": an integer " + std::to_string(min) + ".." + std::to_string(max));
 }
 
 }  // namespace

@@ -45,8 +45,8 @@ LoadVerdict LoadGuard::on_reading(LoadLimits& limits, std::optional<double> powe
   if (limits.max_power_w && power > static_cast<double>(*limits.max_power_w)) {
     if (!over_since_) over_since_ = t;
     if (t - *over_since_ >= limits.grace) {
-      verdict = LoadVerdict{LoadVerdict::Kind::kTrip, LoadTripReason::kOverload, power, 0, 0,
-                            *over_since_};
+      verdict = LoadVerdict{
+          LoadVerdict::Kind::kTrip, LoadTripReason::kOverload, power, 0, 0, *over_since_};
     }
   } else {
     over_since_.reset();
@@ -79,8 +79,8 @@ std::optional<LoadVerdict> LoadGuard::judge_step(LoadLimits& limits, double powe
     if (rule.whitelist.size() >= kMaxSignatures) return std::nullopt;
     const auto rounded = static_cast<std::int64_t>(std::llround(step_w));
     rule.whitelist.push_back(ApplianceSignature{rounded, std::max<std::int64_t>(50, rounded / 10)});
-    return LoadVerdict{LoadVerdict::Kind::kLearned, LoadTripReason::kMalignantLoad, power_w,
-                       step_w, step_pf};
+    return LoadVerdict{LoadVerdict::Kind::kLearned, LoadTripReason::kMalignantLoad, power_w, step_w,
+                       step_pf};
   }
   return LoadVerdict{LoadVerdict::Kind::kTrip, LoadTripReason::kMalignantLoad, power_w, step_w,
                      step_pf};

@@ -34,9 +34,9 @@ struct LoadVerdict {
   enum class Kind { kNone, kTrip, kLearned };
   Kind kind = Kind::kNone;
   LoadTripReason reason = LoadTripReason::kOverload;
-  double power_w = 0;  // the reading that decided
-  double step_w = 0;   // malignant load / learned: the rise in active power
-  double step_pf = 0;  // ... and its own power factor
+  double power_w = 0;     // the reading that decided
+  double step_w = 0;      // malignant load / learned: the rise in active power
+  double step_pf = 0;     // ... and its own power factor
   WallTime over_since{};  // overload: the first reading over the limit (grace counts from it)
 };
 

@@ -32,13 +32,14 @@ Result<std::int64_t> pf_milli(const nlohmann::json& value, const std::string& wh
 
 Result<ApplianceSignature> read_signature(const nlohmann::json& json, const std::string& prefix) {
   if (Status s = only_keys(json, {"step_w", "tolerance_w"}, prefix); !s) return s.error();
-  Result<std::optional<std::int64_t>> step = optional_int_field(json, "step_w", 1, kMaxPowerW, prefix);
+  Result<std::optional<std::int64_t>> step =
+      optional_int_field(json, "step_w", 1, kMaxPowerW, prefix);
   if (!step) return step.error();
   if (!step.value()) return make_error(ErrorKind::kInvalidArgument, prefix + "step_w: required");
   const std::int64_t step_w = *step.value();
   // Appliances differ by a few percent from one switching to the next.
-  Result<std::int64_t> tolerance =
-      int_field(json, "tolerance_w", 0, kMaxPowerW, std::max<std::int64_t>(50, step_w / 10), prefix);
+  Result<std::int64_t> tolerance = int_field(json, "tolerance_w", 0, kMaxPowerW,
+                                             std::max<std::int64_t>(50, step_w / 10), prefix);
   if (!tolerance) return tolerance.error();
   return ApplianceSignature{step_w, tolerance.value()};
 }
@@ -51,7 +52,8 @@ Result<MalignantLoadRule> read_malignant(const nlohmann::json& json, WallTime no
     return s.error();
   }
   MalignantLoadRule rule;
-  Result<std::int64_t> step = int_field(json, "min_step_w", 50, kMaxPowerW, rule.min_step_w, prefix);
+  Result<std::int64_t> step =
+      int_field(json, "min_step_w", 50, kMaxPowerW, rule.min_step_w, prefix);
   if (!step) return step.error();
   rule.min_step_w = step.value();
   if (json.contains("min_pf")) {
@@ -62,7 +64,8 @@ Result<MalignantLoadRule> read_malignant(const nlohmann::json& json, WallTime no
   if (json.contains("whitelist")) {
     const nlohmann::json& list = json["whitelist"];
     if (!list.is_array() || list.size() > 64) {
-      return make_error(ErrorKind::kInvalidArgument, prefix + "whitelist: a list of at most 64 signatures");
+      return make_error(ErrorKind::kInvalidArgument,
+                        prefix + "whitelist: a list of at most 64 signatures");
     }
     for (std::size_t i = 0; i < list.size(); ++i) {
       Result<ApplianceSignature> signature =
@@ -76,8 +79,8 @@ Result<MalignantLoadRule> read_malignant(const nlohmann::json& json, WallTime no
     return make_error(ErrorKind::kInvalidArgument,
                       prefix + (stored ? "learn_s" : "learn_until_ms") + ": unknown member");
   }
-  Result<std::optional<std::int64_t>> learn = optional_int_field(
-      json, learn_key, 0, stored ? INT64_MAX : 30LL * 24 * 3600, prefix);
+  Result<std::optional<std::int64_t>> learn =
+      optional_int_field(json, learn_key, 0, stored ? INT64_MAX : 30LL * 24 * 3600, prefix);
   if (!learn) return learn.error();
   if (learn.value() && *learn.value() > 0) {
     rule.learn_until = stored ? WallTime{} + std::chrono::milliseconds(*learn.value())
@@ -87,14 +90,15 @@ Result<MalignantLoadRule> read_malignant(const nlohmann::json& json, WallTime no
 }
 
 Result<LoadLimits> read_limits(const nlohmann::json& args, WallTime now, bool stored) {
-  if (Status s = only_keys(args, {"max_power_w", "grace_s", "restore_after_s",
-                                  "max_restores_per_day", "malignant"},
-                           "/");
+  if (Status s = only_keys(
+          args, {"max_power_w", "grace_s", "restore_after_s", "max_restores_per_day", "malignant"},
+          "/");
       !s) {
     return s.error();
   }
   LoadLimits limits;
-  Result<std::optional<std::int64_t>> max = optional_int_field(args, "max_power_w", 1, kMaxPowerW, "/");
+  Result<std::optional<std::int64_t>> max =
+      optional_int_field(args, "max_power_w", 1, kMaxPowerW, "/");
   if (!max) return max.error();
   limits.max_power_w = max.value();
   Result<std::int64_t> grace = int_field(args, "grace_s", 0, 3600, limits.grace.count(), "/");

@@ -26,7 +26,7 @@ struct ApplianceSignature {
 };
 
 struct MalignantLoadRule {
-  std::int64_t min_step_w = 300;  // smaller rises are ordinary switching
+  std::int64_t min_step_w = 300;    // smaller rises are ordinary switching
   std::int64_t min_pf_milli = 950;  // the step's own power factor at least this: resistive
   std::vector<ApplianceSignature> whitelist;
   // Until then every resistive step is learned into the whitelist instead of tripping.
@@ -36,9 +36,9 @@ struct MalignantLoadRule {
 
 struct LoadLimits {
   std::optional<std::int64_t> max_power_w;  // none: no over-power trip
-  std::chrono::seconds grace{10};            // over the limit this long before a trip
-  std::chrono::seconds restore_after{300};   // 0: never restored automatically
-  int max_restores_per_day = 3;              // then off until a person restores
+  std::chrono::seconds grace{10};           // over the limit this long before a trip
+  std::chrono::seconds restore_after{300};  // 0: never restored automatically
+  int max_restores_per_day = 3;             // then off until a person restores
   std::optional<MalignantLoadRule> malignant;
   bool operator==(const LoadLimits&) const = default;
 };

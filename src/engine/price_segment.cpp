@@ -41,9 +41,8 @@ PriceSegment price_segment_at(const TariffHistory& tariffs, LocalZone offset, st
     const TouSlot slot = tou_slot(day_schedule_on(*tariff->tou, local.date), local.minute_of_day);
     segment.period = slot.period;
     segment.base_price_per_kwh = tariff->tou->price_per_kwh[static_cast<int>(slot.period)];
-    segment.end_ms =
-        std::min(segment.end_ms,
-                 to_unix_ms(next_local_instant(t, local.date, slot.until_minute, offset)));
+    segment.end_ms = std::min(
+        segment.end_ms, to_unix_ms(next_local_instant(t, local.date, slot.until_minute, offset)));
   }
   if (tariff->tiers) {
     segment.tier_key = local_period_key(tariff->tiers->period, local.date);

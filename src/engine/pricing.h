@@ -59,7 +59,7 @@ struct PricedPiece {
 // With `pieces`, also splits at local midnights (which changes no price: the Wh before each
 // instant are the same) and replaces `*pieces` with the increment by day and period.
 PricedIncrement price_increment(const TariffHistory& tariffs, LocalZone offset,
-                                BillingCounters& counters, WallTime from, WallTime to,
-                                Energy wh, std::vector<PricedPiece>* pieces = nullptr);
+                                BillingCounters& counters, WallTime from, WallTime to, Energy wh,
+                                std::vector<PricedPiece>* pieces = nullptr);
 
 }  // namespace meterd

@@ -58,7 +58,9 @@ std::optional<std::int32_t> parse_date(const nlohmann::json& json) {
   return yyyymmdd(date);
 }
 
-Error invalid(const std::string& message) { return make_error(ErrorKind::kInvalidArgument, message); }
+Error invalid(const std::string& message) {
+  return make_error(ErrorKind::kInvalidArgument, message);
+}
 
 Result<SupplyWindow> read_window(const nlohmann::json& json, const std::string& prefix) {
   if (Status s = only_keys(json, {"days", "from", "to"}, prefix); !s) return s.error();
@@ -72,7 +74,8 @@ Result<SupplyWindow> read_window(const nlohmann::json& json, const std::string& 
   window.to_minute = *to;
   if (json.contains("days")) {
     const nlohmann::json& days = json["days"];
-    if (!days.is_array() || days.empty()) return invalid(prefix + "days: a non-empty list of sun..sat");
+    if (!days.is_array() || days.empty())
+      return invalid(prefix + "days: a non-empty list of sun..sat");
     window.weekdays = 0;
     for (std::size_t at = 0; at < days.size(); ++at) {
       const nlohmann::json& day = days[at];
@@ -122,16 +125,16 @@ bool SupplySchedule::allows(WallTime t, LocalZone offset) const {
 }
 
 Result<SupplySchedule> parse_supply_schedule(const nlohmann::json& args) {
-  if (Status s = only_keys(args, {"windows", "holidays", "on_holidays", "effective_from",
-                                  "effective_to"},
-                           "/");
+  if (Status s = only_keys(
+          args, {"windows", "holidays", "on_holidays", "effective_from", "effective_to"}, "/");
       !s) {
     return s.error();
   }
   SupplySchedule schedule;
   if (args.contains("windows")) {
     const nlohmann::json& list = args["windows"];
-    if (!list.is_array() || list.size() > 32) return invalid("/windows: a list of at most 32 windows");
+    if (!list.is_array() || list.size() > 32)
+      return invalid("/windows: a list of at most 32 windows");
     for (std::size_t i = 0; i < list.size(); ++i) {
       Result<SupplyWindow> window = read_window(list[i], "/windows/" + std::to_string(i) + "/");
       if (!window) return window.error();
@@ -140,7 +143,8 @@ Result<SupplySchedule> parse_supply_schedule(const nlohmann::json& args) {
   }
   if (args.contains("holidays")) {
     const nlohmann::json& list = args["holidays"];
-    if (!list.is_array() || list.size() > 366) return invalid("/holidays: a list of at most 366 dates");
+    if (!list.is_array() || list.size() > 366)
+      return invalid("/holidays: a list of at most 366 dates");
     for (std::size_t i = 0; i < list.size(); ++i) {
       std::optional<std::int32_t> date = parse_date(list[i]);
       if (!date) return invalid("/holidays/" + std::to_string(i) + ": a date YYYY-MM-DD");
@@ -148,11 +152,16 @@ Result<SupplySchedule> parse_supply_schedule(const nlohmann::json& args) {
     }
   }
   if (args.contains("on_holidays")) {
-    const std::string rule = args["on_holidays"].is_string() ? args["on_holidays"].get<std::string>() : "";
-    if (rule == "on") schedule.on_holidays = HolidaySupply::kOn;
-    else if (rule == "off") schedule.on_holidays = HolidaySupply::kOff;
-    else if (rule == "windows") schedule.on_holidays = HolidaySupply::kWindows;
-    else return invalid("/on_holidays: one of on, off, windows");
+    const std::string rule =
+        args["on_holidays"].is_string() ? args["on_holidays"].get<std::string>() : "";
+    if (rule == "on")
+      schedule.on_holidays = HolidaySupply::kOn;
+    else if (rule == "off")
+      schedule.on_holidays = HolidaySupply::kOff;
+    else if (rule == "windows")
+      schedule.on_holidays = HolidaySupply::kWindows;
+    else
+      return invalid("/on_holidays: one of on, off, windows");
   }
   for (auto [key, field] : {std::pair{"effective_from", &schedule.effective_from},
                             std::pair{"effective_to", &schedule.effective_to}}) {
@@ -164,8 +173,10 @@ Result<SupplySchedule> parse_supply_schedule(const nlohmann::json& args) {
       *schedule.effective_to <= *schedule.effective_from) {
     return invalid("/effective_to: not after effective_from");
   }
-  if (schedule.windows.empty() && (schedule.holidays.empty() || schedule.on_holidays != HolidaySupply::kOff)) {
-    return invalid("/windows: at least one window (or holidays with on_holidays off, or {\"clear\": true})");
+  if (schedule.windows.empty() &&
+      (schedule.holidays.empty() || schedule.on_holidays != HolidaySupply::kOff)) {
+    return invalid(
+        "/windows: at least one window (or holidays with on_holidays off, or {\"clear\": true})");
   }
   return schedule;
 }
@@ -177,13 +188,15 @@ nlohmann::json supply_schedule_json(const SupplySchedule& schedule) {
     for (int i = 0; i < 7; ++i) {
       if ((w.weekdays >> i) & 1u) days.push_back(kDayNames[i]);
     }
-    windows.push_back({{"days", days}, {"from", format_minute(w.from_minute)},
+    windows.push_back({{"days", days},
+                       {"from", format_minute(w.from_minute)},
                        {"to", format_minute(w.to_minute)}});
   }
   nlohmann::json holidays = nlohmann::json::array();
   for (std::int32_t d : schedule.holidays) {
-    holidays.push_back(std::to_string(d / 10000) + "-" + std::to_string(d / 100 % 100 + 100).substr(1) +
-                       "-" + std::to_string(d % 100 + 100).substr(1));
+    holidays.push_back(std::to_string(d / 10000) + "-" +
+                       std::to_string(d / 100 % 100 + 100).substr(1) + "-" +
+                       std::to_string(d % 100 + 100).substr(1));
   }
   const char* rule = schedule.on_holidays == HolidaySupply::kOn    ? "on"
                      : schedule.on_holidays == HolidaySupply::kOff ? "off"

@@ -63,9 +63,9 @@ Result<LocalZone> parse_utc_offset(std::string_view text) {
   const int seconds = with_seconds ? two_digits(text, 7) : 0;
   if ((text.empty() || (text[0] != '+' && text[0] != '-')) || hours < 0 || minutes < 0 ||
       seconds < 0 || text[3] != ':') {
-    return make_error(ErrorKind::kInvalidArgument,
-                      "UTC offset '" + std::string(text) +
-                          "' must look like +08:00, -03:30, +05:29:45 or Z");
+    return make_error(
+        ErrorKind::kInvalidArgument,
+        "UTC offset '" + std::string(text) + "' must look like +08:00, -03:30, +05:29:45 or Z");
   }
   if (hours > 14 || minutes > 59 || seconds > 59 || (hours == 14 && (minutes || seconds))) {
     return make_error(ErrorKind::kInvalidArgument,

@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "core/settings.h"
 #include "core/money.h"
 #include "core/result.h"
+#include "core/settings.h"
 
 namespace date {
 class time_zone;
@@ -78,7 +78,7 @@ struct Allowance {
 
 struct Tariff {
   std::string id;
-  Money price_per_kwh;            // the single price; ignored when `tou` is set
+  Money price_per_kwh;  // the single price; ignored when `tou` is set
   std::optional<TimeOfUse> tou;
   std::optional<Tiers> tiers;
   std::optional<Allowance> allowance;

@@ -19,8 +19,8 @@ namespace meterd {
 enum class UsageScope { kMeter, kAccount };
 enum class UsageGranularity { kDay, kMonth };
 
-const char* usage_scope_name(UsageScope scope);              // "meter", "account"
-const char* usage_granularity_name(UsageGranularity g);      // "day", "month"
+const char* usage_scope_name(UsageScope scope);          // "meter", "account"
+const char* usage_granularity_name(UsageGranularity g);  // "day", "month"
 std::optional<UsageScope> usage_scope_named(std::string_view name);
 std::optional<UsageGranularity> usage_granularity_named(std::string_view name);
 

@@ -81,8 +81,11 @@ struct LocalControlServer::State {
 class LocalControlServer::Session : public std::enable_shared_from_this<Session> {
  public:
   Session(LocalControlServer& server, local_stream::socket socket)
-      : server_(&server), socket_(std::move(socket)), timer_(socket_.get_executor()),
-        input_(kMaxLine + 1), operator_(peer_operator(socket_.native_handle())) {}
+      : server_(&server),
+        socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
+        input_(kMaxLine + 1),
+        operator_(peer_operator(socket_.native_handle())) {}
 
   const std::string& operator_id() const { return operator_; }
 
@@ -173,8 +176,9 @@ class LocalControlServer::Session : public std::enable_shared_from_this<Session>
     server_->forget(id, this);
     reply(json{{"error", "timeout"},
                {"id", id},
-               {"message", "no final result yet; it is journaled and may still finish: "
-                           "ask with get_result"}}
+               {"message",
+                "no final result yet; it is journaled and may still finish: "
+                "ask with get_result"}}
               .dump());
   }
 

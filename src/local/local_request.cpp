@@ -49,8 +49,9 @@ LocalRequest read_local_request(std::string_view line) {
   }
   if (name == "backup") {
     const auto path = document.find("path");
-    const std::string* text =
-        path != document.end() && path->is_string() ? &path->get_ref<const std::string&>() : nullptr;
+    const std::string* text = path != document.end() && path->is_string()
+                                  ? &path->get_ref<const std::string&>()
+                                  : nullptr;
     if (!text || !text->starts_with('/') || text->find('\0') != std::string::npos) {
       request.refusal = local_error_line("bad_request", "\"path\" must be an absolute file path");
       return request;

@@ -35,20 +35,18 @@ Status load_engine_state(SqliteDb& db, StoredEngineState& out) {
         out.accounts.push_back(std::move(row));
       });
   if (status) {
-    status = for_each_row(db, "SELECT meter_id, account_id FROM account_meters",
-                          [&](Statement& st) {
-                            out.meter_accounts[st.column_text(0)] = st.column_text(1);
-                          });
+    status = for_each_row(
+        db, "SELECT meter_id, account_id FROM account_meters",
+        [&](Statement& st) { out.meter_accounts[st.column_text(0)] = st.column_text(1); });
   }
   if (status) {
-    status = for_each_row(
-        db,
-        "SELECT account_id, effective_ms, tariff, source FROM tariff_changes "
-        "ORDER BY account_id, effective_ms",
-        [&](Statement& st) {
-          out.tariffs.push_back(
-              {st.column_text(0), st.column_int(1), st.column_text(2), st.column_text(3)});
-        });
+    status = for_each_row(db,
+                          "SELECT account_id, effective_ms, tariff, source FROM tariff_changes "
+                          "ORDER BY account_id, effective_ms",
+                          [&](Statement& st) {
+                            out.tariffs.push_back({st.column_text(0), st.column_int(1),
+                                                   st.column_text(2), st.column_text(3)});
+                          });
   }
   if (status) {
     status = for_each_row(
@@ -69,12 +67,11 @@ Status load_engine_state(SqliteDb& db, StoredEngineState& out) {
         });
   }
   if (status) {
-    status = for_each_row(db, "SELECT meter_id, energy_wh, ts_ms FROM meter_billing",
-                          [&](Statement& st) {
-                            MeterBillingRow row{st.column_text(0), Energy{st.column_int(1)},
-                                                st.column_int(2)};
-                            out.billing[row.meter_id] = row;
-                          });
+    status = for_each_row(
+        db, "SELECT meter_id, energy_wh, ts_ms FROM meter_billing", [&](Statement& st) {
+          MeterBillingRow row{st.column_text(0), Energy{st.column_int(1)}, st.column_int(2)};
+          out.billing[row.meter_id] = row;
+        });
   }
   if (status) {
     status = for_each_row(
@@ -99,9 +96,9 @@ Status load_engine_state(SqliteDb& db, StoredEngineState& out) {
         "SELECT order_id, kind, account_id, meter_id, amount, purchase_count, state, ts_ms "
         "FROM meter_recharges ORDER BY ts_ms",
         [&](Statement& st) {
-          out.meter_recharges.push_back(
-              {st.column_text(0), st.column_text(1), st.column_text(2), st.column_text(3),
-               Money{st.column_int(4)}, st.column_int(5), st.column_text(6), st.column_int(7)});
+          out.meter_recharges.push_back({st.column_text(0), st.column_text(1), st.column_text(2),
+                                         st.column_text(3), Money{st.column_int(4)},
+                                         st.column_int(5), st.column_text(6), st.column_int(7)});
         });
   }
   if (status) {
@@ -112,13 +109,14 @@ Status load_engine_state(SqliteDb& db, StoredEngineState& out) {
 }
 
 Status upsert_account(SqliteDb& db, const AccountRow& row) {
-  Statement st(db,
-               "INSERT INTO accounts(id, name, mode, low_1, low_2, cut_off, hysteresis, "
-               "credit_limit, source, closed, updated_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11) "
-               "ON CONFLICT(id) DO UPDATE SET name=excluded.name, mode=excluded.mode, "
-               "low_1=excluded.low_1, low_2=excluded.low_2, cut_off=excluded.cut_off, "
-               "hysteresis=excluded.hysteresis, credit_limit=excluded.credit_limit, "
-               "source=excluded.source, closed=excluded.closed, updated_ms=excluded.updated_ms");
+  Statement st(
+      db,
+      "INSERT INTO accounts(id, name, mode, low_1, low_2, cut_off, hysteresis, "
+      "credit_limit, source, closed, updated_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11) "
+      "ON CONFLICT(id) DO UPDATE SET name=excluded.name, mode=excluded.mode, "
+      "low_1=excluded.low_1, low_2=excluded.low_2, cut_off=excluded.cut_off, "
+      "hysteresis=excluded.hysteresis, credit_limit=excluded.credit_limit, "
+      "source=excluded.source, closed=excluded.closed, updated_ms=excluded.updated_ms");
   st.bind(1, row.id);
   st.bind(2, row.name);
   st.bind(3, std::string_view(billing_mode_name(row.mode)));
@@ -212,8 +210,8 @@ Status save_relay_override(SqliteDb& db, const std::string& meter_id, bool hold,
     st.bind(1, meter_id);
     return st.run();
   }
-  Statement st(db,
-               "INSERT OR REPLACE INTO relay_overrides(meter_id, command_id, ts_ms) VALUES(?1,?2,?3)");
+  Statement st(
+      db, "INSERT OR REPLACE INTO relay_overrides(meter_id, command_id, ts_ms) VALUES(?1,?2,?3)");
   st.bind(1, meter_id);
   st.bind(2, command_id);
   st.bind(3, ts_ms);
@@ -235,16 +233,12 @@ Status save_meter_recharge(SqliteDb& db, const MeterRechargeRow& row) {
   return st.run();
 }
 
-
-
 Status read_controls(SqliteDb& db, StoredControls& out) {
-  Status status = for_each_row(db, "SELECT meter_id, kind, json FROM meter_controls",
-                               [&](Statement& st) {
-                                 auto& into = st.column_text(1) == kLoadLimitsControl
-                                                  ? out.load_limits
-                                                  : out.schedules;
-                                 into[st.column_text(0)] = st.column_text(2);
-                               });
+  Status status =
+      for_each_row(db, "SELECT meter_id, kind, json FROM meter_controls", [&](Statement& st) {
+        auto& into = st.column_text(1) == kLoadLimitsControl ? out.load_limits : out.schedules;
+        into[st.column_text(0)] = st.column_text(2);
+      });
   if (!status) return status;
   return for_each_row(
       db,
@@ -298,7 +292,6 @@ Status save_load_trip(SqliteDb& db, const std::string& meter_id, const LoadTripS
   st.bind(7, static_cast<std::int64_t>(state.tripped ? 1 : 0));
   return st.run();
 }
-
 
 Status apply_engine_change(SqliteDb& db, const EngineChange& change) {
   return std::visit(

@@ -31,7 +31,13 @@ namespace meterd {
 
 // kMeterStats / kAccountStats: a closed period's summary (engine/period_summary.h), whose
 // row's meter_id holds the meter or the account it is about.
-enum class OutboxKind { kTelemetry = 0, kEvent = 1, kResult = 2, kMeterStats = 3, kAccountStats = 4 };
+enum class OutboxKind {
+  kTelemetry = 0,
+  kEvent = 1,
+  kResult = 2,
+  kMeterStats = 3,
+  kAccountStats = 4
+};
 
 // A row waiting in the outbox; the uplink turns it into one MQTT message carrying `seq`.
 struct OutboxRow {
@@ -81,12 +87,12 @@ struct StoreStats {
   std::int64_t evicted_rows_total = 0;  // the same over the database's life (persisted)
   std::int64_t committed_rows = 0;      // rows committed since start
   std::int64_t commits = 0;
-  std::int64_t write_errors = 0;  // failed commits (disk full ...), rows kept queued
+  std::int64_t write_errors = 0;     // failed commits (disk full ...), rows kept queued
   std::int64_t internal_errors = 0;  // exceptions caught on the store thread (bugs), since start
-  std::int64_t last_seq = 0;      // highest seq committed
-  bool over_budget = false;       // only never-evictable rows left and still over budget
-  bool disk_full = false;         // the disk filled and has not shown room since (write_trouble.h)
-  bool write_failing = false;     // the last commit failed; its rows wait queued for a retry
+  std::int64_t last_seq = 0;         // highest seq committed
+  bool over_budget = false;          // only never-evictable rows left and still over budget
+  bool disk_full = false;      // the disk filled and has not shown room since (write_trouble.h)
+  bool write_failing = false;  // the last commit failed; its rows wait queued for a retry
 };
 
 // The store's condition in one word, worst first: "disk_full", "write_failing",

@@ -77,7 +77,8 @@ Status copy_into(sqlite3* source, const std::string& partial, BackupSummary& sum
   const int step = sqlite3_backup_step(backup, -1);
   const int finish = sqlite3_backup_finish(backup);
   if (step != SQLITE_DONE || finish != SQLITE_OK) {
-    return backup_error(std::string("backup failed: ") + sqlite3_errstr(step == SQLITE_DONE ? finish : step));
+    return backup_error(std::string("backup failed: ") +
+                        sqlite3_errstr(step == SQLITE_DONE ? finish : step));
   }
   // A single file with no WAL beside it, whatever the source's journal mode.
   if (Status s = exec(copy, "PRAGMA journal_mode = DELETE"); !s) return s;
@@ -87,7 +88,8 @@ Status copy_into(sqlite3* source, const std::string& partial, BackupSummary& sum
   Result<std::string> source_id = query_text(copy, "SELECT store_id FROM store_identity");
   if (!source_id) return source_id.error();
   summary.source_store_id = source_id.value();
-  if (Status s = exec(copy, "UPDATE store_identity SET store_id = lower(hex(randomblob(16)))"); !s) {
+  if (Status s = exec(copy, "UPDATE store_identity SET store_id = lower(hex(randomblob(16)))");
+      !s) {
     return s;
   }
   Result<std::string> id = query_text(copy, "SELECT store_id FROM store_identity");
@@ -110,7 +112,8 @@ Result<BackupSummary> backup_store(const std::string& source, const std::string&
     return make_error(ErrorKind::kInvalidArgument, "the backup path must be absolute");
   }
   if (fs::exists(destination, ec)) {
-    return make_error(ErrorKind::kInvalidArgument, destination + " exists; it is never overwritten");
+    return make_error(ErrorKind::kInvalidArgument,
+                      destination + " exists; it is never overwritten");
   }
   const fs::path folder = fs::path(destination).parent_path();
   if (!fs::is_directory(folder, ec)) {

@@ -18,12 +18,12 @@
 namespace meterd {
 
 struct BackupSummary {
-  std::string path;              // the destination
-  std::int64_t bytes = 0;        // its size
+  std::string path;        // the destination
+  std::int64_t bytes = 0;  // its size
   std::int64_t schema_version = 0;
-  std::int64_t last_seq = 0;     // the highest seq the copy has handed out
-  std::string source_store_id;   // the store it was taken from
-  std::string store_id;          // the copy's own, new identity
+  std::int64_t last_seq = 0;    // the highest seq the copy has handed out
+  std::string source_store_id;  // the store it was taken from
+  std::string store_id;         // the copy's own, new identity
 };
 
 Result<BackupSummary> backup_store(const std::string& source, const std::string& destination);

@@ -18,8 +18,7 @@ Status mark_due(SqliteDb& db, UsageScope scope, const std::string& owner,
       "INSERT INTO usage_closes(scope, owner, granularity, period, revision, due) "
       "VALUES(?1, ?2, ?3, ?4, NULL, 1) ON CONFLICT(scope, owner, granularity, period) "
       "DO UPDATE SET due = 1");
-  st.bind_all(name_of(scope), std::string_view(owner), name_of(granularity),
-              std::int64_t{period});
+  st.bind_all(name_of(scope), std::string_view(owner), name_of(granularity), std::int64_t{period});
   return st.run();
 }
 
@@ -59,9 +58,8 @@ Status record_usage_summary(SqliteDb& db, const UsageSummary& summary) {
   Statement& st = db.cached(
       "UPDATE usage_closes SET revision = ?5, due = 0 "
       "WHERE scope = ?1 AND owner = ?2 AND granularity = ?3 AND period = ?4");
-  st.bind_all(name_of(summary.scope), std::string_view(summary.owner),
-              name_of(summary.granularity), std::int64_t{summary.period},
-              std::int64_t{summary.revision});
+  st.bind_all(name_of(summary.scope), std::string_view(summary.owner), name_of(summary.granularity),
+              std::int64_t{summary.period}, std::int64_t{summary.revision});
   return st.run();
 }
 

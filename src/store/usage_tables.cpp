@@ -72,9 +72,8 @@ Status add_usage(SqliteDb& db, const UsageDelta& delta) {
   for (const auto& [scope, owner] : {std::pair{UsageScope::kMeter, &delta.meter_id},
                                      std::pair{UsageScope::kAccount, &delta.account_id}}) {
     if (owner->empty()) continue;
-    for (const auto& [granularity, period] :
-         {std::pair{UsageGranularity::kDay, delta.day},
-          std::pair{UsageGranularity::kMonth, month}}) {
+    for (const auto& [granularity, period] : {std::pair{UsageGranularity::kDay, delta.day},
+                                              std::pair{UsageGranularity::kMonth, month}}) {
       st.bind(1, std::string_view(usage_scope_name(scope)));
       st.bind(2, *owner);
       st.bind(3, std::string_view(usage_granularity_name(granularity)));
@@ -99,15 +98,16 @@ Result<std::vector<UsageRollup>> read_usage(SqliteDb& db, const UsageQuery& quer
                        " FROM usage_rollups WHERE scope = ?1 AND owner = ?2 AND granularity = ?3 "
                        "AND period BETWEEN ?4 AND ?5 ORDER BY period LIMIT ?6");
   st.bind_all(std::string_view(usage_scope_name(query.scope)), std::string_view(query.owner),
-              std::string_view(usage_granularity_name(query.granularity)),
-              std::int64_t{query.from}, std::int64_t{query.to}, std::int64_t{query.limit});
+              std::string_view(usage_granularity_name(query.granularity)), std::int64_t{query.from},
+              std::int64_t{query.to}, std::int64_t{query.limit});
   std::vector<UsageRollup> out;
   while (true) {
     Result<Statement::Step> step = st.step();
     if (!step) return step.error();
     if (step.value() == Statement::Step::kDone) return out;
     out.push_back(UsageRollup{query.scope, query.owner, query.granularity,
-                              static_cast<std::int32_t>(st.column_int(0)), read_usage_figures(st, 1)});
+                              static_cast<std::int32_t>(st.column_int(0)),
+                              read_usage_figures(st, 1)});
   }
 }
 

@@ -5,8 +5,7 @@
 
 namespace meterd {
 
-void WriteTrouble::on_failure(const Error& error, std::int64_t used_bytes,
-                              std::int64_t disk_room) {
+void WriteTrouble::on_failure(const Error& error, std::int64_t used_bytes, std::int64_t disk_room) {
   ++failures_;
   if ((error.code & 0xff) != SQLITE_FULL) return;
   full_in_run_ = true;

@@ -6,8 +6,8 @@
 // episode. While the disk has less than kRoomToRecover bytes free, the next attempt makes room
 // under a ceiling, the bytes in use when the disk filled (see SizeBudget::make_room), so the
 // oldest telemetry is evicted and state rows (ledger, journal) still go in; with room the
-// attempt is simply repeated. The episode lasts until a commit succeeds with kRoomToRecover bytes of
-// room on the disk again (SizeBudget::disk_room). One `disk_full` event per episode, committed
+// attempt is simply repeated. The episode lasts until a commit succeeds with kRoomToRecover bytes
+// of room on the disk again (SizeBudget::disk_room). One `disk_full` event per episode, committed
 // with the first batch that fits; other failures are reported as `store_write_error`.
 // Pure value type; the store thread owns it.
 #pragma once

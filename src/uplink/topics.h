@@ -37,8 +37,8 @@ struct MessageOrigin {
 std::string batch_topic(std::string_view root);
 
 // {"seq":N,"store_id":"..","gw":"..","meter":"..","ts":<unix ms>,"kind":"..",<body members>}.
-// "meter" is left out when the row has no meter; an account's summary has "account" instead. A body that is not a JSON object (a broken
-// invariant) is dropped and only the header is sent.
+// "meter" is left out when the row has no meter; an account's summary has "account" instead. A body
+// that is not a JSON object (a broken invariant) is dropped and only the header is sent.
 std::string outbox_payload(const MessageOrigin& origin, const OutboxRow& row);
 
 // A pack: the JSON array of the rows' outbox_payload() objects, in the given order.

@@ -21,9 +21,12 @@ TEST(JournalLines, ADoneRechargeNamesTheOperatorTheAccountAndTheAmount) {
 
 TEST(JournalLines, AFailedRelayCommandNamesEachTargetsOutcomeAndCountsTheRest) {
   json results = json::array();
-  results.push_back({{"target", "m1"}, {"ok", false}, {"code", "meter_timeout"},
+  results.push_back({{"target", "m1"},
+                     {"ok", false},
+                     {"code", "meter_timeout"},
                      {"message", "no reply within 500 ms"}});
-  for (int i = 2; i <= 10; ++i) results.push_back({{"target", "m" + std::to_string(i)}, {"ok", true}});
+  for (int i = 2; i <= 10; ++i)
+    results.push_back({{"target", "m" + std::to_string(i)}, {"ok", true}});
   const std::string line =
       command_log_line("c-9", "relay_open", "cloud", "failed", json{{"results", results}});
   EXPECT_EQ(line,
@@ -33,8 +36,8 @@ TEST(JournalLines, AFailedRelayCommandNamesEachTargetsOutcomeAndCountsTheRest) {
 
 TEST(JournalLines, HostileTextIsQuotedPrintableAndCut) {
   const std::string id = "x\n\x1b[31mred" + std::string(200, 'a');
-  const std::string line = command_log_line(id, "recharge", "", "failed",
-                                            json{{"error", {{"code", "invalid"}, {"message", "m"}}}});
+  const std::string line = command_log_line(
+      id, "recharge", "", "failed", json{{"error", {{"code", "invalid"}, {"message", "m"}}}});
   EXPECT_EQ(line.find('\n'), std::string::npos) << line;
   EXPECT_EQ(line.find('\x1b'), std::string::npos) << line;
   EXPECT_NE(line.find("by unknown: failed: invalid m"), std::string::npos) << line;
@@ -44,14 +47,15 @@ TEST(JournalLines, HostileTextIsQuotedPrintableAndCut) {
   // quoted, never thrown on: the line is built before the result is journaled.
   json odd{{"target", "m1"}, {"ok", "yes"}, {"code", "x"}, {"message", json{{"m", "\xff\xfe"}}}};
   std::string quoted;
-  EXPECT_NO_THROW(quoted = command_log_line("c1", "relay_open", "cloud", "failed",
-                                            json{{"results", {odd}}}));
+  EXPECT_NO_THROW(
+      quoted = command_log_line("c1", "relay_open", "cloud", "failed", json{{"results", {odd}}}));
   EXPECT_NE(quoted.find("m1 x"), std::string::npos) << quoted;
 }
 
 TEST(JournalLines, AnEventLineNamesTypeMeterAndDetailsAndCutOffIsAWarning) {
   const Event cut{"cut_off", "m-301", WallTime{}, R"({"account":"A301","balance":"0.0000"})"};
-  EXPECT_EQ(event_log_line(cut), R"(event cut_off meter m-301: {"account":"A301","balance":"0.0000"})");
+  EXPECT_EQ(event_log_line(cut),
+            R"(event cut_off meter m-301: {"account":"A301","balance":"0.0000"})");
   EXPECT_TRUE(event_is_warning("cut_off"));
   EXPECT_TRUE(event_is_warning("relay_action_failed"));
   EXPECT_FALSE(event_is_warning("restored"));

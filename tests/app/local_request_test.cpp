@@ -25,10 +25,9 @@ TEST(LocalRequest, ABackupNamesAnAbsolutePath) {
   const LocalRequest request = read_local_request(R"({"op":"backup","path":"/var/backups/m.db"})");
   ASSERT_EQ(request.kind, LocalRequest::Kind::kBackup);
   EXPECT_EQ(request.backup_path, "/var/backups/m.db");
-  for (const std::string line :
-       {R"({"op":"backup"})", R"({"op":"backup","path":"relative.db"})",
-        R"({"op":"backup","path":""})", R"({"op":"backup","path":7})",
-        "{\"op\":\"backup\",\"path\":\"/a\\u0000b\"}"}) {
+  for (const std::string line : {R"({"op":"backup"})", R"({"op":"backup","path":"relative.db"})",
+                                 R"({"op":"backup","path":""})", R"({"op":"backup","path":7})",
+                                 "{\"op\":\"backup\",\"path\":\"/a\\u0000b\"}"}) {
     const LocalRequest refused = read_local_request(line);
     EXPECT_EQ(refused.kind, LocalRequest::Kind::kRefused) << line;
     EXPECT_EQ(json::parse(refused.refusal)["error"], "bad_request") << line;

@@ -106,9 +106,9 @@ TEST(CommandParserOps, SetThresholdsOptionalLevelsMayBeLeftOut) {
 }
 
 TEST(CommandParserOps, LoadLimitsAreReadOnceAtIntakeAndLearningCountsFromApplication) {
-  const Command limits = parse_ok(envelope(
-      "set_load_limits", {{"meter", "m1"}},
-      {{"max_power_w", 5000}, {"grace_s", 20}, {"malignant", {{"learn_s", 600}}}}));
+  const Command limits = parse_ok(
+      envelope("set_load_limits", {{"meter", "m1"}},
+               {{"max_power_w", 5000}, {"grace_s", 20}, {"malignant", {{"learn_s", 600}}}}));
   EXPECT_EQ(limits.op, CommandOp::kSetLoadLimits);
   const auto& order = std::get<LoadLimitsArgs>(limits.args).set;
   ASSERT_TRUE(order.has_value());
@@ -124,9 +124,9 @@ TEST(CommandParserOps, LoadLimitsAreReadOnceAtIntakeAndLearningCountsFromApplica
 }
 
 TEST(CommandParserOps, SchedulesAreReadOnceAtIntake) {
-  const Command schedule = parse_ok(envelope(
-      "set_schedule", {{"select", {{"tags", {{"building", "B1"}}}}}},
-      {{"windows", json::array({{{"from", "06:00"}, {"to", "22:00"}}})}}));
+  const Command schedule =
+      parse_ok(envelope("set_schedule", {{"select", {{"tags", {{"building", "B1"}}}}}},
+                        {{"windows", json::array({{{"from", "06:00"}, {"to", "22:00"}}})}}));
   EXPECT_EQ(schedule.op, CommandOp::kSetSchedule);
   const auto& set = std::get<ScheduleArgs>(schedule.args).set;
   ASSERT_TRUE(set.has_value());
@@ -171,9 +171,10 @@ TEST(CommandParserOps, OpenAccountIsReadAtIntakeWithDefaultsForWhatIsNotGiven) {
   EXPECT_EQ(bare.spec.opening_balance, Money{0});
 
   // Billed by the meter itself: no tariff needed at the gateway.
-  const auto by_meter = std::get<OpenAccountArgs>(
-      parse_ok(envelope("open_account", {{"account", "a9"}}, {{"mode", "meter"}, {"meters", {"m1"}}}))
-          .args);
+  const auto by_meter =
+      std::get<OpenAccountArgs>(parse_ok(envelope("open_account", {{"account", "a9"}},
+                                                  {{"mode", "meter"}, {"meters", {"m1"}}}))
+                                    .args);
   EXPECT_FALSE(by_meter.tariff.has_value());
 }
 
@@ -200,23 +201,42 @@ TEST(CommandParserOps, AccountOpsAreCheckedAtIntakeWithThePathOfTheFault) {
       {"open_account", {{"account", "a9"}}, {{"meters", json::array()}}, "/args/meters"},
       {"open_account", {{"account", "a9"}}, {{"meters", {"m1", "m1"}}}, "/args/meters/1"},
       {"open_account", {{"account", "a9"}}, {{"meters", {"m1", 7}}}, "/args/meters/1"},
-      {"open_account", {{"account", "a9"}}, {{"mode", "meter"}, {"meters", {"m1", "m2"}}},
+      {"open_account",
+       {{"account", "a9"}},
+       {{"mode", "meter"}, {"meters", {"m1", "m2"}}},
        "/args/meters"},
-      {"open_account", {{"account", "a9"}}, {{"mode", "prepaid"}, {"meters", meters}}, "/args/mode"},
-      {"open_account", {{"account", "a9"}},
-       {{"meters", meters}, {"thresholds", {{"low_1", "1"}, {"low_2", "5"}}}}, "/args/thresholds"},
-      {"open_account", {{"account", "a9"}},
-       {{"meters", meters}, {"thresholds", {{"low_1", 20}}}}, "/args/thresholds/low_1"},
-      {"open_account", {{"account", "a9"}},
-       {{"meters", meters}, {"thresholds", {{"lo_1", "20"}}}}, "/args/thresholds/lo_1"},
-      {"open_account", {{"account", "a9"}}, {{"meters", meters}, {"opening_balance", 5}},
+      {"open_account",
+       {{"account", "a9"}},
+       {{"mode", "prepaid"}, {"meters", meters}},
+       "/args/mode"},
+      {"open_account",
+       {{"account", "a9"}},
+       {{"meters", meters}, {"thresholds", {{"low_1", "1"}, {"low_2", "5"}}}},
+       "/args/thresholds"},
+      {"open_account",
+       {{"account", "a9"}},
+       {{"meters", meters}, {"thresholds", {{"low_1", 20}}}},
+       "/args/thresholds/low_1"},
+      {"open_account",
+       {{"account", "a9"}},
+       {{"meters", meters}, {"thresholds", {{"lo_1", "20"}}}},
+       "/args/thresholds/lo_1"},
+      {"open_account",
+       {{"account", "a9"}},
+       {{"meters", meters}, {"opening_balance", 5}},
        "/args/opening_balance"},
       {"open_account", {{"account", "a9"}}, {{"meters", meters}}, "/args/tariff"},
-      {"open_account", {{"account", "a9"}}, {{"meters", meters}, {"tariff", {{"id", "t"}}}},
+      {"open_account",
+       {{"account", "a9"}},
+       {{"meters", meters}, {"tariff", {{"id", "t"}}}},
        "/args/tariff"},
-      {"open_account", {{"account", "a9"}}, {{"meters", meters}, {"tariff", tariff}, {"colour", "red"}},
+      {"open_account",
+       {{"account", "a9"}},
+       {{"meters", meters}, {"tariff", tariff}, {"colour", "red"}},
        "/args/colour"},
-      {"set_tariff", {{"account", "a9"}}, {{"tariff", {{"id", "t"}, {"price", "free"}}}},
+      {"set_tariff",
+       {{"account", "a9"}},
+       {{"tariff", {{"id", "t"}, {"price", "free"}}}},
        "/args/tariff"},
       {"close_account", {{"account", "a9"}}, {{"now", true}}, "/args/now"},
       {"assign_meter", {{"meter", "m1"}}, json::object(), "/args/account"},
@@ -240,7 +260,9 @@ TEST(CommandParserOps, LoadLimitsAndSchedulesAreCheckedAtIntakeWithThePathOfTheF
   const std::vector<Case> cases{
       {"set_load_limits", {{"max_power_w", "5000"}}, "/args/max_power_w"},
       {"set_load_limits", {{"max_power_w", -5}}, "/args/max_power_w"},
-      {"set_load_limits", {{"malignant", {{"whitelist", {{{"step_w", -1}}}}}}}, "/args/malignant/whitelist/0/step_w"},
+      {"set_load_limits",
+       {{"malignant", {{"whitelist", {{{"step_w", -1}}}}}}},
+       "/args/malignant/whitelist/0/step_w"},
       {"set_load_limits", {{"clear", false}}, "/args/clear"},
       {"set_schedule", {{"windows", {{{"from", "06:00"}, {"to", "6pm"}}}}}, "/args/windows/0/to"},
       {"set_schedule", {{"relay", json::array()}}, "/args/relay"},

@@ -84,9 +84,9 @@ class StatsCommand : public EngineTest {
 
 TEST_F(StatsCommand, MonthsOfAMeterAreItsBilledEnergyAndCost) {
   bill_march_and_april();
-  const nlohmann::json r = run({{"meter", "m1"},
-                                {"args", {{"granularity", "month"}, {"from", "2026-01"},
-                                          {"to", "2026-06"}}}});
+  const nlohmann::json r =
+      run({{"meter", "m1"},
+           {"args", {{"granularity", "month"}, {"from", "2026-01"}, {"to", "2026-06"}}}});
   ASSERT_EQ(r["ok"], true) << r.dump();
   EXPECT_EQ(r["scope"], "meter");
   ASSERT_EQ(r["periods"].size(), 2u) << "months without usage are not listed";
@@ -104,9 +104,9 @@ TEST_F(StatsCommand, MonthsOfAMeterAreItsBilledEnergyAndCost) {
 
 TEST_F(StatsCommand, DaysOfAnAccountListOnlyTheDaysWithUsage) {
   bill_march_and_april();
-  const nlohmann::json r = run({{"account", "a1"},
-                                {"args", {{"granularity", "day"}, {"from", "2026-03-01"},
-                                          {"to", "2026-04-30"}}}});
+  const nlohmann::json r =
+      run({{"account", "a1"},
+           {"args", {{"granularity", "day"}, {"from", "2026-03-01"}, {"to", "2026-04-30"}}}});
   ASSERT_EQ(r["ok"], true) << r.dump();
   EXPECT_EQ(r["scope"], "account");
   ASSERT_EQ(r["periods"].size(), 2u);
@@ -120,8 +120,8 @@ TEST_F(StatsCommand, MonthOnMonthAndYearOnYearAnswerTheAbsoluteAndRelativeChange
   bill_march_and_april();
   const nlohmann::json mom = run(
       {{"meter", "m1"},
-       {"args", {{"granularity", "month"}, {"from", "2026-04"}, {"to", "2026-04"},
-                 {"compare", "mom"}}}});
+       {"args",
+        {{"granularity", "month"}, {"from", "2026-04"}, {"to", "2026-04"}, {"compare", "mom"}}}});
   ASSERT_EQ(mom["ok"], true) << mom.dump();
   EXPECT_EQ(mom["compare"]["kind"], "mom");
   EXPECT_EQ(mom["compare"]["from"], "2026-03");
@@ -132,17 +132,19 @@ TEST_F(StatsCommand, MonthOnMonthAndYearOnYearAnswerTheAbsoluteAndRelativeChange
   EXPECT_DOUBLE_EQ(mom["compare"]["change"]["cost_pct"].get<double>(), 200.0);
 
   // A day range a month back: 2026-04-02 compares with 2026-03-02 (3 kWh against 1 kWh).
-  const nlohmann::json days = run(
-      {{"meter", "m1"},
-       {"args", {{"granularity", "day"}, {"from", "2026-04-01"}, {"to", "2026-04-30"},
-                 {"compare", "mom"}}}});
+  const nlohmann::json days = run({{"meter", "m1"},
+                                   {"args",
+                                    {{"granularity", "day"},
+                                     {"from", "2026-04-01"},
+                                     {"to", "2026-04-30"},
+                                     {"compare", "mom"}}}});
   EXPECT_EQ(days["compare"]["to"], "2026-03-30");
   EXPECT_EQ(days["compare"]["change"]["energy_wh"], 2000);
 
   const nlohmann::json yoy = run(
       {{"meter", "m1"},
-       {"args", {{"granularity", "month"}, {"from", "2026-03"}, {"to", "2026-04"},
-                 {"compare", "yoy"}}}});
+       {"args",
+        {{"granularity", "month"}, {"from", "2026-03"}, {"to", "2026-04"}, {"compare", "yoy"}}}});
   EXPECT_EQ(yoy["compare"]["from"], "2025-03");
   EXPECT_EQ(yoy["compare"]["total"]["energy_wh"], 0);
   EXPECT_EQ(yoy["compare"]["change"]["energy_wh"], 4000);
@@ -169,8 +171,8 @@ TEST_F(StatsCommand, YearOnYearOverThirteenMonthsIsTheRatioOfTheTwoMonths) {
 
   const nlohmann::json yoy = run(
       {{"meter", "m1"},
-       {"args", {{"granularity", "month"}, {"from", "2027-03"}, {"to", "2027-03"},
-                 {"compare", "yoy"}}}});
+       {"args",
+        {{"granularity", "month"}, {"from", "2027-03"}, {"to", "2027-03"}, {"compare", "yoy"}}}});
   ASSERT_EQ(yoy["ok"], true) << yoy.dump();
   EXPECT_EQ(yoy["total"]["energy_wh"], 13000);
   EXPECT_EQ(yoy["compare"]["from"], "2026-03");
@@ -181,23 +183,23 @@ TEST_F(StatsCommand, YearOnYearOverThirteenMonthsIsTheRatioOfTheTwoMonths) {
 
   const nlohmann::json mom = run(
       {{"account", "a1"},
-       {"args", {{"granularity", "month"}, {"from", "2027-03"}, {"to", "2027-03"},
-                 {"compare", "mom"}}}});
+       {"args",
+        {{"granularity", "month"}, {"from", "2027-03"}, {"to", "2027-03"}, {"compare", "mom"}}}});
   EXPECT_EQ(mom["compare"]["total"]["energy_wh"], 12000);
   EXPECT_DOUBLE_EQ(mom["compare"]["change"]["energy_pct"].get<double>(), 8.33)
       << "(13000 - 12000) / 12000, in percent to 0.01";
 
-  const nlohmann::json year = run({{"meter", "m1"},
-                                   {"args", {{"granularity", "month"}, {"from", "2026-01"},
-                                             {"to", "2027-12"}}}});
+  const nlohmann::json year =
+      run({{"meter", "m1"},
+           {"args", {{"granularity", "month"}, {"from", "2026-01"}, {"to", "2027-12"}}}});
   ASSERT_EQ(year["periods"].size(), 13u);
   EXPECT_EQ(year["total"]["energy_wh"], 91000) << "1 + 2 + ... + 13 kWh";
 }
 
 TEST_F(StatsCommand, BadRangesAndGranularitiesAreRefusedWithWhatIsWrong) {
-  const CommandError reversed = refusal(
-      {{"meter", "m1"}, {"args", {{"granularity", "day"}, {"from", "2026-03-02"},
-                                  {"to", "2026-03-01"}}}});
+  const CommandError reversed =
+      refusal({{"meter", "m1"},
+               {"args", {{"granularity", "day"}, {"from", "2026-03-02"}, {"to", "2026-03-01"}}}});
   EXPECT_EQ(reversed.code, "invalid");
   EXPECT_EQ(reversed.path, "/args/to");
   EXPECT_NE(reversed.message.find("reversed"), std::string::npos) << reversed.message;
@@ -207,27 +209,30 @@ TEST_F(StatsCommand, BadRangesAndGranularitiesAreRefusedWithWhatIsWrong) {
   EXPECT_EQ(not_kept.path, "/args/granularity");
   EXPECT_NE(not_kept.message.find("day or month"), std::string::npos) << not_kept.message;
 
-  const CommandError too_long = refusal(
-      {{"meter", "m1"}, {"args", {{"granularity", "day"}, {"from", "2025-01-01"},
-                                  {"to", "2026-03-01"}}}});
+  const CommandError too_long =
+      refusal({{"meter", "m1"},
+               {"args", {{"granularity", "day"}, {"from", "2025-01-01"}, {"to", "2026-03-01"}}}});
   EXPECT_EQ(too_long.code, "too_large");
   EXPECT_NE(too_long.message.find("at most 400"), std::string::npos) << too_long.message;
-  const CommandError too_many_months = refusal(
-      {{"account", "a1"}, {"args", {{"granularity", "month"}, {"from", "2020-01"},
-                                    {"to", "2023-01"}}}});
+  const CommandError too_many_months =
+      refusal({{"account", "a1"},
+               {"args", {{"granularity", "month"}, {"from", "2020-01"}, {"to", "2023-01"}}}});
   EXPECT_EQ(too_many_months.code, "too_large");
 
-  const CommandError bad_date = refusal(
-      {{"meter", "m1"}, {"args", {{"granularity", "day"}, {"from", "2026-02-30"},
-                                  {"to", "2026-03-01"}}}});
+  const CommandError bad_date =
+      refusal({{"meter", "m1"},
+               {"args", {{"granularity", "day"}, {"from", "2026-02-30"}, {"to", "2026-03-01"}}}});
   EXPECT_EQ(bad_date.path, "/args/from");
-  const CommandError bad_compare = refusal(
-      {{"meter", "m1"}, {"args", {{"granularity", "day"}, {"from", "2026-03-01"},
-                                  {"to", "2026-03-01"}, {"compare", "wow"}}}});
+  const CommandError bad_compare = refusal({{"meter", "m1"},
+                                            {"args",
+                                             {{"granularity", "day"},
+                                              {"from", "2026-03-01"},
+                                              {"to", "2026-03-01"},
+                                              {"compare", "wow"}}}});
   EXPECT_EQ(bad_compare.path, "/args/compare");
-  const CommandError many_meters = refusal(
-      {{"meters", {"m1", "m2"}}, {"args", {{"granularity", "day"}, {"from", "2026-03-01"},
-                                           {"to", "2026-03-01"}}}});
+  const CommandError many_meters =
+      refusal({{"meters", {"m1", "m2"}},
+               {"args", {{"granularity", "day"}, {"from", "2026-03-01"}, {"to", "2026-03-01"}}}});
   EXPECT_EQ(many_meters.code, "invalid");
 }
 

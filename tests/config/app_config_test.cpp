@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "config/app_config.h"
-#include "minimal_site.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+
+#include "minimal_site.h"
 
 namespace meterd {
 namespace {
@@ -258,10 +259,9 @@ TEST(LoadConfig, ErrorInACountedEntryIsReportedOnceEvenWhenTheCopiesDifferInTheC
         timeout: "{n}s"
 )";
   ConfigLoad load = load_config_text(text, "t.yaml");
-  EXPECT_EQ(messages(load),
-            (std::vector<std::string>{
-                "t.yaml:15:18: 'timeout' = 99s is out of range [10ms, 30s]",
-                "t.yaml:19:18: 'timeout' = 31s is out of range [10ms, 30s]"}));
+  EXPECT_EQ(messages(load), (std::vector<std::string>{
+                                "t.yaml:15:18: 'timeout' = 99s is out of range [10ms, 30s]",
+                                "t.yaml:19:18: 'timeout' = 31s is out of range [10ms, 30s]"}));
 }
 
 TEST(LoadConfig, FileWithErrorsStillYieldsWhatCouldBeReadForLaterChecks) {

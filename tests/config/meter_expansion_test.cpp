@@ -95,7 +95,8 @@ TEST(ExpansionBudget, CountsPastTheFilesMeterLimitAreAnErrorNotAnExpansion) {
   const auto third = expand_meter_entry(entry, errors, budget);
   EXPECT_EQ(third.size(), 1u) << "the entry goes on once, so the rest of it is validated";
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors.all()[0].to_string(), "t.yaml:2:8: 'count' = 10000 takes the file past 20000 meters");
+  EXPECT_EQ(errors.all()[0].to_string(),
+            "t.yaml:2:8: 'count' = 10000 takes the file past 20000 meters");
 }
 
 TEST(ExpansionBudget, ALargeEntryCountedManyTimesIsAnErrorNotAnOutOfMemory) {

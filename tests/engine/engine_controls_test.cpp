@@ -15,8 +15,8 @@ using namespace std::chrono_literals;
 using json = nlohmann::json;
 
 MeterReading power_reading(double power_w, bool relay_closed) {
-  return MeterReading{{{"power_total", PointScalar{power_w}}, {"relay_closed", PointScalar{relay_closed}}},
-                      {}};
+  return MeterReading{
+      {{"power_total", PointScalar{power_w}}, {"relay_closed", PointScalar{relay_closed}}}, {}};
 }
 
 MeterReading relay_answer(bool closed) { return relay_reading(closed); }
@@ -51,7 +51,8 @@ class EngineControlsTest : public EngineTest {
     auto result = std::make_shared<std::optional<Result<MeterReading>>>();
     const std::size_t before = port_->submitted.size();
     engine_->command_relay(meter, close, [result](Result<MeterReading> r) { *result = r; });
-    EXPECT_TRUE(pump_until([&] { return result->has_value() || port_->submitted.size() > before; }));
+    EXPECT_TRUE(
+        pump_until([&] { return result->has_value() || port_->submitted.size() > before; }));
     if (!result->has_value()) {
       port_->answer(port_->submitted.size() - 1, relay_answer(close));
       EXPECT_TRUE(pump_until([&] { return result->has_value(); }));
@@ -67,8 +68,8 @@ class EngineControlsTest : public EngineTest {
     drain();
   }
   std::vector<std::string> control_events() {
-    const std::set<std::string> types{"overload_trip",   "malignant_load_trip", "auto_restore",
-                                      "load_reset",      "load_cleared",        "load_learned",
+    const std::set<std::string> types{"overload_trip",       "malignant_load_trip", "auto_restore",
+                                      "load_reset",          "load_cleared",        "load_learned",
                                       "supply_schedule_off", "supply_schedule_on"};
     std::vector<std::string> out;
     for (const Event& e : store_.events) {
@@ -87,7 +88,8 @@ const Money kPrice{6543};
 TEST_F(EngineControlsTest, OverloadOpensTheRelayAndTheAutoRestoreClosesIt) {
   start_engine(flat_config(Money{100 * kUnits}, kPrice));
   read("m1", gateway_reading(0, true));
-  ASSERT_TRUE(set_limits("m1", {{"max_power_w", 1000}, {"grace_s", 0}, {"restore_after_s", 60}}).ok);
+  ASSERT_TRUE(
+      set_limits("m1", {{"max_power_w", 1000}, {"grace_s", 0}, {"restore_after_s", 60}}).ok);
   read("m1", power_reading(900, true));
   drain();
   EXPECT_TRUE(port_->submitted.empty());
@@ -110,7 +112,8 @@ TEST_F(EngineControlsTest, TripAndLimitsSurviveARestartAndTheRelayIsKeptOpen) {
   const BillingConfig config = flat_config(Money{100 * kUnits}, kPrice);
   start_engine(config);
   read("m1", gateway_reading(0, true));
-  ASSERT_TRUE(set_limits("m1", {{"max_power_w", 1000}, {"grace_s", 0}, {"max_restores_per_day", 0}}).ok);
+  ASSERT_TRUE(
+      set_limits("m1", {{"max_power_w", 1000}, {"grace_s", 0}, {"max_restores_per_day", 0}}).ok);
   read("m1", power_reading(1500, true));
   expect_action(0, "m1:relay_open");
   restart_engine(config);
@@ -127,7 +130,8 @@ TEST_F(EngineControlsTest, TripAndLimitsSurviveARestartAndTheRelayIsKeptOpen) {
 TEST_F(EngineControlsTest, RelayCloseCommandRestoresALockedMeter) {
   start_engine(flat_config(Money{100 * kUnits}, kPrice));
   read("m1", gateway_reading(0, true));
-  ASSERT_TRUE(set_limits("m1", {{"max_power_w", 1000}, {"grace_s", 0}, {"max_restores_per_day", 0}}).ok);
+  ASSERT_TRUE(
+      set_limits("m1", {{"max_power_w", 1000}, {"grace_s", 0}, {"max_restores_per_day", 0}}).ok);
   read("m1", power_reading(1500, true));
   expect_action(0, "m1:relay_open");
   clock_.advance(24h);
@@ -179,7 +183,8 @@ TEST_F(EngineControlsTest, TripWithoutAutomaticRestoreSaysWhichLimitLocksIt) {
   expect_action(0, "m1:relay_open");
   ASSERT_TRUE(relay_command("m1", true).ok());
   // No restore left today.
-  ASSERT_TRUE(set_limits("m1", {{"max_power_w", 1000}, {"grace_s", 0}, {"max_restores_per_day", 0}}).ok);
+  ASSERT_TRUE(
+      set_limits("m1", {{"max_power_w", 1000}, {"grace_s", 0}, {"max_restores_per_day", 0}}).ok);
   read("m1", power_reading(1500, true));
   expect_action(2, "m1:relay_open");
   std::vector<std::string> trips;
@@ -189,8 +194,7 @@ TEST_F(EngineControlsTest, TripWithoutAutomaticRestoreSaysWhichLimitLocksIt) {
                     details.value("locked_by", "") + ":" +
                     (details.contains("over_since_ms") ? "1" : "0"));
   }
-  EXPECT_EQ(trips,
-            (std::vector<std::string>{"1:restore_after_s:1", "1:max_restores_per_day:1"}));
+  EXPECT_EQ(trips, (std::vector<std::string>{"1:restore_after_s:1", "1:max_restores_per_day:1"}));
 }
 
 TEST_F(EngineControlsTest, LearnedApplianceIsKeptAcrossARestart) {
@@ -256,15 +260,17 @@ TEST_F(EngineControlsTest, ScheduleDoesNotCloseARelayOfACutOffAccount) {
   for (const Event& e : store_.events) {
     if (e.type.starts_with("supply_schedule_")) schedule_details.push_back(e.details_json);
   }
-  EXPECT_EQ(schedule_details,
-            (std::vector<std::string>{R"({"by":"schedule"})",
-                                      R"({"by":"schedule","held_by":["cut_off"],"relay":"held_open"})"}));
+  EXPECT_EQ(
+      schedule_details,
+      (std::vector<std::string>{R"({"by":"schedule"})",
+                                R"({"by":"schedule","held_by":["cut_off"],"relay":"held_open"})"}));
 }
 
 TEST_F(EngineControlsTest, MeterWithoutAnAccountIsControlledToo) {
   start_engine(flat_config(Money{100 * kUnits}, kPrice));
   read("hall", power_reading(100, true));
-  ASSERT_TRUE(set_limits("hall", {{"max_power_w", 1000}, {"grace_s", 0}, {"restore_after_s", 30}}).ok);
+  ASSERT_TRUE(
+      set_limits("hall", {{"max_power_w", 1000}, {"grace_s", 0}, {"restore_after_s", 30}}).ok);
   read("hall", power_reading(4000, true));
   expect_action(0, "hall:relay_open");
   clock_.advance(30s);

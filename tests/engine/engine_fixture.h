@@ -5,9 +5,6 @@
 // buses: it records actions and the test answers them, posted onto the loop.
 #pragma once
 
-#include "config/tariff_json.h"
-#include "engine/engine.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -15,11 +12,12 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "config/tariff_json.h"
+#include "engine/engine.h"
 #include "loop_pump.h"
 #include "memory_engine_store.h"
 
@@ -38,8 +36,8 @@ inline Money cost_at(std::int64_t wh, Money price_per_kwh) {
 }
 
 inline MeterReading gateway_reading(std::int64_t energy_wh, bool relay_closed) {
-  return MeterReading{{{"energy_total", PointScalar{energy_wh}}, {"relay_closed", PointScalar{relay_closed}}},
-                      {}};
+  return MeterReading{
+      {{"energy_total", PointScalar{energy_wh}}, {"relay_closed", PointScalar{relay_closed}}}, {}};
 }
 
 inline MeterReading relay_reading(bool relay_closed) {
@@ -74,7 +72,7 @@ inline const char* const kTouJson =
     R"("day":[{"from":"00:00","period":"valley"},{"from":"08:00","period":"peak"}]}})";
 
 inline BillingConfig gateway_config(Money opening, std::vector<std::string> meters, Tariff tariff,
-                             std::string tariff_json) {
+                                    std::string tariff_json) {
   BillingConfig config;
   config.zone = LocalZone{480min};
   AccountSpec account;
@@ -89,7 +87,8 @@ inline BillingConfig gateway_config(Money opening, std::vector<std::string> mete
   return config;
 }
 
-inline BillingConfig flat_config(Money opening, Money price, std::vector<std::string> meters = {"m1"}) {
+inline BillingConfig flat_config(Money opening, Money price,
+                                 std::vector<std::string> meters = {"m1"}) {
   return gateway_config(opening, std::move(meters), flat_tariff(price),
                         R"({"id":"flat","price":")" + format_money(price) + "\"}");
 }
@@ -151,10 +150,9 @@ class EngineTest : public ::testing::Test {
     io_ = std::make_unique<boost::asio::io_context>();
     port_ = std::make_unique<RecordingPort>(*io_);
     boost::asio::io_context* io = io_.get();
-    engine_ = std::make_unique<Engine>(store_, clock_, config, *port_,
-                                       [io](std::function<void()> fn) {
-                                         boost::asio::post(*io, std::move(fn));
-                                       });
+    engine_ = std::make_unique<Engine>(
+        store_, clock_, config, *port_,
+        [io](std::function<void()> fn) { boost::asio::post(*io, std::move(fn)); });
     engine_->start();
   }
 
@@ -286,7 +284,8 @@ class EngineTest : public ::testing::Test {
   std::vector<std::string> alarm_events() const {
     std::vector<std::string> out;
     for (const Event& e : store_.events) {
-      for (const char* type : {"balance_low_1", "balance_low_2", "cut_off", "restored", "balance_ok"}) {
+      for (const char* type :
+           {"balance_low_1", "balance_low_2", "cut_off", "restored", "balance_ok"}) {
         if (e.type == type) out.push_back(e.type);
       }
     }

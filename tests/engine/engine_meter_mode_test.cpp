@@ -9,9 +9,7 @@ namespace {
 
 class MeterModeTest : public EngineTest {
  protected:
-  std::int64_t events_of(const std::string& type) {
-    return event_count(type);
-  }
+  std::int64_t events_of(const std::string& type) { return event_count(type); }
 };
 
 TEST_F(MeterModeTest, RechargeToADeadMeterFailsAfterItsAttemptsAndTheSameOrderLaterAppliesOnce) {
@@ -35,16 +33,14 @@ TEST_F(MeterModeTest, RechargeToADeadMeterFailsAfterItsAttemptsAndTheSameOrderLa
   EXPECT_EQ(failed->code, "meter_unreachable");
   EXPECT_EQ(port_->submitted.size(), 3u);
   EXPECT_EQ(events_of("recharge_failed"), 1);
-  EXPECT_EQ(recharge_states("r-9"),
-            std::vector<std::string>{"unreachable"});
+  EXPECT_EQ(recharge_states("r-9"), std::vector<std::string>{"unreachable"});
   EXPECT_EQ(order_entries("r-9"), 0);
   EXPECT_EQ(live_balance(), Money{50 * kUnits});
 
   restart_engine(config);  // the failure is kept, but not as the order's final outcome
   read("mm", meter_mode_reading(Money{50 * kUnits}, 4));
   std::optional<MoneyOutcome> again;
-  engine_->recharge({"r-9", "a1", Money{10 * kUnits}, "cloud"},
-                    [&](MoneyOutcome o) { again = o; });
+  engine_->recharge({"r-9", "a1", Money{10 * kUnits}, "cloud"}, [&](MoneyOutcome o) { again = o; });
   ASSERT_TRUE(pump_until([&] { return port_->submitted.size() == 1; }));
   EXPECT_EQ(port_->submitted[0].action.integers.at("purchase_count"), 5);
   port_->answer(0, meter_mode_reading(Money{60 * kUnits}, 5));
@@ -87,7 +83,8 @@ TEST_F(MeterModeTest, AccountWithoutOpeningBalanceIsUnknownAndSilentUntilItsMete
   EXPECT_TRUE(alarm_events().empty()) << alarm_events().front();
   EXPECT_EQ(ledger_count([](const LedgerEntry& e) {
               return e.kind == "adjustment" && e.amount == Money{480000};
-            }), 1);
+            }),
+            1);
   EXPECT_EQ(ledger_sum(), 48 * kUnits);
   EXPECT_TRUE(port_->submitted.empty());
 }
@@ -100,8 +97,7 @@ TEST_F(MeterModeTest, UnknownBalanceOpeningLowRaisesItsAlarmFromUnknown) {
   for (const nlohmann::json& details : event_objects("balance_low_2")) {
     from.push_back(details.value("from", ""));
   }
-  EXPECT_EQ(from,
-            std::vector<std::string>{"unknown"});
+  EXPECT_EQ(from, std::vector<std::string>{"unknown"});
   EXPECT_EQ(stored_balance(), 5 * kUnits);
 }
 

@@ -36,8 +36,8 @@ TEST_F(EngineMeterParametersTest, ThresholdsOfAMeterBilledAccountAreWrittenToIts
   AlarmThresholds thresholds;
   thresholds.low_1 = Money{30 * kUnits};
   thresholds.low_2 = Money{15 * kUnits};
-  const AdminOutcome outcome = run(
-      [&](Engine::AdminDone done) { engine_->set_thresholds("a1", thresholds, done); }, took);
+  const AdminOutcome outcome =
+      run([&](Engine::AdminDone done) { engine_->set_thresholds("a1", thresholds, done); }, took);
   ASSERT_TRUE(outcome.ok) << outcome.message;
   ASSERT_EQ(port_->submitted.size(), 1u);
   const Action& action = port_->submitted[0].action;
@@ -52,7 +52,10 @@ TEST_F(EngineMeterParametersTest, ThresholdsOfAMeterBilledAccountAreWrittenToIts
 TEST_F(EngineMeterParametersTest, TouPricesGoToTheMeterRateByRate) {
   start_engine(meter_mode_config(Money{50 * kUnits}));
   const AdminOutcome outcome = run(
-      [&](Engine::AdminDone done) { engine_->set_tariff("a1", command_tariff(kTouJson), std::nullopt, done); }, took);
+      [&](Engine::AdminDone done) {
+        engine_->set_tariff("a1", command_tariff(kTouJson), std::nullopt, done);
+      },
+      took);
   ASSERT_TRUE(outcome.ok) << outcome.message;
   ASSERT_EQ(port_->submitted.size(), 4u);
   const std::int64_t expected[] = {12000, 9000, 6000, 3000};  // sharp, peak, flat, valley
@@ -67,11 +70,11 @@ TEST_F(EngineMeterParametersTest, AMeterThatCannotTakeThemIsReportedAndTheGatewa
   start_engine(meter_mode_config(Money{50 * kUnits}));
   AlarmThresholds thresholds;
   thresholds.low_1 = Money{40 * kUnits};
-  const AdminOutcome outcome = run(
-      [&](Engine::AdminDone done) { engine_->set_thresholds("a1", thresholds, done); },
-      [](const Action&) -> Result<MeterReading> {
-        return make_error(ErrorKind::kNotSupported, "profile has no action");
-      });
+  const AdminOutcome outcome =
+      run([&](Engine::AdminDone done) { engine_->set_thresholds("a1", thresholds, done); },
+          [](const Action&) -> Result<MeterReading> {
+            return make_error(ErrorKind::kNotSupported, "profile has no action");
+          });
   ASSERT_TRUE(outcome.ok);
   ASSERT_TRUE(outcome.meter_write && outcome.meter_write->error);
   EXPECT_EQ(outcome.meter_write->error->kind, ErrorKind::kNotSupported);
@@ -81,8 +84,9 @@ TEST_F(EngineMeterParametersTest, AMeterThatCannotTakeThemIsReportedAndTheGatewa
 
 TEST_F(EngineMeterParametersTest, GatewayBilledAccountsKeepTheirParametersAtTheGateway) {
   start_engine(flat_config(Money{50 * kUnits}, Money{6543}));
-  const AdminOutcome outcome = run(
-      [&](Engine::AdminDone done) { engine_->set_thresholds("a1", AlarmThresholds{}, done); }, took);
+  const AdminOutcome outcome =
+      run([&](Engine::AdminDone done) { engine_->set_thresholds("a1", AlarmThresholds{}, done); },
+          took);
   ASSERT_TRUE(outcome.ok);
   EXPECT_FALSE(outcome.meter_write.has_value());
   EXPECT_TRUE(port_->submitted.empty());

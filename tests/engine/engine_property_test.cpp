@@ -21,8 +21,8 @@
 #include <cstdlib>
 #include <iterator>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <set>
@@ -30,8 +30,8 @@
 #include <tuple>
 #include <vector>
 
-#include "engine/brute_force_pricing.h"
 #include "config/tariff_json.h"
+#include "engine/brute_force_pricing.h"
 #include "engine/engine.h"
 #include "loop_pump.h"
 #include "memory_engine_store.h"
@@ -281,11 +281,7 @@ struct Coverage {
 class Sequence {
  public:
   Sequence(std::uint64_t seed, bool crashes, Coverage& coverage)
-      : seed_(seed),
-        crashes_(crashes),
-        coverage_(coverage),
-        rng_(seed),
-        clock_(random_start()) {}
+      : seed_(seed), crashes_(crashes), coverage_(coverage), rng_(seed), clock_(random_start()) {}
 
   ~Sequence() {
     engine_.reset();  // before the store, whose last callbacks find a dead engine

@@ -11,8 +11,8 @@ namespace {
 const Money kPrice{6000};
 
 MeterReading armed_reading() {  // open, but the meter lets the customer close it
-  return MeterReading{{{"relay_closed", PointScalar{false}}, {"relay_close_allowed", PointScalar{true}}},
-                      {}};
+  return MeterReading{
+      {{"relay_closed", PointScalar{false}}, {"relay_close_allowed", PointScalar{true}}}, {}};
 }
 
 class RelayRetryTest : public EngineTest {
@@ -24,9 +24,7 @@ class RelayRetryTest : public EngineTest {
     config.relay_attempts = 3;
     return config;
   }
-  std::int64_t events_of(const std::string& type) {
-    return event_count(type);
-  }
+  std::int64_t events_of(const std::string& type) { return event_count(type); }
   // Ticks and polls (relay still open) for `span` of virtual time, a second at a time.
   void run_for(std::chrono::seconds span, const MeterReading& reading) {
     for (auto t = 0s; t < span; t += 1s) {

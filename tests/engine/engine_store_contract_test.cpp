@@ -121,12 +121,12 @@ TYPED_TEST(EngineStoreContract, TheLedgerGivesBackItsMoneyOrdersInOrderAndStates
   BillingCounters counters;
   counters.tier_wh = 1234;
   counters.carry_milli = 667;
-  this->write({LedgerEntry{"a1", 10, "adjustment", Money{500000}, Money{500000}, "opening:a1", "",
-                           "{}"},
-               LedgerEntry{"a1", 20, "deduction", Money{-1500}, Money{498500}, "", "m1", "{}"},
-               LedgerEntry{"a1", 30, "recharge", Money{100000}, Money{598500}, "r-1", "", "{}"},
-               AccountStateRow{"a1", Money{598500}, AlarmLevel::kNormal, BillingCounters{}},
-               MeterBillingRow{"m1", Energy{2469}, 20}});
+  this->write(
+      {LedgerEntry{"a1", 10, "adjustment", Money{500000}, Money{500000}, "opening:a1", "", "{}"},
+       LedgerEntry{"a1", 20, "deduction", Money{-1500}, Money{498500}, "", "m1", "{}"},
+       LedgerEntry{"a1", 30, "recharge", Money{100000}, Money{598500}, "r-1", "", "{}"},
+       AccountStateRow{"a1", Money{598500}, AlarmLevel::kNormal, BillingCounters{}},
+       MeterBillingRow{"m1", Energy{2469}, 20}});
   this->write({LedgerEntry{"a1", 40, "refund", Money{-50000}, Money{548500}, "f-1", "", "{}"},
                AccountStateRow{"a1", Money{548500}, AlarmLevel::kLow1, counters},
                MeterBillingRow{"m1", Energy{4000}, 40}});
@@ -216,8 +216,8 @@ TYPED_TEST(EngineStoreContract, UsageDeltasAddUpPerOwnerDayAndMonthAndReadBackIn
                UsageDelta{"", "a1", 20260402, cut}});
   this->load();
 
-  auto read = [&](UsageScope scope, const std::string& owner, UsageGranularity g,
-                  std::int32_t from, std::int32_t to, int limit = 100) {
+  auto read = [&](UsageScope scope, const std::string& owner, UsageGranularity g, std::int32_t from,
+                  std::int32_t to, int limit = 100) {
     Result<std::vector<UsageRollup>> rows =
         this->port_.port().read_usage(UsageQuery{scope, owner, g, from, to, limit});
     EXPECT_TRUE(rows);
@@ -245,8 +245,9 @@ TYPED_TEST(EngineStoreContract, UsageDeltasAddUpPerOwnerDayAndMonthAndReadBackIn
   const auto m2_months = read(UsageScope::kMeter, "m2", UsageGranularity::kMonth, 202604, 202604);
   ASSERT_EQ(m2_months.size(), 1u);
   EXPECT_EQ(m2_months[0].figures, trip);
-  EXPECT_TRUE(read(UsageScope::kAccount, "a1", UsageGranularity::kDay, 20260402, 20260402)
-                  .at(0).figures == cut);
+  EXPECT_TRUE(
+      read(UsageScope::kAccount, "a1", UsageGranularity::kDay, 20260402, 20260402).at(0).figures ==
+      cut);
   EXPECT_TRUE(read(UsageScope::kAccount, "m1", UsageGranularity::kDay, 0, 99999999).empty())
       << "scopes are apart";
   EXPECT_TRUE(read(UsageScope::kMeter, "m1", UsageGranularity::kDay, 20260401, 20260331).empty());

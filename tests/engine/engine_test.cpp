@@ -55,8 +55,7 @@ TEST_F(EngineTest, ReadingsWithinOnePricePeriodAreCoalescedIntoFewLedgerEntries)
   EXPECT_EQ(ledger_sum(), expected.units);
   EXPECT_GE(deduction_rows(), 1);
   EXPECT_LE(deduction_rows(), 2);
-  EXPECT_EQ(deductions(),
-            cost_at(energy, kPrice).units);
+  EXPECT_EQ(deductions(), cost_at(energy, kPrice).units);
 }
 
 TEST_F(EngineTest, IncrementCrossingATouSwitchIsWrittenAtOnce) {
@@ -129,8 +128,7 @@ TEST_F(EngineTest, CrashLosesOnlyUnwrittenIncrementsWhichAreBilledOnceFromTheCom
   const Money expected = opening - cost_at(4500, kPrice);
   EXPECT_EQ(live_balance(), expected);
   EXPECT_EQ(ledger_sum(), expected.units);
-  EXPECT_EQ(deductions(),
-            cost_at(4500, kPrice).units);
+  EXPECT_EQ(deductions(), cost_at(4500, kPrice).units);
 }
 
 TEST_F(EngineTest, BalanceRunsDownToCutOffOpensEveryRelayAndRechargeRestoresSupply) {
@@ -148,7 +146,8 @@ TEST_F(EngineTest, BalanceRunsDownToCutOffOpensEveryRelayAndRechargeRestoresSupp
   port_->answer(0, relay_reading(false));
   port_->answer(1, relay_reading(false));
   drain();
-  EXPECT_EQ(alarm_events(), (std::vector<std::string>{"balance_low_1", "balance_low_2", "cut_off"}));
+  EXPECT_EQ(alarm_events(),
+            (std::vector<std::string>{"balance_low_1", "balance_low_2", "cut_off"}));
 
   // Someone closes m2's relay by hand while the account is cut off.
   clock_.advance(10s);
@@ -156,8 +155,7 @@ TEST_F(EngineTest, BalanceRunsDownToCutOffOpensEveryRelayAndRechargeRestoresSupp
   ASSERT_EQ(action_names(2), std::vector<std::string>{"m2:relay_open"});
   port_->answer(2, relay_reading(false));
   drain();
-  EXPECT_EQ(event_count("relay_mismatch", "m2"),
-            1);
+  EXPECT_EQ(event_count("relay_mismatch", "m2"), 1);
 
   const MoneyOutcome outcome = recharge("o-1", Money{50 * kUnits});
   ASSERT_TRUE(outcome.ok) << outcome.code;
@@ -187,7 +185,7 @@ TEST_F(EngineTest, BalanceRunsDownToCutOffOpensEveryRelayAndRechargeRestoresSupp
 TEST_F(EngineTest, BalanceHoveringAtLowOneRaisesOneAlarm) {
   start_engine(flat_config(Money{205'000}, kPrice));  // 20.5, low_1 at 20, hysteresis 1
   for (int i = 0; i < 4; ++i) {
-    ASSERT_TRUE(refund("f-" + std::to_string(i), Money{6'000}).ok);  // 19.9
+    ASSERT_TRUE(refund("f-" + std::to_string(i), Money{6'000}).ok);    // 19.9
     ASSERT_TRUE(recharge("r-" + std::to_string(i), Money{6'000}).ok);  // 20.5
   }
   EXPECT_EQ(live_balance(), Money{205'000});
@@ -246,8 +244,9 @@ TEST_F(EngineTest, MeterModeRechargeIsJournaledBeforeItIsWrittenToTheMeter) {
   EXPECT_EQ(live_balance(), Money{48 * kUnits});
   bool journaled_first = false;
   port_->on_submit = [&](const std::string&, const Action&) {
-    journaled_first = (store_.meter_recharge("r-1") && store_.meter_recharge("r-1")->state == "pending" &&
-                       store_.meter_recharge("r-1")->purchase_count == 5);
+    journaled_first =
+        (store_.meter_recharge("r-1") && store_.meter_recharge("r-1")->state == "pending" &&
+         store_.meter_recharge("r-1")->purchase_count == 5);
   };
   std::optional<MoneyOutcome> outcome;
   engine_->recharge({"r-1", "a1", Money{10 * kUnits}, "cloud"},
@@ -269,8 +268,7 @@ TEST_F(EngineTest, MeterModeRechargeIsJournaledBeforeItIsWrittenToTheMeter) {
               return e.order_id == "r-1" && e.kind == "recharge" && e.amount == Money{100000};
             }),
             1);
-  EXPECT_EQ(recharge_states("r-1"),
-            std::vector<std::string>{"done"});
+  EXPECT_EQ(recharge_states("r-1"), std::vector<std::string>{"done"});
   EXPECT_EQ(ledger_sum(), 58 * kUnits);
 }
 
@@ -293,15 +291,14 @@ TEST_F(EngineTest, MeterModeRechargeInterruptedByACrashIsResentWithTheSamePurcha
   std::optional<MoneyOutcome> repeated;
   engine_->recharge({"r-2", "a1", Money{10 * kUnits}, "cloud"},
                     [&](MoneyOutcome o) { repeated = o; });
-  drain();                      // ... and its write submitted
+  drain();  // ... and its write submitted
   EXPECT_EQ(port_->submitted.size(), 1u) << "a repeated order started a second write";
   port_->answer(0, meter_mode_reading(Money{60 * kUnits}, 5));
   ASSERT_TRUE(pump_until([&] { return repeated.has_value(); }));
   EXPECT_TRUE(repeated->ok);
   EXPECT_EQ(repeated->balance_after, Money{60 * kUnits});
   EXPECT_EQ(order_entries("r-2"), 1);
-  EXPECT_EQ(recharge_states("r-2"),
-            std::vector<std::string>{"done"});
+  EXPECT_EQ(recharge_states("r-2"), std::vector<std::string>{"done"});
   EXPECT_EQ(live_balance(), Money{60 * kUnits});
 
   const MoneyOutcome again = recharge("r-2", Money{10 * kUnits});
@@ -322,8 +319,7 @@ TEST_F(EngineTest, MeterModeRechargeRejectedFailsAndTimedOutIsRetriedAfterBackof
   ASSERT_TRUE(pump_until([&] { return rejected.has_value(); }));
   EXPECT_FALSE(rejected->ok);
   EXPECT_EQ(rejected->code, "meter_rejected");
-  EXPECT_EQ(recharge_states("r-3"),
-            std::vector<std::string>{"failed"});
+  EXPECT_EQ(recharge_states("r-3"), std::vector<std::string>{"failed"});
   EXPECT_EQ(order_entries("r-3"), 0);
 
   std::optional<MoneyOutcome> retried;
@@ -376,9 +372,9 @@ TEST_F(EngineTest, EnergyGoingBackwardsIsReportedAndNeverBilledNegative) {
   EXPECT_EQ(live_balance(), opening - cost_at(2300, price));
   EXPECT_EQ(engine_->stats().energy_reversals, 1);
   engine_->stop();
-  EXPECT_EQ(event_count("energy_reversed", "m1"),
-            1);
-  EXPECT_EQ(ledger_count([](const LedgerEntry& e) { return e.amount > Money{0}; }), 1) << "only the opening credit";
+  EXPECT_EQ(event_count("energy_reversed", "m1"), 1);
+  EXPECT_EQ(ledger_count([](const LedgerEntry& e) { return e.amount > Money{0}; }), 1)
+      << "only the opening credit";
   EXPECT_EQ(ledger_sum(), (opening - cost_at(2300, price)).units);
 }
 

@@ -51,12 +51,15 @@ TEST(LoadLimitsTest, BadMembersAreRefusedWithTheirPointer) {
 }
 
 TEST(LoadLimitsTest, StoredFormReadsBackToTheSameLimits) {
-  const LoadLimits limits = limits_of(
-      {{"max_power_w", 3000}, {"grace_s", 5}, {"restore_after_s", 60},
-       {"max_restores_per_day", 2},
-       {"malignant",
-        {{"min_step_w", 400}, {"min_pf", "0.97"}, {"whitelist", {{{"step_w", 1500}}}},
-         {"learn_s", 3600}}}});
+  const LoadLimits limits = limits_of({{"max_power_w", 3000},
+                                       {"grace_s", 5},
+                                       {"restore_after_s", 60},
+                                       {"max_restores_per_day", 2},
+                                       {"malignant",
+                                        {{"min_step_w", 400},
+                                         {"min_pf", "0.97"},
+                                         {"whitelist", {{{"step_w", 1500}}}},
+                                         {"learn_s", 3600}}}});
   ASSERT_TRUE(limits.malignant);
   EXPECT_EQ(limits.malignant->min_pf_milli, 970);
   EXPECT_EQ(limits.malignant->whitelist, (std::vector<ApplianceSignature>{{1500, 150}}));
@@ -123,7 +126,9 @@ TEST_F(LoadGuardTest, PowerExactlyAtTheLimitIsAllowed) {
 }
 
 TEST_F(LoadGuardTest, AutoRestoresStopAfterTheDailyLimitUntilAPersonRestores) {
-  limits_ = limits_of({{"max_power_w", 1000}, {"grace_s", 0}, {"restore_after_s", 60},
+  limits_ = limits_of({{"max_power_w", 1000},
+                       {"grace_s", 0},
+                       {"restore_after_s", 60},
                        {"max_restores_per_day", 2}});
   for (int restore = 1; restore <= 2; ++restore) {
     ASSERT_EQ(read(1500).kind, LoadVerdict::Kind::kTrip);
@@ -174,8 +179,7 @@ TEST_F(LoadGuardTest, SmallStepsAndFallsAreOrdinarySwitching) {
 }
 
 TEST_F(LoadGuardTest, WhitelistedApplianceIsAllowedWithinItsTolerance) {
-  limits_ = limits_of(
-      {{"malignant", {{"whitelist", {{{"step_w", 1500}, {"tolerance_w", 100}}}}}}});
+  limits_ = limits_of({{"malignant", {{"whitelist", {{{"step_w", 1500}, {"tolerance_w", 100}}}}}}});
   read(100, 1.0);
   EXPECT_EQ(read(1680, 1.0).kind, LoadVerdict::Kind::kNone);  // +1580: the kettle
   read(100, 1.0);
@@ -190,7 +194,7 @@ TEST_F(LoadGuardTest, LearningAddsResistiveStepsToTheWhitelistUntilItEnds) {
   EXPECT_EQ(limits_.malignant->whitelist, (std::vector<ApplianceSignature>{{800, 80}}));
   read(100, 1.0);
   EXPECT_EQ(read(900, 1.0).kind, LoadVerdict::Kind::kNone);  // learned: allowed now
-  now_ += 600s;  // learning is over
+  now_ += 600s;                                              // learning is over
   read(100, 1.0);
   EXPECT_EQ(read(2100, 1.0).kind, LoadVerdict::Kind::kTrip);
 }

@@ -135,7 +135,8 @@ TEST(LocalZone, ShanghaiIsPricedExactlyAsAFixedPlusEight) {
   const LocalZone plus8{minutes(480)};
   TariffHistory tariffs;
   Tariff tariff = tou_with_a_switch_at_0230();
-  tariff.tiers = Tiers{CalendarPeriod::kMonth, {{Energy{200'000}, Money{0}}, {std::nullopt, Money{500}}}};
+  tariff.tiers =
+      Tiers{CalendarPeriod::kMonth, {{Energy{200'000}, Money{0}}, {std::nullopt, Money{500}}}};
   tariff.allowance = Allowance{CalendarPeriod::kDay, Energy{1000}};
   tariffs.add({utc(2000, 1, 1), tariff});
   BillingCounters a;

@@ -186,13 +186,13 @@ class MemoryEngineStore final : public EngineStore {
           } else if constexpr (std::is_same_v<Row, UsagePrune>) {
             std::erase_if(closes_, [&](const auto& entry) {
               const auto& [scope, owner, granularity, period] = entry.first;
-              return period < (granularity == UsageGranularity::kDay ? row.before_day
-                                                                     : row.before_month);
+              return period <
+                     (granularity == UsageGranularity::kDay ? row.before_day : row.before_month);
             });
             std::erase_if(usage_, [&](const auto& entry) {
               const auto& [scope, owner, granularity, period] = entry.first;
-              return period < (granularity == UsageGranularity::kDay ? row.before_day
-                                                                     : row.before_month);
+              return period <
+                     (granularity == UsageGranularity::kDay ? row.before_day : row.before_month);
             });
           } else if constexpr (std::is_same_v<Row, UsageDelta>) {
             for (const auto& [scope, owner] : {std::pair{UsageScope::kMeter, &row.meter_id},

@@ -32,7 +32,8 @@ std::string error_of(const json& args) {
 
 TEST(SupplyScheduleTest, WindowAllowsSupplyOnlyInsideOnItsWeekdays) {
   const SupplySchedule s = schedule_of(
-      {{"windows", {{{"days", {"mon", "tue", "wed", "thu", "fri"}}, {"from", "06:00"}, {"to", "23:00"}}}}});
+      {{"windows",
+        {{{"days", {"mon", "tue", "wed", "thu", "fri"}}, {"from", "06:00"}, {"to", "23:00"}}}}});
   EXPECT_FALSE(s.allows(local(2, 5, 59), kOffset));
   EXPECT_TRUE(s.allows(local(2, 6, 0), kOffset));
   EXPECT_TRUE(s.allows(local(2, 22, 59), kOffset));
@@ -43,8 +44,8 @@ TEST(SupplyScheduleTest, WindowAllowsSupplyOnlyInsideOnItsWeekdays) {
 TEST(SupplyScheduleTest, WindowPastMidnightBelongsToTheDayItStarts) {
   const SupplySchedule s =
       schedule_of({{"windows", {{{"days", {"fri"}}, {"from", "22:00"}, {"to", "02:00"}}}}});
-  EXPECT_TRUE(s.allows(local(6, 23, 0), kOffset));   // Friday night
-  EXPECT_TRUE(s.allows(local(7, 1, 59), kOffset));   // Saturday morning, Friday's window
+  EXPECT_TRUE(s.allows(local(6, 23, 0), kOffset));  // Friday night
+  EXPECT_TRUE(s.allows(local(7, 1, 59), kOffset));  // Saturday morning, Friday's window
   EXPECT_FALSE(s.allows(local(7, 2, 0), kOffset));
   EXPECT_FALSE(s.allows(local(6, 1, 0), kOffset));   // Friday morning: Thursday has none
   EXPECT_FALSE(s.allows(local(7, 23, 0), kOffset));  // Saturday night
@@ -60,17 +61,16 @@ TEST(SupplyScheduleTest, HolidaysFollowTheirOwnRule) {
       schedule_of({{"windows", windows}, {"holidays", {"2026-03-03"}}, {"on_holidays", "off"}});
   EXPECT_FALSE(off.allows(local(3, 12, 0), kOffset));
   EXPECT_TRUE(off.allows(local(4, 12, 0), kOffset));
-  const SupplySchedule same = schedule_of(
-      {{"windows", windows}, {"holidays", {"2026-03-03"}}, {"on_holidays", "windows"}});
+  const SupplySchedule same =
+      schedule_of({{"windows", windows}, {"holidays", {"2026-03-03"}}, {"on_holidays", "windows"}});
   EXPECT_TRUE(same.allows(local(3, 12, 0), kOffset));
   EXPECT_FALSE(same.allows(local(3, 3, 0), kOffset));
 }
 
 TEST(SupplyScheduleTest, OutsideTheEffectiveRangeSupplyIsNotRestricted) {
-  const SupplySchedule s = schedule_of(
-      {{"windows", {{{"from", "06:00"}, {"to", "23:00"}}}},
-       {"effective_from", to_unix_ms(local(3, 0, 0))},
-       {"effective_to", to_unix_ms(local(5, 0, 0))}});
+  const SupplySchedule s = schedule_of({{"windows", {{{"from", "06:00"}, {"to", "23:00"}}}},
+                                        {"effective_from", to_unix_ms(local(3, 0, 0))},
+                                        {"effective_to", to_unix_ms(local(5, 0, 0))}});
   EXPECT_TRUE(s.allows(local(2, 3, 0), kOffset));
   EXPECT_FALSE(s.allows(local(3, 3, 0), kOffset));
   EXPECT_FALSE(s.allows(local(4, 23, 30), kOffset));
@@ -86,22 +86,26 @@ TEST(SupplyScheduleTest, BadMembersAreRefusedWithTheirPointer) {
             "/windows/0/to: the same as from (a window of no time)");
   EXPECT_EQ(error_of({{"windows", {{{"days", {"monday"}}, {"from", "06:00"}, {"to", "07:00"}}}}}),
             "/windows/0/days/0: \"monday\" is not one of sun..sat");
-  EXPECT_EQ(error_of({{"windows", {{{"days", {"mon", "tuesday"}}, {"from", "06:00"}, {"to", "07:00"}}}}}),
-            "/windows/0/days/1: \"tuesday\" is not one of sun..sat");
-  EXPECT_EQ(error_of({{"windows", {{{"from", "06:00"}, {"to", "07:00"}}}}, {"holidays", {"2026-02-30"}}}),
-            "/holidays/0: a date YYYY-MM-DD");
+  EXPECT_EQ(
+      error_of({{"windows", {{{"days", {"mon", "tuesday"}}, {"from", "06:00"}, {"to", "07:00"}}}}}),
+      "/windows/0/days/1: \"tuesday\" is not one of sun..sat");
+  EXPECT_EQ(
+      error_of({{"windows", {{{"from", "06:00"}, {"to", "07:00"}}}}, {"holidays", {"2026-02-30"}}}),
+      "/holidays/0: a date YYYY-MM-DD");
   EXPECT_EQ(error_of({{"relay", json::array()}}), "/relay: unknown member");
-  EXPECT_EQ(error_of({{"holidays", {"2026-03-03"}}}),
-            "/windows: at least one window (or holidays with on_holidays off, or {\"clear\": true})");
+  EXPECT_EQ(
+      error_of({{"holidays", {"2026-03-03"}}}),
+      "/windows: at least one window (or holidays with on_holidays off, or {\"clear\": true})");
 }
 
 TEST(SupplyScheduleTest, StoredFormReadsBackToTheSameSchedule) {
-  const SupplySchedule s = schedule_of(
-      {{"windows", {{{"days", {"sat", "sun"}}, {"from", "08:30"}, {"to", "24:00"}},
-                    {{"from", "22:00"}, {"to", "01:15"}}}},
-       {"holidays", {"2026-10-01", "2026-10-02"}},
-       {"on_holidays", "off"},
-       {"effective_from", 1000}});
+  const SupplySchedule s =
+      schedule_of({{"windows",
+                    {{{"days", {"sat", "sun"}}, {"from", "08:30"}, {"to", "24:00"}},
+                     {{"from", "22:00"}, {"to", "01:15"}}}},
+                   {"holidays", {"2026-10-01", "2026-10-02"}},
+                   {"on_holidays", "off"},
+                   {"effective_from", 1000}});
   Result<SupplySchedule> back = parse_supply_schedule(supply_schedule_json(s));
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(back.value(), s);

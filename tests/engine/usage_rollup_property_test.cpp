@@ -97,7 +97,8 @@ class UsageRollupProperty : public EngineTest, public ::testing::WithParamInterf
     while (to_unix_ms(clock_.wall_now()) < end_ms) {
       const std::string& meter = kMeters[uniform(rng_, 0, 1)];
       std::int64_t step_ms = uniform(rng_, 60, 3 * 3600) * 1000;
-      if (!outage_done[meter] && to_unix_ms(clock_.wall_now()) > to_unix_ms(kStart) + 200 * kMsPerDay) {
+      if (!outage_done[meter] &&
+          to_unix_ms(clock_.wall_now()) > to_unix_ms(kStart) + 200 * kMsPerDay) {
         outage_done[meter] = true;  // offline 10 days, across many midnights and TOU switches
         step_ms = 10 * kMsPerDay + uniform(rng_, 0, 86'399) * 1000;
       }

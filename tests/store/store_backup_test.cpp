@@ -45,8 +45,8 @@ TEST(StoreBackup, ACopyTakenUnderWriteLoadIsWholeAndResumesAfterItsLastSeq) {
   const Result<BackupSummary> backup = backup_store(source, copy);
   const std::int64_t committed_after_backup = store.stats().committed_rows;
   // The writer keeps going after the copy: the copy must not have seen those rows.
-  ASSERT_TRUE(wait_until([&] { return store.stats().committed_rows > committed_after_backup + 500; },
-                         60s));
+  ASSERT_TRUE(
+      wait_until([&] { return store.stats().committed_rows > committed_after_backup + 500; }, 60s));
   stop = true;
   writer.join();
   ASSERT_TRUE(store.flush());

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-
 #include "store/store.h"
 #include "store/store_lock.h"
 #include "store_test_util.h"

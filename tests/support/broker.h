@@ -38,7 +38,7 @@ class MosquittoBroker {
 
   std::uint16_t port() const { return port_; }
   pid_t pid() const { return process_ ? process_->pid() : -1; }  // -1 before start()
-  std::string uri() const;  // "tcp://127.0.0.1:<port>"
+  std::string uri() const;                                       // "tcp://127.0.0.1:<port>"
   std::string log() const;
   static constexpr const char* kBinary = "/usr/sbin/mosquitto";
 

@@ -13,8 +13,8 @@ PtyPair::PtyPair(const std::filesystem::path& dir, std::chrono::milliseconds tim
       std::vector<std::string>{"/usr/bin/socat", "-d", "-d", "pty,raw,echo=0,link=" + a_,
                                "pty,raw,echo=0,link=" + b_},
       (dir / "socat.log").string());
-  const bool ready = wait_for(
-      [&] { return std::filesystem::exists(a_) && std::filesystem::exists(b_); }, timeout);
+  const bool ready =
+      wait_for([&] { return std::filesystem::exists(a_) && std::filesystem::exists(b_); }, timeout);
   if (!ready) throw std::runtime_error("socat did not create the pty pair: " + socat_->log());
 }
 

@@ -57,14 +57,14 @@ std::vector<MeterSample> slow_samples(const MqttCollector::Messages& messages,
     const auto j = messages[i].json();
     if (j.value("group", "") != "slow") continue;
     const auto& values = j.at("values");
-    samples.push_back({values.value("relay_closed", true), values.value("energy_total", std::int64_t{-1})});
+    samples.push_back(
+        {values.value("relay_closed", true), values.value("energy_total", std::int64_t{-1})});
   }
   return samples;
 }
 
 // Whether `meter` is closed and counting in its slow readings after index `from`.
-bool counting(const MqttCollector::Messages& messages, const std::string& meter,
-              std::size_t from) {
+bool counting(const MqttCollector::Messages& messages, const std::string& meter, std::size_t from) {
   const auto samples = slow_samples(messages, meter, from);
   return samples.size() >= 2 && samples.back().relay_closed &&
          samples.back().energy > samples.front().energy;
@@ -119,13 +119,15 @@ TEST(Billing, BalanceRunsOutRelaysOpenConsumptionStopsARechargeRestoresSupply) {
   }
 
   // A recharge from the cloud: `restored`, the relays close, the meters count again.
-  const nlohmann::json result = run_command(
-      collector, make_command("pay-1", "recharge", {{"account", "A101"}},
-                              {{"order_id", "wx-1"}, {"amount", "100.0000"}}));
+  const nlohmann::json result =
+      run_command(collector, make_command("pay-1", "recharge", {{"account", "A101"}},
+                                          {{"order_id", "wx-1"}, {"amount", "100.0000"}}));
   ASSERT_EQ(result.value("state", ""), "done") << result.dump() << daemon.log();
   const std::size_t paid = collector.size();
   ASSERT_TRUE(collector.wait_until(
-      [&](const MqttCollector::Messages& m) { return counting(m, "b1-m1", paid) && counting(m, "b1-m2", paid); },
+      [&](const MqttCollector::Messages& m) {
+        return counting(m, "b1-m1", paid) && counting(m, "b1-m2", paid);
+      },
       std::chrono::seconds(30)))
       << daemon.log();
   // The first four (100.0000 lasts about 20 s: the cycle may begin again after them).

@@ -42,15 +42,15 @@ const std::string kPollGroup = "poll_groups: [{name: f, interval: 1s, points: [p
 TEST(CheckConfig, ReportsThreeDistinctErrorsWithTheirPositionsAndExits78) {
   TempDir dir;
   const std::string config = dir.file("bad.yaml");
-  std::ofstream(config) << site_head("gw1")                           // 1, 2
-                        << "colour: blue\n"                             // 3 unknown key
-                        << "mqtt:\n"                                    // 4
-                        << "  servers: [tcp://127.0.0.1:1883]\n"        // 5
-                        << "  max_inflight: 0\n"                        // 6 out of range
-                        << "store:\n"                                   // 7
-                        << "  path: x.db\n"                             // 8
-                        << "  commit_interval: soon\n"                  // 9 wrong type
-                        << "poll_groups:\n"                             // 10
+  std::ofstream(config) << site_head("gw1")                       // 1, 2
+                        << "colour: blue\n"                       // 3 unknown key
+                        << "mqtt:\n"                              // 4
+                        << "  servers: [tcp://127.0.0.1:1883]\n"  // 5
+                        << "  max_inflight: 0\n"                  // 6 out of range
+                        << "store:\n"                             // 7
+                        << "  path: x.db\n"                       // 8
+                        << "  commit_interval: soon\n"            // 9 wrong type
+                        << "poll_groups:\n"                       // 10
                         << "  - {name: fast, interval: 1s, points: [power_total]}\n"
                         << "buses:\n"
                         << "  - name: b1\n"
@@ -71,18 +71,18 @@ TEST(CheckConfig, MetricsSectionIsValidated) {
   TempDir dir;
   const std::string good = dir.file("good.yaml");
   std::ofstream(good) << site_head("gw1") << "mqtt: {servers: [tcp://127.0.0.1:1883]}\n"
-                      << "store: {path: x.db}\n" << kPollGroup
-                      << "buses: [{name: b1, protocol: sim, meters: [{id: m1}]}]\n"
+                      << "store: {path: x.db}\n"
+                      << kPollGroup << "buses: [{name: b1, protocol: sim, meters: [{id: m1}]}]\n"
                       << "metrics:\n  listen: \"[::1]:9464\"\n  textfile: m.prom\n";
   const CheckRun ok = run_check(good);
   EXPECT_EQ(ok.status.code, 0) << ok.output;
   const std::string bad = dir.file("bad.yaml");
   std::ofstream(bad) << site_head("gw1") << "mqtt: {servers: [tcp://127.0.0.1:1883]}\n"
-                     << "store: {path: x.db}\n" << kPollGroup
-                     << "buses: [{name: b1, protocol: sim, meters: [{id: m1}]}]\n"
-                     << "metrics:\n"                       // 7
-                     << "  listen: localhost:9464\n"       // 8: a name, not an IP
-                     << "  max_connections: 0\n";          // 9: out of range
+                     << "store: {path: x.db}\n"
+                     << kPollGroup << "buses: [{name: b1, protocol: sim, meters: [{id: m1}]}]\n"
+                     << "metrics:\n"                  // 7
+                     << "  listen: localhost:9464\n"  // 8: a name, not an IP
+                     << "  max_connections: 0\n";     // 9: out of range
   const CheckRun run = run_check(bad);
   EXPECT_EQ(run.status.code, 78) << run.output;
   EXPECT_NE(run.output.find(bad + ":8:11: 'listen' must be an IP address and port"),
@@ -127,7 +127,8 @@ TEST(CheckConfig, PluginDirFromTheCommandLineOrEnvironmentWinsOverTheFile) {
   const std::string config = dir.file("c.yaml");
   std::ofstream(config) << "gateway_id: gw1\nplugin_dir: " << dir.path().string() << "\n"
                         << "mqtt: {servers: [tcp://127.0.0.1:1883]}\n"
-                        << "store: {path: x.db}\n" << kPollGroup
+                        << "store: {path: x.db}\n"
+                        << kPollGroup
                         << "buses:\n  - name: b1\n    protocol: sim\n    meters: [{id: m1}]\n";
   EXPECT_EQ(run_check(config).status.code, 78);  // the file's folder holds no plugin
   const CheckRun by_option = run_check(config, {"--plugin-dir", METERD_PLUGIN_DIR});
@@ -144,7 +145,8 @@ TEST(CheckConfig, MissingPluginIsAClearError) {
   const std::string config = dir.file("c.yaml");
   std::ofstream(config) << "gateway_id: gw1\nplugin_dir: " << dir.path().string() << "\n"
                         << "mqtt: {servers: [tcp://127.0.0.1:1883]}\n"
-                        << "store: {path: x.db}\n" << kPollGroup
+                        << "store: {path: x.db}\n"
+                        << kPollGroup
                         << "buses:\n  - name: b1\n    protocol: sim\n    meters: [{id: m1}]\n";
   const CheckRun run = run_check(config);
   EXPECT_EQ(run.status.code, 78);
@@ -155,33 +157,32 @@ TEST(CheckConfig, MissingPluginIsAClearError) {
 TEST(CheckConfig, NamedFilesThatStartUpWouldRefuseAreErrorsAtTheirKeys) {
   TempDir dir;
   const std::string config = dir.file("files.yaml");
-  std::ofstream(config) << site_head("gw1")                  // 1, 2
-                        << "mqtt:\n"                           // 3
+  std::ofstream(config) << site_head("gw1")  // 1, 2
+                        << "mqtt:\n"         // 3
                         << "  servers: [ssl://127.0.0.1:8883]\n"
                         << "  credentials_file: missing.cred\n"  // 5
                         << "  tls:\n"
                         << "    enabled: true\n"
-                        << "    ca_file: missing-ca.pem\n"       // 8
-                        << "    cert_file: missing.crt\n"        // 9
-                        << "    key_file: .\n"                   // 10: a folder
+                        << "    ca_file: missing-ca.pem\n"  // 8
+                        << "    cert_file: missing.crt\n"   // 9
+                        << "    key_file: .\n"              // 10: a folder
                         << "store:\n"
-                        << "  path: no-such-folder/m.db\n"       // 12
-                        << kPollGroup
-                        << "buses: [{name: b1, protocol: sim, meters: [{id: m1}]}]\n"
+                        << "  path: no-such-folder/m.db\n"  // 12
+                        << kPollGroup << "buses: [{name: b1, protocol: sim, meters: [{id: m1}]}]\n"
                         << "commands:\n"
-                        << "  hmac_key_file: missing.key\n";     // 16
+                        << "  hmac_key_file: missing.key\n";  // 16
   const CheckRun run = run_check(config);
   EXPECT_TRUE(run.status.exited);
   EXPECT_EQ(run.status.code, 78) << run.output;
   const std::string folder = dir.path().string();
-  for (const std::string& expected : {
-           ":5:21: mqtt.credentials_file: cannot open '" + folder + "/missing.cred': No such",
-           ":8:14: mqtt.tls.ca_file: cannot open '" + folder + "/missing-ca.pem': No such",
-           ":9:16: mqtt.tls.cert_file: cannot open '" + folder + "/missing.crt': No such",
-           ":10:15: mqtt.tls.key_file: '" + folder + "/' is not a regular file",
-           ":12:9: store.path: folder '" + folder + "/no-such-folder' of the database: No such",
-           ":16:18: commands.hmac_key_file: cannot read HMAC key file " + folder + "/missing.key",
-           std::string("\n6 configuration errors")}) {
+  for (const std::string& expected :
+       {":5:21: mqtt.credentials_file: cannot open '" + folder + "/missing.cred': No such",
+        ":8:14: mqtt.tls.ca_file: cannot open '" + folder + "/missing-ca.pem': No such",
+        ":9:16: mqtt.tls.cert_file: cannot open '" + folder + "/missing.crt': No such",
+        ":10:15: mqtt.tls.key_file: '" + folder + "/' is not a regular file",
+        ":12:9: store.path: folder '" + folder + "/no-such-folder' of the database: No such",
+        ":16:18: commands.hmac_key_file: cannot read HMAC key file " + folder + "/missing.key",
+        std::string("\n6 configuration errors")}) {
     EXPECT_NE(run.output.find(expected), std::string::npos) << expected << "\n" << run.output;
   }
 }
@@ -200,8 +201,8 @@ TEST(CheckConfig, NamedFilesThatStartUpWouldAcceptPass) {
                         << "  credentials_file: mqtt.cred\n"
                         << "  tls: {enabled: true, ca_file: ca.pem, cert_file: c.crt, "
                            "key_file: c.key}\n"
-                        << "store: {path: m.db}\n" << kPollGroup
-                        << "buses: [{name: b1, protocol: sim, meters: [{id: m1}]}]\n"
+                        << "store: {path: m.db}\n"
+                        << kPollGroup << "buses: [{name: b1, protocol: sim, meters: [{id: m1}]}]\n"
                         << "commands: {hmac_key_file: cmd.key}\n";
   const CheckRun run = run_check(config);
   EXPECT_TRUE(run.status.exited && run.status.code == 0) << run.output;
@@ -210,18 +211,18 @@ TEST(CheckConfig, NamedFilesThatStartUpWouldAcceptPass) {
 TEST(CheckConfig, PluginAndBillingErrorsAreReportedWithTheFilesOwnInOneRun) {
   TempDir dir;
   const std::string config = dir.file("all.yaml");
-  std::ofstream(config) << site_head("gw1")                                    // 1, 2
-                        << "colour: blue\n"                                      // 3
+  std::ofstream(config) << site_head("gw1")                                              // 1, 2
+                        << "colour: blue\n"                                              // 3
                         << "mqtt: {servers: [tcp://127.0.0.1:1883], max_inflight: 0}\n"  // 4
-                        << "store: {path: x.db, budget: 1KiB}\n"                 // 5
-                        << kPollGroup                                            // 6
-                        << "buses:\n"                                            // 7
-                        << "  - name: b1\n"                                      // 8
-                        << "    protocol: sim\n"                                 // 9
-                        << "    seed: -1\n"                                      // 10 plugin
-                        << "    meters:\n"                                       // 11
-                        << "      - {id: m1, fail: sometimes}\n"                 // 12 plugin
-                        << "billing: {utc_offset: \"+25:00\"}\n";                // 13 billing
+                        << "store: {path: x.db, budget: 1KiB}\n"                         // 5
+                        << kPollGroup                                                    // 6
+                        << "buses:\n"                                                    // 7
+                        << "  - name: b1\n"                                              // 8
+                        << "    protocol: sim\n"                                         // 9
+                        << "    seed: -1\n"                        // 10 plugin
+                        << "    meters:\n"                         // 11
+                        << "      - {id: m1, fail: sometimes}\n"   // 12 plugin
+                        << "billing: {utc_offset: \"+25:00\"}\n";  // 13 billing
   const CheckRun run = run_check(config);
   EXPECT_EQ(run.status.code, 78) << run.output;
   for (const char* expected :
@@ -238,7 +239,7 @@ TEST(CheckConfig, PluginKeyErrorsOfACountedEntryAreReportedOnce) {
   std::ofstream(config) << site_head("gw1")
                         << "mqtt: {servers: [tcp://127.0.0.1:1883]}\nstore: {path: x.db}\n"
                         << kPollGroup << "buses:\n  - name: b1\n    protocol: sim\n    meters:\n"
-                        << "      - id: \"d{n}\"\n"    // 10
+                        << "      - id: \"d{n}\"\n"  // 10
                         << "        count: 50\n"
                         << "        fail: sometimes\n"  // 12
                         << "        colour: red\n";     // 13

@@ -18,13 +18,12 @@ namespace {
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 
-
-
 class CommandsTest : public ::testing::Test {
  protected:
   void start(const std::string& extra_yaml = "") {
     broker_.start();
-    collector_ = std::make_unique<MqttCollector>(broker_.uri(), "cmd-collector", "meterd/v1/gw-test/#");
+    collector_ =
+        std::make_unique<MqttCollector>(broker_.uri(), "cmd-collector", "meterd/v1/gw-test/#");
     spec_.servers = {broker_.uri()};
     spec_.meters_per_bus = 6;
     spec_.billing_yaml = std::string(kOneAccountBilling) + extra_yaml;
@@ -50,7 +49,8 @@ TEST_F(CommandsTest, EveryOpEndToEndHasItsResult) {
   ASSERT_EQ(r.value("state", ""), "done") << r.dump() << daemon_->log();
   EXPECT_EQ(r["results"][0].value("amount", ""), "50.0000");
   // The accepted result came first.
-  EXPECT_EQ(results_for(collector_->messages(), "c-recharge").front().value("state", ""), "accepted");
+  EXPECT_EQ(results_for(collector_->messages(), "c-recharge").front().value("state", ""),
+            "accepted");
 
   r = run(make_command("c-refund", "refund", {{"account", "A101"}},
                        {{"order_id", "o-2"}, {"amount", "1.5000"}}));
@@ -77,7 +77,8 @@ TEST_F(CommandsTest, EveryOpEndToEndHasItsResult) {
   EXPECT_EQ(r.value("state", ""), "done") << r.dump();
 
   r = run(make_command("c-acct", "open_account", {{"account", "A200"}},
-                       {{"name", "Room 200"}, {"meters", {"b1-m4"}},
+                       {{"name", "Room 200"},
+                        {"meters", {"b1-m4"}},
                         {"tariff", {{"id", "t3"}, {"price", "0.0300"}}},
                         {"opening_balance", "10.0000"}}));
   EXPECT_EQ(r.value("state", ""), "done") << r.dump();
@@ -92,13 +93,15 @@ TEST_F(CommandsTest, EveryOpEndToEndHasItsResult) {
   EXPECT_EQ(r["results"].size(), 2u);
   r = run(make_command("c-sched", "set_schedule", {{"meter", "b1-m1"}},
                        {{"windows", {{{"from", "00:00"}, {"to", "24:00"}}}},
-                        {"holidays", {"2026-10-01"}}, {"on_holidays", "off"}}));
+                        {"holidays", {"2026-10-01"}},
+                        {"on_holidays", "off"}}));
   EXPECT_EQ(r.value("state", ""), "done") << r.dump();
 
-  r = run(make_command("c-batch", "batch", json::object(),
-                       {{"ops",
-                         {{{"op", "relay_open"}, {"meter", "b1-m6"}, {"args", json::object()}},
-                          {{"op", "query"}, {"meter", "b1-m6"}, {"args", {{"points", {"relay_closed"}}}}}}}}));
+  r = run(make_command(
+      "c-batch", "batch", json::object(),
+      {{"ops",
+        {{{"op", "relay_open"}, {"meter", "b1-m6"}, {"args", json::object()}},
+         {{"op", "query"}, {"meter", "b1-m6"}, {"args", {{"points", {"relay_closed"}}}}}}}}));
   ASSERT_EQ(r.value("state", ""), "done") << r.dump();
   ASSERT_EQ(r["results"].size(), 2u);
   // Steps on one bus run in order: the query sees the relay the first step opened.
@@ -109,9 +112,10 @@ TEST_F(CommandsTest, EveryOpEndToEndHasItsResult) {
   EXPECT_EQ(r.value("state", ""), "done") << r.dump();
   EXPECT_EQ(results_for(collector_->messages(), "c-later").front().value("state", ""), "scheduled");
 
-  ASSERT_TRUE(collector_->publish(kCmdTopic, make_command("c-far", "batch", {{"meters", {"b1-m6"}}},
-                                                          {{"op", "relay_open"}, {"run_at", unix_now_ms() + 600'000}})
-                                                 .dump()));
+  ASSERT_TRUE(collector_->publish(
+      kCmdTopic, make_command("c-far", "batch", {{"meters", {"b1-m6"}}},
+                              {{"op", "relay_open"}, {"run_at", unix_now_ms() + 600'000}})
+                     .dump()));
   r = run(make_command("c-cancel", "cancel", json::object(), {{"command_id", "c-far"}}));
   EXPECT_EQ(r.value("state", ""), "done") << r.dump();
   EXPECT_EQ(wait_final(*collector_, "c-far").value("state", ""), "cancelled");
@@ -153,13 +157,17 @@ TEST_F(CommandsTest, BadInputGetsAClearRefusalAndTheDaemonKeepsRunning) {
     EXPECT_TRUE(collector_->publish(kCmdTopic, payload));
     return wait_final(*collector_, id);
   };
-  json r = refused(R"({"id":"bad-1","op":"recharge","account":"A101","issued_at":1,"args":{"order_id":"x","amount":5}})", "bad-1");
+  json r = refused(
+      R"({"id":"bad-1","op":"recharge","account":"A101","issued_at":1,"args":{"order_id":"x","amount":5}})",
+      "bad-1");
   EXPECT_EQ(r.value("state", ""), "failed");
   EXPECT_EQ(r["error"].value("path", ""), "/args/amount") << r.dump();
   r = refused(R"({"id":"bad-2","op":"explode","issued_at":1,"args":{}})", "bad-2");
   EXPECT_EQ(r["error"].value("code", ""), "unknown_op") << r.dump();
   r = refused(make_command("bad-3", "recharge", {{"account", "A101"}},
-                           {{"order_id", "x"}, {"amount", "99999999.0000"}}).dump(), "bad-3");
+                           {{"order_id", "x"}, {"amount", "99999999.0000"}})
+                  .dump(),
+              "bad-3");
   EXPECT_EQ(r["error"].value("code", ""), "invalid") << r.dump();
   r = run(make_command("bad-4", "relay_open", {{"meter", "nowhere"}}));
   EXPECT_EQ(r.value("state", ""), "failed");
@@ -171,11 +179,14 @@ TEST_F(CommandsTest, BadInputGetsAClearRefusalAndTheDaemonKeepsRunning) {
                        {{"order_id", "x"}, {"amount", "900000.0000"}}));
   EXPECT_EQ(r["results"][0].value("code", ""), "insufficient_balance") << r.dump();
 
-  r = refused(make_command("bad-7", "set_load_limits", {{"meter", "b1-m1"}},
-                           {{"max_power_w", 0}}).dump(), "bad-7");
+  r = refused(
+      make_command("bad-7", "set_load_limits", {{"meter", "b1-m1"}}, {{"max_power_w", 0}}).dump(),
+      "bad-7");
   EXPECT_EQ(r["error"].value("path", ""), "/args/max_power_w") << r.dump();
   r = refused(make_command("bad-8", "set_schedule", {{"meter", "b1-m1"}},
-                           {{"windows", {{{"from", "25:00"}, {"to", "06:00"}}}}}).dump(), "bad-8");
+                           {{"windows", {{{"from", "25:00"}, {"to", "06:00"}}}}})
+                  .dump(),
+              "bad-8");
   EXPECT_EQ(r["error"].value("path", ""), "/args/windows/0/from") << r.dump();
 
   // No id to answer: a counted command_rejected event instead.
@@ -197,7 +208,9 @@ std::string site_clock_in(std::chrono::minutes ahead) {
   const auto minute = std::chrono::duration_cast<std::chrono::minutes>(
                           local - std::chrono::floor<std::chrono::days>(local))
                           .count();
-  const auto two = [](long value) { return std::string(value < 10 ? "0" : "") + std::to_string(value); };
+  const auto two = [](long value) {
+    return std::string(value < 10 ? "0" : "") + std::to_string(value);
+  };
   return two(minute / 60) + ":" + two(minute % 60);
 }
 
@@ -229,8 +242,9 @@ TEST_F(CommandsTest, LoadLimitsAndSchedulesDriveTheRelayEndToEnd) {
   EXPECT_TRUE(wait_for([&] { return relay_closed(query("l-q2")); }, 20s, 200ms));
 
   // A supply window that starts in two hours: no supply now.
-  r = run(make_command("s-1", "set_schedule", {{"meter", "b1-m2"}},
-                       {{"windows", {{{"from", site_clock_in(120min)}, {"to", site_clock_in(180min)}}}}}));
+  r = run(make_command(
+      "s-1", "set_schedule", {{"meter", "b1-m2"}},
+      {{"windows", {{{"from", site_clock_in(120min)}, {"to", site_clock_in(180min)}}}}}));
   ASSERT_EQ(r.value("state", ""), "done") << r.dump();
   ASSERT_TRUE(wait_for([&] { return !relay_closed(query("s-q1")); }, 20s, 200ms));
   r = run(make_command("s-2", "relay_close", {{"meter", "b1-m2"}}));
@@ -253,8 +267,8 @@ TEST_F(CommandsTest, SignaturesAreRequiredWhenAKeyIsConfigured) {
   const std::string key = "raw key: not hex, 32 bytes long!";  // a hex file is decoded first
   const std::string key_file = dir_.file("cmd.key");
   std::ofstream(key_file) << key;
-  std::filesystem::permissions(key_file, std::filesystem::perms::owner_read |
-                                             std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      key_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   start("commands:\n  hmac_key_file: " + key_file + "\n  issued_at_window: 30s\n");
   auto sign = [&](json command) {
     command["sig"] = hmac_sha256_hex(std::string_view(key), canonical_payload(command));
@@ -262,7 +276,8 @@ TEST_F(CommandsTest, SignaturesAreRequiredWhenAKeyIsConfigured) {
   };
   json r = run(make_command("u-1", "query", {{"meter", "b1-m1"}}, {{"points", {"energy_total"}}}));
   EXPECT_EQ(r["error"].value("code", ""), "unauthenticated") << r.dump();
-  json forged = sign(make_command("u-2", "query", {{"meter", "b1-m1"}}, {{"points", {"energy_total"}}}));
+  json forged =
+      sign(make_command("u-2", "query", {{"meter", "b1-m1"}}, {{"points", {"energy_total"}}}));
   forged["args"]["points"] = {"relay_closed"};
   r = run(forged);
   EXPECT_EQ(r["error"].value("code", ""), "unauthenticated") << r.dump();
@@ -277,21 +292,23 @@ TEST_F(CommandsTest, SignaturesAreRequiredWhenAKeyIsConfigured) {
 TEST_F(CommandsTest, AScheduledBatchSurvivesARestartAndRunsOnceAtItsTime) {
   start();
   const std::int64_t run_at = unix_now_ms() + 6000;
-  ASSERT_TRUE(collector_->publish(
-      kCmdTopic, make_command("sched-1", "batch", {{"meters", {"b1-m3"}}},
-                              {{"op", "relay_open"}, {"run_at", run_at}})
-                     .dump()));
+  ASSERT_TRUE(
+      collector_->publish(kCmdTopic, make_command("sched-1", "batch", {{"meters", {"b1-m3"}}},
+                                                  {{"op", "relay_open"}, {"run_at", run_at}})
+                                         .dump()));
   ASSERT_TRUE(collector_->wait_until(
       [](const MqttCollector::Messages& m) { return !results_for(m, "sched-1").empty(); }, 20s));
   ASSERT_TRUE(daemon_->terminate(15s).has_value());
-  EXPECT_EQ(db_int("SELECT count(*) FROM commands WHERE id = 'sched-1' AND state = 'scheduled'"), 1);
+  EXPECT_EQ(db_int("SELECT count(*) FROM commands WHERE id = 'sched-1' AND state = 'scheduled'"),
+            1);
   daemon_->start();
   const json r = wait_final(*collector_, "sched-1", 30s);
   ASSERT_EQ(r.value("state", ""), "done") << r.dump() << daemon_->log();
   EXPECT_GE(r.value("ts", std::int64_t{0}), run_at);
   ASSERT_TRUE(daemon_->terminate(15s).has_value());
   std::size_t finals = 0;
-  for (auto& x : results_for(collector_->messages(), "sched-1")) finals += x.value("state", "") == "done";
+  for (auto& x : results_for(collector_->messages(), "sched-1"))
+    finals += x.value("state", "") == "done";
   EXPECT_EQ(finals, 1u);
 }
 

@@ -22,12 +22,11 @@ namespace {
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 
-
 // Recharge `n` (1-based) of a series: its own id, order id and amount of n units.
 json recharge(const std::string& series, int n) {
-  return make_command(series + "-c" + std::to_string(n), "recharge", {{"account", "A101"}},
-                      {{"order_id", series + "-o" + std::to_string(n)},
-                       {"amount", std::to_string(n) + ".0000"}});
+  return make_command(
+      series + "-c" + std::to_string(n), "recharge", {{"account", "A101"}},
+      {{"order_id", series + "-o" + std::to_string(n)}, {"amount", std::to_string(n) + ".0000"}});
 }
 
 // The states of every final result per command id.
@@ -82,8 +81,8 @@ class CommandFaultTest : public ::testing::Test {
  protected:
   void SetUp() override {
     broker_.start();
-    collector_ = std::make_unique<MqttCollector>(broker_.uri(), "fault-collector",
-                                                 "meterd/v1/gw-test/#");
+    collector_ =
+        std::make_unique<MqttCollector>(broker_.uri(), "fault-collector", "meterd/v1/gw-test/#");
     spec_.meters_per_bus = 2;
     spec_.billing_yaml = kOneAccountBilling;
     // Results and telemetry are packed whenever two rows are ready (docs/mqtt-api.md#batch):
@@ -108,8 +107,7 @@ class CommandFaultTest : public ::testing::Test {
       ASSERT_TRUE(finals.contains(id)) << id;
       for (const std::string& state : finals.at(id)) EXPECT_EQ(state, "done") << id;
       const std::string order = command["args"].value("order_id", "");
-      EXPECT_EQ(db_int("SELECT count(*) FROM ledger WHERE order_id = '" + order + "'"), 1)
-          << order;
+      EXPECT_EQ(db_int("SELECT count(*) FROM ledger WHERE order_id = '" + order + "'"), 1) << order;
     }
     const auto n = static_cast<std::int64_t>(sent.size());
     EXPECT_EQ(db_int("SELECT count(*) FROM ledger WHERE kind = 'recharge' AND order_id LIKE '" +
@@ -207,8 +205,7 @@ TEST_F(CommandFaultTest, KillNineDuringRechargesAppliesEachOrderExactlyOnce) {
     for (const json& command : batch) ASSERT_TRUE(collector_->publish(kCmdTopic, command.dump()));
     std::this_thread::sleep_for(std::chrono::milliseconds(kill_after_ms(rng)));
     daemon_->kill9();
-    answered_before_kill =
-        static_cast<int>(sent.size() - unanswered(*collector_, sent).size());
+    answered_before_kill = static_cast<int>(sent.size() - unanswered(*collector_, sent).size());
   }
   std::printf("%d of %zu commands answered before the last kill\n", answered_before_kill,
               sent.size());
@@ -225,8 +222,7 @@ TEST_F(CommandFaultTest, KillNineDuringRechargesAppliesEachOrderExactlyOnce) {
   const std::size_t subscribed_before = subscriptions();
   daemon_->start();
   // Up and subscribed before it can be asked to stop (all may be answered already).
-  ASSERT_TRUE(wait_for([&] { return subscriptions() > subscribed_before; }, 20s))
-      << daemon_->log();
+  ASSERT_TRUE(wait_for([&] { return subscriptions() > subscribed_before; }, 20s)) << daemon_->log();
   ASSERT_TRUE(republish_until_answered(*collector_, sent, 3s, 90s))
       << unanswered(*collector_, sent).size() << " without a final result\n"
       << daemon_->log();

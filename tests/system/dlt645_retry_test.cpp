@@ -56,7 +56,8 @@ std::string site_yaml(const std::string& broker_uri, const std::string& device,
     << "    close_command: " << line.close_command << "\n"
     << "    backoff_interval: 1s\n"
     << "    meters:\n"
-    << "      - {id: m01, address: \"000000000001\", timeout: 300ms, profile: dlt645-2007-default}\n"
+    << "      - {id: m01, address: \"000000000001\", timeout: 300ms, profile: "
+       "dlt645-2007-default}\n"
     << "billing:\n"
     << "  relay_retry_min: 200ms\n"
     << "  relay_retry_max: 400ms\n"
@@ -109,8 +110,7 @@ class Dlt645Retry : public ::testing::Test {
     sim_args_.push_back("000000000001");
     start_simulator();
     broker_.start();
-    std::ofstream(dir_.file("meterd.yaml"))
-        << site_yaml(broker_.uri(), pty_.a(), db_path(), line);
+    std::ofstream(dir_.file("meterd.yaml")) << site_yaml(broker_.uri(), pty_.a(), db_path(), line);
     daemon_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{METERD_BINARY, "--config", dir_.file("meterd.yaml")},
         dir_.file("meterd.log"));
@@ -121,7 +121,8 @@ class Dlt645Retry : public ::testing::Test {
   std::string db_path() const { return dir_.file("meterd.db"); }
   std::int64_t count(const std::string& sql) {
     if (!std::filesystem::exists(db_path())) return 0;
-    if (query_store_int(db_path(), "SELECT count(*) FROM sqlite_master WHERE name = 'events'") == 0) {
+    if (query_store_int(db_path(), "SELECT count(*) FROM sqlite_master WHERE name = 'events'") ==
+        0) {
       return 0;
     }
     return query_store_int(db_path(), sql);
@@ -166,7 +167,8 @@ const char* kGatewayAccount = "{id: A1, meters: [m01], tariff: flat, opening_bal
 
 TEST_F(Dlt645Retry, MeterRefusingToCloseGetsTheConfiguredAttemptsThenOneFailure) {
   start({"direct", "02999999", kGatewayAccount}, {"--relay-open"});  // wrong password
-  ASSERT_TRUE(wait_for_event_then_readings("relay_action_failed", std::chrono::seconds(3))) << logs();
+  ASSERT_TRUE(wait_for_event_then_readings("relay_action_failed", std::chrono::seconds(3)))
+      << logs();
   EXPECT_EQ(events_of("relay_action_failed"), 1);
   EXPECT_EQ(count("SELECT count(*) FROM events WHERE type = 'relay_action_failed' AND "
                   "json_extract(details, '$.reason') = 'rejected' AND "
@@ -193,7 +195,8 @@ TEST_F(Dlt645Retry, MeterRefusingToCloseGetsTheConfiguredAttemptsThenOneFailure)
 
 TEST_F(Dlt645Retry, CloseAllowedMeterIsLeftOpenForTheCustomerAfterOneFrame) {
   start({"allowed", "02000000", kGatewayAccount}, {"--relay-open"});
-  ASSERT_TRUE(wait_for_event_then_readings("relay_close_allowed", std::chrono::seconds(3))) << logs();
+  ASSERT_TRUE(wait_for_event_then_readings("relay_close_allowed", std::chrono::seconds(3)))
+      << logs();
   EXPECT_EQ(events_of("relay_close_allowed"), 1);
   EXPECT_EQ(events_of("relay_action_failed"), 0);
   EXPECT_EQ(count("SELECT count(*) FROM latest WHERE meter_id = 'm01' AND "
@@ -226,8 +229,8 @@ TEST_F(Dlt645Retry, RelayCloseCommandToACloseAllowedLineSendsOneFrameAndEndsArme
       << closed.dump();
   const std::int64_t command_done = last_reading_ms();
   // Readings for 3 s after the command (10 polls): any of them would restart a loop.
-  ASSERT_TRUE(wait_for([&] { return last_reading_ms() >= command_done + 3000; },
-                       std::chrono::seconds(30)))
+  ASSERT_TRUE(
+      wait_for([&] { return last_reading_ms() >= command_done + 3000; }, std::chrono::seconds(30)))
       << logs();
   EXPECT_EQ(events_of("relay_action_failed"), 0);
   EXPECT_EQ(events_of("relay_mismatch"), 1) << "only the start-up one (the meter starts open)";
@@ -260,10 +263,11 @@ TEST_F(Dlt645Retry, RechargeFinerThanTheMetersResolutionIsRefusedBeforeAnyWrite)
   start({"direct", "02000000", "{id: S1, mode: meter, meters: [m01]}"}, {});
   MqttCollector collector(broker_.uri(), "retry-fine", kResultTopic);
   ASSERT_TRUE(wait_ready()) << logs();
-  const nlohmann::json refused = run_command(
-      collector, make_command("pay-fine", "recharge", {{"account", "S1"}},
-                              {{"order_id", "wx-fine"}, {"amount", "10.0050"}}),
-      std::chrono::seconds(30));
+  const nlohmann::json refused =
+      run_command(collector,
+                  make_command("pay-fine", "recharge", {{"account", "S1"}},
+                               {{"order_id", "wx-fine"}, {"amount", "10.0050"}}),
+                  std::chrono::seconds(30));
   ASSERT_TRUE(refused.is_object()) << "no result within 30 s\n" << logs();
   ASSERT_EQ(refused.value("state", ""), "failed") << refused.dump() << logs();
   EXPECT_EQ(refused["results"][0].value("code", ""), "invalid_amount") << refused.dump();

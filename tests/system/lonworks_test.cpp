@@ -4,7 +4,6 @@
 // shipped profile; relay_open / relay_close switch a node and its load; a node that goes
 // silent goes offline and comes back with events while the others keep their period.
 #include <gtest/gtest.h>
-
 #include <signal.h>
 
 #include <filesystem>
@@ -25,8 +24,7 @@ namespace {
 using json = nlohmann::json;
 
 std::string simulator_path() {
-  return (std::filesystem::path(METERD_PLUGIN_DIR).parent_path() / "tools" / "lon-sim" /
-          "lon-sim")
+  return (std::filesystem::path(METERD_PLUGIN_DIR).parent_path() / "tools" / "lon-sim" / "lon-sim")
       .string();
 }
 
@@ -61,7 +59,8 @@ std::string site_yaml(const std::string& broker_uri, int ls_udp_port, int ip852_
     << "    ls_udp: \"127.0.0.1:" << ls_udp_port << "\"\n"
     << "    ip852: [\"127.0.0.1:" << ip852_port << "\"]\n"
     << "    meters:\n"
-    << "      - {id: \"ls{n:02}\", count: 8, timeout: 300ms, link: ls_udp, subnet: 1, node: \"{n}\","
+    << "      - {id: \"ls{n:02}\", count: 8, timeout: 300ms, link: ls_udp, subnet: 1, node: "
+       "\"{n}\","
        " profile: lonworks-meter}\n"
     << "      - {id: \"ip{n:02}\", count: 8, timeout: 300ms, link: ip852, subnet: 2, node: \"{n}\","
        " profile: lonworks-meter}\n";
@@ -125,7 +124,8 @@ TEST(LonWorksSystem, SixteenNodesOnBothLinksRelaySwitchingAndASilentNodeComingBa
         return true;
       },
       std::chrono::seconds(30)))
-      << daemon.log() << "\n--- simulator\n" << simulator.log();
+      << daemon.log() << "\n--- simulator\n"
+      << simulator.log();
   const auto messages = collector.messages();
   for (int n = 1; n <= 8; ++n) {
     for (int subnet : {1, 2}) {
@@ -216,20 +216,20 @@ TEST(LonWorksSystem, SixteenNodesOnBothLinksRelaySwitchingAndASilentNodeComingBa
 }
 
 TEST(LonWorksSystem, LonDiscoverListsEveryNodeWithItsNeuronId) {
-  const std::string discover =
-      (std::filesystem::path(METERD_PLUGIN_DIR).parent_path() / "tools" / "lon-discover" /
-       "lon-discover")
-          .string();
+  const std::string discover = (std::filesystem::path(METERD_PLUGIN_DIR).parent_path() / "tools" /
+                                "lon-discover" / "lon-discover")
+                                   .string();
   ASSERT_TRUE(std::filesystem::exists(discover)) << discover;
   TempDir dir("meterd-lon-discover");
   const std::string ready = dir.file("sim.ready");
-  ChildProcess simulator({simulator_path(), "--ip852", "127.0.0.1:0", "--nodes", "ip852:2/1-6",
-                          "--ready-file", ready},
-                         dir.file("sim.log"));
+  ChildProcess simulator(
+      {simulator_path(), "--ip852", "127.0.0.1:0", "--nodes", "ip852:2/1-6", "--ready-file", ready},
+      dir.file("sim.log"));
   ASSERT_TRUE(wait_for([&] { return read_ports(ready).size() == 1; }, std::chrono::seconds(10)));
-  ChildProcess tool({discover, "--ip852", "127.0.0.1:" + std::to_string(read_ports(ready).at("ip852")),
-                     "--wait-ms", "500"},
-                    dir.file("discover.log"));
+  ChildProcess tool(
+      {discover, "--ip852", "127.0.0.1:" + std::to_string(read_ports(ready).at("ip852")),
+       "--wait-ms", "500"},
+      dir.file("discover.log"));
   const auto status = tool.wait(std::chrono::seconds(10));
   ASSERT_TRUE(status && status->exited && status->code == 0) << tool.log();
   const std::string out = tool.log();

@@ -108,7 +108,8 @@ class MeterctlTest : public ::testing::Test {
  protected:
   void start(const std::string& extra_yaml = "", std::map<std::string, std::string> env = {}) {
     broker_.start();
-    collector_ = std::make_unique<MqttCollector>(broker_.uri(), "ctl-collector", "meterd/v1/gw-test/#");
+    collector_ =
+        std::make_unique<MqttCollector>(broker_.uri(), "ctl-collector", "meterd/v1/gw-test/#");
     spec_.servers = {broker_.uri()};
     spec_.billing_yaml =
         std::string(kOneAccountBilling) + "local:\n  socket: " + socket_ + "\n" + extra_yaml;
@@ -177,10 +178,12 @@ TEST_F(MeterctlTest, BackupCopiesTheRunningStoreOnceAndNeverOverwrites) {
   ASSERT_EQ(run.code, 0) << run.output;
   EXPECT_EQ(run.reply.value("backup", ""), copy) << run.output;
   EXPECT_GT(run.reply.value("last_seq", 0), 0) << run.output;
-  const std::string running_id = query_store_text(daemon_->db_path(), "SELECT store_id FROM store_identity");
+  const std::string running_id =
+      query_store_text(daemon_->db_path(), "SELECT store_id FROM store_identity");
   EXPECT_EQ(run.reply.value("source_store_id", ""), running_id) << run.output;
   EXPECT_EQ(query_store_text(copy, "SELECT store_id FROM store_identity"),
-            run.reply.value("store_id", "")) << run.output;
+            run.reply.value("store_id", ""))
+      << run.output;
   EXPECT_NE(run.reply.value("store_id", ""), running_id) << run.output;
   EXPECT_EQ(query_store_text(copy, "PRAGMA integrity_check"), "ok");
   EXPECT_EQ(query_store_int(copy, "SELECT seq FROM sqlite_sequence WHERE name = 'outbox'"),
@@ -293,12 +296,14 @@ TEST_F(MeterctlTest, MalformedLinesAreAnsweredAndAnOverlongLineClosesOnlyItsConn
     EXPECT_EQ(json::parse(*reply, nullptr, false).value("error", ""), "bad_request") << *reply;
   }
   // A command without a usable id is refused at once, with the parser's reason.
-  ASSERT_TRUE(client.send(R"({"op":"command","command":{"op":"recharge"}})" "\n"));
+  ASSERT_TRUE(client.send(R"({"op":"command","command":{"op":"recharge"}})"
+                          "\n"));
   auto reply = client.line();
   ASSERT_TRUE(reply.has_value());
   EXPECT_EQ(json::parse(*reply, nullptr, false).value("error", ""), "rejected") << *reply;
   // The same connection still answers.
-  ASSERT_TRUE(client.send(R"({"op":"status"})" "\n"));
+  ASSERT_TRUE(client.send(R"({"op":"status"})"
+                          "\n"));
   reply = client.line();
   ASSERT_TRUE(reply.has_value());
   EXPECT_EQ(json::parse(*reply, nullptr, false).value("gw", ""), "gw-test") << *reply;
@@ -309,7 +314,8 @@ TEST_F(MeterctlTest, MalformedLinesAreAnsweredAndAnOverlongLineClosesOnlyItsConn
   EXPECT_TRUE(flooder.closed_by_peer());
 
   // Everyone else carries on.
-  ASSERT_TRUE(client.send(R"({"op":"status"})" "\n"));
+  ASSERT_TRUE(client.send(R"({"op":"status"})"
+                          "\n"));
   EXPECT_TRUE(client.line().has_value());
   EXPECT_TRUE(daemon_->running());
   EXPECT_EQ(ctl({"status"}).code, 0);
@@ -338,13 +344,12 @@ TEST_F(MeterctlTest, ManyClientsAtOnceEachGetTheirOwnResult) {
 TEST_F(MeterctlTest, LocalCommandsNeedNoSignatureWhereTheCloudsDo) {
   const std::string key = dir_.file("cmd.key");
   std::ofstream(key) << "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n";
-  std::filesystem::permissions(key, std::filesystem::perms::owner_read |
-                                        std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      key, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   start("commands:\n  hmac_key_file: " + key + "\n");
-  const json cloud = run_command(*collector_, make_command("cloud-unsigned", "recharge",
-                                                           {{"account", "A101"}},
-                                                           {{"order_id", "o-cloud"},
-                                                            {"amount", "1.0000"}}));
+  const json cloud =
+      run_command(*collector_, make_command("cloud-unsigned", "recharge", {{"account", "A101"}},
+                                            {{"order_id", "o-cloud"}, {"amount", "1.0000"}}));
   EXPECT_EQ(cloud.value("state", ""), "failed") << cloud.dump();
   const CtlRun local = ctl({"recharge", "A101", "1.0000", "--order", "o-local"});
   EXPECT_EQ(local.code, 0) << local.output;
@@ -546,8 +551,8 @@ TEST_F(MeterctlTest, StatsAnswerTheRollupsOfTodayAndRefuseWhatTheyCannotAnswer) 
   EXPECT_EQ(result.value("scope", ""), "meter") << run.output;
   EXPECT_EQ(result["total"].value("relay_operations", 0), 2) << run.output;
   EXPECT_TRUE(result["compare"]["change"].contains("energy_pct")) << run.output;
-  run = human({"stats", "A101", "month", utc_date(0).substr(0, 7), utc_date(0).substr(0, 7),
-               "--account"});
+  run = human(
+      {"stats", "A101", "month", utc_date(0).substr(0, 7), utc_date(0).substr(0, 7), "--account"});
   ASSERT_EQ(run.code, 0) << run.output;
   EXPECT_NE(run.output.find("total"), std::string::npos) << run.output;
 

@@ -157,15 +157,13 @@ TEST(Metrics, ParsesAsOpenMetricsAndCountersMoveWithReadingsAndReconnects) {
       },
       20s))
       << "polls and committed rows do not move";
-  EXPECT_TRUE(wait_for(
-      [&] { return sample(site.scrape(), "meterd_uplink_connected") == 1; }, 20s));
+  EXPECT_TRUE(wait_for([&] { return sample(site.scrape(), "meterd_uplink_connected") == 1; }, 20s));
   const double reconnects = sample(site.scrape(), "meterd_uplink_reconnects_total");
   ASSERT_GE(reconnects, 0);
 
   // The broker goes: the endpoint still answers, and says so.
   site.broker.stop();
-  EXPECT_TRUE(wait_for(
-      [&] { return sample(site.scrape(), "meterd_uplink_connected") == 0; }, 20s));
+  EXPECT_TRUE(wait_for([&] { return sample(site.scrape(), "meterd_uplink_connected") == 0; }, 20s));
   const auto while_down = site.scrape();
   EXPECT_GE(sample(while_down, polls), sample(later, polls));
 

@@ -32,8 +32,7 @@ struct Midnight {
 };
 
 Midnight midnight_after(seconds lead) {
-  const system_clock::time_point when =
-      std::chrono::floor<seconds>(system_clock::now()) + lead;
+  const system_clock::time_point when = std::chrono::floor<seconds>(system_clock::now()) + lead;
   const std::int64_t tod =
       std::chrono::duration_cast<seconds>(when.time_since_epoch()).count() % 86400;
   std::int64_t offset = (86400 - tod) % 86400;  // utc + offset is a whole local day there
@@ -78,9 +77,8 @@ SiteSpec site(const MosquittoBroker& broker, const Midnight& midnight) {
 }
 
 const std::string kRoot = "meterd/v1/gw-test/";
-const std::vector<std::string> kStatsTopics = {kRoot + "meters/b1-m1/stats",
-                                               kRoot + "meters/b1-m2/stats",
-                                               kRoot + "accounts/A1/stats"};
+const std::vector<std::string> kStatsTopics = {
+    kRoot + "meters/b1-m1/stats", kRoot + "meters/b1-m2/stats", kRoot + "accounts/A1/stats"};
 
 // Day summaries per stats topic, one per seq: delivery is at least once, so a message the
 // broker had not acknowledged when the daemon stopped comes again with its seq, which the cloud
@@ -126,7 +124,8 @@ void expect_one_summary_each(const MqttCollector::Messages& messages, const Midn
     auto found = summaries.find(topic);
     ASSERT_NE(found, summaries.end()) << topic << "\n" << log;
     ASSERT_EQ(found->second.size(), 1u)
-        << topic << ": " << nlohmann::json(found->second).dump() << "\n" << log;
+        << topic << ": " << nlohmann::json(found->second).dump() << "\n"
+        << log;
     const nlohmann::json& s = found->second.front();
     const bool account = topic.find("/accounts/") != std::string::npos;
     const std::string owner = account ? s.value("account", "") : s.value("meter", "");
@@ -146,8 +145,8 @@ void expect_one_summary_each(const MqttCollector::Messages& messages, const Midn
                   static_cast<long long>(cost_units % 10000));
     EXPECT_EQ(s.value("cost", ""), cost) << s.dump();
     const std::string scope = account ? "account" : "meter";
-    const std::string period = midnight.day_before.substr(0, 4) +
-                               midnight.day_before.substr(5, 2) + midnight.day_before.substr(8, 2);
+    const std::string period = midnight.day_before.substr(0, 4) + midnight.day_before.substr(5, 2) +
+                               midnight.day_before.substr(8, 2);
     EXPECT_EQ(query_store_int(db, "SELECT wh_flat FROM usage_rollups WHERE scope = '" + scope +
                                       "' AND owner = '" + owner +
                                       "' AND granularity = 'day' AND period = " + period),
@@ -179,7 +178,9 @@ TEST(StatsClose, EachMeterAndTheAccountGetOneSummaryOfTheDayThatEndedAndNoneAgai
   const std::size_t before_restart = collector.size();
   daemon.start();
   ASSERT_TRUE(collector.wait_until(
-      [&](const MqttCollector::Messages& m) { return both_meters_read_since(m, before_restart, 3); },
+      [&](const MqttCollector::Messages& m) {
+        return both_meters_read_since(m, before_restart, 3);
+      },
       seconds(20)))
       << daemon.log();
   ASSERT_TRUE(daemon.terminate(seconds(15)).has_value());
@@ -210,8 +211,8 @@ TEST(StatsClose, ADayThatEndedWhileTheDaemonWasStoppedIsSummarisedOnceAtStartUp)
       << daemon.log();
   ASSERT_TRUE(daemon.terminate(seconds(15)).has_value());
   ASSERT_LT(system_clock::now(), midnight.when) << "the daemon was not stopped before midnight";
-  ASSERT_TRUE(wait_for([&] { return system_clock::now() > midnight.when + seconds(1); },
-                       seconds(15)));
+  ASSERT_TRUE(
+      wait_for([&] { return system_clock::now() > midnight.when + seconds(1); }, seconds(15)));
   EXPECT_TRUE(day_summaries(collector.messages()).empty());
 
   daemon.start();

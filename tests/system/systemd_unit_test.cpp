@@ -92,8 +92,7 @@ TEST(SystemdUnit, BadConfigExits78WhichTheUnitDoesNotRestart) {
   const std::string log = read_text(dir.file("meterd.log"));
   EXPECT_TRUE(status.exited) << log;
   EXPECT_EQ(status.code, kExitConfig) << log;
-  EXPECT_NE(log.find(config + ":2:1: config: unknown key 'unknown_key'"), std::string::npos)
-      << log;
+  EXPECT_NE(log.find(config + ":2:1: config: unknown key 'unknown_key'"), std::string::npos) << log;
 }
 
 // The first executable `name` in $PATH; empty when there is none.

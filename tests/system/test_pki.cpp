@@ -30,9 +30,9 @@ void make_pki(const TempDir& dir, const std::string& prefix, const std::string& 
   for (const std::string who : {"server", "client"}) {
     openssl(dir, {"req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + host, "-keyout",
                   f(who + ".key"), "-out", f(who + ".csr")});
-    openssl(dir, {"x509", "-req", "-in", f(who + ".csr"), "-CA", f("ca.pem"), "-CAkey",
-                  f("ca.key"), "-CAcreateserial", "-days", "2", "-extfile", f("san.cnf"), "-out",
-                  f(who + ".pem")});
+    openssl(dir,
+            {"x509", "-req", "-in", f(who + ".csr"), "-CA", f("ca.pem"), "-CAkey", f("ca.key"),
+             "-CAcreateserial", "-days", "2", "-extfile", f("san.cnf"), "-out", f(who + ".pem")});
   }
 }
 

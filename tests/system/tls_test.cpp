@@ -3,7 +3,6 @@
 // server's host name, and presents a client certificate when configured. A broker whose
 // certificate does not verify gets no data.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <fstream>
@@ -28,16 +27,16 @@ class TlsBroker {
     // As root, mosquitto would drop to the "mosquitto" user, which cannot read our files.
     if (::geteuid() == 0) out << "user root\n";
     out << "per_listener_settings true\n"
-                        << "listener " << plain_port_ << " 127.0.0.1\nallow_anonymous true\n"
-                        << "listener " << tls_port_ << " 127.0.0.1\nallow_anonymous true\n"
-                        << "cafile " << dir.file(prefix + "ca.pem") << "\n"
-                        << "certfile " << dir.file(prefix + "server.pem") << "\n"
-                        << "keyfile " << dir.file(prefix + "server.key") << "\n"
-                        << "require_certificate true\n";
+        << "listener " << plain_port_ << " 127.0.0.1\nallow_anonymous true\n"
+        << "listener " << tls_port_ << " 127.0.0.1\nallow_anonymous true\n"
+        << "cafile " << dir.file(prefix + "ca.pem") << "\n"
+        << "certfile " << dir.file(prefix + "server.pem") << "\n"
+        << "keyfile " << dir.file(prefix + "server.key") << "\n"
+        << "require_certificate true\n";
     out.close();
-    process_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{"/usr/sbin/mosquitto", "-c", conf},
-        dir.file(prefix + "mosquitto.log"));
+    process_ =
+        std::make_unique<ChildProcess>(std::vector<std::string>{"/usr/sbin/mosquitto", "-c", conf},
+                                       dir.file(prefix + "mosquitto.log"));
     EXPECT_TRUE(wait_for_listener(plain_port_, std::chrono::seconds(10))) << process_->log();
     EXPECT_TRUE(wait_for_listener(tls_port_, std::chrono::seconds(10))) << process_->log();
   }
@@ -51,8 +50,8 @@ class TlsBroker {
 };
 
 // The site config with a TLS section pointing at the files of `pki` (the client's trust).
-void write_tls_site(const DaemonUnderTest& daemon, const std::string& server,
-                    const TempDir& dir, const std::string& trust_prefix) {
+void write_tls_site(const DaemonUnderTest& daemon, const std::string& server, const TempDir& dir,
+                    const std::string& trust_prefix) {
   SiteSpec spec;
   spec.servers = {server};
   spec.meters_per_bus = 2;

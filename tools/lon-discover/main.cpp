@@ -62,8 +62,8 @@ int main(int argc, char** argv) {
       if (ls) {
         link = std::make_unique<LsUdpLink>(any, *address);
       } else {
-        link = std::make_unique<Ip852Link>(any, std::vector<UdpAddress>{*address}, 0x6C6F6E64,
-                                           clock);
+        link =
+            std::make_unique<Ip852Link>(any, std::vector<UdpAddress>{*address}, 0x6C6F6E64, clock);
       }
     } else if (arg == "--domain") {
       if (value.size() % 2 || value.size() > 12) usage("bad domain " + value);
@@ -111,7 +111,8 @@ int main(int argc, char** argv) {
   }
   for (const auto& heard : layer.take_service_pins()) {
     std::printf("%s subnet %d node %d neuron_id %s program_id %s (service pin)\n", name.c_str(),
-                heard.node.subnet, heard.node.node, format_neuron_id(heard.identity.neuron_id).c_str(),
+                heard.node.subnet, heard.node.node,
+                format_neuron_id(heard.identity.neuron_id).c_str(),
                 program_id(heard.identity.program_id).c_str());
     ++found;
   }

@@ -83,9 +83,9 @@ NodeRange to_range(const std::string& text) {
   const int subnet = to_int(text.substr(colon + 1, slash - colon - 1), "subnet");
   if (subnet < 1 || subnet > 255) usage("bad subnet in --nodes: " + text);
   range.subnet = static_cast<std::uint8_t>(subnet);
-  range.first = to_int(text.substr(slash + 1, dash == std::string::npos ? std::string::npos
-                                                                        : dash - slash - 1),
-                       "node");
+  range.first = to_int(
+      text.substr(slash + 1, dash == std::string::npos ? std::string::npos : dash - slash - 1),
+      "node");
   range.last = dash == std::string::npos ? range.first : to_int(text.substr(dash + 1), "node");
   if (range.first < 1 || range.last > 127 || range.first > range.last) usage("bad range: " + text);
   return range;
@@ -97,12 +97,18 @@ std::pair<SubnetNode, NodeFaults> to_fault(const std::string& text, Millis laten
   NodeFaults faults;
   faults.late = latency;
   const std::string kind = text.substr(equals + 1);
-  if (kind == "silent") faults.silent = true;
-  else if (kind.starts_with("late:")) faults.late = Millis(to_int(kind.substr(5), "late"));
-  else if (kind == "duplicate") faults.duplicate = true;
-  else if (kind == "wrong-tid") faults.wrong_tid = true;
-  else if (kind == "malformed") faults.malformed = true;
-  else usage("bad fault kind: " + kind);
+  if (kind == "silent")
+    faults.silent = true;
+  else if (kind.starts_with("late:"))
+    faults.late = Millis(to_int(kind.substr(5), "late"));
+  else if (kind == "duplicate")
+    faults.duplicate = true;
+  else if (kind == "wrong-tid")
+    faults.wrong_tid = true;
+  else if (kind == "malformed")
+    faults.malformed = true;
+  else
+    usage("bad fault kind: " + kind);
   return {to_node(text.substr(0, equals)), faults};
 }
 
@@ -140,15 +146,24 @@ int main(int argc, char** argv) {
       auto address = parse_udp_address(text, 0);
       if (!address) usage("bad address: " + text);
       binds[arg == "--ls-udp" ? SimLink::kLsUdp : SimLink::kIp852] = *address;
-    } else if (arg == "--ready-file") ready_file = value();
-    else if (arg == "--nodes") ranges.push_back(to_range(value()));
-    else if (arg == "--fault") fault_args.push_back(value());
-    else if (arg == "--toggle-silent") toggles.push_back(to_node(value()));
-    else if (arg == "--domain") domain = to_domain(value());
-    else if (arg == "--latency-ms") latency = Millis(to_int(value(), "latency"));
-    else if (arg == "--steady") steady = true;
-    else if (arg == "--relay-open") relay_open = true;
-    else usage("unknown argument " + arg);
+    } else if (arg == "--ready-file")
+      ready_file = value();
+    else if (arg == "--nodes")
+      ranges.push_back(to_range(value()));
+    else if (arg == "--fault")
+      fault_args.push_back(value());
+    else if (arg == "--toggle-silent")
+      toggles.push_back(to_node(value()));
+    else if (arg == "--domain")
+      domain = to_domain(value());
+    else if (arg == "--latency-ms")
+      latency = Millis(to_int(value(), "latency"));
+    else if (arg == "--steady")
+      steady = true;
+    else if (arg == "--relay-open")
+      relay_open = true;
+    else
+      usage("unknown argument " + arg);
   }
   if (ranges.empty()) usage("no --nodes");
 
@@ -162,8 +177,9 @@ int main(int argc, char** argv) {
       SimNodeConfig config;
       config.address = {range.subnet, static_cast<std::uint8_t>(n)};
       config.domain = domain;
-      config.neuron_id = {0x05, 0x00, static_cast<std::uint8_t>(range.link == SimLink::kIp852),
-                          0x00, range.subnet, static_cast<std::uint8_t>(n)};
+      config.neuron_id = {
+          0x05, 0x00,         static_cast<std::uint8_t>(range.link == SimLink::kIp852),
+          0x00, range.subnet, static_cast<std::uint8_t>(n)};
       config.energy_wh = 1'000'000 + range.subnet * 100'000 + n * 1000;
       config.load_w = 500 + n * 100;
       config.vary = !steady;
@@ -174,9 +190,9 @@ int main(int argc, char** argv) {
         open.source = {255, 127};
         open.dest = meterd::lonworks::to_node(config.address);
         open.service = Service::kUnackd;
-        open.apdu = encode_nv({selector_of_unbound_index(nv::kRelayCommand), false,
-                               encode_switch(false)})
-                        .value();
+        open.apdu =
+            encode_nv({selector_of_unbound_index(nv::kRelayCommand), false, encode_switch(false)})
+                .value();
         node.handle(open, clock.steady_now());
       }
       channel->set_faults(config.address, NodeFaults{false, latency, false, false, false});
@@ -204,11 +220,11 @@ int main(int argc, char** argv) {
     std::rename((ready_file + ".tmp").c_str(), ready_file.c_str());
   }
 
-  struct sigaction stop{};
+  struct sigaction stop {};
   stop.sa_handler = on_stop;
   sigaction(SIGINT, &stop, nullptr);
   sigaction(SIGTERM, &stop, nullptr);
-  struct sigaction toggle{};
+  struct sigaction toggle {};
   toggle.sa_handler = on_toggle;
   sigaction(SIGUSR1, &toggle, nullptr);
   int toggles_seen = 0;

@@ -108,9 +108,9 @@ int main(int argc, char** argv) {
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
   const auto nonce = static_cast<std::uint32_t>(std::random_device{}());
-  meterctl::BuildResult built = meterctl::build_invocation(
-      std::vector<std::string>(argv + 1, argv + argc), std::getenv("METERCTL_SOCKET"), now_ms,
-      nonce);
+  meterctl::BuildResult built =
+      meterctl::build_invocation(std::vector<std::string>(argv + 1, argv + argc),
+                                 std::getenv("METERCTL_SOCKET"), now_ms, nonce);
   if (!built.invocation) return built.exit_code;
   meterctl::Invocation& invocation = *built.invocation;
   if (!invocation.send_file.empty()) {

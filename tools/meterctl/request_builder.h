@@ -16,8 +16,8 @@ namespace meterctl {
 enum class ReplyKind { kStatus, kMeters, kAccount, kBacklog, kBackup, kCommand };
 
 struct Invocation {
-  std::string socket_path;  // --socket, else $METERCTL_SOCKET, else the default
-  bool json = false;        // --json: the reply as indented JSON, for scripts
+  std::string socket_path;               // --socket, else $METERCTL_SOCKET, else the default
+  bool json = false;                     // --json: the reply as indented JSON, for scripts
   std::chrono::milliseconds timeout{0};  // for the reply; --timeout or the kind's default
   ReplyKind kind = ReplyKind::kStatus;
   nlohmann::json request;  // {"op":"status"} or {"op":"command","command":{...}}

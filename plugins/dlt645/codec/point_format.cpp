@@ -46,8 +46,15 @@ const std::vector<Dlt645PointFormat>& default_2007_profile() {
       bcd("purchase_count", di::kPurchaseCount, kFmtCount, 0),
       Dlt645PointFormat{
           "relay_closed", di::kStatusWord3, 0, ValueEncoding::kStatusBit, {}, 0, 4, 2, false},
-      Dlt645PointFormat{"relay_close_allowed", di::kStatusWord3, 0, ValueEncoding::kStatusBit, {},
-                        0, 6, 2, false},
+      Dlt645PointFormat{"relay_close_allowed",
+                        di::kStatusWord3,
+                        0,
+                        ValueEncoding::kStatusBit,
+                        {},
+                        0,
+                        6,
+                        2,
+                        false},
   };
   return table;
 }

@@ -365,7 +365,8 @@ Result<MeterReading> Dlt645Driver::act(std::size_t meter, const Action& action) 
       const RelayCommand command =
           action.name == "relay_open" ? RelayCommand::kTrip : bus_.close_command;
       Status done = relay(meter, command);
-      result = done ? read_points(meter, {"relay_closed", "relay_close_allowed"}) : Result<MeterReading>(done.error());
+      result = done ? read_points(meter, {"relay_closed", "relay_close_allowed"})
+                    : Result<MeterReading>(done.error());
     } else if (action.name == "recharge") {
       result = recharge(meter, action);
     } else if (action.name == "set_price" || action.name == "set_alarm_thresholds") {

@@ -5,10 +5,14 @@ namespace meterd::lonworks {
 
 std::uint8_t Domain::length_code() const {
   switch (length) {
-    case 1: return 1;
-    case 3: return 2;
-    case 6: return 3;
-    default: return 0;
+    case 1:
+      return 1;
+    case 3:
+      return 2;
+    case 6:
+      return 3;
+    default:
+      return 0;
   }
 }
 

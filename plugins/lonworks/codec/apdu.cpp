@@ -6,7 +6,9 @@
 namespace meterd::lonworks {
 
 namespace {
-Error malformed(std::string message) { return make_error(ErrorKind::kMalformed, std::move(message)); }
+Error malformed(std::string message) {
+  return make_error(ErrorKind::kMalformed, std::move(message));
+}
 
 void put_index(std::vector<std::uint8_t>& out, std::uint16_t index) {
   if (index < 255) {

@@ -25,8 +25,8 @@ inline constexpr std::uint16_t selector_of_unbound_index(std::uint16_t index) {
 }
 
 struct NvMessage {
-  std::uint16_t selector = 0;  // 0..0x3FFF
-  bool output = false;         // the direction bit (0x40 of the first byte)
+  std::uint16_t selector = 0;      // 0..0x3FFF
+  bool output = false;             // the direction bit (0x40 of the first byte)
   std::vector<std::uint8_t> data;  // empty: an NV poll
   friend bool operator==(const NvMessage&, const NvMessage&) = default;
 };

@@ -30,7 +30,9 @@ class ByteCursor {
     return true;
   }
   template <std::size_t N>
-  bool bytes(std::uint8_t (&out)[N]) { return copy(out, N); }
+  bool bytes(std::uint8_t (&out)[N]) {
+    return copy(out, N);
+  }
   bool copy(std::uint8_t* out, std::size_t n) {
     if (remaining() < n) return false;
     for (std::size_t i = 0; i < n; ++i) out[i] = bytes_[pos_++];

@@ -6,10 +6,13 @@
 namespace meterd::lonworks {
 
 namespace {
-Error malformed(std::string message) { return make_error(ErrorKind::kMalformed, std::move(message)); }
+Error malformed(std::string message) {
+  return make_error(ErrorKind::kMalformed, std::move(message));
+}
 }  // namespace
 
-std::vector<std::uint8_t> encode_ip852(const Ip852Header& h, std::span<const std::uint8_t> payload) {
+std::vector<std::uint8_t> encode_ip852(const Ip852Header& h,
+                                       std::span<const std::uint8_t> payload) {
   std::vector<std::uint8_t> out;
   out.reserve(kIp852HeaderSize + payload.size());
   put_u16(out, static_cast<std::uint16_t>(kIp852HeaderSize + payload.size()));

@@ -34,7 +34,7 @@ inline constexpr std::uint8_t kSendListRequest = 0x66;
 inline constexpr std::uint8_t kChannelRoutingRequest = 0x68;
 inline constexpr std::uint8_t kStatusResponse = 0x70;
 inline constexpr std::uint8_t kDeviceConfiguration = 0x71;
-inline constexpr std::uint8_t kProtocolLonTalk = 0x00;   // low 5 bits of the flags
+inline constexpr std::uint8_t kProtocolLonTalk = 0x00;  // low 5 bits of the flags
 inline constexpr std::uint8_t kFlagSecurity = 0x20;
 }  // namespace ip852
 

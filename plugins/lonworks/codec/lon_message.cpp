@@ -9,28 +9,40 @@ namespace {
 
 constexpr std::uint8_t kNodeFlag = 0x80;  // bit 7 of a source node byte: not a 2b address
 
-Error malformed(std::string message) { return make_error(ErrorKind::kMalformed, std::move(message)); }
+Error malformed(std::string message) {
+  return make_error(ErrorKind::kMalformed, std::move(message));
+}
 
 // The type code a service carries in its transport/session byte.
 std::uint8_t type_code(Service service) {
   switch (service) {
-    case Service::kAckd: return 0;
-    case Service::kUnackdRpt: return 1;
-    case Service::kAck: return 2;
-    case Service::kRequest: return 0;
-    case Service::kResponse: return 2;
-    case Service::kUnackd: return 0;
+    case Service::kAckd:
+      return 0;
+    case Service::kUnackdRpt:
+      return 1;
+    case Service::kAck:
+      return 2;
+    case Service::kRequest:
+      return 0;
+    case Service::kResponse:
+      return 2;
+    case Service::kUnackd:
+      return 0;
   }
   return 0;
 }
 
 std::uint8_t address_format(const Destination& dest) {
   switch (dest.kind) {
-    case Destination::Kind::kBroadcast: return 0;
-    case Destination::Kind::kGroup: return 1;
+    case Destination::Kind::kBroadcast:
+      return 0;
+    case Destination::Kind::kGroup:
+      return 1;
     case Destination::Kind::kSubnetNode:
-    case Destination::Kind::kGroupAck: return 2;
-    case Destination::Kind::kNeuronId: return 3;
+    case Destination::Kind::kGroupAck:
+      return 2;
+    case Destination::Kind::kNeuronId:
+      return 3;
   }
   return 2;
 }
@@ -39,12 +51,18 @@ std::uint8_t address_format(const Destination& dest) {
 
 const char* to_string(Service service) {
   switch (service) {
-    case Service::kAckd: return "ACKD";
-    case Service::kUnackdRpt: return "UNACKD_RPT";
-    case Service::kAck: return "ACK";
-    case Service::kRequest: return "REQUEST";
-    case Service::kResponse: return "RESPONSE";
-    case Service::kUnackd: return "UNACKD";
+    case Service::kAckd:
+      return "ACKD";
+    case Service::kUnackdRpt:
+      return "UNACKD_RPT";
+    case Service::kAck:
+      return "ACK";
+    case Service::kRequest:
+      return "REQUEST";
+    case Service::kResponse:
+      return "RESPONSE";
+    case Service::kUnackd:
+      return "UNACKD";
   }
   return "?";
 }
@@ -53,10 +71,13 @@ PduFormat pdu_format_of(Service service) {
   switch (service) {
     case Service::kAckd:
     case Service::kUnackdRpt:
-    case Service::kAck: return PduFormat::kTpdu;
+    case Service::kAck:
+      return PduFormat::kTpdu;
     case Service::kRequest:
-    case Service::kResponse: return PduFormat::kSpdu;
-    case Service::kUnackd: return PduFormat::kApdu;
+    case Service::kResponse:
+      return PduFormat::kSpdu;
+    case Service::kUnackd:
+      return PduFormat::kApdu;
   }
   return PduFormat::kApdu;
 }
@@ -92,14 +113,21 @@ Status decode_enclosed(PduFormat format, std::span<const std::uint8_t> bytes, Lo
     const std::uint8_t type = (header >> 4) & 0x07;
     if (format == PduFormat::kAuthPdu) return malformed("authentication PDUs are not supported");
     if (format == PduFormat::kTpdu) {
-      if (type == 0) m.service = Service::kAckd;
-      else if (type == 1) m.service = Service::kUnackdRpt;
-      else if (type == 2) m.service = Service::kAck;
-      else return malformed("TPDU type " + std::to_string(type) + " (reminders) not supported");
+      if (type == 0)
+        m.service = Service::kAckd;
+      else if (type == 1)
+        m.service = Service::kUnackdRpt;
+      else if (type == 2)
+        m.service = Service::kAck;
+      else
+        return malformed("TPDU type " + std::to_string(type) + " (reminders) not supported");
     } else {
-      if (type == 0) m.service = Service::kRequest;
-      else if (type == 2) m.service = Service::kResponse;
-      else return malformed("SPDU type " + std::to_string(type) + " (reminders) not supported");
+      if (type == 0)
+        m.service = Service::kRequest;
+      else if (type == 2)
+        m.service = Service::kResponse;
+      else
+        return malformed("SPDU type " + std::to_string(type) + " (reminders) not supported");
     }
   }
   const auto apdu = in.rest();
@@ -127,8 +155,12 @@ Result<std::vector<std::uint8_t>> encode_npdu(const LonMessage& m) {
   const bool group_ack = m.dest.kind == Destination::Kind::kGroupAck;
   out.push_back(static_cast<std::uint8_t>(m.source.node | (group_ack ? 0 : kNodeFlag)));
   switch (m.dest.kind) {
-    case Destination::Kind::kBroadcast: out.push_back(m.dest.subnet); break;
-    case Destination::Kind::kGroup: out.push_back(m.dest.group); break;
+    case Destination::Kind::kBroadcast:
+      out.push_back(m.dest.subnet);
+      break;
+    case Destination::Kind::kGroup:
+      out.push_back(m.dest.group);
+      break;
     case Destination::Kind::kSubnetNode:
       out.push_back(m.dest.node.subnet);
       out.push_back(static_cast<std::uint8_t>(m.dest.node.node | kNodeFlag));
@@ -172,8 +204,8 @@ Result<LonMessage> decode_npdu(std::span<const std::uint8_t> npdu) {
       ok = in.u8(m.dest.group);
       break;
     case 2: {
-      m.dest.kind = (src_node & kNodeFlag) ? Destination::Kind::kSubnetNode
-                                           : Destination::Kind::kGroupAck;
+      m.dest.kind =
+          (src_node & kNodeFlag) ? Destination::Kind::kSubnetNode : Destination::Kind::kGroupAck;
       std::uint8_t node = 0;
       ok = in.u8(m.dest.node.subnet) && in.u8(node);
       m.dest.node.node = node & 0x7F;

@@ -53,8 +53,7 @@ Result<LonMessage> decode_npdu(std::span<const std::uint8_t> npdu);
 // The part after the addresses and domain: the transport/session byte (absent for UNACKD)
 // and the APDU. Shared with LS/UDP, which carries the PDU format in its own header.
 Status encode_enclosed(const LonMessage& message, std::vector<std::uint8_t>& out);
-Status decode_enclosed(PduFormat format, std::span<const std::uint8_t> bytes,
-                       LonMessage& message);
+Status decode_enclosed(PduFormat format, std::span<const std::uint8_t> bytes, LonMessage& message);
 
 // The 1-byte link header IP-852 puts before the NPDU: priority, alternate path, delta backlog.
 struct LinkHeader {

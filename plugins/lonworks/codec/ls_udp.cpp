@@ -13,7 +13,9 @@ constexpr std::uint8_t kMcr = 0x08;              // byte 1
 constexpr std::uint8_t kPriority = 0x04;         // byte 1
 constexpr std::uint8_t kDomainFollows = 0x80;    // source node byte
 
-Error malformed(std::string message) { return make_error(ErrorKind::kMalformed, std::move(message)); }
+Error malformed(std::string message) {
+  return make_error(ErrorKind::kMalformed, std::move(message));
+}
 
 }  // namespace
 
@@ -30,18 +32,25 @@ Result<std::vector<std::uint8_t>> encode_ls_udp(const LonMessage& m, const LsUdp
       format = m.dest.subnet == 0 ? LsUdpAddressFormat::kDomainBroadcast
                                   : LsUdpAddressFormat::kSubnetBroadcast;
       break;
-    case Destination::Kind::kGroup: format = LsUdpAddressFormat::kGroup; break;
-    case Destination::Kind::kSubnetNode: format = LsUdpAddressFormat::kExplicitSubnetNode; break;
-    case Destination::Kind::kGroupAck: format = LsUdpAddressFormat::kGroupResponse; break;
-    case Destination::Kind::kNeuronId: format = LsUdpAddressFormat::kNeuronId; break;
+    case Destination::Kind::kGroup:
+      format = LsUdpAddressFormat::kGroup;
+      break;
+    case Destination::Kind::kSubnetNode:
+      format = LsUdpAddressFormat::kExplicitSubnetNode;
+      break;
+    case Destination::Kind::kGroupAck:
+      format = LsUdpAddressFormat::kGroupResponse;
+      break;
+    case Destination::Kind::kNeuronId:
+      format = LsUdpAddressFormat::kNeuronId;
+      break;
   }
   std::vector<std::uint8_t> out;
   out.reserve(16 + m.apdu.size());
   out.push_back(static_cast<std::uint8_t>(kLsUdpVersion << 4 | kArbitrarySource));
-  out.push_back(static_cast<std::uint8_t>(static_cast<std::uint8_t>(format) << 4 |
-                                          (options.backlog ? kMcr : 0) |
-                                          (options.priority ? kPriority : 0) |
-                                          static_cast<std::uint8_t>(pdu_format_of(m.service))));
+  out.push_back(static_cast<std::uint8_t>(
+      static_cast<std::uint8_t>(format) << 4 | (options.backlog ? kMcr : 0) |
+      (options.priority ? kPriority : 0) | static_cast<std::uint8_t>(pdu_format_of(m.service))));
   if (options.backlog) out.push_back(*options.backlog);
   out.push_back(m.source.subnet);
   out.push_back(static_cast<std::uint8_t>(m.source.node | kDomainFollows));
@@ -54,9 +63,14 @@ Result<std::vector<std::uint8_t>> encode_ls_udp(const LonMessage& m, const LsUdp
       out.insert(out.end(), m.dest.neuron_id.begin(), m.dest.neuron_id.end());
       break;
     case LsUdpAddressFormat::kSubnetNode:
-    case LsUdpAddressFormat::kDomainBroadcast: break;
-    case LsUdpAddressFormat::kSubnetBroadcast: out.push_back(m.dest.subnet); break;
-    case LsUdpAddressFormat::kGroup: out.push_back(m.dest.group); break;
+    case LsUdpAddressFormat::kDomainBroadcast:
+      break;
+    case LsUdpAddressFormat::kSubnetBroadcast:
+      out.push_back(m.dest.subnet);
+      break;
+    case LsUdpAddressFormat::kGroup:
+      out.push_back(m.dest.group);
+      break;
     case LsUdpAddressFormat::kGroupResponse:
       out.push_back(m.dest.node.subnet);
       out.push_back(m.dest.node.node);
@@ -126,8 +140,7 @@ Result<LonMessage> decode_ls_udp(std::span<const std::uint8_t> datagram,
       break;
     case LsUdpAddressFormat::kGroupResponse:
       m.dest.kind = Destination::Kind::kGroupAck;
-      ok = in.u8(m.dest.node.subnet) && in.u8(node) && in.u8(m.dest.group) &&
-           in.u8(m.dest.member);
+      ok = in.u8(m.dest.node.subnet) && in.u8(node) && in.u8(m.dest.group) && in.u8(m.dest.member);
       m.dest.node.node = node & 0x7F;
       break;
     case LsUdpAddressFormat::kExplicitSubnetNode:
@@ -135,7 +148,8 @@ Result<LonMessage> decode_ls_udp(std::span<const std::uint8_t> datagram,
       ok = in.u8(m.dest.node.subnet) && in.u8(node);
       m.dest.node.node = node & 0x7F;
       break;
-    default: return malformed("LS/UDP address format " + std::to_string(b1 >> 4));
+    default:
+      return malformed("LS/UDP address format " + std::to_string(b1 >> 4));
   }
   if (!ok) return malformed("truncated destination address");
   if (Status enclosed = decode_enclosed(pdu_format, in.rest(), m); !enclosed) {
@@ -146,12 +160,15 @@ Result<LonMessage> decode_ls_udp(std::span<const std::uint8_t> datagram,
 
 std::optional<std::array<std::uint8_t, 4>> map_to_ipv4(const Domain& d, SubnetNode n) {
   switch (d.length) {
-    case 0: return std::array<std::uint8_t, 4>{192, 168, n.subnet, n.node};
-    case 1: return std::array<std::uint8_t, 4>{10, d.id[0], n.subnet, n.node};
+    case 0:
+      return std::array<std::uint8_t, 4>{192, 168, n.subnet, n.node};
+    case 1:
+      return std::array<std::uint8_t, 4>{10, d.id[0], n.subnet, n.node};
     case 3:
       if (d.id[2] != 0) return std::nullopt;
       return std::array<std::uint8_t, 4>{d.id[0], d.id[1], n.subnet, n.node};
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -173,7 +190,8 @@ std::optional<std::pair<Domain, SubnetNode>> map_from_ipv4(const std::array<std:
       d.id[0] = ip[0];
       d.id[1] = ip[1];
       break;
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
   return std::make_pair(d, n);
 }

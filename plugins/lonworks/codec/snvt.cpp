@@ -34,16 +34,21 @@ const SnvtInfo* find_snvt(std::string_view name) {
 
 namespace {
 
-Error malformed(std::string message) { return make_error(ErrorKind::kMalformed, std::move(message)); }
+Error malformed(std::string message) {
+  return make_error(ErrorKind::kMalformed, std::move(message));
+}
 
 std::int64_t raw_integer(SnvtEncoding encoding, std::span<const std::uint8_t> b) {
   switch (encoding) {
-    case SnvtEncoding::kU16: return b[0] << 8 | b[1];
-    case SnvtEncoding::kS16: return static_cast<std::int16_t>(b[0] << 8 | b[1]);
+    case SnvtEncoding::kU16:
+      return b[0] << 8 | b[1];
+    case SnvtEncoding::kS16:
+      return static_cast<std::int16_t>(b[0] << 8 | b[1]);
     case SnvtEncoding::kS32:
       return static_cast<std::int32_t>(static_cast<std::uint32_t>(b[0]) << 24 | b[1] << 16 |
                                        b[2] << 8 | b[3]);
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
@@ -64,8 +69,8 @@ Result<SnvtValue> decode_snvt(const SnvtInfo& info, std::span<const std::uint8_t
     return out;
   }
   if (info.encoding == SnvtEncoding::kF32) {
-    const std::uint32_t bits = static_cast<std::uint32_t>(bytes[0]) << 24 | bytes[1] << 16 |
-                               bytes[2] << 8 | bytes[3];
+    const std::uint32_t bits =
+        static_cast<std::uint32_t>(bytes[0]) << 24 | bytes[1] << 16 | bytes[2] << 8 | bytes[3];
     const float value = std::bit_cast<float>(bits);
     if (!std::isfinite(value)) return malformed(std::string(info.name) + " is not a finite number");
     if (value < info.float_min) return malformed(std::string(info.name) + " below its range");
@@ -90,8 +95,8 @@ Result<SnvtValue> decode_snvt(const SnvtInfo& info, std::span<const std::uint8_t
 
 Result<std::vector<std::uint8_t>> encode_snvt(const SnvtInfo& info, double canonical) {
   if (info.encoding == SnvtEncoding::kSwitch) return encode_switch(canonical != 0);
-  const double raw = canonical * static_cast<double>(info.denominator) /
-                     static_cast<double>(info.numerator);
+  const double raw =
+      canonical * static_cast<double>(info.denominator) / static_cast<double>(info.numerator);
   if (info.encoding == SnvtEncoding::kF32) {
     // A double beyond float's range (or NaN) has no float32 to become.
     if (!(std::fabs(raw) <= std::numeric_limits<float>::max()) || raw < info.float_min) {
@@ -99,17 +104,24 @@ Result<std::vector<std::uint8_t>> encode_snvt(const SnvtInfo& info, double canon
                         std::to_string(canonical) + " does not fit " + std::string(info.name));
     }
     const auto bits = std::bit_cast<std::uint32_t>(static_cast<float>(raw));
-    return std::vector<std::uint8_t>{static_cast<std::uint8_t>(bits >> 24),
-                                     static_cast<std::uint8_t>(bits >> 16),
-                                     static_cast<std::uint8_t>(bits >> 8),
-                                     static_cast<std::uint8_t>(bits)};
+    return std::vector<std::uint8_t>{
+        static_cast<std::uint8_t>(bits >> 24), static_cast<std::uint8_t>(bits >> 16),
+        static_cast<std::uint8_t>(bits >> 8), static_cast<std::uint8_t>(bits)};
   }
   const double rounded = std::round(raw);
   double lo = 0, hi = 0;
   switch (info.encoding) {
-    case SnvtEncoding::kU16: lo = 0; hi = 65535; break;
-    case SnvtEncoding::kS16: lo = -32768; hi = 32767; break;
-    default: lo = std::numeric_limits<std::int32_t>::min(); hi = std::numeric_limits<std::int32_t>::max();
+    case SnvtEncoding::kU16:
+      lo = 0;
+      hi = 65535;
+      break;
+    case SnvtEncoding::kS16:
+      lo = -32768;
+      hi = 32767;
+      break;
+    default:
+      lo = std::numeric_limits<std::int32_t>::min();
+      hi = std::numeric_limits<std::int32_t>::max();
   }
   lo = std::max(lo, static_cast<double>(info.raw_min));
   hi = std::min(hi, static_cast<double>(info.raw_max));
@@ -122,10 +134,9 @@ Result<std::vector<std::uint8_t>> encode_snvt(const SnvtInfo& info, double canon
     return std::vector<std::uint8_t>{static_cast<std::uint8_t>(value >> 8),
                                      static_cast<std::uint8_t>(value)};
   }
-  return std::vector<std::uint8_t>{static_cast<std::uint8_t>(value >> 24),
-                                   static_cast<std::uint8_t>(value >> 16),
-                                   static_cast<std::uint8_t>(value >> 8),
-                                   static_cast<std::uint8_t>(value)};
+  return std::vector<std::uint8_t>{
+      static_cast<std::uint8_t>(value >> 24), static_cast<std::uint8_t>(value >> 16),
+      static_cast<std::uint8_t>(value >> 8), static_cast<std::uint8_t>(value)};
 }
 
 std::vector<std::uint8_t> encode_switch(bool on) {

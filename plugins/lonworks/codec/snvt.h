@@ -5,8 +5,8 @@
 // docs/lonworks.md for the table and where each came from). Pure.
 #pragma once
 
-#include <cstdint>
 #include <climits>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -22,7 +22,7 @@ struct SnvtInfo {
   std::string_view name;  // "SNVT_elec_kwh"
   int number;             // the SNVT index
   SnvtEncoding encoding;
-  std::size_t size;       // bytes on the wire
+  std::size_t size;  // bytes on the wire
   // canonical = raw * numerator / denominator, in `unit`
   std::int64_t numerator;
   std::int64_t denominator;
@@ -46,8 +46,8 @@ struct SnvtValue {
 };
 
 // Errors: wrong length, NaN/inf floats, values outside the type's range (SNVT_elec_kwh_l's
-// invalid 0x7FFFFFFF, a power factor beyond +-1, a negative SNVT_elec_whr_f), a switch state other than 0/1 (-1 is SNVT_switch's
-// null value: no reading either).
+// invalid 0x7FFFFFFF, a power factor beyond +-1, a negative SNVT_elec_whr_f), a switch state other
+// than 0/1 (-1 is SNVT_switch's null value: no reading either).
 Result<SnvtValue> decode_snvt(const SnvtInfo& info, std::span<const std::uint8_t> bytes);
 // The nearest wire value of a canonical value (for the simulator and NV updates); errors when
 // out of the type's range.

@@ -13,8 +13,8 @@ Result<PointValue> decode_point(const NvPoint& nv, const LonReply& reply) {
   auto message = decode_nv(reply.apdu);
   if (!message) return message.error();
   if (message.value().selector != nv.selector) {
-    return make_error(ErrorKind::kMalformed, "the response names NV selector " +
-                                                 std::to_string(message.value().selector));
+    return make_error(ErrorKind::kMalformed,
+                      "the response names NV selector " + std::to_string(message.value().selector));
   }
   auto value = decode_snvt(*nv.snvt, message.value().data);
   if (!value) return value.error();
@@ -122,7 +122,8 @@ std::vector<Result<MeterReading>> LonWorksDriver::poll(const std::vector<std::si
     if (value) {
       readings[slot].values.push_back(std::move(value.value()));
     } else {
-      readings[slot].errors.push_back({std::string(nv->point), meter_error(meters[slot], value.error())});
+      readings[slot].errors.push_back(
+          {std::string(nv->point), meter_error(meters[slot], value.error())});
     }
   }
   std::vector<Result<MeterReading>> out;
@@ -153,7 +154,8 @@ Result<MeterReading> LonWorksDriver::read(std::size_t meter, std::size_t group) 
     const auto window = window_from(meter, group);
     auto results = poll(window, groups_[group].points);
     for (std::size_t slot = 1; slot < window.size(); ++slot) {
-      if (results[slot]) prefetched_[{window[slot], group}] = {now, std::move(results[slot].value())};
+      if (results[slot])
+        prefetched_[{window[slot], group}] = {now, std::move(results[slot].value())};
     }
     return std::move(results.front());
   });

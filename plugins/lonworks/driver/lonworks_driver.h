@@ -28,7 +28,7 @@ struct LonBusConfig {
 
 struct LonMeterConfig {
   std::string id;
-  Millis timeout{500};      // the whole transaction, retries included
+  Millis timeout{500};  // the whole transaction, retries included
   std::size_t link = 0;
   SubnetNode node;
   std::shared_ptr<const LonProfile> profile;

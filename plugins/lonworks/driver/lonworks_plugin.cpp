@@ -53,8 +53,8 @@ std::optional<UdpAddress> read_address(SettingsReader& r, const SettingsNode& no
                                        std::uint16_t default_port, const std::string& what) {
   auto address = node.is_scalar() ? parse_udp_address(node.scalar, default_port) : std::nullopt;
   if (!address) {
-    r.errors().add(node.pos, what + ": '" + node.scalar +
-                                 "' is not an IPv4 address with an optional :port");
+    r.errors().add(node.pos,
+                   what + ": '" + node.scalar + "' is not an IPv4 address with an optional :port");
   }
   return address;
 }
@@ -94,7 +94,8 @@ Links read_links(SettingsReader& r, const std::string& what, const Clock& clock)
     std::random_device random;
     if (!addresses.empty()) {
       out.ip852 = out.links.size();
-      out.links.push_back(std::make_unique<Ip852Link>(local, std::move(addresses), random(), clock));
+      out.links.push_back(
+          std::make_unique<Ip852Link>(local, std::move(addresses), random(), clock));
     }
   }
   if (out.links.empty() && !r.has("ls_udp") && !r.has("ip852")) {
@@ -156,7 +157,9 @@ std::unique_ptr<MeterDriver> create_lonworks(const BusSpec& bus, const DriverEnv
       } else if (links.ls_udp && links.ip852) {
         errors.add(m.pos(), mwhat + ": the bus has two links; say which with 'link'");
       }
-      const auto index = link == "ls_udp" ? links.ls_udp : link == "ip852" ? links.ip852 : std::nullopt;
+      const auto index = link == "ls_udp"  ? links.ls_udp
+                         : link == "ip852" ? links.ip852
+                                           : std::nullopt;
       if (!link.empty() && !index) {
         errors.add(m.pos(), mwhat + ": the bus has no " + link + " link");
       }
@@ -178,8 +181,7 @@ std::unique_ptr<MeterDriver> create_lonworks(const BusSpec& bus, const DriverEnv
       meters.push_back(std::move(meter));
     }
     if (errors.size() != errors_before) return nullptr;
-    auto message_layer =
-        std::make_unique<MessageLayer>(layer, std::move(links.links), *env.clock);
+    auto message_layer = std::make_unique<MessageLayer>(layer, std::move(links.links), *env.clock);
     return std::make_unique<LonWorksDriver>(std::move(config), std::move(meters), bus.groups,
                                             std::move(message_layer), *env.clock);
   });

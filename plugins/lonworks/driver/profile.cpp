@@ -14,10 +14,14 @@ namespace {
 // Whether a SNVT can give a point of this kind and unit.
 bool fits(const PointInfo& point, const SnvtInfo& snvt) {
   switch (point.kind) {
-    case PointKind::kEnergyWh: return snvt.unit == "Wh";
-    case PointKind::kFlag: return snvt.encoding == SnvtEncoding::kSwitch;
-    case PointKind::kAnalog: return snvt.unit == point.unit;
-    default: return false;
+    case PointKind::kEnergyWh:
+      return snvt.unit == "Wh";
+    case PointKind::kFlag:
+      return snvt.encoding == SnvtEncoding::kSwitch;
+    case PointKind::kAnalog:
+      return snvt.unit == point.unit;
+    default:
+      return false;
   }
 }
 
@@ -45,16 +49,18 @@ const SnvtInfo* read_snvt(SettingsReader& r, const std::string& item) {
   const SnvtInfo* snvt = find_snvt(name);
   if (snvt == nullptr) {
     std::string known;
-    for (const auto& info : snvt_table()) known += (known.empty() ? "" : ", ") + std::string(info.name);
-    r.errors().add(r.any("snvt")->pos, item + ": unknown SNVT '" + name + "' (known: " + known + ")");
+    for (const auto& info : snvt_table())
+      known += (known.empty() ? "" : ", ") + std::string(info.name);
+    r.errors().add(r.any("snvt")->pos,
+                   item + ": unknown SNVT '" + name + "' (known: " + known + ")");
     return nullptr;
   }
   if (r.has("length")) {
     const std::int64_t length = r.integer("length", 0, 1, 31);
     if (length != 0 && static_cast<std::size_t>(length) != snvt->size) {
-      r.errors().add(r.any("length")->pos,
-                     item + ": NV length " + std::to_string(length) + " does not match " +
-                         std::string(snvt->name) + " (" + std::to_string(snvt->size) + " bytes)");
+      r.errors().add(r.any("length")->pos, item + ": NV length " + std::to_string(length) +
+                                               " does not match " + std::string(snvt->name) + " (" +
+                                               std::to_string(snvt->size) + " bytes)");
     }
   }
   return snvt;

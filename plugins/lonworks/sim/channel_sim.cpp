@@ -60,7 +60,8 @@ void ChannelSim::deliver(const LonMessage& message, const UdpAddress& from) {
     const NodeFaults f = faults(node->config().address);
     if (f.silent) continue;
     for (LonMessage reply : node->handle(message, now)) {
-      if (f.wrong_tid) reply.transaction_id = static_cast<std::uint8_t>((reply.transaction_id + 1) & 0x0F);
+      if (f.wrong_tid)
+        reply.transaction_id = static_cast<std::uint8_t>((reply.transaction_id + 1) & 0x0F);
       std::vector<std::uint8_t> datagram = encode(reply);
       if (datagram.empty()) continue;
       if (f.malformed) datagram.resize(datagram.size() - std::min<std::size_t>(datagram.size(), 3));
@@ -75,7 +76,8 @@ void ChannelSim::step(Millis max_wait) {
   for (const auto& p : pending_) wake = std::min(wake, p.due);
   const auto left = std::max<std::int64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(wake - clock_.steady_now()).count(), 0);
-  const timespec timeout{static_cast<time_t>(left / 1'000'000'000), static_cast<long>(left % 1'000'000'000)};
+  const timespec timeout{static_cast<time_t>(left / 1'000'000'000),
+                         static_cast<long>(left % 1'000'000'000)};
   pollfd fd{endpoint_.fd(), POLLIN, 0};
   ::ppoll(&fd, 1, &timeout, nullptr);
   for (int n = 0; n < 1024; ++n) {

@@ -22,7 +22,7 @@ enum class SimLink { kLsUdp, kIp852 };
 
 struct NodeFaults {
   bool silent = false;
-  Millis late{0};         // replies held back this long
+  Millis late{0};  // replies held back this long
   bool duplicate = false;
   bool wrong_tid = false;
   bool malformed = false;

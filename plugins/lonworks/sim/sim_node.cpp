@@ -9,14 +9,22 @@ namespace {
 
 const SnvtInfo& snvt_of(std::uint16_t index) {
   switch (index) {
-    case nv::kEnergy: return *find_snvt("SNVT_elec_kwh_l");
-    case nv::kPower: return *find_snvt("SNVT_power");
-    case nv::kVoltage: return *find_snvt("SNVT_volt");
-    case nv::kCurrent: return *find_snvt("SNVT_amp");
-    case nv::kPowerFactor: return *find_snvt("SNVT_pwr_fact");
-    case nv::kFrequency: return *find_snvt("SNVT_freq_hz");
-    case nv::kEnergyKwh: return *find_snvt("SNVT_elec_kwh");
-    default: return *find_snvt("SNVT_switch");
+    case nv::kEnergy:
+      return *find_snvt("SNVT_elec_kwh_l");
+    case nv::kPower:
+      return *find_snvt("SNVT_power");
+    case nv::kVoltage:
+      return *find_snvt("SNVT_volt");
+    case nv::kCurrent:
+      return *find_snvt("SNVT_amp");
+    case nv::kPowerFactor:
+      return *find_snvt("SNVT_pwr_fact");
+    case nv::kFrequency:
+      return *find_snvt("SNVT_freq_hz");
+    case nv::kEnergyKwh:
+      return *find_snvt("SNVT_elec_kwh");
+    default:
+      return *find_snvt("SNVT_switch");
   }
 }
 
@@ -52,10 +60,14 @@ std::int64_t SimNode::energy_wh(SteadyTime now) {
 
 bool SimNode::addressed(const Destination& d) const {
   switch (d.kind) {
-    case Destination::Kind::kSubnetNode: return d.node == config_.address;
-    case Destination::Kind::kBroadcast: return d.subnet == 0 || d.subnet == config_.address.subnet;
-    case Destination::Kind::kNeuronId: return d.neuron_id == config_.neuron_id;
-    default: return false;
+    case Destination::Kind::kSubnetNode:
+      return d.node == config_.address;
+    case Destination::Kind::kBroadcast:
+      return d.subnet == 0 || d.subnet == config_.address.subnet;
+    case Destination::Kind::kNeuronId:
+      return d.neuron_id == config_.neuron_id;
+    default:
+      return false;
   }
 }
 
@@ -72,14 +84,26 @@ std::optional<std::vector<std::uint8_t>> SimNode::nv_value(std::uint16_t index, 
                                    : static_cast<double>(wh / 1000 * 1000);
       break;
     }
-    case nv::kPower: value = power; break;
-    case nv::kVoltage: value = voltage; break;
-    case nv::kCurrent: value = power / voltage / 0.95; break;
-    case nv::kPowerFactor: value = 0.95; break;
-    case nv::kFrequency: value = 50.0; break;
+    case nv::kPower:
+      value = power;
+      break;
+    case nv::kVoltage:
+      value = voltage;
+      break;
+    case nv::kCurrent:
+      value = power / voltage / 0.95;
+      break;
+    case nv::kPowerFactor:
+      value = 0.95;
+      break;
+    case nv::kFrequency:
+      value = 50.0;
+      break;
     case nv::kRelayState:
-    case nv::kRelayCommand: return encode_switch(relay_closed_);
-    default: return std::nullopt;
+    case nv::kRelayCommand:
+      return encode_switch(relay_closed_);
+    default:
+      return std::nullopt;
   }
   auto bytes = encode_snvt(snvt_of(index), value);
   if (!bytes) return std::nullopt;
@@ -128,7 +152,8 @@ std::optional<std::vector<std::uint8_t>> SimNode::answer(const LonMessage& m, St
       return build_query_id_response({config_.neuron_id, config_.program_id});
     case nm::kQueryAddress:
       return build_query_address_response({config_.address, config_.domain});
-    case nm::kWink: return std::vector<std::uint8_t>{nm::success_code(nm::kWink)};
+    case nm::kWink:
+      return std::vector<std::uint8_t>{nm::success_code(nm::kWink)};
     case nm::kFetchNv: {
       std::uint16_t index = m.apdu.size() > 1 ? m.apdu[1] : 0xFFFF;
       if (index == 0xFF && m.apdu.size() > 3) {
@@ -138,7 +163,8 @@ std::optional<std::vector<std::uint8_t>> SimNode::answer(const LonMessage& m, St
       if (!value) return std::vector<std::uint8_t>{nm::failure_code(nm::kFetchNv)};
       return build_fetch_nv_response(index, *value);
     }
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -149,9 +175,8 @@ std::vector<LonMessage> SimNode::handle(const LonMessage& m, SteadyTime now) {
     return {};
   }
   const bool transaction = m.service == Service::kAckd || m.service == Service::kRequest;
-  const auto key = std::make_pair(
-      static_cast<std::uint16_t>(m.source.subnet << 8 | m.source.node),
-      m.service == Service::kRequest ? 1 : 0);
+  const auto key = std::make_pair(static_cast<std::uint16_t>(m.source.subnet << 8 | m.source.node),
+                                  m.service == Service::kRequest ? 1 : 0);
   if (transaction) {
     auto it = last_.find(key);
     if (it != last_.end() && it->second.tid == m.transaction_id) {

@@ -23,15 +23,15 @@ namespace meterd::lonworks::sim {
 
 // The meter model's NV indices (selector = 0x3FFF - index, the unbound convention).
 namespace nv {
-inline constexpr std::uint16_t kEnergy = 0;      // SNVT_elec_kwh_l
-inline constexpr std::uint16_t kPower = 1;       // SNVT_power
-inline constexpr std::uint16_t kVoltage = 2;     // SNVT_volt
-inline constexpr std::uint16_t kCurrent = 3;     // SNVT_amp
-inline constexpr std::uint16_t kPowerFactor = 4; // SNVT_pwr_fact
-inline constexpr std::uint16_t kFrequency = 5;   // SNVT_freq_hz
-inline constexpr std::uint16_t kRelayState = 6;  // SNVT_switch, output
+inline constexpr std::uint16_t kEnergy = 0;        // SNVT_elec_kwh_l
+inline constexpr std::uint16_t kPower = 1;         // SNVT_power
+inline constexpr std::uint16_t kVoltage = 2;       // SNVT_volt
+inline constexpr std::uint16_t kCurrent = 3;       // SNVT_amp
+inline constexpr std::uint16_t kPowerFactor = 4;   // SNVT_pwr_fact
+inline constexpr std::uint16_t kFrequency = 5;     // SNVT_freq_hz
+inline constexpr std::uint16_t kRelayState = 6;    // SNVT_switch, output
 inline constexpr std::uint16_t kRelayCommand = 7;  // SNVT_switch, input
-inline constexpr std::uint16_t kEnergyKwh = 8;   // SNVT_elec_kwh
+inline constexpr std::uint16_t kEnergyKwh = 8;     // SNVT_elec_kwh
 inline constexpr std::uint16_t kCount = 9;
 }  // namespace nv
 

@@ -18,9 +18,9 @@ namespace meterd::lonworks {
 struct LinkStats {
   std::uint64_t sent = 0;
   std::uint64_t received = 0;
-  std::uint64_t malformed = 0;      // datagrams that did not decode
-  std::uint64_t not_data = 0;       // IP-852 packets other than data (membership, routing ...)
-  std::uint64_t unknown_sender = 0; // from an address that is no peer of the link
+  std::uint64_t malformed = 0;       // datagrams that did not decode
+  std::uint64_t not_data = 0;        // IP-852 packets other than data (membership, routing ...)
+  std::uint64_t unknown_sender = 0;  // from an address that is no peer of the link
 };
 
 class Link {

@@ -22,9 +22,12 @@ Service reply_service(Service request) {
 
 bool addressed_to(const LonMessage& m, SubnetNode self) {
   switch (m.dest.kind) {
-    case Destination::Kind::kSubnetNode: return m.dest.node == self;
-    case Destination::Kind::kBroadcast: return m.dest.subnet == 0 || m.dest.subnet == self.subnet;
-    default: return false;  // groups and Neuron IDs: the gateway has neither
+    case Destination::Kind::kSubnetNode:
+      return m.dest.node == self;
+    case Destination::Kind::kBroadcast:
+      return m.dest.subnet == 0 || m.dest.subnet == self.subnet;
+    default:
+      return false;  // groups and Neuron IDs: the gateway has neither
   }
 }
 
@@ -73,7 +76,8 @@ bool MessageLayer::wait_readable(SteadyTime deadline) {
   const auto left = std::clamp<std::int64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - clock_.steady_now()).count(),
       0, 60'000'000'000);
-  const timespec timeout{static_cast<time_t>(left / 1'000'000'000), static_cast<long>(left % 1'000'000'000)};
+  const timespec timeout{static_cast<time_t>(left / 1'000'000'000),
+                         static_cast<long>(left % 1'000'000'000)};
   const int ready = ::ppoll(fds.data(), fds.size(), &timeout, nullptr);
   return ready >= 0 || errno == EINTR;
 }
@@ -153,8 +157,7 @@ std::vector<Result<LonReply>> MessageLayer::exchange(std::span<const LonRequest>
 
   while (done < requests.size()) {
     // Start what the window allows, in request order (a node at its bound is skipped).
-    for (std::size_t i = next; i < requests.size() && flights.size() < config_.max_in_flight;
-         ++i) {
+    for (std::size_t i = next; i < requests.size() && flights.size() < config_.max_in_flight; ++i) {
       if (results[i] || started[i]) {
         if (i == next) ++next;
         continue;
@@ -239,10 +242,10 @@ std::vector<Result<LonReply>> MessageLayer::exchange(std::span<const LonRequest>
       }
       release(*it);
       finish(it->request,
-             make_error(ErrorKind::kTimeout, "no " + std::string(to_string(reply_service(r.service))) +
-                                                 " from node " + std::to_string(r.node.subnet) +
-                                                 "/" + std::to_string(r.node.node) + " after " +
-                                                 std::to_string(it->attempts) + " attempts"));
+             make_error(ErrorKind::kTimeout,
+                        "no " + std::string(to_string(reply_service(r.service))) + " from node " +
+                            std::to_string(r.node.subnet) + "/" + std::to_string(r.node.node) +
+                            " after " + std::to_string(it->attempts) + " attempts"));
       it = flights.erase(it);
     }
   }

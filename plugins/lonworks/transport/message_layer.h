@@ -25,8 +25,8 @@ namespace meterd::lonworks {
 
 struct MessageLayerConfig {
   Domain domain;
-  SubnetNode self{1, 126};               // the gateway's own address
-  std::size_t max_in_flight = 32;        // on all links together
+  SubnetNode self{1, 126};                 // the gateway's own address
+  std::size_t max_in_flight = 32;          // on all links together
   std::size_t max_in_flight_per_node = 1;  // 1..15 (transaction ids must stay distinct)
 };
 
@@ -49,9 +49,9 @@ struct MessageStats {
   std::uint64_t transactions = 0;
   std::uint64_t retries = 0;
   std::uint64_t timeouts = 0;
-  std::uint64_t unmatched = 0;      // late, duplicate or wrong-transaction-id replies
+  std::uint64_t unmatched = 0;  // late, duplicate or wrong-transaction-id replies
   std::uint64_t not_for_us = 0;
-  std::uint64_t acks_sent = 0;      // to unsolicited ACKD messages
+  std::uint64_t acks_sent = 0;  // to unsolicited ACKD messages
   std::uint64_t service_pins = 0;
 };
 

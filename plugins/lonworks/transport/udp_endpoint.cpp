@@ -53,13 +53,13 @@ UdpEndpoint::~UdpEndpoint() { close(); }
 Status UdpEndpoint::open(const UdpAddress& local) {
   close();
   fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) return make_error(ErrorKind::kBusError, std::string("socket: ") + std::strerror(errno));
+  if (fd_ < 0)
+    return make_error(ErrorKind::kBusError, std::string("socket: ") + std::strerror(errno));
   const sockaddr_in sa = to_sockaddr(local);
   if (::bind(fd_, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0) {
     const int err = errno;
     close();
-    return make_error(ErrorKind::kBusError,
-                      "bind " + to_string(local) + ": " + std::strerror(err));
+    return make_error(ErrorKind::kBusError, "bind " + to_string(local) + ": " + std::strerror(err));
   }
   return Ok{};
 }

@@ -31,7 +31,7 @@ struct ProfibusBusConfig {
   FdlTiming timing;
   int max_diag_polls = 20;
   std::uint8_t min_tsdr_bits = 0;  // Set_Prm min TSDR; 0 keeps the slave's own
-  int steps_per_call = 12;  // bounds one read when a slave takes long to become ready
+  int steps_per_call = 12;         // bounds one read when a slave takes long to become ready
   // A poll group read after a broadcast FREEZE, so every meter reports it from one instant;
   // nullopt: none. Index into the bus's groups.
   std::optional<std::size_t> freeze_group;

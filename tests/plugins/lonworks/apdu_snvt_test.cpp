@@ -32,7 +32,8 @@ TEST(NetworkManagement, RequestsAndResponses) {
   EXPECT_EQ(nm::failure_code(nm::kQueryId), 0x01);
   EXPECT_EQ(nm::success_code(nm::kQueryStatus), 0x31);
   EXPECT_EQ(nm::success_code(nm::kFetchNv), 0x33);
-  const NodeIdentity id{*parse_neuron_id("04a1b2c3d4e5"), {0x90, 0, 0, 0x01, 0x02, 0x03, 0x04, 0x05}};
+  const NodeIdentity id{*parse_neuron_id("04a1b2c3d4e5"),
+                        {0x90, 0, 0, 0x01, 0x02, 0x03, 0x04, 0x05}};
   EXPECT_EQ(hex(build_query_id_response(id)), "21 04 A1 B2 C3 D4 E5 90 00 00 01 02 03 04 05");
   EXPECT_EQ(parse_identity(build_query_id_response(id)).value(), id);
   EXPECT_EQ(parse_identity(build_service_pin(id.neuron_id, id.program_id)).value(), id);

@@ -42,8 +42,8 @@ struct Fixture {
     auto profile = shipped_profile();
     std::vector<LonMeterConfig> meters;
     for (int n = 1; n <= nodes; ++n) {
-      meters.push_back({"m" + std::to_string(n), Millis(150), 0,
-                        {1, static_cast<std::uint8_t>(n)}, profile});
+      meters.push_back(
+          {"m" + std::to_string(n), Millis(150), 0, {1, static_cast<std::uint8_t>(n)}, profile});
     }
     PollGroupSpec group{"fast",
                         {"energy_total", "power_total", "voltage_a", "current_a", "pf_total",

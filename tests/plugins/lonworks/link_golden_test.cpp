@@ -63,7 +63,8 @@ TEST(Ip852Decode, SkipsExtensionHeadersAndChecksTheSize) {
     EXPECT_FALSE(decode_ip852_data(bytes(bad))) << bad;
   }
   // A channel-membership packet is a valid IP-852 packet, just not data.
-  auto membership = decode_ip852(bytes("00 14 01 04 00 00 00 00 00 00 00 01 00 00 00 02 00 00 00 03"));
+  auto membership =
+      decode_ip852(bytes("00 14 01 04 00 00 00 00 00 00 00 01 00 00 00 02 00 00 00 03"));
   ASSERT_TRUE(membership);
   EXPECT_EQ(membership.value().header.type, ip852::kChannelMembership);
 }

@@ -28,9 +28,9 @@ LonRequest relay_update(std::uint8_t node, bool close, Millis timer, int retries
   LonRequest r;
   r.node = {1, node};
   r.service = Service::kAckd;
-  r.apdu = encode_nv({selector_of_unbound_index(sim::nv::kRelayCommand), false,
-                      encode_switch(close)})
-               .value();
+  r.apdu =
+      encode_nv({selector_of_unbound_index(sim::nv::kRelayCommand), false, encode_switch(close)})
+          .value();
   r.attempt_timeout = timer;
   r.retries = retries;
   return r;
@@ -120,7 +120,8 @@ TEST(MessageLayer, ASilentNodeTimesOutAfterItsRetriesWhileTheOthersAnswer) {
   MessageLayer layer = make_layer(sim, clock);
   ASSERT_TRUE(layer.open());
   std::vector<LonRequest> requests;
-  for (std::uint8_t n = 1; n <= 4; ++n) requests.push_back(poll_request(n, sim::nv::kVoltage, Millis(100), 2));
+  for (std::uint8_t n = 1; n <= 4; ++n)
+    requests.push_back(poll_request(n, sim::nv::kVoltage, Millis(100), 2));
   const auto replies = layer.exchange(requests);
   for (std::uint8_t n : {1, 2, 4}) EXPECT_DOUBLE_EQ(volts(replies[n - 1]), 230.0 + n / 10.0);
   ASSERT_FALSE(replies[2]);

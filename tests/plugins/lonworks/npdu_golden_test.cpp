@@ -68,9 +68,9 @@ TEST(NpduGolden, DomainWideBroadcastQueryIdWithThreeByteDomain) {
   Destination all;
   all.kind = Destination::Kind::kBroadcast;
   all.subnet = 0;
-  expect_golden(message(domain({0x01, 0x02, 0x03}), {1, 126}, all, Service::kRequest, 1,
-                        build_query_id(3)),
-                "12 01 FE 00 01 02 03 01 61 03");
+  expect_golden(
+      message(domain({0x01, 0x02, 0x03}), {1, 126}, all, Service::kRequest, 1, build_query_id(3)),
+      "12 01 FE 00 01 02 03 01 61 03");
 }
 
 TEST(NpduGolden, NeuronIdAddressedWinkWithSixByteDomain) {

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // NV-map profiles: the shipped one reads; each kind of mistake is refused at its line:col.
+#include "lonworks/driver/profile.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -7,7 +9,6 @@
 
 #include "config/yaml_to_settings.h"
 #include "lonworks/codec/apdu.h"
-#include "lonworks/driver/profile.h"
 
 namespace meterd::lonworks {
 namespace {
@@ -52,15 +53,21 @@ TEST(LonProfile, UnknownSnvtSelectorOutOfRangeAndLengthMismatchAreRefusedAtTheir
       errors);
   EXPECT_FALSE(profile);
   const std::string text = all(errors);
-  EXPECT_NE(text.find("p.yaml:2:37: profile 'p' point 'energy_total': unknown SNVT 'SNVT_nonesuch'"),
-            std::string::npos) << text;
+  EXPECT_NE(
+      text.find("p.yaml:2:37: profile 'p' point 'energy_total': unknown SNVT 'SNVT_nonesuch'"),
+      std::string::npos)
+      << text;
   EXPECT_NE(text.find("p.yaml:3:25:"), std::string::npos) << text;  // selector 0x4000
-  EXPECT_NE(text.find("p.yaml:4:52: profile 'p' point 'current_a': NV length 4 does not match SNVT_amp (2 bytes)"),
-            std::string::npos) << text;
+  EXPECT_NE(text.find("p.yaml:4:52: profile 'p' point 'current_a': NV length 4 does not match "
+                      "SNVT_amp (2 bytes)"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("point 'power_total': SNVT_volt (V) cannot give a point in 'W'"),
-            std::string::npos) << text;
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("point 'frequency': give exactly one of 'selector' and 'nv_index'"),
-            std::string::npos) << text;
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("the relay NV must be a SNVT_switch"), std::string::npos) << text;
 }
 

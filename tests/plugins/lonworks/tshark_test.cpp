@@ -5,13 +5,13 @@
 // dissectors (tshark): no malformed-packet or warning marks, and the dissected addresses,
 // selector, transaction numbers and value equal what was sent. Skipped without tshark.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "lonworks/transport/ip852_link.h"
@@ -126,17 +126,17 @@ TEST(TsharkDissection, GatewayIp852PacketsDecodeCleanlyWithTheValuesSent) {
       },
       std::chrono::seconds(5)));
   ASSERT_EQ(datagrams.size(), 3u);
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("meterd-lon-tshark-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("meterd-lon-tshark-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string pcap = (dir / "ip852.pcap").string();
   write_pcap(pcap, datagrams);
 
-  const std::string fields = run(
-      "tshark -n -r " + pcap +
-      " -T fields -E separator=';' -e cnip.type -e cnip.protocol -e lon.srcnet -e lon.srcnode "
-      "-e lon.dstnet -e lon.dstnode -e lon.domain -e lon.trans_no -e lon.nv.dir "
-      "-e lon.nv.selector -e lon.code -e data.data 2>/dev/null");
+  const std::string fields =
+      run("tshark -n -r " + pcap +
+          " -T fields -E separator=';' -e cnip.type -e cnip.protocol -e lon.srcnet -e lon.srcnode "
+          "-e lon.dstnet -e lon.dstnode -e lon.domain -e lon.trans_no -e lon.nv.dir "
+          "-e lon.nv.selector -e lon.code -e data.data 2>/dev/null");
   const auto rows = lines_of(fields);
   ASSERT_EQ(rows.size(), 3u) << fields;
   // Fields: CN/IP type; protocol; source subnet, node; destination subnet, node; domain;
@@ -148,11 +148,13 @@ TEST(TsharkDissection, GatewayIp852PacketsDecodeCleanlyWithTheValuesSent) {
   // Query ID to the whole domain: broadcast, code 0x61, selector byte 03 as data.
   EXPECT_EQ(rows[2], "0x01;0;0x01;0x7e;0x00;;2a;0x01;;;0x61;03") << fields;
 
-  const std::string marks =
-      run("tshark -n -r " + pcap + " -Y '_ws.malformed || _ws.expert.severity >= warning' 2>/dev/null");
+  const std::string marks = run(
+      "tshark -n -r " + pcap + " -Y '_ws.malformed || _ws.expert.severity >= warning' 2>/dev/null");
   EXPECT_TRUE(marks.empty()) << marks;
-  const std::string protocols = run("tshark -n -r " + pcap + " -T fields -e frame.protocols 2>/dev/null");
-  for (const auto& row : lines_of(protocols)) EXPECT_NE(row.find("cnip:lon"), std::string::npos) << row;
+  const std::string protocols =
+      run("tshark -n -r " + pcap + " -T fields -e frame.protocols 2>/dev/null");
+  for (const auto& row : lines_of(protocols))
+    EXPECT_NE(row.find("cnip:lon"), std::string::npos) << row;
   std::filesystem::remove_all(dir);
 }
 

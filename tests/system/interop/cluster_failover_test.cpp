@@ -46,7 +46,8 @@ std::string connected_server(const std::string& log) {
 
 TEST(RabbitCluster, NodeKilledWhileCloudAwayLosesNothingAndCommandsRunOnce) {
   if (!RabbitNode::installed()) {
-    GTEST_SKIP() << "RabbitMQ with its MQTT plugin is not installed (Debian package rabbitmq-server)";
+    GTEST_SKIP()
+        << "RabbitMQ with its MQTT plugin is not installed (Debian package rabbitmq-server)";
   }
   const auto started = std::chrono::steady_clock::now();
   TempDir dir("meterd-cluster");
@@ -67,7 +68,8 @@ TEST(RabbitCluster, NodeKilledWhileCloudAwayLosesNothingAndCommandsRunOnce) {
   spec.fast_interval = "200ms";
   spec.billing_yaml = kOneAccountBilling;
   DaemonUnderTest gateway(dir, spec);
-  auto cloud = std::make_unique<MqttCollector>(b.uri(), "cluster-cloud", "meterd/v1/gw-test/#", 30s);
+  auto cloud =
+      std::make_unique<MqttCollector>(b.uri(), "cluster-cloud", "meterd/v1/gw-test/#", 30s);
   gateway.start();
   ASSERT_TRUE(wait_for_telemetry_of(*cloud, "b1-m2", 60s)) << gateway.log();
 
@@ -99,13 +101,15 @@ TEST(RabbitCluster, NodeKilledWhileCloudAwayLosesNothingAndCommandsRunOnce) {
         commands.push_back(id);
       }
     }
-    ASSERT_TRUE(wait_for([&] { return connects_to(gateway.log(), survivor->uri()) > connects_before; },
-                         60s))
-        << "no failover to " << survivor->uri() << "\n" << gateway.log();
-    cloud = std::make_unique<MqttCollector>(survivor->uri(), "cluster-cloud", "meterd/v1/gw-test/#", 30s);
+    ASSERT_TRUE(wait_for(
+        [&] { return connects_to(gateway.log(), survivor->uri()) > connects_before; }, 60s))
+        << "no failover to " << survivor->uri() << "\n"
+        << gateway.log();
+    cloud = std::make_unique<MqttCollector>(survivor->uri(), "cluster-cloud", "meterd/v1/gw-test/#",
+                                            30s);
     for (std::size_t i = commands.size() - 2; i < commands.size(); ++i) {  // this round's
-      EXPECT_FALSE(wait_final(*cloud, commands[i], 60s).is_null())
-          << commands[i] << "\n" << gateway.log();
+      EXPECT_FALSE(wait_final(*cloud, commands[i], 60s).is_null()) << commands[i] << "\n"
+                                                                   << gateway.log();
     }
     victim->start();  // rejoins the cluster from its data directory
   }

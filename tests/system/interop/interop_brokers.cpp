@@ -79,7 +79,8 @@ class Mosquitto : public ProcessBroker {
 class Ejabberd : public ProcessBroker {
  public:
   static bool installed() {
-    return std::filesystem::exists("/usr/bin/erl") && std::filesystem::exists("/usr/sbin/ejabberdctl");
+    return std::filesystem::exists("/usr/bin/erl") &&
+           std::filesystem::exists("/usr/sbin/ejabberdctl");
   }
   explicit Ejabberd(const TempDir& dir) {
     const std::string spool = dir.file("ejabberd-spool");
@@ -90,7 +91,8 @@ class Ejabberd : public ProcessBroker {
     out << "hosts: [\"localhost\"]\n"
         << "loglevel: info\n"
         << "certfiles: [\"" << pki("server.pem") << "\", \"" << pki("server.key") << "\"]\n"
-        << "ca_file: \"" << pki("ca.pem") << "\"\n"
+        << "ca_file: \"" << pki("ca.pem")
+        << "\"\n"
         // Anonymous logins: any user name and password; none at all is refused.
         << "auth_method: [anonymous]\nanonymous_protocol: login_anon\n"
         << "allow_multiple_connections: true\n"

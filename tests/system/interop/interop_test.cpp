@@ -74,7 +74,8 @@ class Interop : public ::testing::TestWithParam<std::string> {
   bool retained_status_is(const std::string& state, std::chrono::milliseconds timeout) {
     return wait_for(
         [&] {
-          auto late = subscriber(broker_->uri(), "interop-late-" + std::to_string(++late_), kStatusTopic);
+          auto late =
+              subscriber(broker_->uri(), "interop-late-" + std::to_string(++late_), kStatusTopic);
           return late->wait_until(
               [&](const MqttCollector::Messages& m) {
                 for (const auto& message : m) {
@@ -99,8 +100,7 @@ TEST_P(Interop, DeliveryStatusWillSessionAndCommandsExactlyOnce) {
   gateway->start();
 
   // Telemetry of every meter, and the retained birth message for a subscriber that comes later.
-  ASSERT_TRUE(telemetry_of_every_meter(*cloud))
-      << gateway->log();
+  ASSERT_TRUE(telemetry_of_every_meter(*cloud)) << gateway->log();
   EXPECT_TRUE(retained_status_is("online", 20s)) << broker_->log();
 
   // An event: a meter stops answering.
@@ -113,8 +113,9 @@ TEST_P(Interop, DeliveryStatusWillSessionAndCommandsExactlyOnce) {
       << gateway->log();
 
   // A command while connected.
-  json r = run_command(*cloud, make_command("c-live", "recharge", {{"account", "A101"}},
-                                            {{"order_id", "o-live"}, {"amount", "5.0000"}}),
+  json r = run_command(*cloud,
+                       make_command("c-live", "recharge", {{"account", "A101"}},
+                                    {{"order_id", "o-live"}, {"amount", "5.0000"}}),
                        30s);
   EXPECT_EQ(r.value("state", ""), "done") << r.dump() << gateway->log();
 
@@ -160,8 +161,7 @@ TEST_P(Interop, TlsWithClientCertificateCarriesTelemetry) {
   auto cloud = subscriber(broker_->uri(), "interop-tls-cloud", "meterd/v1/gw-test/#");
   auto gateway = daemon(broker_->tls_uri(), true);
   gateway->start();
-  EXPECT_TRUE(telemetry_of_every_meter(*cloud))
-      << gateway->log() << broker_->log();
+  EXPECT_TRUE(telemetry_of_every_meter(*cloud)) << gateway->log() << broker_->log();
   ASSERT_TRUE(gateway->terminate(20s).has_value());
 }
 

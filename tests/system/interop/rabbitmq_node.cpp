@@ -129,9 +129,9 @@ void RabbitNode::start(std::chrono::milliseconds timeout) {
   std::filesystem::remove(dir_ / "rabbitmq.pid");
   process_ = std::make_unique<ChildProcess>(std::vector<std::string>{kServer},
                                             (dir_ / "rabbitmq.log").string(), environment());
-  const bool up = wait_for(
-      [&] { return !process_->is_running() || accepts_connections(mqtt_port_); }, timeout,
-      std::chrono::milliseconds(100));
+  const bool up =
+      wait_for([&] { return !process_->is_running() || accepts_connections(mqtt_port_); }, timeout,
+               std::chrono::milliseconds(100));
   if (!up || !process_->is_running()) {
     throw std::runtime_error("RabbitMQ node " + node_ + " did not start:\n" + log());
   }
