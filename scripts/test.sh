@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh "${1:-}"
 scripts/check-spdx.sh
 scripts/check-includes.sh
+scripts/check-format.sh
 
 slow=0
 if [ "${1:-}" = "--slow" ]; then slow=1; fi

@@ -3,7 +3,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
+
+#include "engine/period_summary.h"
 
 namespace meterd {
 namespace {
@@ -43,13 +44,7 @@ std::optional<std::int32_t> parse_stats_period(std::string_view text, UsageGranu
 }
 
 std::string format_stats_period(std::int32_t key, UsageGranularity g) {
-  char text[16];
-  if (g == UsageGranularity::kDay) {
-    std::snprintf(text, sizeof text, "%04d-%02d-%02d", key / 10000, key / 100 % 100, key % 100);
-  } else {
-    std::snprintf(text, sizeof text, "%04d-%02d", key / 100, key % 100);
-  }
-  return text;
+  return local_period_text(key, g);
 }
 
 int stats_period_count(std::int32_t from, std::int32_t to, UsageGranularity g) {

@@ -106,7 +106,9 @@ TEST(Payload, TheBoundIsNeverBelowTheObjectAndItsSeparator) {
       row(INT64_MAX, OutboxKind::kTelemetry, "m\"\n\x01", R"({"group":"slow"})"),
       row(1, OutboxKind::kTelemetry, "m1", "  {  }  "),
       row(2, OutboxKind::kTelemetry, "", "not an object"),
-      row(3, OutboxKind::kResult, "", R"({"id":"c-1","state":"done"})")};
+      row(3, OutboxKind::kResult, "", R"({"id":"c-1","state":"done"})"),
+      row(4, OutboxKind::kAccountStats, "A\"101", R"({"period":"day"})"),
+      row(5, OutboxKind::kMeterStats, "m1", "")};
   for (OutboxRow r : rows) {
     r.ts_ms = INT64_MIN;
     EXPECT_GE(outbox_payload_bound(kGw7, r), outbox_payload(kGw7, r).size() + 1) << r.seq;
