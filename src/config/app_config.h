@@ -35,7 +35,7 @@ struct MqttConfig {
   // pack_max_rows of them (at most pack_max_bytes of payload) go out as one message on batch.
   int pack_min_rows = 32;
   int pack_max_rows = 500;  // 1: never pack
-  std::size_t pack_max_bytes = 64 * 1024;
+  std::size_t pack_max_bytes = std::size_t{64} * 1024;
   std::chrono::milliseconds reconnect_min{500};
   std::chrono::milliseconds reconnect_max{30'000};
   std::chrono::milliseconds health_interval{60'000};
