@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// The stats op of StepRunner: a meter's or an account's rollups over a range of local days or
-// months, their total, and (compare) the same range a month or a year before with the change,
-// absolute and relative. One bounded store read per range.
+// The stats op of StepRunner: a meter's or an account's rollups, or the sum of the rollups of
+// the meters a tag selector matches, over a range of local days or months, their total, and
+// (compare) the same range a month or a year before with the change, absolute and relative.
+// One bounded store read per range, whatever the number of meters.
 #include <cmath>
+#include <functional>
+#include <optional>
 
 #include "commands/stats_period.h"
 #include "commands/step_runner.h"
@@ -20,45 +23,112 @@ nlohmann::json relative(std::int64_t now, std::int64_t before) {
   return hundredths / 100.0;
 }
 
+// What one stats target reads: the rows of a range of periods, at most `limit`.
+using ReadRows =
+    std::function<Result<std::vector<UsageRollup>>(std::int32_t from, std::int32_t to, int limit)>;
+
+// A target resolved: its name in the result, its scope, how its rows are read, and the
+// fields only it has (the meters a selector summed); or its failure.
+struct StatsSource {
+  std::string name;
+  std::string scope;
+  ReadRows read;
+  nlohmann::json extra = nlohmann::json::object();
+  std::optional<nlohmann::json> failure;
+};
+
 struct RangeRead {
   std::vector<UsageRollup> rows;
   UsageFigures total;
 };
 
-Result<RangeRead> read_range(const Engine& engine, UsageScope scope, const std::string& owner,
-                             UsageGranularity g, std::int32_t from, std::int32_t to) {
+Result<RangeRead> read_range(const StatsSource& source, UsageGranularity g, std::int32_t from,
+                             std::int32_t to) {
   // The range is bounded when parsed; the limit only keeps the read honest.
   const int limit = g == UsageGranularity::kDay ? kMaxStatsDays : kMaxStatsMonths;
-  Result<std::vector<UsageRollup>> rows =
-      engine.read_usage(UsageQuery{scope, owner, g, from, to, limit});
+  Result<std::vector<UsageRollup>> rows = source.read(from, to, limit);
   if (!rows) return rows.error();
   RangeRead read{std::move(rows.value()), {}};
   for (const UsageRollup& row : read.rows) read.total += row.figures;
   return read;
 }
 
+// "building=A,floor=2": a selector as results name it.
+std::string selector_name(const TagSelector& selector) {
+  std::string name;
+  for (const auto& [key, value] : selector.tags) {
+    name += (name.empty() ? "" : ",") + key + "=" + value;
+  }
+  return name;
+}
+
+StatsSource readable(std::string name, std::string scope, ReadRows read) {
+  StatsSource source;
+  source.name = std::move(name);
+  source.scope = std::move(scope);
+  source.read = std::move(read);
+  return source;
+}
+
+StatsSource failed(const std::string& name, const std::string& code, const std::string& message) {
+  StatsSource source;
+  source.failure = target_failure(name, code, message);
+  return source;
+}
+
+StatsSource select_source(const Engine& engine, const MeterDirectory& directory,
+                          const TagSelector& selector, UsageGranularity g) {
+  const std::string name = selector_name(selector);
+  std::vector<std::string> meters = directory.resolve(selector);
+  if (meters.empty()) {
+    return failed(name, "no_match", "the selector '" + name + "' matches no meter on this gateway");
+  }
+  if (meters.size() > kMaxStatsMeters) {
+    return failed(name, "too_large",
+                  "the selector matches " + std::to_string(meters.size()) +
+                      " meters; stats sums at most " + std::to_string(kMaxStatsMeters));
+  }
+  const std::size_t count = meters.size();
+  StatsSource source = readable(
+      name, "select",
+      [&engine, g, meters = std::move(meters)](std::int32_t from, std::int32_t to, int limit) {
+        return engine.read_usage_sum(UsageSumQuery{meters, g, from, to, limit});
+      });
+  source.extra["meters"] = count;
+  return source;
+}
+
+StatsSource owner_source(const Engine& engine, UsageScope scope, const std::string& owner,
+                         UsageGranularity g) {
+  return readable(owner, usage_scope_name(scope),
+                  [&engine, scope, owner, g](std::int32_t from, std::int32_t to, int limit) {
+                    return engine.read_usage(UsageQuery{scope, owner, g, from, to, limit});
+                  });
+}
+
 }  // namespace
 
 void StepRunner::run_stats(const BatchStep& step, std::function<void(TargetResults)> done) {
   const auto& args = std::get<StatsArgs>(step.args);
-  UsageScope scope = UsageScope::kMeter;
-  std::string owner;
-  if (const auto* meter = std::get_if<MeterTarget>(&step.target)) {
-    owner = meter->meter;
-    if (!meters_.has(owner)) {
-      return done(
-          {target_failure(owner, "unknown_meter", "no meter '" + owner + "' on this gateway")});
-    }
-  } else {
-    scope = UsageScope::kAccount;
-    owner = std::get<AccountTarget>(step.target).account;
-    if (engine_.account(owner) == nullptr) {
-      return done({target_failure(owner, "unknown_account", "no account '" + owner + "'")});
-    }
-  }
   const UsageGranularity g = args.granularity;
-  Result<RangeRead> current = read_range(engine_, scope, owner, g, args.from, args.to);
-  if (!current) return done({target_failure(owner, "store_error", current.error().message)});
+  StatsSource source;
+  if (const auto* meter = std::get_if<MeterTarget>(&step.target)) {
+    source = meters_.has(meter->meter) ? owner_source(engine_, UsageScope::kMeter, meter->meter, g)
+                                       : failed(meter->meter, "unknown_meter",
+                                                "no meter '" + meter->meter + "' on this gateway");
+  } else if (const auto* account = std::get_if<AccountTarget>(&step.target)) {
+    source =
+        engine_.account(account->account) != nullptr
+            ? owner_source(engine_, UsageScope::kAccount, account->account, g)
+            : failed(account->account, "unknown_account", "no account '" + account->account + "'");
+  } else {
+    source = select_source(engine_, meters_, std::get<TagSelector>(step.target), g);
+  }
+  if (source.failure) return done({std::move(*source.failure)});
+
+  const std::string& name = source.name;
+  Result<RangeRead> current = read_range(source, g, args.from, args.to);
+  if (!current) return done({target_failure(name, "store_error", current.error().message)});
 
   nlohmann::json periods = nlohmann::json::array();
   for (const UsageRollup& row : current.value().rows) {
@@ -66,20 +136,21 @@ void StepRunner::run_stats(const BatchStep& step, std::function<void(TargetResul
     item["period"] = format_stats_period(row.period, g);
     periods.push_back(std::move(item));
   }
-  nlohmann::json result{{"target", owner},
+  nlohmann::json result{{"target", name},
                         {"ok", true},
-                        {"scope", usage_scope_name(scope)},
+                        {"scope", source.scope},
                         {"granularity", usage_granularity_name(g)},
                         {"from", format_stats_period(args.from, g)},
                         {"to", format_stats_period(args.to, g)},
                         {"periods", std::move(periods)},
                         {"total", usage_figures_json(current.value().total)}};
+  result.update(source.extra);
   if (args.compare != StatsCompare::kNone) {
     const int months = args.compare == StatsCompare::kMonthOnMonth ? -1 : -12;
     const std::int32_t from = shift_stats_period(args.from, g, months);
     const std::int32_t to = shift_stats_period(args.to, g, months);
-    Result<RangeRead> before = read_range(engine_, scope, owner, g, from, to);
-    if (!before) return done({target_failure(owner, "store_error", before.error().message)});
+    Result<RangeRead> before = read_range(source, g, from, to);
+    if (!before) return done({target_failure(name, "store_error", before.error().message)});
     const UsageFigures& now = current.value().total;
     const UsageFigures& then = before.value().total;
     result["compare"] = {{"kind", args.compare == StatsCompare::kMonthOnMonth ? "mom" : "yoy"},
