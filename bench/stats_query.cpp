@@ -62,8 +62,8 @@ bool fill(const std::string& path) {
       ++rows;
     }
   }
-  std::printf("filled %lld meter-days (%d meters, %s..%s)\n", static_cast<long long>(rows),
-              kMeters, "2023-01-01", "2025-12-31");
+  std::printf("filled %lld meter-days (%d meters, %s..%s)\n", static_cast<long long>(rows), kMeters,
+              "2023-01-01", "2025-12-31");
   return static_cast<bool>(db.exec("COMMIT"));
 }
 

@@ -2,7 +2,8 @@
 // The stats op of StepRunner: a meter's or an account's rollups, or the sum of the rollups of
 // the meters a tag selector matches, over a range of local days or months, their total, and
 // (compare) the same range a month or a year before with the change, absolute and relative.
-// One bounded store read per range, whatever the number of meters.
+// One bounded store read (two when the compared range does not overlap the range), whatever
+// the number of meters.
 #include <cmath>
 #include <functional>
 #include <optional>
@@ -42,15 +43,41 @@ struct RangeRead {
   UsageFigures total;
 };
 
-Result<RangeRead> read_range(const StatsSource& source, UsageGranularity g, std::int32_t from,
-                             std::int32_t to) {
-  // The range is bounded when parsed; the limit only keeps the read honest.
-  const int limit = g == UsageGranularity::kDay ? kMaxStatsDays : kMaxStatsMonths;
-  Result<std::vector<UsageRollup>> rows = source.read(from, to, limit);
-  if (!rows) return rows.error();
-  RangeRead read{std::move(rows.value()), {}};
-  for (const UsageRollup& row : read.rows) read.total += row.figures;
+// The rows of `rows` (in period order) within from..to, and their total.
+RangeRead within(const std::vector<UsageRollup>& rows, std::int32_t from, std::int32_t to) {
+  RangeRead read;
+  for (const UsageRollup& row : rows) {
+    if (row.period < from || row.period > to) continue;
+    read.rows.push_back(row);
+    read.total += row.figures;
+  }
   return read;
+}
+
+// The range asked for and (compare) the range before it, read in one store read when they
+// overlap (mom always, yoy over more than a year): each period is read and summed once.
+struct Ranges {
+  RangeRead current;
+  std::optional<RangeRead> before;
+};
+
+Result<Ranges> read_ranges(const StatsSource& source, UsageGranularity g, std::int32_t from,
+                           std::int32_t to,
+                           std::optional<std::pair<std::int32_t, std::int32_t>> before) {
+  const bool together = before && before->second >= from;
+  std::vector<std::pair<std::int32_t, std::int32_t>> reads{{together ? before->first : from, to}};
+  if (before && !together) reads.push_back(*before);
+  std::vector<UsageRollup> rows;
+  for (const auto& [first, last] : reads) {
+    // The range is bounded when parsed; the limit only keeps the read honest.
+    Result<std::vector<UsageRollup>> read =
+        source.read(first, last, stats_period_count(first, last, g));
+    if (!read) return read.error();
+    rows.insert(rows.begin(), read.value().begin(), read.value().end());  // earlier first
+  }
+  Ranges ranges{within(rows, from, to), std::nullopt};
+  if (before) ranges.before = within(rows, before->first, before->second);
+  return ranges;
 }
 
 // "building=A,floor=2": a selector as results name it.
@@ -127,11 +154,17 @@ void StepRunner::run_stats(const BatchStep& step, std::function<void(TargetResul
   if (source.failure) return done({std::move(*source.failure)});
 
   const std::string& name = source.name;
-  Result<RangeRead> current = read_range(source, g, args.from, args.to);
-  if (!current) return done({target_failure(name, "store_error", current.error().message)});
+  std::optional<std::pair<std::int32_t, std::int32_t>> compared;
+  if (args.compare != StatsCompare::kNone) {
+    const int months = args.compare == StatsCompare::kMonthOnMonth ? -1 : -12;
+    compared = {shift_stats_period(args.from, g, months), shift_stats_period(args.to, g, months)};
+  }
+  Result<Ranges> ranges = read_ranges(source, g, args.from, args.to, compared);
+  if (!ranges) return done({target_failure(name, "store_error", ranges.error().message)});
+  const RangeRead& current = ranges.value().current;
 
   nlohmann::json periods = nlohmann::json::array();
-  for (const UsageRollup& row : current.value().rows) {
+  for (const UsageRollup& row : current.rows) {
     nlohmann::json item = usage_figures_json(row.figures);
     item["period"] = format_stats_period(row.period, g);
     periods.push_back(std::move(item));
@@ -143,19 +176,14 @@ void StepRunner::run_stats(const BatchStep& step, std::function<void(TargetResul
                         {"from", format_stats_period(args.from, g)},
                         {"to", format_stats_period(args.to, g)},
                         {"periods", std::move(periods)},
-                        {"total", usage_figures_json(current.value().total)}};
+                        {"total", usage_figures_json(current.total)}};
   result.update(source.extra);
-  if (args.compare != StatsCompare::kNone) {
-    const int months = args.compare == StatsCompare::kMonthOnMonth ? -1 : -12;
-    const std::int32_t from = shift_stats_period(args.from, g, months);
-    const std::int32_t to = shift_stats_period(args.to, g, months);
-    Result<RangeRead> before = read_range(source, g, from, to);
-    if (!before) return done({target_failure(name, "store_error", before.error().message)});
-    const UsageFigures& now = current.value().total;
-    const UsageFigures& then = before.value().total;
+  if (compared) {
+    const UsageFigures& now = current.total;
+    const UsageFigures& then = ranges.value().before->total;
     result["compare"] = {{"kind", args.compare == StatsCompare::kMonthOnMonth ? "mom" : "yoy"},
-                         {"from", format_stats_period(from, g)},
-                         {"to", format_stats_period(to, g)},
+                         {"from", format_stats_period(compared->first, g)},
+                         {"to", format_stats_period(compared->second, g)},
                          {"total", usage_figures_json(then)},
                          {"change",
                           {{"energy_wh", now.energy_wh() - then.energy_wh()},
