@@ -169,6 +169,18 @@ TEST_F(StatsCommand, MonthOnMonthAndYearOnYearAnswerTheAbsoluteAndRelativeChange
   EXPECT_EQ(yoy["compare"]["total"]["energy_wh"], 0);
   EXPECT_EQ(yoy["compare"]["change"]["energy_wh"], 4000);
   EXPECT_TRUE(yoy["compare"]["change"]["energy_pct"].is_null()) << "nothing a year before";
+
+  // Ranges that overlap their comparison (read together): March..April against February..March.
+  const nlohmann::json overlap = run(
+      {{"meter", "m1"},
+       {"args",
+        {{"granularity", "month"}, {"from", "2026-03"}, {"to", "2026-04"}, {"compare", "mom"}}}});
+  ASSERT_EQ(overlap["periods"].size(), 2u) << overlap.dump();
+  EXPECT_EQ(overlap["periods"][0]["period"], "2026-03") << "February is not in the range";
+  EXPECT_EQ(overlap["total"]["energy_wh"], 4000);
+  EXPECT_EQ(overlap["compare"]["from"], "2026-02");
+  EXPECT_EQ(overlap["compare"]["total"]["energy_wh"], 1000) << "April is not in the comparison";
+  EXPECT_EQ(overlap["compare"]["change"]["energy_wh"], 3000);
 }
 
 TEST_F(StatsCommand, YearOnYearOverThirteenMonthsIsTheRatioOfTheTwoMonths) {
@@ -303,6 +315,15 @@ TEST_F(StatsCommand, ATagSelectorAnswersTheSumOfItsMetersWithTheSameComparison) 
                   m3["periods"][i]["energy_wh"].get<std::int64_t>());
   }
   EXPECT_EQ(sum["total"]["energy_wh"], 11000);
+
+  // Overlapping ranges by tag: March..April (11 kWh) against February..March (3 kWh).
+  const nlohmann::json overlap = run(
+      {{"select", {{"tags", {{"building", "A"}}}}},
+       {"args",
+        {{"granularity", "month"}, {"from", "2026-03"}, {"to", "2026-04"}, {"compare", "mom"}}}});
+  EXPECT_EQ(overlap["total"]["energy_wh"], 11000) << overlap.dump();
+  EXPECT_EQ(overlap["compare"]["total"]["energy_wh"], 3000);
+  EXPECT_EQ(overlap["compare"]["change"]["cost"], "8.0000");
 
   const nlohmann::json floor =
       run({{"select", {{"tags", {{"building", "A"}, {"floor", "2"}}}}}, {"args", args}});
