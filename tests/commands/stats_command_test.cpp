@@ -331,7 +331,7 @@ TEST_F(StatsCommand, ATagSelectorAnswersTheSumOfItsMetersWithTheSameComparison) 
   EXPECT_EQ(floor["total"]["energy_wh"], 5000);
 }
 
-TEST_F(StatsCommand, ASelectorThatMatchesNoMeterFailsClearly) {
+TEST_F(StatsCommand, ASelectorThatMatchesNoMeterOrTooManyFailsClearly) {
   start_engine(flat_config(Money{500 * kUnits}, Money{kUnits}));
   const nlohmann::json args{{"granularity", "day"}, {"from", "2026-03-01"}, {"to", "2026-03-31"}};
   const nlohmann::json none = run({{"select", {{"tags", {{"building", "Z"}}}}}, {"args", args}});
@@ -343,6 +343,16 @@ TEST_F(StatsCommand, ASelectorThatMatchesNoMeterFailsClearly) {
   EXPECT_EQ(quiet["ok"], true) << "meters without usage answer an empty range";
   EXPECT_TRUE(quiet["periods"].empty());
   EXPECT_EQ(quiet["total"]["energy_wh"], 0);
+
+  // One meter more than the bound carries the tag: refused, not read.
+  for (std::size_t i = 0; i < kMaxStatsMeters; ++i) {
+    directory_.add("x" + std::to_string(i), {{"building", "B"}});
+  }
+  const nlohmann::json many = run({{"select", {{"tags", {{"building", "B"}}}}}, {"args", args}});
+  EXPECT_EQ(many["ok"], false);
+  EXPECT_EQ(many["code"], "too_large");
+  EXPECT_NE(many["message"].get<std::string>().find("at most 5000"), std::string::npos)
+      << many.dump();
 }
 
 }  // namespace
