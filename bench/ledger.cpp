@@ -8,6 +8,9 @@
 //      deductions wait in memory, as they do in production; readings/s through the engine.
 //   3. recharges: one at a time, each awaited until durable (the latency a cloud order sees),
 //      then 10,000 submitted at once (throughput); durable outcomes per second.
+// The crossing case runs twice: as the daemon does (each deduction's UsageDelta upserted into
+// the rollups in its transaction) and with the deltas dropped before the store, so the
+// difference is the rollups' store cost per billed reading.
 // Usage: bench_ledger [dir]   (default /tmp; the database is removed afterwards)
 #include <unistd.h>
 
@@ -19,6 +22,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "engine/engine.h"
@@ -92,14 +96,49 @@ class NoBus final : public meterd::ActionPort {
               std::function<void(meterd::Result<meterd::MeterReading>)>) override {}
 };
 
+// The SQLite store port without the rollups: every UsageDelta dropped from the writes.
+class WithoutRollups final : public meterd::EngineStore {
+ public:
+  explicit WithoutRollups(meterd::EngineStore& store) : store_(store) {}
+  meterd::Status load(meterd::StoredEngineState& state, meterd::StoredControls& controls) override {
+    return store_.load(state, controls);
+  }
+  void write(meterd::EngineWrite write) override {
+    std::erase_if(write.changes, [](const meterd::EngineChange& change) {
+      return std::holds_alternative<meterd::UsageDelta>(change);
+    });
+    store_.write(std::move(write));
+  }
+  void append_event(meterd::Event event) override { store_.append_event(std::move(event)); }
+  meterd::Result<std::vector<meterd::UsageRollup>> read_usage(
+      const meterd::UsageQuery& query) override {
+    return store_.read_usage(query);
+  }
+  meterd::Result<std::vector<meterd::UsageRollup>> read_usage_sum(
+      const meterd::UsageSumQuery& query) override {
+    return store_.read_usage_sum(query);
+  }
+  meterd::Result<meterd::UsageCloseMarks> read_close_marks() override {
+    return store_.read_close_marks();
+  }
+  meterd::Result<std::vector<meterd::DueSummary>> read_due_summaries(int limit) override {
+    return store_.read_due_summaries(limit);
+  }
+
+ private:
+  meterd::EngineStore& store_;
+};
+
 // One engine over one fresh database, its loop on this thread.
 class Rig {
  public:
-  Rig(const std::string& path, std::chrono::milliseconds ledger_interval)
+  Rig(const std::string& path, std::chrono::milliseconds ledger_interval, bool rollups = true)
       : path_(path),
         store_(store_config(path), clock_, nullptr),
         engine_store_(store_),
-        engine_(engine_store_, clock_, bench_config(ledger_interval), bus_,
+        without_rollups_(engine_store_),
+        engine_(rollups ? static_cast<meterd::EngineStore&>(engine_store_) : without_rollups_,
+                clock_, bench_config(ledger_interval), bus_,
                 [this](std::function<void()> fn) { boost::asio::post(io_, std::move(fn)); }) {
     engine_.start();
     for (int i = 0; i < kAccounts; ++i) read(i, 0);  // baselines
@@ -141,6 +180,7 @@ class Rig {
   std::string path_;
   meterd::Store store_;
   meterd::SqliteEngineStore engine_store_;
+  WithoutRollups without_rollups_;
   meterd::Engine engine_;
 };
 
@@ -148,8 +188,8 @@ void remove_db(const std::string& path) {
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
 }
 
-void crossing(const std::string& path) {
-  Rig rig(path, 1s);
+void crossing(const std::string& path, bool rollups) {
+  Rig rig(path, 1s, rollups);
   const std::int64_t before = rig.count("SELECT count(*) FROM ledger");
   constexpr int kRounds = 50;
   const auto start = std::chrono::steady_clock::now();
@@ -163,9 +203,12 @@ void crossing(const std::string& path) {
   const std::int64_t rows = rig.count("SELECT count(*) FROM ledger") - before;
   const int readings = kRounds * kAccounts;
   std::printf(
-      "crossing:  %d readings, each over a price boundary: %.0f readings/s through the "
-      "engine; %lld ledger rows committed in %.2f s = %.0f rows/s\n",
-      readings, readings / engine_s, static_cast<long long>(rows), total_s, rows / total_s);
+      "crossing%s:  %d readings, each over a price boundary: %.0f readings/s through the "
+      "engine; %lld ledger rows committed in %.2f s = %.0f rows/s, %.2f us per reading "
+      "(%lld rollup rows)\n",
+      rollups ? "" : " (no rollups)", readings, readings / engine_s, static_cast<long long>(rows),
+      total_s, rows / total_s, 1e6 * total_s / readings,
+      static_cast<long long>(rig.count("SELECT count(*) FROM usage_rollups")));
 }
 
 void coalesced(const std::string& path) {
@@ -225,7 +268,12 @@ int main(int argc, char** argv) {
   const std::string path = dir + "/meterd-bench-ledger-" + std::to_string(getpid()) + ".db";
   std::printf("%d accounts of one meter each, synchronous=FULL, the store's default batching\n",
               kAccounts);
-  for (void (*run)(const std::string&) : {crossing, coalesced, recharges}) {
+  // Alternating, twice each: the machine's load drifts.
+  for (bool rollups : {true, false, true, false}) {
+    remove_db(path);
+    crossing(path, rollups);
+  }
+  for (void (*run)(const std::string&) : {coalesced, recharges}) {
     remove_db(path);
     run(path);
   }

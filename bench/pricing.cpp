@@ -2,13 +2,17 @@
 // Pricing throughput: increments priced per second under a time-of-use tariff with seasons,
 // holidays, monthly tiers and a daily allowance, at +08:00. One year of 1-minute increments
 // set 30 s off the minute, so every TOU switch and day/month boundary splits one increment,
-// then one year of 1-hour increments (each spanning its boundaries), 5 rounds each.
+// then one year of 1-hour increments (each spanning its boundaries), 5 rounds each; each
+// priced for the ledger only and again with the split for the statistics rollups.
 // Usage: bench_pricing   (pure CPU, one thread)
 #include "engine/pricing.h"
 
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <vector>
+
+#include "engine/usage_rollup.h"
 
 namespace {
 
@@ -45,10 +49,14 @@ struct Run {
   std::int64_t increments = 0;
   double seconds = 0;
   std::int64_t charged_units = 0;
+  std::int64_t rolled_up_units = 0;  // with pieces: equal to charged_units
 };
 
+// With `pieces`, as billing prices for the statistics rollups: also split at local midnights
+// into pieces by day and period, summed into the day's figures (what the engine adds per
+// reading for the rollups, beside the ledger).
 Run price_year(const meterd::TariffHistory& history, std::chrono::milliseconds step,
-               std::chrono::milliseconds skew) {
+               std::chrono::milliseconds skew, bool pieces) {
   const meterd::LocalZone offset{std::chrono::minutes(480)};
   const WallTime start = WallTime{std::chrono::sys_days{std::chrono::year{2026} / 1 / 1}} + skew;
   const std::int64_t count = std::chrono::hours(24 * 365) / step;
@@ -56,31 +64,51 @@ Run price_year(const meterd::TariffHistory& history, std::chrono::milliseconds s
   Run run;
   const auto began = std::chrono::steady_clock::now();
   WallTime from = start;
+  std::vector<meterd::PricedPiece> split;
+  meterd::UsageFigures day;
   for (std::int64_t i = 0; i < count; ++i) {
     const WallTime to = from + step;
     // 1..64 Wh per minute-equivalent: a few kW, varying.
     const Energy wh{(1 + (i * 7919) % 64) *
                     (step / std::chrono::minutes(1) > 0 ? step / std::chrono::minutes(1) : 1)};
     run.charged_units +=
-        meterd::price_increment(history, offset, counters, from, to, wh).charge.units;
+        meterd::price_increment(history, offset, counters, from, to, wh, pieces ? &split : nullptr)
+            .charge.units;
+    for (const meterd::PricedPiece& piece : split) {
+      day.wh_by_period[static_cast<int>(piece.period)] += piece.wh;
+      day.cost_by_period[static_cast<int>(piece.period)] += piece.cost;
+      day.cost += piece.cost;
+      day.free_wh += piece.free_wh;
+    }
     from = to;
   }
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   run.increments = count;
+  run.rolled_up_units = day.cost;
   return run;
 }
 
 void report(const char* what, const meterd::TariffHistory& history, std::chrono::milliseconds step,
             std::chrono::milliseconds skew) {
-  double best = 1e30;
-  Run run;
-  for (int round = 0; round < 5; ++round) {
-    run = price_year(history, step, skew);
-    if (run.seconds < best) best = run.seconds;
+  double plain_ns = 0;
+  for (bool pieces : {false, true}) {
+    double best = 1e30;
+    Run run;
+    for (int round = 0; round < 5; ++round) {
+      run = price_year(history, step, skew, pieces);
+      if (run.seconds < best) best = run.seconds;
+    }
+    const double ns = best * 1e9 / run.increments;
+    std::printf(
+        "%-44s %-12s %8lld increments  %12.0f increments/s  %7.1f ns/increment  (charged %lld, "
+        "rolled up %lld)",
+        what, pieces ? "+ rollups" : "ledger only", static_cast<long long>(run.increments),
+        run.increments / best, ns, static_cast<long long>(run.charged_units),
+        static_cast<long long>(run.rolled_up_units));
+    if (pieces) std::printf("  rollup split: +%.1f ns", ns - plain_ns);
+    std::printf("\n");
+    plain_ns = ns;
   }
-  std::printf("%-44s %8lld increments  %12.0f increments/s  %7.1f ns/increment  (charged %lld)\n",
-              what, static_cast<long long>(run.increments), run.increments / best,
-              best * 1e9 / run.increments, static_cast<long long>(run.charged_units));
 }
 
 }  // namespace

@@ -107,6 +107,8 @@ struct StatsArgs {
 // The most periods one stats request covers: the retention the store keeps by default.
 inline constexpr int kMaxStatsDays = 400;
 inline constexpr int kMaxStatsMonths = 36;
+// The most meters a stats `select` target sums (a building of a large site, with room).
+inline constexpr std::size_t kMaxStatsMeters = 5000;
 
 // A tariff in a command, read at intake the way a site file's tariff is read, and its JSON as
 // sent (stored with the change).

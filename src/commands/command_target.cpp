@@ -38,7 +38,7 @@ unsigned accepted_forms(CommandOp op) {
     case CommandOp::kQuery:
       return kMeter | kMeters;
     case CommandOp::kStats:
-      return kMeter | kAccount;
+      return kMeter | kAccount | kSelect;
     case CommandOp::kBatch:
       return kNone | kMeters | kSelect;
     case CommandOp::kCancel:

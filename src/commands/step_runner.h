@@ -39,7 +39,8 @@ class StepRunner {
                    std::function<void(TargetResults)> done);
   void run_relay(const BatchStep& step, std::function<void(TargetResults)> done);
   void run_query(const BatchStep& step, std::function<void(TargetResults)> done);
-  // stats: the rollups of one meter or account (step_runner_stats.cpp).
+  // stats: the rollups of one meter or account, or the sum of the meters a tag selector
+  // matches (step_runner_stats.cpp).
   void run_stats(const BatchStep& step, std::function<void(TargetResults)> done);
   // Starts one read or action per meter of `target` (unknown meters fail at once) and gathers
   // a result per meter: the values read (and, for reads, the per-point errors).

@@ -93,6 +93,10 @@ Result<std::vector<UsageRollup>> Engine::read_usage(const UsageQuery& query) con
   return impl_->store_.read_usage(query);
 }
 
+Result<std::vector<UsageRollup>> Engine::read_usage_sum(const UsageSumQuery& query) const {
+  return impl_->store_.read_usage_sum(query);
+}
+
 const EngineStats& Engine::stats() const {
   impl_->stats_.relay_states = impl_->relay_phase_counts();
   return impl_->stats_;

@@ -143,6 +143,8 @@ class Engine {
   // The statistics rollups `query` names, as stored (engine_store.h: a store read that the
   // loop waits for; the stats op bounds its size).
   Result<std::vector<UsageRollup>> read_usage(const UsageQuery& query) const;
+  // Many meters' rollups summed per period, in one store read (a tag's aggregate).
+  Result<std::vector<UsageRollup>> read_usage_sum(const UsageSumQuery& query) const;
   // The meter's relay in the relay state model, as a JSON object (docs/mqtt-api.md,
   // telemetry `relay`); nullopt while the engine has no goal for it.
   std::optional<std::string> relay_json(const std::string& meter_id) const;

@@ -37,6 +37,8 @@ class EngineStore {
   // Statistics rollups as stored (what was written, durable or not yet): `query`'s rows.
   // Blocks until read; not from the store's own thread.
   virtual Result<std::vector<UsageRollup>> read_usage(const UsageQuery& query) = 0;
+  // The same for many meters at once, summed per period, in one read (tag aggregates).
+  virtual Result<std::vector<UsageRollup>> read_usage_sum(const UsageSumQuery& query) = 0;
   // Period close (period_close.h): the closed-through marks, and up to `limit` rows due for a
   // summary (oldest period first), as written so far. Block until read; not from the store's
   // own thread.

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/tariff.h"
 
@@ -73,6 +74,17 @@ struct UsageRollup {
 struct UsageQuery {
   UsageScope scope = UsageScope::kMeter;
   std::string owner;
+  UsageGranularity granularity = UsageGranularity::kDay;
+  std::int32_t from = 0;
+  std::int32_t to = 0;
+  int limit = 0;
+};
+
+// The meter rows of all of `meters` with `from` <= period <= `to`, summed per period (the
+// aggregate of a tag selector): one UsageRollup per period with a row of any of them, owner
+// empty, in period order, at most `limit`. Meters without rows add nothing.
+struct UsageSumQuery {
+  std::vector<std::string> meters;
   UsageGranularity granularity = UsageGranularity::kDay;
   std::int32_t from = 0;
   std::int32_t to = 0;

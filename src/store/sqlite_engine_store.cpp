@@ -23,6 +23,19 @@ std::optional<Tariff> tariff_from_json(const std::string& json, const std::strin
   return tariff;
 }
 
+// `read`'s answer, read on the store thread (the caller waits).
+template <typename Read>
+auto read_on_store_thread(Store& store, Read read) -> decltype(read(std::declval<SqliteDb&>())) {
+  decltype(read(std::declval<SqliteDb&>())) answer = make_error(ErrorKind::kInternal, "not read");
+  Status status = store.read_state([&](SqliteDb& db) -> Status {
+    answer = read(db);
+    if (!answer) return answer.error();
+    return Ok{};
+  });
+  if (!status) return status.error();
+  return answer;
+}
+
 }  // namespace
 
 Status SqliteEngineStore::load(StoredEngineState& state, StoredControls& controls) {
@@ -60,39 +73,21 @@ void SqliteEngineStore::write(EngineWrite write) {
 void SqliteEngineStore::append_event(Event event) { store_.append_event(std::move(event)); }
 
 Result<std::vector<UsageRollup>> SqliteEngineStore::read_usage(const UsageQuery& query) {
-  std::vector<UsageRollup> rows;
-  Status status = store_.read_state([&](SqliteDb& db) -> Status {
-    Result<std::vector<UsageRollup>> read = meterd::read_usage(db, query);
-    if (!read) return read.error();
-    rows = std::move(read.value());
-    return Ok{};
-  });
-  if (!status) return status.error();
-  return rows;
+  return read_on_store_thread(store_, [&](SqliteDb& db) { return meterd::read_usage(db, query); });
+}
+
+Result<std::vector<UsageRollup>> SqliteEngineStore::read_usage_sum(const UsageSumQuery& query) {
+  return read_on_store_thread(store_,
+                              [&](SqliteDb& db) { return meterd::read_usage_sum(db, query); });
 }
 
 Result<UsageCloseMarks> SqliteEngineStore::read_close_marks() {
-  UsageCloseMarks marks;
-  Status status = store_.read_state([&](SqliteDb& db) -> Status {
-    Result<UsageCloseMarks> read = read_usage_close_marks(db);
-    if (!read) return read.error();
-    marks = read.value();
-    return Ok{};
-  });
-  if (!status) return status.error();
-  return marks;
+  return read_on_store_thread(store_, [](SqliteDb& db) { return read_usage_close_marks(db); });
 }
 
 Result<std::vector<DueSummary>> SqliteEngineStore::read_due_summaries(int limit) {
-  std::vector<DueSummary> rows;
-  Status status = store_.read_state([&](SqliteDb& db) -> Status {
-    Result<std::vector<DueSummary>> read = meterd::read_due_summaries(db, limit);
-    if (!read) return read.error();
-    rows = std::move(read.value());
-    return Ok{};
-  });
-  if (!status) return status.error();
-  return rows;
+  return read_on_store_thread(
+      store_, [limit](SqliteDb& db) { return meterd::read_due_summaries(db, limit); });
 }
 
 }  // namespace meterd

@@ -17,6 +17,7 @@ class SqliteEngineStore final : public EngineStore {
   void write(EngineWrite write) override;
   void append_event(Event event) override;
   Result<std::vector<UsageRollup>> read_usage(const UsageQuery& query) override;
+  Result<std::vector<UsageRollup>> read_usage_sum(const UsageSumQuery& query) override;
   Result<UsageCloseMarks> read_close_marks() override;
   Result<std::vector<DueSummary>> read_due_summaries(int limit) override;
 

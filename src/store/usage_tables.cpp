@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "store/usage_tables.h"
 
+#include <map>
+#include <nlohmann/json.hpp>
+
 namespace meterd {
 namespace {
 
@@ -109,6 +112,35 @@ Result<std::vector<UsageRollup>> read_usage(SqliteDb& db, const UsageQuery& quer
                               static_cast<std::int32_t>(st.column_int(0)),
                               read_usage_figures(st, 1)});
   }
+}
+
+Result<std::vector<UsageRollup>> read_usage_sum(SqliteDb& db, const UsageSumQuery& query) {
+  // One statement over every meter: the owners go in as one JSON array, so the primary key
+  // (scope, owner, granularity, period) is searched once per meter inside SQLite rather than
+  // once per meter across the store thread. The rows come meter by meter and are summed here:
+  // SQLite's GROUP BY would sort them through a temporary b-tree first, which took half the
+  // time (bench_stats_query).
+  static const std::string sql = std::string("SELECT period, ") + kColumns +
+                                 " FROM usage_rollups WHERE scope = 'meter' AND owner IN (SELECT "
+                                 "value FROM json_each(?1)) AND granularity = ?2 AND period "
+                                 "BETWEEN ?3 AND ?4";
+  Statement st(db, sql);
+  const std::string owners = nlohmann::json(query.meters).dump();
+  st.bind_all(std::string_view(owners), std::string_view(usage_granularity_name(query.granularity)),
+              std::int64_t{query.from}, std::int64_t{query.to});
+  std::map<std::int32_t, UsageFigures> sums;
+  while (true) {
+    Result<Statement::Step> step = st.step();
+    if (!step) return step.error();
+    if (step.value() == Statement::Step::kDone) break;
+    sums[static_cast<std::int32_t>(st.column_int(0))] += read_usage_figures(st, 1);
+  }
+  std::vector<UsageRollup> out;
+  for (const auto& [period, figures] : sums) {
+    if (static_cast<int>(out.size()) == query.limit) break;
+    out.push_back(UsageRollup{UsageScope::kMeter, "", query.granularity, period, figures});
+  }
+  return out;
 }
 
 }  // namespace meterd

@@ -16,6 +16,8 @@ Status add_usage(SqliteDb& db, const UsageDelta& delta);
 Status prune_usage(SqliteDb& db, const UsagePrune& prune);
 
 Result<std::vector<UsageRollup>> read_usage(SqliteDb& db, const UsageQuery& query);
+// The rows of `query`'s meters summed per period, in one statement.
+Result<std::vector<UsageRollup>> read_usage_sum(SqliteDb& db, const UsageSumQuery& query);
 
 // The figures' columns of usage_rollups as a select list, and the figures read back from a
 // row whose select list has them from column `first` (for the queries that join the table).

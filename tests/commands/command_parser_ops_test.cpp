@@ -70,6 +70,26 @@ TEST(CommandParserOps, RelayOpsTakeMeterMetersOrSelector) {
   EXPECT_EQ(tags.at("floor"), "3");
 }
 
+TEST(CommandParserOps, StatsTakesMeterAccountOrSelectorButNotAList) {
+  const json args = {{"granularity", "month"}, {"from", "2026-01"}, {"to", "2026-12"}};
+  const Command group =
+      parse_ok(envelope("stats", {{"select", {{"tags", {{"building", "A"}}}}}}, args));
+  EXPECT_EQ(group.op, CommandOp::kStats);
+  EXPECT_EQ(std::get<TagSelector>(group.target).tags,
+            (std::map<std::string, std::string>{{"building", "A"}}));
+  EXPECT_EQ(std::get<StatsArgs>(group.args).from, 202601);
+  EXPECT_TRUE(std::holds_alternative<AccountTarget>(
+      parse_ok(envelope("stats", {{"account", "a1"}}, args)).target));
+
+  const ParsedCommand list = parse_command(envelope("stats", {{"meters", {"m1"}}}, args).dump());
+  ASSERT_FALSE(list.ok());
+  EXPECT_EQ(list.error().message, "stats takes meter, account, select");
+  const ParsedCommand empty =
+      parse_command(envelope("stats", {{"select", {{"tags", json::object()}}}}, args).dump());
+  ASSERT_FALSE(empty.ok()) << "an empty selector would sum every meter";
+  EXPECT_EQ(empty.error().path, "/select/tags");
+}
+
 TEST(CommandParserOps, SetTariffReadsTheTariffAndKeepsItsJsonAndEffectiveTime) {
   const json tariff = {{"id", "t2"}, {"price", "0.5800"}};
   const Command c = parse_ok(envelope("set_tariff", {{"account", "a1"}},

@@ -27,8 +27,28 @@ class NoLiveReads final : public LiveReadPort {
 class StatsCommand : public EngineTest {
  protected:
   StatsCommand() {
-    directory_.add("m1", {});
-    directory_.add("m2", {});  // on the site, without an account
+    directory_.add("m1", {{"building", "A"}});
+    directory_.add("m2", {{"building", "B"}});  // on the site, without an account
+    directory_.add("m3", {{"building", "A"}, {"floor", "2"}});
+  }
+
+  // Building A: m1 uses 1 kWh on 2026-03-02 and 3 kWh on 2026-04-02, m3 2 kWh and 5 kWh on
+  // the same days, at 1.0000 per kWh, one account, written to the store.
+  void bill_building_a() {
+    const BillingConfig config = flat_config(Money{500 * kUnits}, Money{kUnits}, {"m1", "m3"});
+    start_engine(config);
+    auto both = [&](std::int64_t m1, std::int64_t m3) {
+      read("m1", gateway_reading(m1, true));
+      read("m3", gateway_reading(m3, true));
+    };
+    both(0, 0);
+    clock_.advance(1h);
+    both(1000, 2000);
+    clock_.advance(std::chrono::days{31} - 1h);
+    both(1000, 2000);
+    clock_.advance(1h);
+    both(4000, 7000);
+    restart_engine(config);
   }
 
   // 1 kWh on 2026-03-02 and 3 kWh on 2026-04-02 at 1.0000 per kWh, written to the store.
@@ -149,6 +169,18 @@ TEST_F(StatsCommand, MonthOnMonthAndYearOnYearAnswerTheAbsoluteAndRelativeChange
   EXPECT_EQ(yoy["compare"]["total"]["energy_wh"], 0);
   EXPECT_EQ(yoy["compare"]["change"]["energy_wh"], 4000);
   EXPECT_TRUE(yoy["compare"]["change"]["energy_pct"].is_null()) << "nothing a year before";
+
+  // Ranges that overlap their comparison (read together): March..April against February..March.
+  const nlohmann::json overlap = run(
+      {{"meter", "m1"},
+       {"args",
+        {{"granularity", "month"}, {"from", "2026-03"}, {"to", "2026-04"}, {"compare", "mom"}}}});
+  ASSERT_EQ(overlap["periods"].size(), 2u) << overlap.dump();
+  EXPECT_EQ(overlap["periods"][0]["period"], "2026-03") << "February is not in the range";
+  EXPECT_EQ(overlap["total"]["energy_wh"], 4000);
+  EXPECT_EQ(overlap["compare"]["from"], "2026-02");
+  EXPECT_EQ(overlap["compare"]["total"]["energy_wh"], 1000) << "April is not in the comparison";
+  EXPECT_EQ(overlap["compare"]["change"]["energy_wh"], 3000);
 }
 
 TEST_F(StatsCommand, YearOnYearOverThirteenMonthsIsTheRatioOfTheTwoMonths) {
@@ -248,6 +280,79 @@ TEST_F(StatsCommand, UnknownMetersAndAccountsFailTheirTarget) {
   const nlohmann::json quiet = run({{"meter", "m2"}, {"args", args}});
   EXPECT_EQ(quiet["ok"], true) << "a meter without usage answers an empty range";
   EXPECT_TRUE(quiet["periods"].empty());
+}
+
+TEST_F(StatsCommand, ATagSelectorAnswersTheSumOfItsMetersWithTheSameComparison) {
+  bill_building_a();
+  const nlohmann::json args{
+      {"granularity", "month"}, {"from", "2026-04"}, {"to", "2026-04"}, {"compare", "mom"}};
+  const nlohmann::json a = run({{"select", {{"tags", {{"building", "A"}}}}}, {"args", args}});
+  ASSERT_EQ(a["ok"], true) << a.dump();
+  EXPECT_EQ(a["target"], "building=A");
+  EXPECT_EQ(a["scope"], "select");
+  EXPECT_EQ(a["meters"], 2);
+  ASSERT_EQ(a["periods"].size(), 1u);
+  EXPECT_EQ(a["periods"][0]["energy_wh"], 8000);
+  EXPECT_EQ(a["periods"][0]["by_period"]["flat"]["cost"], "8.0000");
+  EXPECT_EQ(a["total"]["cost"], "8.0000");
+  EXPECT_EQ(a["compare"]["total"]["energy_wh"], 3000);
+  EXPECT_EQ(a["compare"]["change"]["energy_wh"], 5000);
+  EXPECT_DOUBLE_EQ(a["compare"]["change"]["energy_pct"].get<double>(), 166.67);
+  EXPECT_EQ(a["compare"]["change"]["cost"], "5.0000");
+
+  // Day by day over both months: each day is the sum of the two meters' own answers.
+  const nlohmann::json days{{"granularity", "day"}, {"from", "2026-03-01"}, {"to", "2026-04-30"}};
+  const nlohmann::json sum = run({{"select", {{"tags", {{"building", "A"}}}}}, {"args", days}});
+  const nlohmann::json m1 = run({{"meter", "m1"}, {"args", days}});
+  const nlohmann::json m3 = run({{"meter", "m3"}, {"args", days}});
+  ASSERT_EQ(sum["periods"].size(), 2u) << sum.dump();
+  ASSERT_EQ(m1["periods"].size(), 2u);
+  ASSERT_EQ(m3["periods"].size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(sum["periods"][i]["period"], m1["periods"][i]["period"]);
+    EXPECT_EQ(sum["periods"][i]["energy_wh"].get<std::int64_t>(),
+              m1["periods"][i]["energy_wh"].get<std::int64_t>() +
+                  m3["periods"][i]["energy_wh"].get<std::int64_t>());
+  }
+  EXPECT_EQ(sum["total"]["energy_wh"], 11000);
+
+  // Overlapping ranges by tag: March..April (11 kWh) against February..March (3 kWh).
+  const nlohmann::json overlap = run(
+      {{"select", {{"tags", {{"building", "A"}}}}},
+       {"args",
+        {{"granularity", "month"}, {"from", "2026-03"}, {"to", "2026-04"}, {"compare", "mom"}}}});
+  EXPECT_EQ(overlap["total"]["energy_wh"], 11000) << overlap.dump();
+  EXPECT_EQ(overlap["compare"]["total"]["energy_wh"], 3000);
+  EXPECT_EQ(overlap["compare"]["change"]["cost"], "8.0000");
+
+  const nlohmann::json floor =
+      run({{"select", {{"tags", {{"building", "A"}, {"floor", "2"}}}}}, {"args", args}});
+  EXPECT_EQ(floor["meters"], 1) << "every tag must match";
+  EXPECT_EQ(floor["total"]["energy_wh"], 5000);
+}
+
+TEST_F(StatsCommand, ASelectorThatMatchesNoMeterOrTooManyFailsClearly) {
+  start_engine(flat_config(Money{500 * kUnits}, Money{kUnits}));
+  const nlohmann::json args{{"granularity", "day"}, {"from", "2026-03-01"}, {"to", "2026-03-31"}};
+  const nlohmann::json none = run({{"select", {{"tags", {{"building", "Z"}}}}}, {"args", args}});
+  EXPECT_EQ(none["ok"], false);
+  EXPECT_EQ(none["target"], "building=Z");
+  EXPECT_EQ(none["code"], "no_match");
+  EXPECT_NE(none["message"].get<std::string>().find("matches no meter"), std::string::npos);
+  const nlohmann::json quiet = run({{"select", {{"tags", {{"building", "B"}}}}}, {"args", args}});
+  EXPECT_EQ(quiet["ok"], true) << "meters without usage answer an empty range";
+  EXPECT_TRUE(quiet["periods"].empty());
+  EXPECT_EQ(quiet["total"]["energy_wh"], 0);
+
+  // One meter more than the bound carries the tag: refused, not read.
+  for (std::size_t i = 0; i < kMaxStatsMeters; ++i) {
+    directory_.add("x" + std::to_string(i), {{"building", "B"}});
+  }
+  const nlohmann::json many = run({{"select", {{"tags", {{"building", "B"}}}}}, {"args", args}});
+  EXPECT_EQ(many["ok"], false);
+  EXPECT_EQ(many["code"], "too_large");
+  EXPECT_NE(many["message"].get<std::string>().find("at most 5000"), std::string::npos)
+      << many.dump();
 }
 
 }  // namespace

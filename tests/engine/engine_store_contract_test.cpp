@@ -5,6 +5,7 @@
 // testing an engine against a store that does not exist.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -254,6 +255,64 @@ TYPED_TEST(EngineStoreContract, UsageDeltasAddUpPerOwnerDayAndMonthAndReadBackIn
   const auto limited = read(UsageScope::kAccount, "a1", UsageGranularity::kDay, 0, 99999999, 2);
   ASSERT_EQ(limited.size(), 2u) << "the limit bounds the rows";
   EXPECT_EQ(limited[1].period, 20260401);
+}
+
+TYPED_TEST(EngineStoreContract, UsageSumOfMetersIsTheSumOfEachMetersOwnRowsPerPeriod) {
+  // Three meters on irregular days of two months with every figure set differently; a fourth
+  // meter (not summed) and the accounts' rows must not leak into the sum.
+  std::vector<EngineChange> deltas;
+  for (int m = 1; m <= 4; ++m) {
+    for (std::int32_t day : {20260301, 20260315, 20260402, 20260430}) {
+      if ((day / 7 + m) % 3 == 0) continue;  // not every meter every day
+      UsageFigures f;
+      for (int p = 0; p < kTouPeriods; ++p) {
+        f.wh_by_period[p] = m * 1000 + p * 10 + day % 100;
+        f.cost_by_period[p] = m * 900 + p;
+        f.cost += f.cost_by_period[p];
+      }
+      f.free_wh = m;
+      f.cut_offs = m % 2;
+      f.load_trips = day % 2;
+      f.relay_operations = m + 1;
+      deltas.push_back(UsageDelta{"m" + std::to_string(m), "a1", day, f});
+    }
+  }
+  this->write(std::move(deltas));
+  this->load();
+
+  const std::vector<std::string> meters{"m1", "m2", "m3", "m9"};  // m9 has no rows
+  for (UsageGranularity g : {UsageGranularity::kDay, UsageGranularity::kMonth}) {
+    const std::int32_t from = g == UsageGranularity::kDay ? 20260301 : 202603;
+    const std::int32_t to = g == UsageGranularity::kDay ? 20260430 : 202604;
+    std::map<std::int32_t, UsageFigures> expected;
+    for (const std::string& meter : meters) {
+      Result<std::vector<UsageRollup>> own =
+          this->port_.port().read_usage(UsageQuery{UsageScope::kMeter, meter, g, from, to, 100});
+      ASSERT_TRUE(own);
+      for (const UsageRollup& row : own.value()) expected[row.period] += row.figures;
+    }
+    ASSERT_FALSE(expected.empty());
+    Result<std::vector<UsageRollup>> sum =
+        this->port_.port().read_usage_sum(UsageSumQuery{meters, g, from, to, 100});
+    ASSERT_TRUE(sum);
+    std::map<std::int32_t, UsageFigures> got;
+    std::int32_t last = 0;
+    for (const UsageRollup& row : sum.value()) {
+      EXPECT_GT(row.period, last) << "in period order, one row per period";
+      last = row.period;
+      got[row.period] = row.figures;
+    }
+    EXPECT_EQ(got, expected) << usage_granularity_name(g);
+  }
+  Result<std::vector<UsageRollup>> limited = this->port_.port().read_usage_sum(
+      UsageSumQuery{meters, UsageGranularity::kDay, 0, 99'999'999, 2});
+  ASSERT_TRUE(limited);
+  ASSERT_EQ(limited.value().size(), 2u) << "the limit bounds the rows";
+  EXPECT_EQ(limited.value()[0].period, 20260301);
+  Result<std::vector<UsageRollup>> nobody = this->port_.port().read_usage_sum(
+      UsageSumQuery{{"m9"}, UsageGranularity::kMonth, 0, 999'999, 100});
+  ASSERT_TRUE(nobody);
+  EXPECT_TRUE(nobody.value().empty());
 }
 
 TYPED_TEST(EngineStoreContract, UsagePruneRemovesDaysAndMonthsBeforeItsBoundsOfEveryOwner) {

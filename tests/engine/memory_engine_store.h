@@ -84,6 +84,27 @@ class MemoryEngineStore final : public EngineStore {
     return out;
   }
 
+  Result<std::vector<UsageRollup>> read_usage_sum(const UsageSumQuery& query) override {
+    std::map<std::int32_t, UsageFigures> sums;
+    for (const std::string& meter : query.meters) {
+      auto it = usage_.lower_bound({UsageScope::kMeter, meter, query.granularity, query.from});
+      for (; it != usage_.end(); ++it) {
+        const auto& [scope, owner, granularity, period] = it->first;
+        if (scope != UsageScope::kMeter || owner != meter || granularity != query.granularity ||
+            period > query.to) {
+          break;
+        }
+        sums[period] += it->second;
+      }
+    }
+    std::vector<UsageRollup> out;
+    for (const auto& [period, figures] : sums) {
+      if (static_cast<int>(out.size()) == query.limit) break;
+      out.push_back(UsageRollup{UsageScope::kMeter, "", query.granularity, period, figures});
+    }
+    return out;
+  }
+
   Result<UsageCloseMarks> read_close_marks() override { return marks_; }
 
   Result<std::vector<DueSummary>> read_due_summaries(int limit) override {

@@ -540,7 +540,9 @@ std::string utc_date(int days) {
   return text;
 }
 
-TEST_F(MeterctlTest, StatsAnswerTheRollupsOfTodayAndRefuseWhatTheyCannotAnswer) {
+TEST_F(MeterctlTest, StatsAnswerTheRollupsOfTodayByMeterAccountAndTagAndRefuseWhatTheyCannot) {
+  // Every meter b1-m1..b1-m5 in building A, drawing 9 kW so that billing shows in seconds.
+  spec_.meter_settings = "tags: {building: A}\n        base_load_w: 9000";
   start();
   // Two relay operations today (open, then close), counted in the meter's rollups.
   ASSERT_EQ(ctl({"relay", "open", "b1-m3"}).code, 0);
@@ -555,6 +557,37 @@ TEST_F(MeterctlTest, StatsAnswerTheRollupsOfTodayAndRefuseWhatTheyCannotAnswer) 
       {"stats", "A101", "month", utc_date(0).substr(0, 7), utc_date(0).substr(0, 7), "--account"});
   ASSERT_EQ(run.code, 0) << run.output;
   EXPECT_NE(run.output.find("total"), std::string::npos) << run.output;
+
+  // By tag: the sum of the five meters. Billing goes on meanwhile, so the tag's energy lies
+  // between the meters' sums read before and after it; the relay operations are exact.
+  auto meters_sum = [&](const char* figure) {
+    std::int64_t sum = 0;
+    for (int n = 1; n <= 5; ++n) {
+      const std::string meter = "b1-m" + std::to_string(n);
+      CtlRun one = ctl({"stats", meter, "day", utc_date(-1), utc_date(1)});
+      EXPECT_EQ(one.code, 0) << one.output;
+      sum += one.reply["results"][0]["total"].value(figure, std::int64_t{-1000000});
+    }
+    return sum;
+  };
+  ASSERT_TRUE(wait_for([&] { return meters_sum("energy_wh") > 0; }, 60s, 500ms))
+      << "b1-m1 and b1-m2 are billed";
+  const std::int64_t energy_before = meters_sum("energy_wh");
+  run = ctl({"stats", "building=A", "day", utc_date(-1), utc_date(1), "--compare", "yoy"});
+  const std::int64_t energy_after = meters_sum("energy_wh");
+  ASSERT_EQ(run.code, 0) << run.output;
+  const json& building = run.reply["results"][0];
+  EXPECT_EQ(building.value("target", ""), "building=A") << run.output;
+  EXPECT_EQ(building.value("scope", ""), "select") << run.output;
+  EXPECT_EQ(building.value("meters", 0), 5) << run.output;
+  EXPECT_EQ(building["total"].value("relay_operations", 0), meters_sum("relay_operations"));
+  const std::int64_t energy = building["total"].value("energy_wh", std::int64_t{-1});
+  EXPECT_GE(energy, energy_before) << run.output;
+  EXPECT_LE(energy, energy_after) << run.output;
+  EXPECT_EQ(building["compare"].value("kind", ""), "yoy") << run.output;
+  run = ctl({"stats", "building=Z", "day", utc_date(0), utc_date(0)});
+  EXPECT_EQ(run.code, 1) << run.output;
+  EXPECT_EQ(run.reply["results"][0].value("code", ""), "no_match") << run.output;
 
   run = ctl({"stats", "no-such-meter", "day", utc_date(0), utc_date(0)});
   EXPECT_EQ(run.code, 1) << run.output;

@@ -26,6 +26,22 @@ The socket defaults to $METERCTL_SOCKET, else /run/meterd/meterd.sock.
 Exit: 0 done, 1 failed, cancelled or refused by meterd, 2 usage or connection error
 (meterd unreachable, or no reply within --timeout).)";
 
+// "building=A,floor=2" as a selector's tags; the daemon checks names and values (a meter id
+// never has '=', so the form cannot be mistaken for one).
+json tags_of(const std::string& text) {
+  json tags = json::object();
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string part = text.substr(start, end - start);
+    const std::size_t equals = part.find('=');
+    tags[part.substr(0, equals)] = equals == std::string::npos ? "" : part.substr(equals + 1);
+    start = end + 1;
+  }
+  return tags;
+}
+
 }  // namespace
 
 std::string local_id(std::int64_t now_ms, std::uint32_t nonce) {
@@ -92,8 +108,13 @@ BuildResult build_invocation(const std::vector<std::string>& args, const char* e
   std::string stats_owner, stats_granularity, stats_from, stats_to, stats_compare;
   bool stats_account = false;
   CLI::App* stats = app.add_subcommand(
-      "stats", "energy and cost of a meter (or --account) by local day or month");
-  stats->add_option("METER", stats_owner, "the meter's id (the account's with --account)")
+      "stats",
+      "energy and cost of a meter, an account (--account) or the meters with given tags, by "
+      "local day or month");
+  stats
+      ->add_option("METER", stats_owner,
+                   "the meter's id (the account's with --account), or TAG=VALUE[,TAG=VALUE...] "
+                   "for the sum of the meters with those tags")
       ->required();
   stats->add_option("GRANULARITY", stats_granularity, "day or month")->required();
   stats->add_option("FROM", stats_from, "first day YYYY-MM-DD or month YYYY-MM")->required();
@@ -155,7 +176,11 @@ BuildResult build_invocation(const std::vector<std::string>& args, const char* e
     invocation.request = command_request(std::move(command));
   } else if (verb == "stats") {
     json command = envelope("stats", now_ms, nonce);
-    command[stats_account ? "account" : "meter"] = stats_owner;
+    if (stats_owner.find('=') != std::string::npos) {
+      command["select"] = json{{"tags", tags_of(stats_owner)}};
+    } else {
+      command[stats_account ? "account" : "meter"] = stats_owner;
+    }
     json args{{"granularity", stats_granularity}, {"from", stats_from}, {"to", stats_to}};
     if (!stats_compare.empty()) args["compare"] = stats_compare;
     command["args"] = std::move(args);
