@@ -66,8 +66,10 @@ std::optional<std::string> expand_host_template(const std::string& text, const S
     at = end + 1;
     auto variable = variables.find(name);
     if (variable == variables.end()) {
-      errors.add(pos, "unknown template variable '${" + name + "}' in '" + text +
-                          "' (known: ${hostname}, ${machine_id})");
+      std::string message = "unknown template variable '${";
+      message.append(name).append("}' in '").append(text);
+      message.append("' (known: ${hostname}, ${machine_id})");
+      errors.add(pos, message);
       ok = false;
       continue;
     }

@@ -273,13 +273,15 @@ class Store::Impl {
     } catch (...) {
       what = "unknown exception";
     }
-    if (failed) *failed = false;
+    if (failed != nullptr) *failed = false;
     spdlog::error("store: internal error while {}: {}; the store keeps serving", doing, what);
     {
       std::lock_guard lock(stats_mu_);
       ++stats_.internal_errors;
     }
-    if (failed) note_failure(make_error(ErrorKind::kInternal, "internal error: " + what));
+    // A commit (the caller passed `failed`) is retried like a failed one.
+    if (failed != nullptr)
+      note_failure(make_error(ErrorKind::kInternal, "internal error: " + what));
   }
 
   // A commit failed (an error value or a throw): the rows stay in batch_ and are retried
