@@ -94,12 +94,14 @@ Result<std::vector<UsageRollup>> Engine::read_usage(const UsageQuery& query) con
 }
 
 const EngineStats& Engine::stats() const {
-  impl_->stats_.relay_states = impl_->relay_phase_counts();
+  impl_->stats_.relay_actions = impl_->relays_.actions_sent();
+  impl_->stats_.relay_failures = impl_->relays_.failures();
+  impl_->stats_.relay_states = impl_->relays_.phase_counts();
   return impl_->stats_;
 }
 
 std::optional<std::string> Engine::relay_json(const std::string& meter_id) const {
-  return impl_->relay_json(meter_id);
+  return impl_->relays_.json(meter_id);
 }
 
 }  // namespace meterd

@@ -32,6 +32,7 @@
 #include "core/driver.h"
 #include "core/meter_polled.h"
 #include "engine/account_runtime.h"
+#include "engine/action_port.h"
 #include "engine/billing_config.h"
 #include "engine/engine_store.h"
 #include "engine/load_guard.h"
@@ -39,14 +40,6 @@
 #include "engine/supply_schedule.h"
 
 namespace meterd {
-
-// Where relay and recharge actions go: the bus of the meter. `done` must run on the loop.
-class ActionPort {
- public:
-  virtual ~ActionPort() = default;
-  virtual void submit(const std::string& meter_id, Action action,
-                      std::function<void(Result<MeterReading>)> done) = 0;
-};
 
 struct EngineStats {
   std::int64_t increments = 0;

@@ -236,7 +236,7 @@ void Engine::Impl::command_relay(const std::string& meter_id, bool close,
   auto meter = meters_.find(meter_id);
   AccountRuntime* account = nullptr;
   if (meter != meters_.end()) account = &accounts_.at(meter->second.account_id);
-  RelayState& relay = relays_[meter_id];
+  relays_.track(meter_id);
   if (close && account && account->mode == BillingMode::kGateway &&
       (account->level == AlarmLevel::kCutOff || account->closed)) {
     Result<MeterReading> refused = make_error(
@@ -251,14 +251,11 @@ void Engine::Impl::command_relay(const std::string& meter_id, bool close,
       return;
     }
   }
-  relay.forced_open = !close;
-  relay.desired = close;
-  relay.new_goal();  // a command is a new goal, also for a relay the engine gave up on
   EngineWrite write;
   write.changes.emplace_back(
       RelayOverrideRow{meter_id, !close, "command", to_unix_ms(clock_.wall_now())});
   write_to_store(std::move(write));
-  submit_relay(meter_id, close, std::move(done));
+  relays_.command(meter_id, close, std::move(done));
 }
 
 }  // namespace meterd

@@ -16,37 +16,21 @@ constexpr std::int64_t kProbeMinWh = 1'000'000;
 
 }  // namespace
 
-std::optional<std::int64_t> integer_point(const MeterReading& reading, const std::string& name) {
-  for (const PointValue& value : reading.values) {
-    if (value.name != name) continue;
-    if (const auto* i = std::get_if<std::int64_t>(&value.value)) return *i;
-  }
-  return std::nullopt;
-}
-
-std::optional<bool> flag_point(const MeterReading& reading, const std::string& name) {
-  for (const PointValue& value : reading.values) {
-    if (value.name != name) continue;
-    if (const auto* b = std::get_if<bool>(&value.value)) return *b;
-  }
-  return std::nullopt;
-}
-
 void Engine::Impl::on_reading(const MeterPolled& polled) {
   if (stopped_) return;
-  observe_relay(polled);
+  relays_.observe(polled);
   control_reading(polled);
   auto found = meters_.find(polled.meter_id);
   if (found == meters_.end()) {
     // A meter without an account: only relay commands and load and time control drive it.
-    if (controls_.count(polled.meter_id)) reconcile_relay(polled);
+    if (controls_.count(polled.meter_id)) relays_.reconcile(polled);
     return;
   }
   MeterRuntime& meter = found->second;
   AccountRuntime& account = accounts_.at(meter.account_id);
   if (account.closed) return;
   if (account.mode == BillingMode::kGateway) {
-    reconcile_relay(polled);
+    relays_.reconcile(polled);
     if (std::optional<std::int64_t> energy = integer_point(polled.reading, "energy_total")) {
       bill(account, meter, Energy{*energy}, polled.time);
     }
@@ -256,9 +240,7 @@ void Engine::Impl::on_tick() {
   controls_tick();
   prune_usage();
   close_periods();
-  for (auto& [meter_id, relay] : relays_) {
-    if (relay.needs_action) drive_relay(meter_id);
-  }
+  relays_.tick();
   retry_meter_recharges();
 }
 

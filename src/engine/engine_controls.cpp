@@ -14,15 +14,6 @@
 namespace meterd {
 namespace {
 
-std::optional<double> analog_point(const MeterReading& reading, const std::string& name) {
-  for (const PointValue& value : reading.values) {
-    if (value.name != name) continue;
-    if (const auto* d = std::get_if<double>(&value.value)) return *d;
-    if (const auto* i = std::get_if<std::int64_t>(&value.value)) return static_cast<double>(*i);
-  }
-  return std::nullopt;
-}
-
 std::string trip_details(const LoadVerdict& verdict, const LoadLimits& limits,
                          const LoadTripState& state) {
   nlohmann::json details{{"power_w", std::llround(verdict.power_w)}};

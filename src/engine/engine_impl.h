@@ -11,8 +11,11 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/engine_events.h"
 #include "engine/engine_rows.h"
-#include "engine/relay_state.h"
+#include "engine/loop_lifetime.h"
+#include "engine/reading_points.h"
+#include "engine/relay_desk.h"
 
 namespace meterd {
 
@@ -33,14 +36,16 @@ struct MeterRechargeJob {
   std::string operator_id;
 };
 
-class Engine::Impl {
+class Engine::Impl : public RelayDesk::Host {
  public:
   Impl(EngineStore& store, const Clock& clock, BillingConfig config, ActionPort& actions, Post post)
       : store_(store),
         clock_(clock),
         config_(std::move(config)),
         actions_(actions),
-        post_(std::move(post)) {}
+        post_(std::move(post)),
+        relays_(*this, actions_, clock_, config_, post_),
+        lifetime_(post_) {}
 
   // engine_start.cpp
   void start();
@@ -102,32 +107,19 @@ class Engine::Impl {
   // A meter-billed account's balance drop (`cost`) on local day `day`.
   static void add_cost(PendingDeduction& pending, std::int32_t day, std::int64_t cost);
 
-  // engine_relays.cpp
+  // engine_relays.cpp: what the relay of a meter should do; RelayDesk does it.
   void set_supply(AccountRuntime& account);
   // The relay of one meter, whatever decides it: its account in gateway billing mode, or
   // else only relay commands and load and time control.
   void update_supply(const std::string& meter_id);
-  void want_relay(const std::string& meter_id, bool closed);
-  bool supply_wanted(const AccountRuntime& account, const std::string& meter_id);
-  // A reading's relay_closed (and relay_close_allowed, if the meter has it) against the goal.
-  void reconcile_relay(const MeterPolled& polled);
-  void drive_relay(const std::string& meter_id);
-  // Sends the action (one attempt at the current goal); `done`, if any, gets its answer.
-  void submit_relay(const std::string& meter_id, bool closed,
-                    std::function<void(Result<MeterReading>)> done);
-  void on_relay_done(const std::string& meter_id, bool closed, Result<MeterReading> result);
-  void give_up_relay(const std::string& meter_id, const std::string& reason,
-                     const std::string& message);
-  // What holds the meter's relay open now, by name: cut_off, account_closed,
-  // relay_open_command, overload_trip / malignant_load_trip, supply_schedule.
-  std::vector<std::string> relay_holds(const std::string& meter_id) const;
-  // The meter's relay in the one state model (relay_state.h); nullopt without a goal.
-  std::optional<std::string> relay_json(const std::string& meter_id) const;
-  // Event details of a relay event: `details` plus the relay's state as "relay".
-  std::string with_relay(const std::string& meter_id, nlohmann::json details) const;
-  // Meters whose relay the engine does not reconcile (meter billing) still report it.
-  void observe_relay(const MeterPolled& polled);
-  std::map<std::string, std::int64_t> relay_phase_counts() const;
+  bool supply_wanted(const AccountRuntime& account, const std::string& meter_id) const;
+  // RelayDesk::Host
+  bool stopping() const override { return stopped_; }
+  // cut_off, account_closed, relay_open_command, overload_trip / malignant_load_trip,
+  // supply_schedule.
+  std::vector<std::string> relay_holds(const std::string& meter_id) const override;
+  void relay_switched(const std::string& meter_id) override;
+  void append_event(Event event) override { store_.append_event(std::move(event)); }
 
   // engine_admin.cpp
   void set_tariff(const std::string& account_id, CommandTariff tariff,
@@ -187,25 +179,17 @@ class Engine::Impl {
   void retry_meter_recharges();
 
   Event event(std::string type, std::string meter_id, std::string details) const {
-    return Event{std::move(type), std::move(meter_id), clock_.wall_now(), std::move(details)};
+    return event_now(clock_, std::move(type), std::move(meter_id), std::move(details));
   }
-  SteadyTime backoff_after(int failures) const;
 
   // Callbacks that outlive the engine (store commits, bus actions; the engine is replaced on
-  // reload) check this token first. `later(fn)` is for the store thread: it posts `fn` onto
-  // the loop. `alive(fn)` wraps a loop-thread callback.
+  // reload) run only while it lives (loop_lifetime.h).
   std::function<void()> later(std::function<void()> fn) const {
-    return [post = post_, life = std::weak_ptr<char>(life_), fn = std::move(fn)]() mutable {
-      post([life, fn = std::move(fn)] {
-        if (!life.expired()) fn();
-      });
-    };
+    return lifetime_.later(std::move(fn));
   }
   template <typename Fn>
   auto alive(Fn fn) const {
-    return [life = std::weak_ptr<char>(life_), fn = std::move(fn)](auto&&... args) mutable {
-      if (!life.expired()) fn(std::forward<decltype(args)>(args)...);
-    };
+    return lifetime_.alive(std::move(fn));
   }
 
   EngineStore& store_;
@@ -217,7 +201,7 @@ class Engine::Impl {
 
   std::map<std::string, AccountRuntime> accounts_;
   std::map<std::string, MeterRuntime> meters_;
-  std::map<std::string, RelayState> relays_;
+  RelayDesk relays_;
   std::map<std::string, MeterControls> controls_;
   // "recharge:<order>" / "refund:<order>" -> the outcome, once durable
   std::map<std::string, MoneyOutcome> orders_;
@@ -234,10 +218,7 @@ class Engine::Impl {
   std::int32_t pruned_on_ = 0;            // the local day retention last ran
   UsageCloseMarks closed_;                // the last closed day and month
   bool summaries_due_ = false;            // the store may hold summaries to publish
-  std::shared_ptr<char> life_ = std::make_shared<char>();
+  LoopLifetime lifetime_;
 };
-
-std::optional<std::int64_t> integer_point(const MeterReading& reading, const std::string& name);
-std::optional<bool> flag_point(const MeterReading& reading, const std::string& name);
 
 }  // namespace meterd

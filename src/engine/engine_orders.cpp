@@ -10,6 +10,7 @@
 #include "core/json_text.h"
 #include "engine/engine_events.h"
 #include "engine/engine_impl.h"
+#include "engine/retry_backoff.h"
 
 namespace meterd {
 
@@ -186,7 +187,7 @@ void Engine::Impl::on_meter_recharge_done(const std::string& key, Result<MeterRe
                             kind == ErrorKind::kChecksum || kind == ErrorKind::kMalformed;
     ++job.failures;
     if (unanswered && job.failures < config_.recharge_attempts) {
-      job.retry_at = backoff_after(job.failures);
+      job.retry_at = retry_after(config_, clock_.steady_now(), job.failures);
       spdlog::warn("engine: recharge {} of meter {} failed ({}), retrying: {}", job.row.order_id,
                    job.row.meter_id, job.failures, result.error().message);
       return;

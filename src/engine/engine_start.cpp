@@ -90,7 +90,7 @@ void Engine::Impl::load(const StoredEngineState& stored) {
         true, "", "", entry.amount.units < 0 ? -entry.amount : entry.amount, entry.balance_after,
         false};
   }
-  for (const std::string& meter_id : stored.forced_open) relays_[meter_id].forced_open = true;
+  relays_.load_forced_open(stored.forced_open);
   for (auto& [id, account] : accounts_) {
     if (account.mode == BillingMode::kGateway) set_supply(account);
   }
