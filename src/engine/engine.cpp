@@ -79,14 +79,11 @@ const MeterRuntime* Engine::meter(const std::string& id) const {
 }
 
 const LoadTripState* Engine::load_trip(const std::string& meter_id) const {
-  auto found = impl_->controls_.find(meter_id);
-  if (found == impl_->controls_.end() || !found->second.limits) return nullptr;
-  return &found->second.guard.state();
+  return impl_->controls_.load_trip(meter_id);
 }
 
 bool Engine::schedule_allows(const std::string& meter_id) const {
-  auto found = impl_->controls_.find(meter_id);
-  return found == impl_->controls_.end() || found->second.schedule_allows;
+  return impl_->controls_.schedule_allows(meter_id);
 }
 
 Result<std::vector<UsageRollup>> Engine::read_usage(const UsageQuery& query) const {
@@ -97,6 +94,8 @@ const EngineStats& Engine::stats() const {
   impl_->stats_.relay_actions = impl_->relays_.actions_sent();
   impl_->stats_.relay_failures = impl_->relays_.failures();
   impl_->stats_.relay_states = impl_->relays_.phase_counts();
+  impl_->stats_.load_trips = impl_->controls_.load_trips();
+  impl_->stats_.auto_restores = impl_->controls_.auto_restores();
   return impl_->stats_;
 }
 

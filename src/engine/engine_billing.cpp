@@ -19,11 +19,11 @@ constexpr std::int64_t kProbeMinWh = 1'000'000;
 void Engine::Impl::on_reading(const MeterPolled& polled) {
   if (stopped_) return;
   relays_.observe(polled);
-  control_reading(polled);
+  controls_.on_reading(polled);
   auto found = meters_.find(polled.meter_id);
   if (found == meters_.end()) {
     // A meter without an account: only relay commands and load and time control drive it.
-    if (controls_.count(polled.meter_id)) relays_.reconcile(polled);
+    if (controls_.has(polled.meter_id)) relays_.reconcile(polled);
     return;
   }
   MeterRuntime& meter = found->second;
@@ -237,7 +237,7 @@ void Engine::Impl::on_tick() {
       commit_account(account);
     }
   }
-  controls_tick();
+  controls_.tick();
   prune_usage();
   close_periods();
   relays_.tick();

@@ -14,19 +14,11 @@
 #include "engine/engine_events.h"
 #include "engine/engine_rows.h"
 #include "engine/loop_lifetime.h"
+#include "engine/meter_control_desk.h"
 #include "engine/reading_points.h"
 #include "engine/relay_desk.h"
 
 namespace meterd {
-
-// Load and time control of one meter (engine_controls.cpp).
-struct MeterControls {
-  std::optional<LoadLimits> limits;
-  std::optional<SupplySchedule> schedule;
-  LoadGuard guard;
-  bool schedule_allows = true;
-  bool allows_supply() const { return schedule_allows && !guard.state().tripped; }
-};
 
 struct MeterRechargeJob {
   MeterRechargeRow row;
@@ -36,7 +28,7 @@ struct MeterRechargeJob {
   std::string operator_id;
 };
 
-class Engine::Impl : public RelayDesk::Host {
+class Engine::Impl : public RelayDesk::Host, public MeterControlDesk::Host {
  public:
   Impl(EngineStore& store, const Clock& clock, BillingConfig config, ActionPort& actions, Post post)
       : store_(store),
@@ -45,6 +37,7 @@ class Engine::Impl : public RelayDesk::Host {
         actions_(actions),
         post_(std::move(post)),
         relays_(*this, actions_, clock_, config_, post_),
+        controls_(*this, clock_, config_),
         lifetime_(post_) {}
 
   // engine_start.cpp
@@ -84,7 +77,7 @@ class Engine::Impl : public RelayDesk::Host {
   // adds the counts waiting (cut-offs, load trips), so they land with the events reporting
   // them. count_usage adds one to `counter` of the meter's and the account's day (either id
   // may be empty).
-  void write_to_store(EngineWrite write);
+  void write_to_store(EngineWrite write) override;
   void count_usage(const std::string& meter_id, const std::string& account_id,
                    std::int64_t UsageFigures::*counter);
   void count_cut_off(const AccountRuntime& account);
@@ -111,7 +104,7 @@ class Engine::Impl : public RelayDesk::Host {
   void set_supply(AccountRuntime& account);
   // The relay of one meter, whatever decides it: its account in gateway billing mode, or
   // else only relay commands and load and time control.
-  void update_supply(const std::string& meter_id);
+  void update_supply(const std::string& meter_id) override;
   bool supply_wanted(const AccountRuntime& account, const std::string& meter_id) const;
   // RelayDesk::Host
   bool stopping() const override { return stopped_; }
@@ -119,6 +112,8 @@ class Engine::Impl : public RelayDesk::Host {
   // supply_schedule.
   std::vector<std::string> relay_holds(const std::string& meter_id) const override;
   void relay_switched(const std::string& meter_id) override;
+  // MeterControlDesk::Host (and update_supply, relay_holds, write_to_store, append_event)
+  void count_load_trip(const std::string& meter_id) override;
   void append_event(Event event) override { store_.append_event(std::move(event)); }
 
   // engine_admin.cpp
@@ -142,24 +137,14 @@ class Engine::Impl : public RelayDesk::Host {
   void commit_admin(AccountRuntime& account, std::vector<Event> events,
                     std::vector<EngineChange> extra, AdminDone done);
 
-  // engine_controls.cpp
-  void load_controls(const StoredControls& stored);
+  // Load and time control commands; MeterControlDesk keeps the controls.
   void set_load_limits(const std::string& meter_id, const std::optional<LoadLimitsOrder>& order,
                        AdminDone done);
   void set_schedule(const std::string& meter_id, const std::optional<SupplySchedule>& schedule,
                     AdminDone done);
-  void control_reading(const MeterPolled& polled);
-  void controls_tick();
-  bool controls_allow(const std::string& meter_id) const;
-  // supply_schedule_on/off, raised by `by`, after the schedule's state changed to `allows`.
-  Event schedule_event(const std::string& meter_id, bool allows, const char* by);
-  // Before a relay_close command: refused (the reason) outside the schedule; clears a trip.
-  std::optional<std::string> release_for_close(const std::string& meter_id);
-  void save_trip(const std::string& meter_id, std::vector<Event> events);
-  // A command's change of a meter's controls: `apply` and `events` in one urgent write; then
-  // the relay follows and `done` gets the outcome.
-  void commit_control(const std::string& meter_id, std::vector<EngineChange> changes,
-                      std::vector<Event> events, AdminDone done);
+  // A command's change of a meter's controls in one urgent write; then the relay follows and
+  // `done` gets the outcome.
+  void commit_control(const std::string& meter_id, ControlChange change, AdminDone done);
   std::int32_t local_day(WallTime t) const;
 
   // engine_orders.cpp
@@ -202,7 +187,7 @@ class Engine::Impl : public RelayDesk::Host {
   std::map<std::string, AccountRuntime> accounts_;
   std::map<std::string, MeterRuntime> meters_;
   RelayDesk relays_;
-  std::map<std::string, MeterControls> controls_;
+  MeterControlDesk controls_;
   // "recharge:<order>" / "refund:<order>" -> the outcome, once durable
   std::map<std::string, MoneyOutcome> orders_;
   // orders being applied: whoever asks meanwhile waits for the same outcome

@@ -8,7 +8,7 @@ namespace meterd {
 
 bool Engine::Impl::supply_wanted(const AccountRuntime& account, const std::string& meter_id) const {
   return account.level != AlarmLevel::kCutOff && !account.closed &&
-         !relays_.forced_open(meter_id) && controls_allow(meter_id);
+         !relays_.forced_open(meter_id) && controls_.allows(meter_id);
 }
 
 void Engine::Impl::set_supply(AccountRuntime& account) {
@@ -22,7 +22,7 @@ void Engine::Impl::update_supply(const std::string& meter_id) {
     AccountRuntime& account = accounts_.at(meter->second.account_id);
     if (account.mode == BillingMode::kGateway) return set_supply(account);
   }
-  relays_.want(meter_id, !relays_.forced_open(meter_id) && controls_allow(meter_id));
+  relays_.want(meter_id, !relays_.forced_open(meter_id) && controls_.allows(meter_id));
 }
 
 std::vector<std::string> Engine::Impl::relay_holds(const std::string& meter_id) const {
@@ -35,12 +35,12 @@ std::vector<std::string> Engine::Impl::relay_holds(const std::string& meter_id) 
     }
   }
   if (relays_.forced_open(meter_id)) holds.push_back("relay_open_command");
-  if (auto controls = controls_.find(meter_id); controls != controls_.end()) {
-    const LoadTripState& trip = controls->second.guard.state();
-    if (trip.tripped) holds.push_back(load_trip_event(trip.reason));
-    if (!controls->second.schedule_allows) holds.push_back("supply_schedule");
-  }
+  for (std::string& hold : controls_.holds(meter_id)) holds.push_back(std::move(hold));
   return holds;
+}
+
+void Engine::Impl::count_load_trip(const std::string& meter_id) {
+  count_usage(meter_id, account_of(meter_id), &UsageFigures::load_trips);
 }
 
 void Engine::Impl::relay_switched(const std::string& meter_id) {

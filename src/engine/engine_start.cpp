@@ -20,10 +20,10 @@ void Engine::Impl::start() {
   StoredControls controls;
   Status status = store_.load(stored, controls);
   if (!status) throw std::runtime_error("engine: cannot load state: " + status.error().message);
-  load_controls(controls);  // before the accounts: their relays consult the controls
+  controls_.load(controls);  // before the accounts: their relays consult the controls
   load(stored);
   seed_from_config();
-  for (const auto& [meter_id, meter_controls] : controls_) {
+  for (const std::string& meter_id : controls_.meter_ids()) {
     if (!meters_.count(meter_id)) update_supply(meter_id);
   }
   for (const MeterRechargeRow& row : stored.meter_recharges) {

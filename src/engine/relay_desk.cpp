@@ -44,11 +44,7 @@ RelayOutcome judge_relay_action(bool close, const Result<MeterReading>& result) 
 
 RelayDesk::RelayDesk(Host& host, ActionPort& actions, const Clock& clock,
                      const BillingConfig& config, LoopPost post)
-    : host_(host),
-      actions_(actions),
-      clock_(clock),
-      config_(config),
-      lifetime_(std::move(post)) {}
+    : host_(host), actions_(actions), clock_(clock), config_(config), lifetime_(std::move(post)) {}
 
 void RelayDesk::load_forced_open(const std::set<std::string>& meter_ids) {
   for (const std::string& meter_id : meter_ids) relays_[meter_id].forced_open = true;
@@ -107,9 +103,9 @@ void RelayDesk::reconcile(const MeterPolled& polled) {
   spdlog::warn("engine: relay of meter {} is {} but should be {}; switching it back", meter_id,
                relay_word(closed), relay_word(*relay.desired));
   relay.needs_action = true;
-  host_.append_event(relay_event(
-      "relay_mismatch", meter_id,
-      {{"reported", relay_word(closed)}, {"wanted", relay_word(*relay.desired)}}));
+  host_.append_event(
+      relay_event("relay_mismatch", meter_id,
+                  {{"reported", relay_word(closed)}, {"wanted", relay_word(*relay.desired)}}));
   drive(meter_id);
 }
 
