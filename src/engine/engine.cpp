@@ -23,11 +23,11 @@ void Engine::on_reading(const MeterPolled& polled) { impl_->on_reading(polled); 
 void Engine::on_tick() { impl_->on_tick(); }
 
 void Engine::recharge(MoneyOrder order, std::function<void(MoneyOutcome)> done) {
-  impl_->recharge(std::move(order), std::move(done));
+  impl_->orders_.recharge(std::move(order), std::move(done));
 }
 
 void Engine::refund(MoneyOrder order, std::function<void(MoneyOutcome)> done) {
-  impl_->refund(std::move(order), std::move(done));
+  impl_->orders_.refund(std::move(order), std::move(done));
 }
 
 void Engine::set_tariff(const std::string& account_id, CommandTariff tariff,
@@ -69,14 +69,10 @@ void Engine::command_relay(const std::string& meter_id, bool close,
 }
 
 const AccountRuntime* Engine::account(const std::string& id) const {
-  auto found = impl_->accounts_.find(id);
-  return found == impl_->accounts_.end() ? nullptr : &found->second;
+  return impl_->find_account(id);
 }
 
-const MeterRuntime* Engine::meter(const std::string& id) const {
-  auto found = impl_->meters_.find(id);
-  return found == impl_->meters_.end() ? nullptr : &found->second;
-}
+const MeterRuntime* Engine::meter(const std::string& id) const { return impl_->find_meter(id); }
 
 const LoadTripState* Engine::load_trip(const std::string& meter_id) const {
   return impl_->controls_.load_trip(meter_id);

@@ -54,13 +54,6 @@ struct EngineStats {
   std::map<std::string, std::int64_t> relay_states;
 };
 
-struct MoneyOrder {
-  std::string order_id;
-  std::string account_id;
-  Money amount;             // > 0
-  std::string operator_id;  // "cloud", or the technician for local commands
-};
-
 // What became of a parameter change at a meter-billed account's meter.
 struct MeterWrite {
   std::string action;          // the first action that failed, or the last one

@@ -120,9 +120,7 @@ void Engine::Impl::bill(AccountRuntime& account, MeterRuntime& meter, Energy ene
 
 void Engine::Impl::mirror(AccountRuntime& account, MeterRuntime& meter, Money balance,
                           WallTime time) {
-  for (const auto& [key, job] : meter_jobs_) {
-    if (job.row.meter_id == meter.meter_id) return;  // a recharge is on its way
-  }
+  if (orders_.recharge_pending(meter.meter_id)) return;  // a recharge is on its way
   meter.meter_balance = balance;
   if (account.level == AlarmLevel::kUnknown) return open_balance(account, meter, balance);
   if (balance == account.balance) return;
@@ -241,7 +239,39 @@ void Engine::Impl::on_tick() {
   prune_usage();
   close_periods();
   relays_.tick();
-  retry_meter_recharges();
+  orders_.tick();
+}
+
+const AccountRuntime* Engine::Impl::find_account(const std::string& account_id) const {
+  auto found = accounts_.find(account_id);
+  return found == accounts_.end() ? nullptr : &found->second;
+}
+
+const MeterRuntime* Engine::Impl::find_meter(const std::string& meter_id) const {
+  auto found = meters_.find(meter_id);
+  return found == meters_.end() ? nullptr : &found->second;
+}
+
+void Engine::Impl::book(LedgerEntry entry, std::vector<EngineChange> extra,
+                        std::function<void(Money balance)> committed) {
+  AccountRuntime& account = accounts_.at(entry.account_id);
+  account.balance += entry.amount;
+  std::vector<Event> events;
+  evaluate_alarm(account, events, /*defer_supply=*/true);
+  commit_account(
+      account, {std::move(entry)}, std::move(events), std::move(extra),
+      later([this, id = account.id, balance = account.balance, committed = std::move(committed)] {
+        // The money is durable: supply comes back (or goes) only now.
+        auto found = accounts_.find(id);
+        if (found != accounts_.end() && found->second.mode == BillingMode::kGateway) {
+          set_supply(found->second);
+        }
+        committed(balance);
+      }));
+}
+
+void Engine::Impl::set_purchase_count(const std::string& meter_id, std::int64_t count) {
+  meters_.at(meter_id).purchase_count = count;
 }
 
 void Engine::Impl::flush_all() {

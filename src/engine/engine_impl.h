@@ -15,20 +15,13 @@
 #include "engine/engine_rows.h"
 #include "engine/loop_lifetime.h"
 #include "engine/meter_control_desk.h"
+#include "engine/order_book.h"
 #include "engine/reading_points.h"
 #include "engine/relay_desk.h"
 
 namespace meterd {
 
-struct MeterRechargeJob {
-  MeterRechargeRow row;
-  bool in_flight = false;
-  int failures = 0;
-  SteadyTime retry_at{};
-  std::string operator_id;
-};
-
-class Engine::Impl : public RelayDesk::Host, public MeterControlDesk::Host {
+class Engine::Impl : public RelayDesk::Host, public MeterControlDesk::Host, public OrderBook::Host {
  public:
   Impl(EngineStore& store, const Clock& clock, BillingConfig config, ActionPort& actions, Post post)
       : store_(store),
@@ -38,6 +31,7 @@ class Engine::Impl : public RelayDesk::Host, public MeterControlDesk::Host {
         post_(std::move(post)),
         relays_(*this, actions_, clock_, config_, post_),
         controls_(*this, clock_, config_),
+        orders_(*this, actions_, clock_, config_, post_),
         lifetime_(post_) {}
 
   // engine_start.cpp
@@ -67,9 +61,6 @@ class Engine::Impl : public RelayDesk::Host, public MeterControlDesk::Host {
   // durable, so the caller calls set_supply from the commit).
   void evaluate_alarm(AccountRuntime& account, std::vector<Event>& events,
                       bool defer_supply = false);
-  // After a money order on `account_id` is durable: relays follow, the callers get `outcome`.
-  void order_committed(const std::string& account_id, const std::string& key,
-                       const MoneyOutcome& outcome);
   void on_tick();
   void flush_all();
 
@@ -147,21 +138,12 @@ class Engine::Impl : public RelayDesk::Host, public MeterControlDesk::Host {
   void commit_control(const std::string& meter_id, ControlChange change, AdminDone done);
   std::int32_t local_day(WallTime t) const;
 
-  // engine_orders.cpp
-  void recharge(MoneyOrder order, std::function<void(MoneyOutcome)> done);
-  void refund(MoneyOrder order, std::function<void(MoneyOutcome)> done);
-  bool answer_known_order(const std::string& key, std::function<void(MoneyOutcome)>& done);
-  void finish_order(const std::string& key, MoneyOutcome outcome);
-  // Answers everyone waiting for `key` with `outcome`, which is not remembered.
-  void answer_waiters(const std::string& key, const MoneyOutcome& outcome);
-  void reject(std::function<void(MoneyOutcome)>& done, std::string code, std::string message);
-  void start_meter_recharge(const std::string& key, MeterRechargeJob job);
-  void submit_meter_recharge(const std::string& key);
-  void on_meter_recharge_done(const std::string& key, Result<MeterReading> result);
-  // Ends a meter recharge without credit: refused by the meter, or `unanswered` after
-  // `recharge_attempts`; journaled with the reason, a recharge_failed event, then answered.
-  void fail_meter_recharge(const std::string& key, bool unanswered, const Error& error);
-  void retry_meter_recharges();
+  // OrderBook::Host (engine_billing.cpp; and stopping, write_to_store)
+  const AccountRuntime* find_account(const std::string& account_id) const override;
+  const MeterRuntime* find_meter(const std::string& meter_id) const override;
+  void book(LedgerEntry entry, std::vector<EngineChange> extra,
+            std::function<void(Money balance)> committed) override;
+  void set_purchase_count(const std::string& meter_id, std::int64_t count) override;
 
   Event event(std::string type, std::string meter_id, std::string details) const {
     return event_now(clock_, std::move(type), std::move(meter_id), std::move(details));
@@ -188,14 +170,7 @@ class Engine::Impl : public RelayDesk::Host, public MeterControlDesk::Host {
   std::map<std::string, MeterRuntime> meters_;
   RelayDesk relays_;
   MeterControlDesk controls_;
-  // "recharge:<order>" / "refund:<order>" -> the outcome, once durable
-  std::map<std::string, MoneyOutcome> orders_;
-  // orders being applied: whoever asks meanwhile waits for the same outcome
-  std::map<std::string, std::vector<std::function<void(MoneyOutcome)>>> waiters_;
-  std::map<std::string, MeterRechargeJob> meter_jobs_;  // by order key
-  // Meter recharges that ended unreachable, by order key: the purchase count they carried. A
-  // later order with the same id is written only while the meter's count is still below it.
-  std::map<std::string, std::int64_t> unreachable_;
+  OrderBook orders_;
   std::map<std::string, std::string> stored_tariff_json_;  // account -> newest, at start
   EngineStats stats_;
   std::vector<PricedPiece> pieces_;       // scratch for pricing, reused

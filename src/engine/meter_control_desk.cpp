@@ -165,8 +165,8 @@ ControlChange MeterControlDesk::set_load_limits(const std::string& meter_id,
     json = load_limits_json(*controls.limits).dump();
   }
   return ControlChange{{ControlRow{meter_id, kLoadLimitsControl, json, "command", to_unix_ms(now)},
-                       LoadTripRow{meter_id, controls.guard.state()}},
-                      std::move(events)};
+                        LoadTripRow{meter_id, controls.guard.state()}},
+                       std::move(events)};
 }
 
 ControlChange MeterControlDesk::set_schedule(const std::string& meter_id,
