@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// Engine internals, shared by engine*.cpp (each file one concern: start-up, billing,
-// relays, money orders). Loop thread only.
+// Engine internals: the coordinator. It keeps the accounts and meters (billing, alarms,
+// statistics, period close, account commands: engine*.cpp, one concern a file) and three parts
+// that own their state: RelayDesk (the relays), MeterControlDesk (load and time control) and
+// OrderBook (recharges and refunds, exactly once). Each part reaches the rest only through its
+// Host interface, which Impl implements. Loop thread only.
 #pragma once
 
 #include <map>
@@ -168,6 +171,8 @@ class Engine::Impl : public RelayDesk::Host, public MeterControlDesk::Host, publ
 
   std::map<std::string, AccountRuntime> accounts_;
   std::map<std::string, MeterRuntime> meters_;
+  // The parts hold `*this` as their Host; each has its own lifetime token, so a callback that
+  // comes after the engine is gone touches nothing.
   RelayDesk relays_;
   MeterControlDesk controls_;
   OrderBook orders_;
