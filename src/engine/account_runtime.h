@@ -73,6 +73,14 @@ struct AccountRuntime {
   bool has_pending = false;
 };
 
+// A recharge or refund, as ordered.
+struct MoneyOrder {
+  std::string order_id;
+  std::string account_id;
+  Money amount;             // > 0
+  std::string operator_id;  // "cloud", or the technician for local commands
+};
+
 // A recharge or refund, as remembered for duplicates: the same order id gets this again.
 struct MoneyOutcome {
   bool ok = false;

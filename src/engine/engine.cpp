@@ -23,11 +23,11 @@ void Engine::on_reading(const MeterPolled& polled) { impl_->on_reading(polled); 
 void Engine::on_tick() { impl_->on_tick(); }
 
 void Engine::recharge(MoneyOrder order, std::function<void(MoneyOutcome)> done) {
-  impl_->recharge(std::move(order), std::move(done));
+  impl_->orders_.recharge(std::move(order), std::move(done));
 }
 
 void Engine::refund(MoneyOrder order, std::function<void(MoneyOutcome)> done) {
-  impl_->refund(std::move(order), std::move(done));
+  impl_->orders_.refund(std::move(order), std::move(done));
 }
 
 void Engine::set_tariff(const std::string& account_id, CommandTariff tariff,
@@ -69,24 +69,17 @@ void Engine::command_relay(const std::string& meter_id, bool close,
 }
 
 const AccountRuntime* Engine::account(const std::string& id) const {
-  auto found = impl_->accounts_.find(id);
-  return found == impl_->accounts_.end() ? nullptr : &found->second;
+  return impl_->find_account(id);
 }
 
-const MeterRuntime* Engine::meter(const std::string& id) const {
-  auto found = impl_->meters_.find(id);
-  return found == impl_->meters_.end() ? nullptr : &found->second;
-}
+const MeterRuntime* Engine::meter(const std::string& id) const { return impl_->find_meter(id); }
 
 const LoadTripState* Engine::load_trip(const std::string& meter_id) const {
-  auto found = impl_->controls_.find(meter_id);
-  if (found == impl_->controls_.end() || !found->second.limits) return nullptr;
-  return &found->second.guard.state();
+  return impl_->controls_.load_trip(meter_id);
 }
 
 bool Engine::schedule_allows(const std::string& meter_id) const {
-  auto found = impl_->controls_.find(meter_id);
-  return found == impl_->controls_.end() || found->second.schedule_allows;
+  return impl_->controls_.schedule_allows(meter_id);
 }
 
 Result<std::vector<UsageRollup>> Engine::read_usage(const UsageQuery& query) const {
@@ -98,12 +91,16 @@ Result<std::vector<UsageRollup>> Engine::read_usage_sum(const UsageSumQuery& que
 }
 
 const EngineStats& Engine::stats() const {
-  impl_->stats_.relay_states = impl_->relay_phase_counts();
+  impl_->stats_.relay_actions = impl_->relays_.actions_sent();
+  impl_->stats_.relay_failures = impl_->relays_.failures();
+  impl_->stats_.relay_states = impl_->relays_.phase_counts();
+  impl_->stats_.load_trips = impl_->controls_.load_trips();
+  impl_->stats_.auto_restores = impl_->controls_.auto_restores();
   return impl_->stats_;
 }
 
 std::optional<std::string> Engine::relay_json(const std::string& meter_id) const {
-  return impl_->relay_json(meter_id);
+  return impl_->relays_.json(meter_id);
 }
 
 }  // namespace meterd

@@ -32,6 +32,7 @@
 #include "core/driver.h"
 #include "core/meter_polled.h"
 #include "engine/account_runtime.h"
+#include "engine/action_port.h"
 #include "engine/billing_config.h"
 #include "engine/engine_store.h"
 #include "engine/load_guard.h"
@@ -39,14 +40,6 @@
 #include "engine/supply_schedule.h"
 
 namespace meterd {
-
-// Where relay and recharge actions go: the bus of the meter. `done` must run on the loop.
-class ActionPort {
- public:
-  virtual ~ActionPort() = default;
-  virtual void submit(const std::string& meter_id, Action action,
-                      std::function<void(Result<MeterReading>)> done) = 0;
-};
 
 struct EngineStats {
   std::int64_t increments = 0;
@@ -59,13 +52,6 @@ struct EngineStats {
   // Relays the engine drives, by state of the relay state model (relay_state.h): "settled",
   // "armed", "failed" ...; filled by Engine::stats().
   std::map<std::string, std::int64_t> relay_states;
-};
-
-struct MoneyOrder {
-  std::string order_id;
-  std::string account_id;
-  Money amount;             // > 0
-  std::string operator_id;  // "cloud", or the technician for local commands
 };
 
 // What became of a parameter change at a meter-billed account's meter.

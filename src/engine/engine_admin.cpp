@@ -231,12 +231,37 @@ void Engine::Impl::assign_meter(const std::string& meter_id, const std::string& 
   commit_admin(*account, {}, std::move(extra), std::move(done));
 }
 
+void Engine::Impl::commit_control(const std::string& meter_id, ControlChange change,
+                                  AdminDone done) {
+  EngineWrite write;
+  write.changes = std::move(change.changes);
+  write.events = std::move(change.events);
+  write.urgent = true;
+  write.committed = later([this, meter_id, done = std::move(done)] {
+    update_supply(meter_id);
+    done(AdminOutcome{true, "", "", std::nullopt});
+  });
+  write_to_store(std::move(write));
+}
+
+void Engine::Impl::set_load_limits(const std::string& meter_id,
+                                   const std::optional<LoadLimitsOrder>& order, AdminDone done) {
+  if (stopped_) return fail(done, "stopping", "the gateway is stopping");
+  commit_control(meter_id, controls_.set_load_limits(meter_id, order), std::move(done));
+}
+
+void Engine::Impl::set_schedule(const std::string& meter_id,
+                                const std::optional<SupplySchedule>& schedule, AdminDone done) {
+  if (stopped_) return fail(done, "stopping", "the gateway is stopping");
+  commit_control(meter_id, controls_.set_schedule(meter_id, schedule), std::move(done));
+}
+
 void Engine::Impl::command_relay(const std::string& meter_id, bool close,
                                  std::function<void(Result<MeterReading>)> done) {
   auto meter = meters_.find(meter_id);
   AccountRuntime* account = nullptr;
   if (meter != meters_.end()) account = &accounts_.at(meter->second.account_id);
-  RelayState& relay = relays_[meter_id];
+  relays_.track(meter_id);
   if (close && account && account->mode == BillingMode::kGateway &&
       (account->level == AlarmLevel::kCutOff || account->closed)) {
     Result<MeterReading> refused = make_error(
@@ -245,20 +270,17 @@ void Engine::Impl::command_relay(const std::string& meter_id, bool close,
     return;
   }
   if (close) {
-    if (std::optional<std::string> why = release_for_close(meter_id)) {
+    if (std::optional<std::string> why = controls_.release_for_close(meter_id)) {
       Result<MeterReading> refused = make_error(ErrorKind::kRejected, *why);
       post_([done = std::move(done), refused] { done(refused); });
       return;
     }
   }
-  relay.forced_open = !close;
-  relay.desired = close;
-  relay.new_goal();  // a command is a new goal, also for a relay the engine gave up on
   EngineWrite write;
   write.changes.emplace_back(
       RelayOverrideRow{meter_id, !close, "command", to_unix_ms(clock_.wall_now())});
   write_to_store(std::move(write));
-  submit_relay(meter_id, close, std::move(done));
+  relays_.command(meter_id, close, std::move(done));
 }
 
 }  // namespace meterd

@@ -16,37 +16,21 @@ constexpr std::int64_t kProbeMinWh = 1'000'000;
 
 }  // namespace
 
-std::optional<std::int64_t> integer_point(const MeterReading& reading, const std::string& name) {
-  for (const PointValue& value : reading.values) {
-    if (value.name != name) continue;
-    if (const auto* i = std::get_if<std::int64_t>(&value.value)) return *i;
-  }
-  return std::nullopt;
-}
-
-std::optional<bool> flag_point(const MeterReading& reading, const std::string& name) {
-  for (const PointValue& value : reading.values) {
-    if (value.name != name) continue;
-    if (const auto* b = std::get_if<bool>(&value.value)) return *b;
-  }
-  return std::nullopt;
-}
-
 void Engine::Impl::on_reading(const MeterPolled& polled) {
   if (stopped_) return;
-  observe_relay(polled);
-  control_reading(polled);
+  relays_.observe(polled);
+  controls_.on_reading(polled);
   auto found = meters_.find(polled.meter_id);
   if (found == meters_.end()) {
     // A meter without an account: only relay commands and load and time control drive it.
-    if (controls_.count(polled.meter_id)) reconcile_relay(polled);
+    if (controls_.has(polled.meter_id)) relays_.reconcile(polled);
     return;
   }
   MeterRuntime& meter = found->second;
   AccountRuntime& account = accounts_.at(meter.account_id);
   if (account.closed) return;
   if (account.mode == BillingMode::kGateway) {
-    reconcile_relay(polled);
+    relays_.reconcile(polled);
     if (std::optional<std::int64_t> energy = integer_point(polled.reading, "energy_total")) {
       bill(account, meter, Energy{*energy}, polled.time);
     }
@@ -136,9 +120,7 @@ void Engine::Impl::bill(AccountRuntime& account, MeterRuntime& meter, Energy ene
 
 void Engine::Impl::mirror(AccountRuntime& account, MeterRuntime& meter, Money balance,
                           WallTime time) {
-  for (const auto& [key, job] : meter_jobs_) {
-    if (job.row.meter_id == meter.meter_id) return;  // a recharge is on its way
-  }
+  if (orders_.recharge_pending(meter.meter_id)) return;  // a recharge is on its way
   meter.meter_balance = balance;
   if (account.level == AlarmLevel::kUnknown) return open_balance(account, meter, balance);
   if (balance == account.balance) return;
@@ -253,13 +235,43 @@ void Engine::Impl::on_tick() {
       commit_account(account);
     }
   }
-  controls_tick();
+  controls_.tick();
   prune_usage();
   close_periods();
-  for (auto& [meter_id, relay] : relays_) {
-    if (relay.needs_action) drive_relay(meter_id);
-  }
-  retry_meter_recharges();
+  relays_.tick();
+  orders_.tick();
+}
+
+const AccountRuntime* Engine::Impl::find_account(const std::string& account_id) const {
+  auto found = accounts_.find(account_id);
+  return found == accounts_.end() ? nullptr : &found->second;
+}
+
+const MeterRuntime* Engine::Impl::find_meter(const std::string& meter_id) const {
+  auto found = meters_.find(meter_id);
+  return found == meters_.end() ? nullptr : &found->second;
+}
+
+void Engine::Impl::book(LedgerEntry entry, std::vector<EngineChange> extra,
+                        std::function<void(Money balance)> committed) {
+  AccountRuntime& account = accounts_.at(entry.account_id);
+  account.balance += entry.amount;
+  std::vector<Event> events;
+  evaluate_alarm(account, events, /*defer_supply=*/true);
+  commit_account(
+      account, {std::move(entry)}, std::move(events), std::move(extra),
+      later([this, id = account.id, balance = account.balance, committed = std::move(committed)] {
+        // The money is durable: supply comes back (or goes) only now.
+        auto found = accounts_.find(id);
+        if (found != accounts_.end() && found->second.mode == BillingMode::kGateway) {
+          set_supply(found->second);
+        }
+        committed(balance);
+      }));
+}
+
+void Engine::Impl::set_purchase_count(const std::string& meter_id, std::int64_t count) {
+  meters_.at(meter_id).purchase_count = count;
 }
 
 void Engine::Impl::flush_all() {

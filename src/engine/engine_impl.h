@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// Engine internals, shared by engine*.cpp (each file one concern: start-up, billing,
-// relays, money orders). Loop thread only.
+// Engine internals: the coordinator. It keeps the accounts and meters (billing, alarms,
+// statistics, period close, account commands: engine*.cpp, one concern a file) and three parts
+// that own their state: RelayDesk (the relays), MeterControlDesk (load and time control) and
+// OrderBook (recharges and refunds, exactly once). Each part reaches the rest only through its
+// Host interface, which Impl implements. Loop thread only.
 #pragma once
 
 #include <map>
@@ -11,36 +14,28 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/engine_events.h"
 #include "engine/engine_rows.h"
-#include "engine/relay_state.h"
+#include "engine/loop_lifetime.h"
+#include "engine/meter_control_desk.h"
+#include "engine/order_book.h"
+#include "engine/reading_points.h"
+#include "engine/relay_desk.h"
 
 namespace meterd {
 
-// Load and time control of one meter (engine_controls.cpp).
-struct MeterControls {
-  std::optional<LoadLimits> limits;
-  std::optional<SupplySchedule> schedule;
-  LoadGuard guard;
-  bool schedule_allows = true;
-  bool allows_supply() const { return schedule_allows && !guard.state().tripped; }
-};
-
-struct MeterRechargeJob {
-  MeterRechargeRow row;
-  bool in_flight = false;
-  int failures = 0;
-  SteadyTime retry_at{};
-  std::string operator_id;
-};
-
-class Engine::Impl {
+class Engine::Impl : public RelayDesk::Host, public MeterControlDesk::Host, public OrderBook::Host {
  public:
   Impl(EngineStore& store, const Clock& clock, BillingConfig config, ActionPort& actions, Post post)
       : store_(store),
         clock_(clock),
         config_(std::move(config)),
         actions_(actions),
-        post_(std::move(post)) {}
+        post_(std::move(post)),
+        relays_(*this, actions_, clock_, config_, post_),
+        controls_(*this, clock_, config_),
+        orders_(*this, actions_, clock_, config_, post_),
+        lifetime_(post_) {}
 
   // engine_start.cpp
   void start();
@@ -69,9 +64,6 @@ class Engine::Impl {
   // durable, so the caller calls set_supply from the commit).
   void evaluate_alarm(AccountRuntime& account, std::vector<Event>& events,
                       bool defer_supply = false);
-  // After a money order on `account_id` is durable: relays follow, the callers get `outcome`.
-  void order_committed(const std::string& account_id, const std::string& key,
-                       const MoneyOutcome& outcome);
   void on_tick();
   void flush_all();
 
@@ -79,7 +71,7 @@ class Engine::Impl {
   // adds the counts waiting (cut-offs, load trips), so they land with the events reporting
   // them. count_usage adds one to `counter` of the meter's and the account's day (either id
   // may be empty).
-  void write_to_store(EngineWrite write);
+  void write_to_store(EngineWrite write) override;
   void count_usage(const std::string& meter_id, const std::string& account_id,
                    std::int64_t UsageFigures::*counter);
   void count_cut_off(const AccountRuntime& account);
@@ -102,32 +94,21 @@ class Engine::Impl {
   // A meter-billed account's balance drop (`cost`) on local day `day`.
   static void add_cost(PendingDeduction& pending, std::int32_t day, std::int64_t cost);
 
-  // engine_relays.cpp
+  // engine_relays.cpp: what the relay of a meter should do; RelayDesk does it.
   void set_supply(AccountRuntime& account);
   // The relay of one meter, whatever decides it: its account in gateway billing mode, or
   // else only relay commands and load and time control.
-  void update_supply(const std::string& meter_id);
-  void want_relay(const std::string& meter_id, bool closed);
-  bool supply_wanted(const AccountRuntime& account, const std::string& meter_id);
-  // A reading's relay_closed (and relay_close_allowed, if the meter has it) against the goal.
-  void reconcile_relay(const MeterPolled& polled);
-  void drive_relay(const std::string& meter_id);
-  // Sends the action (one attempt at the current goal); `done`, if any, gets its answer.
-  void submit_relay(const std::string& meter_id, bool closed,
-                    std::function<void(Result<MeterReading>)> done);
-  void on_relay_done(const std::string& meter_id, bool closed, Result<MeterReading> result);
-  void give_up_relay(const std::string& meter_id, const std::string& reason,
-                     const std::string& message);
-  // What holds the meter's relay open now, by name: cut_off, account_closed,
-  // relay_open_command, overload_trip / malignant_load_trip, supply_schedule.
-  std::vector<std::string> relay_holds(const std::string& meter_id) const;
-  // The meter's relay in the one state model (relay_state.h); nullopt without a goal.
-  std::optional<std::string> relay_json(const std::string& meter_id) const;
-  // Event details of a relay event: `details` plus the relay's state as "relay".
-  std::string with_relay(const std::string& meter_id, nlohmann::json details) const;
-  // Meters whose relay the engine does not reconcile (meter billing) still report it.
-  void observe_relay(const MeterPolled& polled);
-  std::map<std::string, std::int64_t> relay_phase_counts() const;
+  void update_supply(const std::string& meter_id) override;
+  bool supply_wanted(const AccountRuntime& account, const std::string& meter_id) const;
+  // RelayDesk::Host
+  bool stopping() const override { return stopped_; }
+  // cut_off, account_closed, relay_open_command, overload_trip / malignant_load_trip,
+  // supply_schedule.
+  std::vector<std::string> relay_holds(const std::string& meter_id) const override;
+  void relay_switched(const std::string& meter_id) override;
+  // MeterControlDesk::Host (and update_supply, relay_holds, write_to_store, append_event)
+  void count_load_trip(const std::string& meter_id) override;
+  void append_event(Event event) override { store_.append_event(std::move(event)); }
 
   // engine_admin.cpp
   void set_tariff(const std::string& account_id, CommandTariff tariff,
@@ -150,62 +131,35 @@ class Engine::Impl {
   void commit_admin(AccountRuntime& account, std::vector<Event> events,
                     std::vector<EngineChange> extra, AdminDone done);
 
-  // engine_controls.cpp
-  void load_controls(const StoredControls& stored);
+  // Load and time control commands; MeterControlDesk keeps the controls.
   void set_load_limits(const std::string& meter_id, const std::optional<LoadLimitsOrder>& order,
                        AdminDone done);
   void set_schedule(const std::string& meter_id, const std::optional<SupplySchedule>& schedule,
                     AdminDone done);
-  void control_reading(const MeterPolled& polled);
-  void controls_tick();
-  bool controls_allow(const std::string& meter_id) const;
-  // supply_schedule_on/off, raised by `by`, after the schedule's state changed to `allows`.
-  Event schedule_event(const std::string& meter_id, bool allows, const char* by);
-  // Before a relay_close command: refused (the reason) outside the schedule; clears a trip.
-  std::optional<std::string> release_for_close(const std::string& meter_id);
-  void save_trip(const std::string& meter_id, std::vector<Event> events);
-  // A command's change of a meter's controls: `apply` and `events` in one urgent write; then
-  // the relay follows and `done` gets the outcome.
-  void commit_control(const std::string& meter_id, std::vector<EngineChange> changes,
-                      std::vector<Event> events, AdminDone done);
+  // A command's change of a meter's controls in one urgent write; then the relay follows and
+  // `done` gets the outcome.
+  void commit_control(const std::string& meter_id, ControlChange change, AdminDone done);
   std::int32_t local_day(WallTime t) const;
 
-  // engine_orders.cpp
-  void recharge(MoneyOrder order, std::function<void(MoneyOutcome)> done);
-  void refund(MoneyOrder order, std::function<void(MoneyOutcome)> done);
-  bool answer_known_order(const std::string& key, std::function<void(MoneyOutcome)>& done);
-  void finish_order(const std::string& key, MoneyOutcome outcome);
-  // Answers everyone waiting for `key` with `outcome`, which is not remembered.
-  void answer_waiters(const std::string& key, const MoneyOutcome& outcome);
-  void reject(std::function<void(MoneyOutcome)>& done, std::string code, std::string message);
-  void start_meter_recharge(const std::string& key, MeterRechargeJob job);
-  void submit_meter_recharge(const std::string& key);
-  void on_meter_recharge_done(const std::string& key, Result<MeterReading> result);
-  // Ends a meter recharge without credit: refused by the meter, or `unanswered` after
-  // `recharge_attempts`; journaled with the reason, a recharge_failed event, then answered.
-  void fail_meter_recharge(const std::string& key, bool unanswered, const Error& error);
-  void retry_meter_recharges();
+  // OrderBook::Host (engine_billing.cpp; and stopping, write_to_store)
+  const AccountRuntime* find_account(const std::string& account_id) const override;
+  const MeterRuntime* find_meter(const std::string& meter_id) const override;
+  void book(LedgerEntry entry, std::vector<EngineChange> extra,
+            std::function<void(Money balance)> committed) override;
+  void set_purchase_count(const std::string& meter_id, std::int64_t count) override;
 
   Event event(std::string type, std::string meter_id, std::string details) const {
-    return Event{std::move(type), std::move(meter_id), clock_.wall_now(), std::move(details)};
+    return event_now(clock_, std::move(type), std::move(meter_id), std::move(details));
   }
-  SteadyTime backoff_after(int failures) const;
 
   // Callbacks that outlive the engine (store commits, bus actions; the engine is replaced on
-  // reload) check this token first. `later(fn)` is for the store thread: it posts `fn` onto
-  // the loop. `alive(fn)` wraps a loop-thread callback.
+  // reload) run only while it lives (loop_lifetime.h).
   std::function<void()> later(std::function<void()> fn) const {
-    return [post = post_, life = std::weak_ptr<char>(life_), fn = std::move(fn)]() mutable {
-      post([life, fn = std::move(fn)] {
-        if (!life.expired()) fn();
-      });
-    };
+    return lifetime_.later(std::move(fn));
   }
   template <typename Fn>
   auto alive(Fn fn) const {
-    return [life = std::weak_ptr<char>(life_), fn = std::move(fn)](auto&&... args) mutable {
-      if (!life.expired()) fn(std::forward<decltype(args)>(args)...);
-    };
+    return lifetime_.alive(std::move(fn));
   }
 
   EngineStore& store_;
@@ -217,16 +171,11 @@ class Engine::Impl {
 
   std::map<std::string, AccountRuntime> accounts_;
   std::map<std::string, MeterRuntime> meters_;
-  std::map<std::string, RelayState> relays_;
-  std::map<std::string, MeterControls> controls_;
-  // "recharge:<order>" / "refund:<order>" -> the outcome, once durable
-  std::map<std::string, MoneyOutcome> orders_;
-  // orders being applied: whoever asks meanwhile waits for the same outcome
-  std::map<std::string, std::vector<std::function<void(MoneyOutcome)>>> waiters_;
-  std::map<std::string, MeterRechargeJob> meter_jobs_;  // by order key
-  // Meter recharges that ended unreachable, by order key: the purchase count they carried. A
-  // later order with the same id is written only while the meter's count is still below it.
-  std::map<std::string, std::int64_t> unreachable_;
+  // The parts hold `*this` as their Host; each has its own lifetime token, so a callback that
+  // comes after the engine is gone touches nothing.
+  RelayDesk relays_;
+  MeterControlDesk controls_;
+  OrderBook orders_;
   std::map<std::string, std::string> stored_tariff_json_;  // account -> newest, at start
   EngineStats stats_;
   std::vector<PricedPiece> pieces_;       // scratch for pricing, reused
@@ -234,10 +183,7 @@ class Engine::Impl {
   std::int32_t pruned_on_ = 0;            // the local day retention last ran
   UsageCloseMarks closed_;                // the last closed day and month
   bool summaries_due_ = false;            // the store may hold summaries to publish
-  std::shared_ptr<char> life_ = std::make_shared<char>();
+  LoopLifetime lifetime_;
 };
-
-std::optional<std::int64_t> integer_point(const MeterReading& reading, const std::string& name);
-std::optional<bool> flag_point(const MeterReading& reading, const std::string& name);
 
 }  // namespace meterd

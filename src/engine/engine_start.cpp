@@ -20,29 +20,13 @@ void Engine::Impl::start() {
   StoredControls controls;
   Status status = store_.load(stored, controls);
   if (!status) throw std::runtime_error("engine: cannot load state: " + status.error().message);
-  load_controls(controls);  // before the accounts: their relays consult the controls
+  controls_.load(controls);  // before the accounts: their relays consult the controls
   load(stored);
   seed_from_config();
-  for (const auto& [meter_id, meter_controls] : controls_) {
+  for (const std::string& meter_id : controls_.meter_ids()) {
     if (!meters_.count(meter_id)) update_supply(meter_id);
   }
-  for (const MeterRechargeRow& row : stored.meter_recharges) {
-    const std::string key = "recharge:" + row.order_id;
-    if (row.state == "unreachable") unreachable_[key] = row.purchase_count;
-    if (row.state != "pending") {
-      if (row.state == "failed")
-        orders_[key] = MoneyOutcome{false,      "meter_rejected", "the meter refused the recharge",
-                                    row.amount, Money{},          false};
-      continue;
-    }
-    spdlog::info("engine: resuming recharge {} of meter {} (purchase count {})", row.order_id,
-                 row.meter_id, row.purchase_count);
-    MeterRechargeJob job;
-    job.row = row;
-    meter_jobs_[key] = std::move(job);
-    waiters_[key];  // a repeat of the order meanwhile waits for this outcome, not a new write
-    submit_meter_recharge(key);
-  }
+  orders_.resume(stored.meter_recharges);
   prune_usage();
   start_period_close();
 }
@@ -85,12 +69,8 @@ void Engine::Impl::load(const StoredEngineState& stored) {
     }
     meters_[meter_id] = std::move(meter);
   }
-  for (const LedgerEntry& entry : stored.money_orders) {
-    orders_[entry.kind + ":" + entry.order_id] = MoneyOutcome{
-        true, "", "", entry.amount.units < 0 ? -entry.amount : entry.amount, entry.balance_after,
-        false};
-  }
-  for (const std::string& meter_id : stored.forced_open) relays_[meter_id].forced_open = true;
+  orders_.load(stored.money_orders);
+  relays_.load_forced_open(stored.forced_open);
   for (auto& [id, account] : accounts_) {
     if (account.mode == BillingMode::kGateway) set_supply(account);
   }

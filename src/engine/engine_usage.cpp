@@ -68,6 +68,10 @@ void Engine::Impl::prune_usage() {
   write_to_store(std::move(write));
 }
 
+std::int32_t Engine::Impl::local_day(WallTime t) const {
+  return yyyymmdd(to_local(t, config_.zone).date);
+}
+
 std::string Engine::Impl::account_of(const std::string& meter_id) const {
   auto found = meters_.find(meter_id);
   return found == meters_.end() ? std::string() : found->second.account_id;

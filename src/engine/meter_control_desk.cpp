@@ -1,27 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 // Load and time control: each meter's load limits and supply schedule, set by commands and
 // kept in the store; a load trip or a closed supply window opens the relay like a cut-off
-// does, and the relay closes again once nothing holds it open (see update_supply).
+// does, and the relay closes again once nothing holds it open (the engine's update_supply).
+#include "engine/meter_control_desk.h"
+
 #include <spdlog/spdlog.h>
 
 #include <cmath>
 
 #include "core/json_text.h"
-#include "engine/engine_impl.h"
+#include "engine/engine_events.h"
 #include "engine/json_fields.h"
 #include "engine/local_time.h"
+#include "engine/reading_points.h"
 
 namespace meterd {
 namespace {
-
-std::optional<double> analog_point(const MeterReading& reading, const std::string& name) {
-  for (const PointValue& value : reading.values) {
-    if (value.name != name) continue;
-    if (const auto* d = std::get_if<double>(&value.value)) return *d;
-    if (const auto* i = std::get_if<std::int64_t>(&value.value)) return static_cast<double>(*i);
-  }
-  return std::nullopt;
-}
 
 std::string trip_details(const LoadVerdict& verdict, const LoadLimits& limits,
                          const LoadTripState& state) {
@@ -51,11 +45,18 @@ std::string trip_details(const LoadVerdict& verdict, const LoadLimits& limits,
 
 }  // namespace
 
-std::int32_t Engine::Impl::local_day(WallTime t) const {
+MeterControlDesk::MeterControlDesk(Host& host, const Clock& clock, const BillingConfig& config)
+    : host_(host), clock_(clock), config_(config) {}
+
+std::int32_t MeterControlDesk::local_day(WallTime t) const {
   return yyyymmdd(to_local(t, config_.zone).date);
 }
 
-void Engine::Impl::load_controls(const StoredControls& stored) {
+Event MeterControlDesk::event(std::string type, std::string meter_id, std::string details) const {
+  return event_now(clock_, std::move(type), std::move(meter_id), std::move(details));
+}
+
+void MeterControlDesk::load(const StoredControls& stored) {
   for (const auto& [meter_id, json] : stored.load_limits) {
     Result<LoadLimits> limits =
         load_limits_from_stored(nlohmann::json::parse(json, nullptr, false));
@@ -85,47 +86,63 @@ void Engine::Impl::load_controls(const StoredControls& stored) {
   }
 }
 
-bool Engine::Impl::controls_allow(const std::string& meter_id) const {
+std::vector<std::string> MeterControlDesk::meter_ids() const {
+  std::vector<std::string> ids;
+  for (const auto& [meter_id, controls] : controls_) ids.push_back(meter_id);
+  return ids;
+}
+
+bool MeterControlDesk::has(const std::string& meter_id) const { return controls_.count(meter_id); }
+
+bool MeterControlDesk::allows(const std::string& meter_id) const {
   auto found = controls_.find(meter_id);
   return found == controls_.end() || found->second.allows_supply();
 }
 
-Event Engine::Impl::schedule_event(const std::string& meter_id, bool allows, const char* by) {
+std::vector<std::string> MeterControlDesk::holds(const std::string& meter_id) const {
+  std::vector<std::string> holds;
+  if (auto controls = controls_.find(meter_id); controls != controls_.end()) {
+    const LoadTripState& trip = controls->second.guard.state();
+    if (trip.tripped) holds.push_back(load_trip_event(trip.reason));
+    if (!controls->second.schedule_allows) holds.push_back("supply_schedule");
+  }
+  return holds;
+}
+
+const LoadTripState* MeterControlDesk::load_trip(const std::string& meter_id) const {
+  auto found = controls_.find(meter_id);
+  if (found == controls_.end() || !found->second.limits) return nullptr;
+  return &found->second.guard.state();
+}
+
+bool MeterControlDesk::schedule_allows(const std::string& meter_id) const {
+  auto found = controls_.find(meter_id);
+  return found == controls_.end() || found->second.schedule_allows;
+}
+
+Event MeterControlDesk::schedule_event(const std::string& meter_id, bool allows,
+                                       const char* by) const {
   nlohmann::json details{{"by", by}};
   if (allows) {
     // A window opening lifts only the schedule's hold: say whether the relay now closes, or
     // what still holds it open (a cut-off tenant stays off).
-    const std::vector<std::string> holds = relay_holds(meter_id);
+    const std::vector<std::string> holds = host_.relay_holds(meter_id);
     details["relay"] = holds.empty() ? "closing" : "held_open";
     if (!holds.empty()) details["held_by"] = holds;
   }
   return event(allows ? "supply_schedule_on" : "supply_schedule_off", meter_id, json_text(details));
 }
 
-void Engine::Impl::save_trip(const std::string& meter_id, std::vector<Event> events) {
+void MeterControlDesk::save_trip(const std::string& meter_id, std::vector<Event> events) {
   EngineWrite write;
   write.changes.emplace_back(LoadTripRow{meter_id, controls_[meter_id].guard.state()});
   write.events = std::move(events);
   write.urgent = true;  // a trip that is forgotten in a crash would be restored by the restart
-  write_to_store(std::move(write));
+  host_.write_to_store(std::move(write));
 }
 
-void Engine::Impl::commit_control(const std::string& meter_id, std::vector<EngineChange> changes,
-                                  std::vector<Event> events, AdminDone done) {
-  EngineWrite write;
-  write.changes = std::move(changes);
-  write.events = std::move(events);
-  write.urgent = true;
-  write.committed = later([this, meter_id, done = std::move(done)] {
-    update_supply(meter_id);
-    done(AdminOutcome{true, "", "", std::nullopt});
-  });
-  write_to_store(std::move(write));
-}
-
-void Engine::Impl::set_load_limits(const std::string& meter_id,
-                                   const std::optional<LoadLimitsOrder>& order, AdminDone done) {
-  if (stopped_) return fail(done, "stopping", "the gateway is stopping");
+ControlChange MeterControlDesk::set_load_limits(const std::string& meter_id,
+                                                const std::optional<LoadLimitsOrder>& order) {
   const WallTime now = clock_.wall_now();
   MeterControls& controls = controls_[meter_id];
   std::string json;
@@ -147,15 +164,13 @@ void Engine::Impl::set_load_limits(const std::string& meter_id,
     controls.limits = order->applied_at(now);
     json = load_limits_json(*controls.limits).dump();
   }
-  commit_control(meter_id,
-                 {ControlRow{meter_id, kLoadLimitsControl, json, "command", to_unix_ms(now)},
-                  LoadTripRow{meter_id, controls.guard.state()}},
-                 std::move(events), std::move(done));
+  return ControlChange{{ControlRow{meter_id, kLoadLimitsControl, json, "command", to_unix_ms(now)},
+                        LoadTripRow{meter_id, controls.guard.state()}},
+                       std::move(events)};
 }
 
-void Engine::Impl::set_schedule(const std::string& meter_id,
-                                const std::optional<SupplySchedule>& schedule, AdminDone done) {
-  if (stopped_) return fail(done, "stopping", "the gateway is stopping");
+ControlChange MeterControlDesk::set_schedule(const std::string& meter_id,
+                                             const std::optional<SupplySchedule>& schedule) {
   MeterControls& controls = controls_[meter_id];
   std::string json;
   controls.schedule = schedule;
@@ -166,13 +181,12 @@ void Engine::Impl::set_schedule(const std::string& meter_id,
   const bool changed = allows != controls.schedule_allows;
   controls.schedule_allows = allows;
   if (changed) events.push_back(schedule_event(meter_id, allows, "set_schedule"));
-  commit_control(
-      meter_id,
+  return ControlChange{
       {ControlRow{meter_id, kScheduleControl, json, "command", to_unix_ms(clock_.wall_now())}},
-      std::move(events), std::move(done));
+      std::move(events)};
 }
 
-void Engine::Impl::control_reading(const MeterPolled& polled) {
+void MeterControlDesk::on_reading(const MeterPolled& polled) {
   auto found = controls_.find(polled.meter_id);
   if (found == controls_.end() || !found->second.limits) return;
   MeterControls& controls = found->second;
@@ -191,22 +205,22 @@ void Engine::Impl::control_reading(const MeterPolled& polled) {
     write.events.push_back(event(
         "load_learned", meter_id,
         nlohmann::json{{"step_w", learned.step_w}, {"tolerance_w", learned.tolerance_w}}.dump()));
-    write_to_store(std::move(write));
+    host_.write_to_store(std::move(write));
     return;
   }
   if (verdict.kind != LoadVerdict::Kind::kTrip) return;
-  ++stats_.load_trips;
-  count_usage(meter_id, account_of(meter_id), &UsageFigures::load_trips);
+  ++load_trips_;
+  host_.count_load_trip(meter_id);
   const LoadTripState& state = controls.guard.state();
   spdlog::warn("engine: meter {} tripped by load control ({}, {:.0f} W){}", meter_id,
                load_trip_event(verdict.reason), verdict.power_w,
                state.restore_at ? "" : "; off until restored by hand");
   save_trip(meter_id, {event(load_trip_event(verdict.reason), meter_id,
                              trip_details(verdict, *controls.limits, state))});
-  update_supply(meter_id);
+  host_.update_supply(meter_id);
 }
 
-void Engine::Impl::controls_tick() {
+void MeterControlDesk::tick() {
   const WallTime now = clock_.wall_now();
   for (auto& [meter_id, controls] : controls_) {
     bool changed = false;
@@ -214,14 +228,14 @@ void Engine::Impl::controls_tick() {
       const bool allows = controls.schedule->allows(now, config_.zone);
       if (allows != controls.schedule_allows) {
         controls.schedule_allows = allows;
-        store_.append_event(schedule_event(meter_id, allows, "schedule"));
+        host_.append_event(schedule_event(meter_id, allows, "schedule"));
         changed = true;
       }
     }
     if (controls.limits && controls.guard.restore_due(now)) {
       const LoadTripReason reason = controls.guard.state().reason;
       controls.guard.restore_automatically(local_day(now));
-      ++stats_.auto_restores;
+      ++auto_restores_;
       const LoadTripState& state = controls.guard.state();
       save_trip(
           meter_id,
@@ -232,11 +246,11 @@ void Engine::Impl::controls_tick() {
                      .dump())});
       changed = true;
     }
-    if (changed) update_supply(meter_id);
+    if (changed) host_.update_supply(meter_id);
   }
 }
 
-std::optional<std::string> Engine::Impl::release_for_close(const std::string& meter_id) {
+std::optional<std::string> MeterControlDesk::release_for_close(const std::string& meter_id) {
   auto found = controls_.find(meter_id);
   if (found == controls_.end()) return std::nullopt;
   MeterControls& controls = found->second;

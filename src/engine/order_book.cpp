@@ -3,30 +3,69 @@
 // ledger entry (unique by kind and order id), the account state and the events. Meter mode:
 // the write to the meter is journaled first (meter_recharges, with the purchase count it
 // will carry), so a retry after a crash sends the same count and the meter applies it once.
+#include "engine/order_book.h"
+
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
 
 #include "core/json_text.h"
 #include "engine/engine_events.h"
-#include "engine/engine_impl.h"
+#include "engine/retry_backoff.h"
 
 namespace meterd {
 
-void Engine::Impl::reject(std::function<void(MoneyOutcome)>& done, std::string code,
-                          std::string message) {
+OrderBook::OrderBook(Host& host, ActionPort& actions, const Clock& clock,
+                     const BillingConfig& config, LoopPost post)
+    : host_(host), actions_(actions), clock_(clock), config_(config), lifetime_(std::move(post)) {}
+
+void OrderBook::load(const std::vector<LedgerEntry>& money_orders) {
+  for (const LedgerEntry& entry : money_orders) {
+    orders_[entry.kind + ":" + entry.order_id] = MoneyOutcome{
+        true, "", "", entry.amount.units < 0 ? -entry.amount : entry.amount, entry.balance_after,
+        false};
+  }
+}
+
+void OrderBook::resume(const std::vector<MeterRechargeRow>& rows) {
+  for (const MeterRechargeRow& row : rows) {
+    const std::string key = "recharge:" + row.order_id;
+    if (row.state == "unreachable") unreachable_[key] = row.purchase_count;
+    if (row.state != "pending") {
+      if (row.state == "failed")
+        orders_[key] = MoneyOutcome{false,      "meter_rejected", "the meter refused the recharge",
+                                    row.amount, Money{},          false};
+      continue;
+    }
+    spdlog::info("engine: resuming recharge {} of meter {} (purchase count {})", row.order_id,
+                 row.meter_id, row.purchase_count);
+    MeterRechargeJob job;
+    job.row = row;
+    meter_jobs_[key] = std::move(job);
+    waiters_[key];  // a repeat of the order meanwhile waits for this outcome, not a new write
+    submit_meter_recharge(key);
+  }
+}
+
+bool OrderBook::recharge_pending(const std::string& meter_id) const {
+  for (const auto& [key, job] : meter_jobs_) {
+    if (job.row.meter_id == meter_id) return true;
+  }
+  return false;
+}
+
+void OrderBook::reject(Done& done, std::string code, std::string message) {
   MoneyOutcome outcome;
   outcome.code = std::move(code);
   outcome.message = std::move(message);
-  post_([done = std::move(done), outcome] { done(outcome); });
+  lifetime_.post()([done = std::move(done), outcome] { done(outcome); });
 }
 
-bool Engine::Impl::answer_known_order(const std::string& key,
-                                      std::function<void(MoneyOutcome)>& done) {
+bool OrderBook::answer_known_order(const std::string& key, Done& done) {
   if (auto known = orders_.find(key); known != orders_.end()) {
     MoneyOutcome outcome = known->second;
     outcome.duplicate = true;
-    post_([done = std::move(done), outcome] { done(outcome); });
+    lifetime_.post()([done = std::move(done), outcome] { done(outcome); });
     return true;
   }
   if (auto waiting = waiters_.find(key); waiting != waiters_.end()) {
@@ -39,45 +78,50 @@ bool Engine::Impl::answer_known_order(const std::string& key,
   return false;
 }
 
-void Engine::Impl::order_committed(const std::string& account_id, const std::string& key,
-                                   const MoneyOutcome& outcome) {
-  auto account = accounts_.find(account_id);
-  if (account != accounts_.end() && account->second.mode == BillingMode::kGateway) {
-    set_supply(account->second);
-  }
-  finish_order(key, outcome);
+void OrderBook::book(const std::string& key, Money amount, LedgerEntry entry,
+                     std::vector<EngineChange> extra) {
+  host_.book(std::move(entry), std::move(extra), [this, key, amount](Money balance) {
+    finish_order(key, MoneyOutcome{true, "", "", amount, balance, false});
+  });
 }
 
-void Engine::Impl::answer_waiters(const std::string& key, const MoneyOutcome& outcome) {
+void OrderBook::answer_waiters(const std::string& key, const MoneyOutcome& outcome) {
   auto callers = std::move(waiters_[key]);
   waiters_.erase(key);
-  for (auto& caller : callers) post_([caller, outcome] { caller(outcome); });
+  for (auto& caller : callers) lifetime_.post()([caller, outcome] { caller(outcome); });
 }
 
-void Engine::Impl::finish_order(const std::string& key, MoneyOutcome outcome) {
+void OrderBook::finish_order(const std::string& key, MoneyOutcome outcome) {
   orders_[key] = outcome;
   unreachable_.erase(key);
   auto waiting = waiters_.find(key);
   if (waiting == waiters_.end()) return;
-  std::vector<std::function<void(MoneyOutcome)>> callers = std::move(waiting->second);
+  std::vector<Done> callers = std::move(waiting->second);
   waiters_.erase(waiting);
   for (auto& caller : callers) caller(outcome);
 }
 
-void Engine::Impl::recharge(MoneyOrder order, std::function<void(MoneyOutcome)> done) {
+const AccountRuntime* OrderBook::open_account_or_reject(const MoneyOrder& order, Done& done) {
+  const AccountRuntime* found = host_.find_account(order.account_id);
+  if (found == nullptr || found->closed) {
+    reject(done, "unknown_account", "no open account '" + order.account_id + "'");
+    return nullptr;
+  }
+  return found;
+}
+
+void OrderBook::recharge(MoneyOrder order, Done done) {
   const std::string key = "recharge:" + order.order_id;
   if (answer_known_order(key, done)) return;
-  auto found = accounts_.find(order.account_id);
-  if (found == accounts_.end() || found->second.closed) {
-    return reject(done, "unknown_account", "no open account '" + order.account_id + "'");
-  }
+  const AccountRuntime* found = open_account_or_reject(order, done);
+  if (found == nullptr) return;
   if (order.amount <= Money{0}) return reject(done, "invalid", "amount must be positive");
-  if (stopped_) return reject(done, "stopping", "the gateway is stopping");
-  AccountRuntime& account = found->second;
+  if (host_.stopping()) return reject(done, "stopping", "the gateway is stopping");
+  const AccountRuntime& account = *found;
   waiters_[key].push_back(std::move(done));
 
   if (account.mode == BillingMode::kMeter) {
-    MeterRuntime& meter = meters_.at(account.meters.front());
+    const MeterRuntime& meter = *host_.find_meter(account.meters.front());
     if (!meter.purchase_count) {
       return answer_waiters(
           key, MoneyOutcome{false, "meter_state_unknown",
@@ -104,27 +148,19 @@ void Engine::Impl::recharge(MoneyOrder order, std::function<void(MoneyOutcome)> 
     return start_meter_recharge(key, std::move(job));
   }
 
-  account.balance += order.amount;
-  std::vector<Event> events;
-  evaluate_alarm(account, events, /*defer_supply=*/true);
-  MoneyOutcome outcome{true, "", "", order.amount, account.balance, false};
-  LedgerEntry entry{account.id, to_unix_ms(clock_.wall_now()),
-                    "recharge", order.amount,
-                    Money{},    order.order_id,
-                    "",         order_details(order.order_id, order.amount, order.operator_id)};
-  commit_account(
-      account, {std::move(entry)}, std::move(events), {},
-      later([this, id = account.id, key, outcome] { order_committed(id, key, outcome); }));
+  book(key, order.amount,
+       LedgerEntry{account.id, to_unix_ms(clock_.wall_now()), "recharge", order.amount, Money{},
+                   order.order_id, "",
+                   order_details(order.order_id, order.amount, order.operator_id)},
+       {});
 }
 
-void Engine::Impl::refund(MoneyOrder order, std::function<void(MoneyOutcome)> done) {
+void OrderBook::refund(MoneyOrder order, Done done) {
   const std::string key = "refund:" + order.order_id;
   if (answer_known_order(key, done)) return;
-  auto found = accounts_.find(order.account_id);
-  if (found == accounts_.end() || found->second.closed) {
-    return reject(done, "unknown_account", "no open account '" + order.account_id + "'");
-  }
-  AccountRuntime& account = found->second;
+  const AccountRuntime* found = open_account_or_reject(order, done);
+  if (found == nullptr) return;
+  const AccountRuntime& account = *found;
   if (order.amount <= Money{0}) return reject(done, "invalid", "amount must be positive");
   if (account.mode == BillingMode::kMeter) {
     return reject(done, "not_supported", "refunds of meter-billed accounts are made at the meter");
@@ -134,59 +170,53 @@ void Engine::Impl::refund(MoneyOrder order, std::function<void(MoneyOutcome)> do
                   "refund " + format_money(order.amount) + " exceeds the balance " +
                       format_money(account.balance));
   }
-  if (stopped_) return reject(done, "stopping", "the gateway is stopping");
+  if (host_.stopping()) return reject(done, "stopping", "the gateway is stopping");
   waiters_[key].push_back(std::move(done));
-  account.balance -= order.amount;
-  std::vector<Event> events;
-  evaluate_alarm(account, events, /*defer_supply=*/true);
-  MoneyOutcome outcome{true, "", "", order.amount, account.balance, false};
-  LedgerEntry entry{account.id, to_unix_ms(clock_.wall_now()),
-                    "refund",   -order.amount,
-                    Money{},    order.order_id,
-                    "",         order_details(order.order_id, order.amount, order.operator_id)};
-  commit_account(
-      account, {std::move(entry)}, std::move(events), {},
-      later([this, id = account.id, key, outcome] { order_committed(id, key, outcome); }));
+  book(key, order.amount,
+       LedgerEntry{account.id, to_unix_ms(clock_.wall_now()), "refund", -order.amount, Money{},
+                   order.order_id, "",
+                   order_details(order.order_id, order.amount, order.operator_id)},
+       {});
 }
 
-void Engine::Impl::start_meter_recharge(const std::string& key, MeterRechargeJob job) {
+void OrderBook::start_meter_recharge(const std::string& key, MeterRechargeJob job) {
   const MeterRechargeRow row = job.row;
   meter_jobs_[key] = std::move(job);
   EngineWrite write;
   write.urgent = true;
   write.changes.emplace_back(row);
   // Only once the journal entry is durable does the write to the meter go out.
-  write.committed = later([this, key] { submit_meter_recharge(key); });
-  write_to_store(std::move(write));
+  write.committed = lifetime_.later([this, key] { submit_meter_recharge(key); });
+  host_.write_to_store(std::move(write));
 }
 
-void Engine::Impl::submit_meter_recharge(const std::string& key) {
+void OrderBook::submit_meter_recharge(const std::string& key) {
   auto found = meter_jobs_.find(key);
-  if (found == meter_jobs_.end() || found->second.in_flight || stopped_) return;
+  if (found == meter_jobs_.end() || found->second.in_flight || host_.stopping()) return;
   MeterRechargeJob& job = found->second;
   job.in_flight = true;
   Action action{"recharge",
                 {{"amount", job.row.amount.units}, {"purchase_count", job.row.purchase_count}},
                 {}};
   actions_.submit(job.row.meter_id, std::move(action),
-                  alive([this, key](Result<MeterReading> result) {
+                  lifetime_.alive([this, key](Result<MeterReading> result) {
                     on_meter_recharge_done(key, std::move(result));
                   }));
 }
 
-void Engine::Impl::on_meter_recharge_done(const std::string& key, Result<MeterReading> result) {
+void OrderBook::on_meter_recharge_done(const std::string& key, Result<MeterReading> result) {
   auto found = meter_jobs_.find(key);
   if (found == meter_jobs_.end()) return;
   MeterRechargeJob& job = found->second;
   job.in_flight = false;
   if (!result) {
-    if (stopped_) return;  // the buses are stopping: resumed at the next start
+    if (host_.stopping()) return;  // the buses are stopping: resumed at the next start
     const ErrorKind kind = result.error().kind;
     const bool unanswered = kind == ErrorKind::kTimeout || kind == ErrorKind::kBusError ||
                             kind == ErrorKind::kChecksum || kind == ErrorKind::kMalformed;
     ++job.failures;
     if (unanswered && job.failures < config_.recharge_attempts) {
-      job.retry_at = backoff_after(job.failures);
+      job.retry_at = retry_after(config_, clock_.steady_now(), job.failures);
       spdlog::warn("engine: recharge {} of meter {} failed ({}), retrying: {}", job.row.order_id,
                    job.row.meter_id, job.failures, result.error().message);
       return;
@@ -197,24 +227,15 @@ void Engine::Impl::on_meter_recharge_done(const std::string& key, Result<MeterRe
   row.state = "done";
   const std::string operator_id = job.operator_id;
   meter_jobs_.erase(found);
-  AccountRuntime& account = accounts_.at(row.account_id);
-  MeterRuntime& meter = meters_.at(row.meter_id);
-  meter.purchase_count = row.purchase_count;
-  account.balance += row.amount;
-  std::vector<Event> events;
-  evaluate_alarm(account, events, /*defer_supply=*/true);
-  MoneyOutcome outcome{true, "", "", row.amount, account.balance, false};
-  LedgerEntry entry{account.id,   to_unix_ms(clock_.wall_now()),
-                    "recharge",   row.amount,
-                    Money{},      row.order_id,
-                    row.meter_id, order_details(row.order_id, row.amount, operator_id)};
-  commit_account(
-      account, {std::move(entry)}, std::move(events), {row},
-      later([this, id = account.id, key, outcome] { order_committed(id, key, outcome); }));
+  host_.set_purchase_count(row.meter_id, row.purchase_count);
+  book(
+      key, row.amount,
+      LedgerEntry{row.account_id, to_unix_ms(clock_.wall_now()), "recharge", row.amount, Money{},
+                  row.order_id, row.meter_id, order_details(row.order_id, row.amount, operator_id)},
+      {row});
 }
 
-void Engine::Impl::fail_meter_recharge(const std::string& key, bool unanswered,
-                                       const Error& error) {
+void OrderBook::fail_meter_recharge(const std::string& key, bool unanswered, const Error& error) {
   auto found = meter_jobs_.find(key);
   MeterRechargeRow row = found->second.row;
   const int attempts = found->second.failures;
@@ -233,23 +254,23 @@ void Engine::Impl::fail_meter_recharge(const std::string& key, bool unanswered,
   EngineWrite write;
   write.urgent = true;
   write.changes.emplace_back(row);
-  write.events.push_back(event("recharge_failed", row.meter_id,
-                               json_text(nlohmann::json{{"account", row.account_id},
-                                                        {"order_id", row.order_id},
-                                                        {"amount", format_money(row.amount)},
-                                                        {"attempts", attempts},
-                                                        {"reason", code},
-                                                        {"error", to_string(error.kind)},
-                                                        {"message", error.message}})));
-  write.committed = later([this, key, outcome, unanswered, count = row.purchase_count] {
+  write.events.push_back(event_now(clock_, "recharge_failed", row.meter_id,
+                                   json_text(nlohmann::json{{"account", row.account_id},
+                                                            {"order_id", row.order_id},
+                                                            {"amount", format_money(row.amount)},
+                                                            {"attempts", attempts},
+                                                            {"reason", code},
+                                                            {"error", to_string(error.kind)},
+                                                            {"message", error.message}})));
+  write.committed = lifetime_.later([this, key, outcome, unanswered, count = row.purchase_count] {
     if (!unanswered) return finish_order(key, outcome);
     unreachable_[key] = count;
     answer_waiters(key, outcome);  // not remembered: the same order may be sent again
   });
-  write_to_store(std::move(write));
+  host_.write_to_store(std::move(write));
 }
 
-void Engine::Impl::retry_meter_recharges() {
+void OrderBook::tick() {
   const SteadyTime now = clock_.steady_now();
   std::vector<std::string> due;
   for (const auto& [key, job] : meter_jobs_) {
