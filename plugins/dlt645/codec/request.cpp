@@ -16,7 +16,7 @@ std::uint8_t request_control(std::uint8_t function) {
 
 // Request frames built here have at most 16 + caller data bytes; the only way encode fails is
 // caller data over 255 bytes, which build_write reports.
-std::vector<std::uint8_t> encode_small(Frame frame, std::size_t preamble) {
+std::vector<std::uint8_t> encode_small(const Frame& frame, std::size_t preamble) {
   return encode_frame(frame, preamble).value();
 }
 
