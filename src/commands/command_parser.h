@@ -15,8 +15,8 @@
 namespace meterd {
 
 struct ParseLimits {
-  std::size_t max_payload_bytes = 64 * 1024;  // larger: too_large, not parsed at all
-  int max_depth = 32;                         // deeper nesting of [ and {: too_large
+  std::size_t max_payload_bytes = std::size_t{64} * 1024;  // larger: too_large, not parsed at all
+  int max_depth = 32;                                      // deeper nesting of [ and {: too_large
   std::size_t max_batch_steps = 1000;
   std::size_t max_meters = 1000;                           // in a "meters" target
   std::size_t max_points = 64;                             // in query args

@@ -41,6 +41,7 @@ std::vector<std::string> list_drop_ins(const std::string& folder, ConfigErrors& 
   // Byte order, whatever the locale: what `LC_ALL=C ls` shows is what applies.
   std::sort(names.begin(), names.end());
   std::vector<std::string> files;
+  files.reserve(names.size());
   for (const auto& name : names) files.push_back((fs::path(folder) / name).string());
   return files;
 }

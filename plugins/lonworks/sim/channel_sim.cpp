@@ -23,7 +23,7 @@ ChannelSim::ChannelSim(SimLink link, UdpAddress bind, const Clock& clock)
 Status ChannelSim::open() { return endpoint_.open(bind_); }
 
 SimNode& ChannelSim::add_node(SimNodeConfig config) {
-  nodes_.push_back(std::make_unique<SimNode>(std::move(config), clock_.steady_now()));
+  nodes_.push_back(std::make_unique<SimNode>(config, clock_.steady_now()));
   return *nodes_.back();
 }
 

@@ -35,7 +35,7 @@ bool addressed_to(const LonMessage& m, SubnetNode self) {
 
 MessageLayer::MessageLayer(MessageLayerConfig config, std::vector<std::unique_ptr<Link>> links,
                            const Clock& clock)
-    : config_(std::move(config)), links_(std::move(links)), clock_(clock) {
+    : config_(config), links_(std::move(links)), clock_(clock) {
   config_.max_in_flight = std::max<std::size_t>(config_.max_in_flight, 1);
   config_.max_in_flight_per_node = std::clamp<std::size_t>(config_.max_in_flight_per_node, 1, 15);
 }

@@ -147,6 +147,8 @@ std::vector<std::uint16_t> encode_value(const PointScalar& value, const ValueFor
   double raw = 0;
   if (const auto* i = std::get_if<std::int64_t>(&value)) {
     const __int128 n = static_cast<__int128>(*i) * f.scale.den;
+    // The integer quotient first, then the remainder as a fraction: exact where it can be.
+    // NOLINTNEXTLINE(bugprone-integer-division)
     raw = static_cast<double>(n / f.scale.num) +
           static_cast<double>(n % f.scale.num) / static_cast<double>(f.scale.num);
   } else {

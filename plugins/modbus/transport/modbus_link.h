@@ -22,7 +22,8 @@
 
 #include "core/result.h"
 
-typedef struct _modbus modbus_t;
+// libmodbus's own name for its context, declared as modbus.h declares it.
+typedef struct _modbus modbus_t;  // NOLINT(bugprone-reserved-identifier)
 
 namespace meterd::modbus {
 
