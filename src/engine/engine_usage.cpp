@@ -68,9 +68,7 @@ void Engine::Impl::prune_usage() {
   write_to_store(std::move(write));
 }
 
-std::int32_t Engine::Impl::local_day(WallTime t) const {
-  return yyyymmdd(to_local(t, config_.zone).date);
-}
+std::int32_t Engine::Impl::local_day(WallTime t) const { return local_day_key(t, config_.zone); }
 
 std::string Engine::Impl::account_of(const std::string& meter_id) const {
   auto found = meters_.find(meter_id);

@@ -49,6 +49,10 @@ std::int32_t yyyymmdd(year_month_day date) {
   return yyyymm(date) * 100 + static_cast<std::int32_t>(static_cast<unsigned>(date.day()));
 }
 
+std::int32_t local_day_key(WallTime t, LocalZone offset) {
+  return yyyymmdd(to_local(t, offset).date);
+}
+
 std::int32_t yyyymm(year_month_day date) {
   return yyyy(date) * 100 + static_cast<std::int32_t>(static_cast<unsigned>(date.month()));
 }

@@ -25,6 +25,8 @@ LocalDateTime to_local(WallTime t, LocalZone offset);
 std::int32_t yyyymmdd(std::chrono::year_month_day date);
 std::int32_t yyyymm(std::chrono::year_month_day date);
 std::int32_t yyyy(std::chrono::year_month_day date);
+// The yyyymmdd key of the local day containing `t`.
+std::int32_t local_day_key(WallTime t, LocalZone offset);
 int month_day(std::chrono::year_month_day date);  // month*100+day, as in Season
 
 // The instant at which `date` begins locally, plus `minute_of_day` minutes (the first, when

@@ -49,7 +49,7 @@ MeterControlDesk::MeterControlDesk(Host& host, const Clock& clock, const Billing
     : host_(host), clock_(clock), config_(config) {}
 
 std::int32_t MeterControlDesk::local_day(WallTime t) const {
-  return yyyymmdd(to_local(t, config_.zone).date);
+  return local_day_key(t, config_.zone);
 }
 
 Event MeterControlDesk::event(std::string type, std::string meter_id, std::string details) const {

@@ -67,7 +67,7 @@ PricedIncrement price_increment(const TariffHistory& tariffs, LocalZone offset,
   const std::int64_t from_ms = floor_unix_ms(from);
   const std::int64_t to_ms = floor_unix_ms(to);
   if (to_ms <= from_ms) {
-    const std::int32_t day = pieces ? yyyymmdd(to_local(WallTime{Millis(to_ms)}, offset).date) : 0;
+    const std::int32_t day = pieces ? local_day_key(WallTime{Millis(to_ms)}, offset) : 0;
     charge_piece(price_segment_at(tariffs, offset, to_ms), wh.wh, day, counters, priced, pieces);
   } else {
     std::int64_t t = from_ms;
@@ -83,7 +83,7 @@ PricedIncrement price_increment(const TariffHistory& tariffs, LocalZone offset,
       if (pieces) {
         if (t >= day_end_ms) {
           const WallTime at{Millis(t)};
-          day = yyyymmdd(to_local(at, offset).date);
+          day = local_day_key(at, offset);
           day_end_ms = to_unix_ms(start_of_next_local_day(at, offset));
         }
         end = std::min(end, day_end_ms);
