@@ -31,6 +31,7 @@ void ReadingRouter::route(BusOutput output) {
     return;
   }
   auto& change = std::get<MeterStateChanged>(output);
+  if (engine_) engine_->on_meter_state(change.meter_id, change.online, change.time);
   nlohmann::json details = nlohmann::json::object();
   if (!change.online) details["reason"] = change.reason;
   store_.append_event(Event{change.online ? "meter_online" : "meter_offline", change.meter_id,

@@ -36,7 +36,22 @@ struct StatsSource {
   ReadRows read;
   nlohmann::json extra = nlohmann::json::object();
   std::optional<nlohmann::json> failure;
+  // Meters whose offline time the rows sum (offline_share's base): 1 for a meter, the count
+  // for a selector, 0 for an account (which keeps none).
+  std::int64_t offline_meters = 0;
 };
+
+// The calendar length of the periods from..to in ms (usage_figures_json.h).
+std::int64_t range_ms(std::int32_t from, std::int32_t to, UsageGranularity g) {
+  if (g == UsageGranularity::kDay) {
+    return stats_period_count(from, to, g) * calendar_period_ms(from, g);
+  }
+  std::int64_t ms = 0;
+  for (std::int32_t month = from; month <= to; month = shift_stats_period(month, g, 1)) {
+    ms += calendar_period_ms(month, g);
+  }
+  return ms;
+}
 
 struct RangeRead {
   std::vector<UsageRollup> rows;
@@ -122,15 +137,19 @@ StatsSource select_source(const Engine& engine, const MeterDirectory& directory,
         return engine.read_usage_sum(UsageSumQuery{meters, g, from, to, limit});
       });
   source.extra["meters"] = count;
+  source.offline_meters = static_cast<std::int64_t>(count);
   return source;
 }
 
 StatsSource owner_source(const Engine& engine, UsageScope scope, const std::string& owner,
                          UsageGranularity g) {
-  return readable(owner, usage_scope_name(scope),
-                  [&engine, scope, owner, g](std::int32_t from, std::int32_t to, int limit) {
-                    return engine.read_usage(UsageQuery{scope, owner, g, from, to, limit});
-                  });
+  StatsSource source =
+      readable(owner, usage_scope_name(scope),
+               [&engine, scope, owner, g](std::int32_t from, std::int32_t to, int limit) {
+                 return engine.read_usage(UsageQuery{scope, owner, g, from, to, limit});
+               });
+  source.offline_meters = scope == UsageScope::kMeter ? 1 : 0;
+  return source;
 }
 
 }  // namespace
@@ -165,31 +184,38 @@ void StepRunner::run_stats(const BatchStep& step, std::function<void(TargetResul
 
   nlohmann::json periods = nlohmann::json::array();
   for (const UsageRollup& row : current.rows) {
-    nlohmann::json item = usage_figures_json(row.figures);
+    nlohmann::json item =
+        usage_figures_json(row.figures, calendar_period_ms(row.period, g) * source.offline_meters);
     item["period"] = format_stats_period(row.period, g);
     periods.push_back(std::move(item));
   }
-  nlohmann::json result{{"target", name},
-                        {"ok", true},
-                        {"scope", source.scope},
-                        {"granularity", usage_granularity_name(g)},
-                        {"from", format_stats_period(args.from, g)},
-                        {"to", format_stats_period(args.to, g)},
-                        {"periods", std::move(periods)},
-                        {"total", usage_figures_json(current.total)}};
+  nlohmann::json result{
+      {"target", name},
+      {"ok", true},
+      {"scope", source.scope},
+      {"granularity", usage_granularity_name(g)},
+      {"from", format_stats_period(args.from, g)},
+      {"to", format_stats_period(args.to, g)},
+      {"periods", std::move(periods)},
+      {"total",
+       usage_figures_json(current.total, range_ms(args.from, args.to, g) * source.offline_meters)}};
   result.update(source.extra);
   if (compared) {
     const UsageFigures& now = current.total;
     const UsageFigures& then = ranges.value().before->total;
-    result["compare"] = {{"kind", args.compare == StatsCompare::kMonthOnMonth ? "mom" : "yoy"},
-                         {"from", format_stats_period(compared->first, g)},
-                         {"to", format_stats_period(compared->second, g)},
-                         {"total", usage_figures_json(then)},
-                         {"change",
-                          {{"energy_wh", now.energy_wh() - then.energy_wh()},
-                           {"energy_pct", relative(now.energy_wh(), then.energy_wh())},
-                           {"cost", format_money(Money{now.cost - then.cost})},
-                           {"cost_pct", relative(now.cost, then.cost)}}}};
+    result["compare"] = {
+        {"kind", args.compare == StatsCompare::kMonthOnMonth ? "mom" : "yoy"},
+        {"from", format_stats_period(compared->first, g)},
+        {"to", format_stats_period(compared->second, g)},
+        {"total", usage_figures_json(then, range_ms(compared->first, compared->second, g) *
+                                               source.offline_meters)},
+        {"change",
+         {{"energy_wh", now.energy_wh() - then.energy_wh()},
+          {"energy_pct", relative(now.energy_wh(), then.energy_wh())},
+          {"cost", format_money(Money{now.cost - then.cost})},
+          {"cost_pct", relative(now.cost, then.cost)},
+          {"demand_w", now.demand_w - then.demand_w},
+          {"demand_pct", relative(now.demand_w, then.demand_w)}}}};
   }
   done({std::move(result)});
 }

@@ -15,6 +15,7 @@
 #include "core/money.h"
 #include "engine/alarm_policy.h"
 #include "engine/billing_config.h"
+#include "engine/demand_windows.h"
 #include "engine/pricing.h"
 #include "engine/tariff.h"
 #include "engine/usage_rollup.h"
@@ -39,6 +40,13 @@ struct PendingDeduction {
   bool empty() const { return amount == Money{0} && energy == Energy{0}; }
 };
 
+// The range of phase voltages a meter reported on one local day (0.1 V; 0: none yet).
+struct VoltageRange {
+  std::int32_t day = 0;
+  std::int64_t min_dv = 0;
+  std::int64_t max_dv = 0;
+};
+
 struct MeterRuntime {
   std::string meter_id;
   std::string account_id;
@@ -52,6 +60,10 @@ struct MeterRuntime {
   // Meter billing mode: what the meter itself reports.
   std::optional<std::int64_t> purchase_count;
   std::optional<Money> meter_balance;
+  // Statistics from readings and states (engine_measures.cpp).
+  MeterDemand demand;
+  VoltageRange voltage;
+  std::optional<WallTime> offline_since;  // offline time not yet in the rollups starts here
 };
 
 struct AccountRuntime {
@@ -71,6 +83,7 @@ struct AccountRuntime {
   std::optional<std::int64_t> pending_signature;
   SteadyTime pending_since{};
   bool has_pending = false;
+  DemandWindows demand;  // the energy of all its meters, for the account's maximum demand
 };
 
 // A recharge or refund, as ordered.

@@ -146,6 +146,14 @@ BillingConfig read_billing_config(const SettingsNode& node, const std::set<std::
       static_cast<int>(r.integer("stats_days_kept", billing.stats_days_kept, 1, 3660));
   billing.stats_months_kept =
       static_cast<int>(r.integer("stats_months_kept", billing.stats_months_kept, 1, 1200));
+  billing.demand_window = r.duration("demand_window", billing.demand_window,
+                                     std::chrono::minutes(1), std::chrono::minutes(60));
+  if (std::chrono::hours(1) % billing.demand_window != std::chrono::milliseconds(0)) {
+    errors.add(r.any("demand_window")->pos,
+               "'demand_window' must divide an hour (1m, 5m, 15m, 30m, 60m ...)");
+  }
+  billing.stats_close_wait = r.duration("stats_close_wait", billing.stats_close_wait,
+                                        std::chrono::seconds(0), std::chrono::hours(48));
   if (const SettingsNode* tariffs = r.sequence("tariffs")) {
     // Where each id was first written: a drop-in may repeat one of another file.
     std::map<std::string, SourcePos> first;

@@ -53,6 +53,12 @@ struct BillingConfig {
   // the current one included.
   int stats_days_kept = 400;
   int stats_months_kept = 36;
+  // Maximum demand is the highest average power over one window of this length (windows
+  // aligned to the quarter hours; it divides an hour).
+  std::chrono::milliseconds demand_window{15 * 60 * 1000};
+  // A period closes once every meter is billed past its end, or this long after its end
+  // (a meter offline across the boundary); docs/statistics.md.
+  std::chrono::milliseconds stats_close_wait{60 * 60 * 1000};
   std::map<std::string, Tariff> tariffs;           // by id
   std::map<std::string, std::string> tariff_json;  // by id: the tariff as stored
   std::vector<AccountSpec> accounts;

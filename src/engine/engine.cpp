@@ -15,12 +15,17 @@ void Engine::start() { impl_->start(); }
 
 void Engine::stop() {
   impl_->flush_all();
+  impl_->flush_measures();
   impl_->stopped_ = true;
 }
 
 void Engine::on_reading(const MeterPolled& polled) { impl_->on_reading(polled); }
 
 void Engine::on_tick() { impl_->on_tick(); }
+
+void Engine::on_meter_state(const std::string& meter_id, bool online, WallTime time) {
+  impl_->on_meter_state(meter_id, online, time);
+}
 
 void Engine::recharge(MoneyOrder order, std::function<void(MoneyOutcome)> done) {
   impl_->orders_.recharge(std::move(order), std::move(done));

@@ -90,6 +90,9 @@ class Engine {
   void stop();
 
   void on_reading(const MeterPolled& polled);
+  // A meter went offline or came back (the bus's MeterStateChanged): the offline time of
+  // meters with an account goes into their statistics (docs/statistics.md).
+  void on_meter_state(const std::string& meter_id, bool online, WallTime time);
   // Every second or so: relay retries, ledger_interval flushes.
   void on_tick();
 

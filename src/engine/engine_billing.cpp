@@ -29,6 +29,7 @@ void Engine::Impl::on_reading(const MeterPolled& polled) {
   MeterRuntime& meter = found->second;
   AccountRuntime& account = accounts_.at(meter.account_id);
   if (account.closed) return;
+  observe_measures(account, meter, polled);
   if (account.mode == BillingMode::kGateway) {
     relays_.reconcile(polled);
     if (std::optional<std::int64_t> energy = integer_point(polled.reading, "energy_total")) {
@@ -237,6 +238,7 @@ void Engine::Impl::on_tick() {
   }
   controls_.tick();
   prune_usage();
+  flush_offline_days();
   close_periods();
   relays_.tick();
   orders_.tick();

@@ -75,6 +75,17 @@ class Engine::Impl : public RelayDesk::Host, public MeterControlDesk::Host, publ
   void count_usage(const std::string& meter_id, const std::string& account_id,
                    std::int64_t UsageFigures::*counter);
   void count_cut_off(const AccountRuntime& account);
+  // Statistics from readings and meter states (engine_measures.cpp): maximum demand, the
+  // voltage range, offline time. flush_offline_days, before periods close, puts the offline
+  // time of ended days into their rows and writes what waits.
+  void observe_measures(AccountRuntime& account, MeterRuntime& meter, const MeterPolled& polled);
+  void observe_demand(AccountRuntime& account, MeterRuntime& meter, std::int64_t energy_wh,
+                      std::int64_t time_ms);
+  void observe_voltage(MeterRuntime& meter, const MeterPolled& polled);
+  void on_meter_state(const std::string& meter_id, bool online, WallTime time);
+  void add_offline(MeterRuntime& meter, WallTime until);
+  void flush_offline_days();
+  void flush_measures();  // at stop
   // Once per local day (at start and on ticks): removes the rollups past retention.
   void prune_usage();
   // Period close (engine_period_close.cpp). start_period_close reads the marks (a new store
@@ -182,6 +193,7 @@ class Engine::Impl : public RelayDesk::Host, public MeterControlDesk::Host, publ
   std::vector<UsageDelta> usage_counts_;  // counts for the next write
   std::int32_t pruned_on_ = 0;            // the local day retention last ran
   UsageCloseMarks closed_;                // the last closed day and month
+  DemandGrid demand_grid_;                // maximum demand's windows, set at start
   bool summaries_due_ = false;            // the store may hold summaries to publish
   LoopLifetime lifetime_;
 };

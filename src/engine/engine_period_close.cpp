@@ -19,10 +19,6 @@ using std::chrono::sys_days;
 using std::chrono::year_month;
 using std::chrono::year_month_day;
 
-// How long after its end a period waits for a meter that has not been read past it (offline,
-// dead): then it closes anyway, and the meter's late reading publishes a correction.
-constexpr std::chrono::hours kCloseWait{1};
-
 // Summaries per store write (and per tick): bounds one transaction after a long outage.
 constexpr int kSummariesPerWrite = 256;
 
@@ -65,8 +61,10 @@ void Engine::Impl::start_period_close() {
   close_periods();
 }
 
+// A period waits `stats_close_wait` after its end for a meter that has not been read past it
+// (offline, dead): then it closes anyway, and the meter's late reading publishes a correction.
 bool Engine::Impl::period_billed(WallTime end) const {
-  if (clock_.wall_now() >= end + kCloseWait) return true;
+  if (clock_.wall_now() >= end + config_.stats_close_wait) return true;
   for (const auto& [meter_id, meter] : meters_) {
     auto account = accounts_.find(meter.account_id);
     // A meter-billed account books the balance drop on the day it reads it: nothing to wait for.

@@ -7,6 +7,7 @@
 
 #include "engine/engine_events.h"
 #include "engine/engine_impl.h"
+#include "engine/local_time.h"
 
 namespace meterd {
 namespace {
@@ -16,6 +17,10 @@ WallTime from_unix_ms(std::int64_t ms) { return WallTime{} + std::chrono::millis
 }  // namespace
 
 void Engine::Impl::start() {
+  // Demand windows start at local midnights (demand_windows.h): any one anchors the grid.
+  demand_grid_ = DemandGrid{
+      config_.demand_window.count(),
+      to_unix_ms(local_instant(to_local(clock_.wall_now(), config_.zone).date, 0, config_.zone))};
   StoredEngineState stored;
   StoredControls controls;
   Status status = store_.load(stored, controls);
@@ -66,6 +71,10 @@ void Engine::Impl::load(const StoredEngineState& stored) {
       meter.has_billed = true;
       meter.billed_energy = meter.last_energy = billed->second.energy;
       meter.billed_time = meter.last_time = from_unix_ms(billed->second.ts_ms);
+      // Demand continues from the same reading, so the Wh billed across a restart are in it.
+      meter.demand.has_last = true;
+      meter.demand.last_wh = billed->second.energy.wh;
+      meter.demand.last_ms = billed->second.ts_ms;
     }
     meters_[meter_id] = std::move(meter);
   }

@@ -2,6 +2,8 @@
 // Statistics rollups: what billing and control add to the usage of a meter and its account by
 // local day. Charges and energy ride with the ledger deduction they come from (commit_account);
 // counts ride with the write that carries the event reporting them.
+#include <algorithm>
+
 #include "engine/engine_impl.h"
 #include "engine/local_time.h"
 
@@ -25,6 +27,7 @@ void Engine::Impl::add_pieces(PendingDeduction& pending, const std::vector<Price
     figures.cost_by_period[p] += piece.cost;
     figures.cost += piece.cost;
     figures.free_wh += piece.free_wh;
+    figures.tier_reached = std::max<std::int64_t>(figures.tier_reached, piece.tier);
   }
 }
 

@@ -23,7 +23,11 @@ std::string period_summary_body(const UsageRollup& rollup, std::int32_t revision
                          {"period", local_period_text(rollup.period, rollup.granularity)},
                          {"revision", revision},
                          {"correction", revision > 0}};
-  body.update(usage_figures_json(rollup.figures));
+  // Offline time is kept for meters only.
+  const std::int64_t offline_base = rollup.scope == UsageScope::kMeter
+                                        ? calendar_period_ms(rollup.period, rollup.granularity)
+                                        : 0;
+  body.update(usage_figures_json(rollup.figures, offline_base));
   return body.dump();
 }
 

@@ -46,13 +46,15 @@ void charge_piece(const PriceSegment& segment, std::int64_t wh, std::int32_t day
   if (pieces == nullptr) return;
   const std::int64_t cost = priced.cost_milli_by_period[p] - cost_before;
   const std::int64_t free = priced.free.wh - free_before;
+  const std::int32_t tier = tier_reached(segment, counters);
   if (!pieces->empty() && pieces->back().day == day && pieces->back().period == segment.period) {
     pieces->back().wh += wh;
     pieces->back().free_wh += free;
     pieces->back().cost_milli += cost;
+    pieces->back().tier = std::max(pieces->back().tier, tier);
     return;
   }
-  pieces->push_back(PricedPiece{day, segment.period, wh, free, cost, 0});
+  pieces->push_back(PricedPiece{day, segment.period, wh, free, cost, 0, tier});
 }
 
 }  // namespace

@@ -48,6 +48,7 @@ struct PricedPiece {
   std::int64_t free_wh = 0;
   std::int64_t cost_milli = 0;  // before carry
   std::int64_t cost = 0;
+  std::int32_t tier = 0;  // the highest tier block (1-based) its Wh reached; 0: no tiers
 };
 
 // Prices `wh` consumed over [from, to) and advances `counters`. `to <= from` puts it all at

@@ -82,4 +82,16 @@ void charge_segment(const PriceSegment& segment, std::int64_t wh, BillingCounter
   priced.cost_milli_by_period[period] += cost;
 }
 
+std::int32_t tier_reached(const PriceSegment& segment, const BillingCounters& counters) {
+  const Tariff* tariff = segment.tariff;
+  if (tariff == nullptr || !tariff->tiers || counters.tier_wh <= 0) return 0;
+  const std::int64_t last_wh = counters.tier_wh - 1;  // its position in the tier period
+  std::int32_t tier = 0;
+  for (const TierBlock& block : tariff->tiers->blocks) {
+    ++tier;
+    if (!block.up_to || last_wh < block.up_to->wh) return tier;
+  }
+  return tier;  // past the last bounded block of a malformed list
+}
+
 }  // namespace meterd

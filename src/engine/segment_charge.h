@@ -16,4 +16,8 @@ namespace meterd {
 void charge_segment(const PriceSegment& segment, std::int64_t wh, BillingCounters& counters,
                     PricedIncrement& priced);
 
+// The tier block (1-based) the counters' last Wh fell in under the segment's tariff; 0 when
+// the tariff has no tiers or nothing was counted yet.
+std::int32_t tier_reached(const PriceSegment& segment, const BillingCounters& counters);
+
 }  // namespace meterd

@@ -11,6 +11,11 @@
 
 namespace meterd {
 
-nlohmann::json usage_figures_json(const UsageFigures& figures);
+// `offline_base_ms` > 0: also the share of that time the meter was offline (`offline_share`,
+// to 0.0001): the period's length, times the number of meters for a sum of meters.
+nlohmann::json usage_figures_json(const UsageFigures& figures, std::int64_t offline_base_ms = 0);
+
+// The calendar length of a local day (yyyymmdd) or month (yyyymm) in ms, at 24 hours a day.
+std::int64_t calendar_period_ms(std::int32_t key, UsageGranularity granularity);
 
 }  // namespace meterd

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "engine/usage_rollup.h"
 
+#include <algorithm>
+
 namespace meterd {
 
 const char* usage_scope_name(UsageScope scope) {
@@ -33,6 +35,17 @@ UsageFigures& UsageFigures::operator+=(const UsageFigures& other) {
   cut_offs += other.cut_offs;
   load_trips += other.load_trips;
   relay_operations += other.relay_operations;
+  offline_ms += other.offline_ms;
+  tier_reached = std::max(tier_reached, other.tier_reached);
+  if (other.demand_w > demand_w ||
+      (other.demand_w == demand_w && other.demand_w > 0 && other.demand_at_ms < demand_at_ms)) {
+    demand_w = other.demand_w;
+    demand_at_ms = other.demand_at_ms;
+  }
+  if (other.voltage_min_dv > 0 && (voltage_min_dv == 0 || other.voltage_min_dv < voltage_min_dv)) {
+    voltage_min_dv = other.voltage_min_dv;
+  }
+  voltage_max_dv = std::max(voltage_max_dv, other.voltage_max_dv);
   return *this;
 }
 

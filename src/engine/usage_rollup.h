@@ -35,12 +35,22 @@ struct UsageFigures {
   std::int64_t cut_offs = 0;
   std::int64_t load_trips = 0;
   std::int64_t relay_operations = 0;  // relay actions that switched the relay
+  std::int64_t offline_ms = 0;        // time the meter was offline (meter rows only)
+  // Extremes, merged by max or min rather than summed; 0 means none seen.
+  std::int64_t tier_reached = 0;    // the highest tier block (1-based) priced into
+  std::int64_t demand_w = 0;        // maximum demand: highest average W over one window
+  std::int64_t demand_at_ms = 0;    // start of that window (unix ms)
+  std::int64_t voltage_min_dv = 0;  // lowest phase voltage polled, 0.1 V
+  std::int64_t voltage_max_dv = 0;  // highest phase voltage polled, 0.1 V
 
   std::int64_t energy_wh() const {
     std::int64_t sum = 0;
     for (std::int64_t wh : wh_by_period) sum += wh;
     return sum;
   }
+  // Merges `other` in: sums add, extremes take the max (the min for voltage_min_dv; the earlier
+  // time when two windows tie for the maximum demand). Commutative and associative, so deltas
+  // may be merged in any grouping (store batches, tag aggregates).
   UsageFigures& operator+=(const UsageFigures& other);
   friend bool operator==(const UsageFigures&, const UsageFigures&) = default;
 };

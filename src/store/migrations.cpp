@@ -187,6 +187,17 @@ CREATE TABLE usage_close_marks(
   granularity TEXT PRIMARY KEY,
   closed_through INTEGER NOT NULL);
 )sql",
+    // 8: statistics extremes and offline time (engine/usage_rollup.h): the highest tier
+    // reached, maximum demand with its window's start, phase voltage range (0.1 V; 0: none
+    // polled) and the ms a meter was offline. Rows written before read 0: not known.
+    R"sql(
+ALTER TABLE usage_rollups ADD COLUMN offline_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE usage_rollups ADD COLUMN tier_reached INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE usage_rollups ADD COLUMN demand_w INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE usage_rollups ADD COLUMN demand_at_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE usage_rollups ADD COLUMN voltage_min_dv INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE usage_rollups ADD COLUMN voltage_max_dv INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 constexpr int kLatest = static_cast<int>(std::size(kMigrations));

@@ -1,17 +1,51 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "store/usage_tables.h"
 
+#include <array>
 #include <map>
 #include <nlohmann/json.hpp>
 
 namespace meterd {
 namespace {
 
-// The figures' columns, in the order the statements bind and read them.
+// The figures' columns, in the order the statements bind and read them: first the sums, then
+// the extremes (usage_rollup.h), each with how the upsert merges a delta into the stored row.
 constexpr const char* kColumns =
     "wh_sharp, wh_peak, wh_flat, wh_valley, cost_sharp, cost_peak, cost_flat, cost_valley, "
-    "cost, free_wh, cut_offs, load_trips, relay_operations";
-constexpr int kFigureColumns = 13;
+    "cost, free_wh, cut_offs, load_trips, relay_operations, offline_ms, tier_reached, demand_w, "
+    "demand_at_ms, voltage_min_dv, voltage_max_dv";
+constexpr int kFigureColumns = 19;
+
+// The merge of UsageFigures::operator+= in SQL. SQLite evaluates every SET expression on the
+// row as it was, so demand_at_ms compares the old demand_w.
+constexpr const char* kMerge =
+    "wh_sharp = wh_sharp + excluded.wh_sharp, wh_peak = wh_peak + excluded.wh_peak, "
+    "wh_flat = wh_flat + excluded.wh_flat, wh_valley = wh_valley + excluded.wh_valley, "
+    "cost_sharp = cost_sharp + excluded.cost_sharp, cost_peak = cost_peak + excluded.cost_peak, "
+    "cost_flat = cost_flat + excluded.cost_flat, "
+    "cost_valley = cost_valley + excluded.cost_valley, cost = cost + excluded.cost, "
+    "free_wh = free_wh + excluded.free_wh, cut_offs = cut_offs + excluded.cut_offs, "
+    "load_trips = load_trips + excluded.load_trips, "
+    "relay_operations = relay_operations + excluded.relay_operations, "
+    "offline_ms = offline_ms + excluded.offline_ms, "
+    "tier_reached = MAX(tier_reached, excluded.tier_reached), "
+    "demand_at_ms = CASE WHEN excluded.demand_w > demand_w OR (excluded.demand_w = demand_w AND "
+    "excluded.demand_w > 0 AND excluded.demand_at_ms < demand_at_ms) THEN excluded.demand_at_ms "
+    "ELSE demand_at_ms END, "
+    "demand_w = MAX(demand_w, excluded.demand_w), "
+    "voltage_min_dv = CASE WHEN excluded.voltage_min_dv > 0 AND (voltage_min_dv = 0 OR "
+    "excluded.voltage_min_dv < voltage_min_dv) THEN excluded.voltage_min_dv ELSE voltage_min_dv "
+    "END, "
+    "voltage_max_dv = MAX(voltage_max_dv, excluded.voltage_max_dv)";
+
+// The non-period fields, in column order after the periods' Wh and cost.
+std::array<std::int64_t UsageFigures::*, 11> scalar_fields() {
+  return {
+      &UsageFigures::cost,           &UsageFigures::free_wh,          &UsageFigures::cut_offs,
+      &UsageFigures::load_trips,     &UsageFigures::relay_operations, &UsageFigures::offline_ms,
+      &UsageFigures::tier_reached,   &UsageFigures::demand_w,         &UsageFigures::demand_at_ms,
+      &UsageFigures::voltage_min_dv, &UsageFigures::voltage_max_dv};
+}
 
 }  // namespace
 
@@ -23,9 +57,7 @@ void bind_figures(Statement& st, int first, const UsageFigures& f) {
   int index = first;
   for (std::int64_t wh : f.wh_by_period) st.bind(index++, wh);
   for (std::int64_t cost : f.cost_by_period) st.bind(index++, cost);
-  for (std::int64_t value : {f.cost, f.free_wh, f.cut_offs, f.load_trips, f.relay_operations}) {
-    st.bind(index++, value);
-  }
+  for (std::int64_t UsageFigures::*field : scalar_fields()) st.bind(index++, f.*field);
 }
 
 }  // namespace
@@ -35,10 +67,7 @@ UsageFigures read_usage_figures(const Statement& st, int first) {
   int index = first;
   for (std::int64_t& wh : f.wh_by_period) wh = st.column_int(index++);
   for (std::int64_t& cost : f.cost_by_period) cost = st.column_int(index++);
-  for (std::int64_t* value :
-       {&f.cost, &f.free_wh, &f.cut_offs, &f.load_trips, &f.relay_operations}) {
-    *value = st.column_int(index++);
-  }
+  for (std::int64_t UsageFigures::*field : scalar_fields()) f.*field = st.column_int(index++);
   return f;
 }
 
@@ -50,17 +79,7 @@ std::string upsert_sql() {
   sql += ") VALUES(?1, ?2, ?3, ?4";
   for (int i = 0; i < kFigureColumns; ++i) sql += ", ?" + std::to_string(5 + i);
   sql += ") ON CONFLICT(scope, owner, granularity, period) DO UPDATE SET ";
-  const std::string columns = kColumns;
-  std::size_t start = 0;
-  bool first = true;
-  while (start < columns.size()) {
-    std::size_t end = columns.find(", ", start);
-    if (end == std::string::npos) end = columns.size();
-    const std::string name = columns.substr(start, end - start);
-    sql += (first ? "" : ", ") + name + " = " + name + " + excluded." + name;
-    first = false;
-    start = end + 2;
-  }
+  sql += kMerge;
   return sql;
 }
 

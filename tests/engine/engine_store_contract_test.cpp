@@ -315,6 +315,42 @@ TYPED_TEST(EngineStoreContract, UsageSumOfMetersIsTheSumOfEachMetersOwnRowsPerPe
   EXPECT_TRUE(nobody.value().empty());
 }
 
+TYPED_TEST(EngineStoreContract, UsageExtremesMergeByMaxAndMinAndOfflineTimeAdds) {
+  // Deltas of one day in an order that exercises every rule: a higher demand replaces the
+  // lower with its time, an equal one keeps the earlier time, a lower one changes nothing; the
+  // lowest voltage ignores "none" (0); the tier keeps its highest; offline time adds.
+  auto figures = [](std::int64_t demand_w, std::int64_t at, std::int64_t vmin, std::int64_t vmax,
+                    std::int64_t tier, std::int64_t offline) {
+    UsageFigures f;
+    f.demand_w = demand_w;
+    f.demand_at_ms = at;
+    f.voltage_min_dv = vmin;
+    f.voltage_max_dv = vmax;
+    f.tier_reached = tier;
+    f.offline_ms = offline;
+    return f;
+  };
+  const std::vector<UsageFigures> deltas{
+      figures(1200, 5000, 2250, 2300, 1, 100), figures(3600, 9000, 0, 0, 0, 0),
+      figures(3600, 7000, 2199, 2290, 2, 50), figures(900, 1000, 2210, 2460, 1, 0),
+      figures(0, 0, 0, 0, 0, 25)};
+  UsageFigures expected;
+  for (const UsageFigures& f : deltas) {
+    this->write({UsageDelta{"m1", "a1", 20260310, f}});
+    expected += f;
+  }
+  EXPECT_EQ(expected, figures(3600, 7000, 2199, 2460, 2, 175)) << "operator+= itself";
+  this->load();
+  for (UsageGranularity g : {UsageGranularity::kDay, UsageGranularity::kMonth}) {
+    const std::int32_t period = g == UsageGranularity::kDay ? 20260310 : 202603;
+    Result<std::vector<UsageRollup>> rows =
+        this->port_.port().read_usage(UsageQuery{UsageScope::kMeter, "m1", g, period, period, 1});
+    ASSERT_TRUE(rows);
+    ASSERT_EQ(rows.value().size(), 1u);
+    EXPECT_EQ(rows.value()[0].figures, expected) << usage_granularity_name(g);
+  }
+}
+
 TYPED_TEST(EngineStoreContract, UsagePruneRemovesDaysAndMonthsBeforeItsBoundsOfEveryOwner) {
   UsageFigures some;
   some.wh_by_period[static_cast<int>(TouPeriod::kFlat)] = 10;

@@ -159,6 +159,28 @@ TEST(Pricing, TierBoundaryInsideOneIncrementSplitsItsEnergy) {
   EXPECT_EQ(counters.tier_wh, 2300);
 }
 
+TEST(Pricing, PiecesCarryTheHighestTierTheirWhReached) {
+  Tariff tariff = single(Money{5000});
+  tariff.tiers = three_blocks(CalendarPeriod::kMonth);
+  const TariffHistory h = history(tariff);
+  BillingCounters counters;
+  std::vector<PricedPiece> pieces;
+  price_increment(h, kUtc, counters, utc(2026, 4, 1, 1), utc(2026, 4, 1, 2), Energy{1000}, &pieces);
+  ASSERT_EQ(pieces.size(), 1u);
+  EXPECT_EQ(pieces[0].tier, 1) << "the 1000th Wh is the last of block 1";
+  price_increment(h, kUtc, counters, utc(2026, 4, 1, 2), utc(2026, 4, 1, 3), Energy{1}, &pieces);
+  EXPECT_EQ(pieces.at(0).tier, 2);
+  price_increment(h, kUtc, counters, utc(2026, 4, 1, 3), utc(2026, 4, 1, 4), Energy{5000}, &pieces);
+  EXPECT_EQ(pieces.at(0).tier, 3);
+  // A new month starts again in block 1; a tariff without tiers reaches none.
+  price_increment(h, kUtc, counters, utc(2026, 5, 1, 1), utc(2026, 5, 1, 2), Energy{10}, &pieces);
+  EXPECT_EQ(pieces.at(0).tier, 1);
+  BillingCounters plain;
+  price_increment(history(single(Money{5000})), kUtc, plain, utc(2026, 4, 1, 1), utc(2026, 4, 1, 2),
+                  Energy{5000}, &pieces);
+  EXPECT_EQ(pieces.at(0).tier, 0);
+}
+
 TEST(Pricing, TierSurchargeAddsToTheTouPrice) {
   Tariff tariff = valley_peak_flat();
   tariff.tiers =

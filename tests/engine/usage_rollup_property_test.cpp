@@ -10,7 +10,10 @@
 // TOU period are those of the readings the engine billed (spread evenly over each reading's
 // span, as billing does, recomputed here minute by minute with the test's own civil time),
 // months are the sums of their days, the account is the sum of its meters, and cut-offs and
-// relay operations are the events' and actions' counts. METERD_ENGINE_SEED moves the seeds.
+// relay operations are the events' and actions' counts. Each meter's maximum demand per day is
+// the highest 15-minute window of the same spread readings, with its start, on every day no
+// restart or crash touched (on a restart's day it may only be lower: the window open at the
+// stop is counted in two parts). METERD_ENGINE_SEED moves the seeds.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -67,6 +70,12 @@ struct Reading {
 // (day, period) -> Wh
 using EnergyByDay = std::map<std::pair<std::int32_t, int>, std::int64_t>;
 
+constexpr std::int64_t kWindowMs = 15 * kMsPerMinute;  // the default demand window
+std::int64_t window_of(std::int64_t ms) { return ms / kWindowMs * kWindowMs; }
+
+// Why a meter's day is not held to the exact demand.
+enum class Disturbed { kRestart, kCrash };
+
 struct Coverage {
   int multi_day_rows = 0;
   int restarts = 0;
@@ -74,6 +83,7 @@ struct Coverage {
   int midnight_readings = 0;
   std::int64_t cut_offs = 0;
   std::int64_t relay_operations = 0;
+  int exact_demand_days = 0;
   std::set<std::int32_t> months;
 };
 
@@ -124,6 +134,7 @@ class UsageRollupProperty : public EngineTest, public ::testing::WithParamInterf
         answer_relays(coverage);
       }
       if (chance(rng_, 3)) {
+        note_restart();
         restart_engine(config_);
         ++coverage.restarts;
       } else if (chance(rng_, 2)) {
@@ -132,6 +143,7 @@ class UsageRollupProperty : public EngineTest, public ::testing::WithParamInterf
       }
     }
     ASSERT_TRUE(tariff_set);
+    note_restart();
     restart_engine(config_);  // writes every pending deduction
     check(coverage);
   }
@@ -172,13 +184,29 @@ class UsageRollupProperty : public EngineTest, public ::testing::WithParamInterf
     }
   }
 
+  // The window each meter had open at a stop is closed in two parts.
+  void note_restart() {
+    for (const std::string& meter : kMeters) {
+      if (readings_[meter].empty()) continue;
+      auto& why = disturbed_[{meter, day_key(window_of(readings_[meter].back().ms))}];
+      if (why != Disturbed::kCrash) why = Disturbed::kRestart;
+    }
+  }
+
   // Unwritten increments are lost: billing resumes from each meter's committed reading, so
-  // the readings after it are not what the engine bills from.
+  // the readings after it are not what the engine bills from. Demand windows the lost
+  // readings closed may already be stored: the days from the committed reading on are not
+  // held to the recomputation.
   void crash() {
     crash_engine();
+    const std::int64_t now = to_unix_ms(clock_.wall_now());
     for (const std::string& meter : kMeters) {
       const MeterBillingRow* billed = store_.billing(meter);
       std::vector<Reading>& list = readings_[meter];
+      const std::int64_t from = billed ? billed->ts_ms : (list.empty() ? now : list.front().ms);
+      for (std::int64_t t = window_of(from); t < now + kMsPerDay; t += kMsPerDay) {
+        disturbed_[{meter, day_key(std::min(t, now))}] = Disturbed::kCrash;
+      }
       if (!billed) {
         list.clear();
         continue;
@@ -220,6 +248,38 @@ class UsageRollupProperty : public EngineTest, public ::testing::WithParamInterf
         consumed = upto;
         t = next;
       }
+    }
+    return out;
+  }
+
+  // The highest 15-minute window per local day of the same spread, the earliest on a tie;
+  // windows are whole quarter hours, so the minute walk finds their boundaries too.
+  std::map<std::int32_t, std::pair<std::int64_t, std::int64_t>> recompute_demand(
+      const std::vector<Reading>& list) const {
+    std::map<std::int64_t, std::int64_t> window_wh;
+    for (std::size_t i = 1; i < list.size(); ++i) {
+      const Reading& a = list[i - 1];
+      const Reading& b = list[i];
+      const std::int64_t wh = b.wh - a.wh;
+      if (wh <= 0) continue;
+      std::int64_t t = a.ms;
+      std::int64_t consumed = 0;
+      while (t < b.ms) {
+        const std::int64_t next = std::min(b.ms, (t / kMsPerMinute + 1) * kMsPerMinute);
+        const std::int64_t upto = next == b.ms
+                                      ? wh
+                                      : static_cast<std::int64_t>(static_cast<__int128>(wh) *
+                                                                  (next - a.ms) / (b.ms - a.ms));
+        if (upto > consumed) window_wh[window_of(t)] += upto - consumed;
+        consumed = upto;
+        t = next;
+      }
+    }
+    std::map<std::int32_t, std::pair<std::int64_t, std::int64_t>> out;  // day -> (W, start)
+    for (const auto& [start, wh] : window_wh) {
+      const std::int64_t w = wh * 3'600'000 / kWindowMs;
+      auto& best = out[day_key(start)];
+      if (w > best.first) best = {w, start};
     }
     return out;
   }
@@ -274,6 +334,7 @@ class UsageRollupProperty : public EngineTest, public ::testing::WithParamInterf
     std::int64_t rollup_total = 0;
     for (const std::string& meter : kMeters) {
       const EnergyByDay expected = recompute(readings_[meter]);
+      auto demand = recompute_demand(readings_[meter]);
       EnergyByDay seen;
       std::map<std::int32_t, UsageFigures> months;
       for (const UsageRollup& row : rows(UsageScope::kMeter, meter, UsageGranularity::kDay)) {
@@ -290,12 +351,23 @@ class UsageRollupProperty : public EngineTest, public ::testing::WithParamInterf
         EXPECT_EQ(f.cut_offs, cut_off_events[row.period]) << meter << " " << row.period;
         const std::int64_t switched = relay_ops_[{meter, row.period}];
         EXPECT_EQ(f.relay_operations, switched) << meter << " " << row.period;
+        const auto disturbed = disturbed_.find({meter, row.period});
+        if (disturbed == disturbed_.end()) {
+          EXPECT_EQ(f.demand_w, demand[row.period].first) << meter << " demand " << row.period;
+          if (f.demand_w > 0) {
+            EXPECT_EQ(f.demand_at_ms, demand[row.period].second) << meter << " " << row.period;
+          }
+          ++coverage.exact_demand_days;
+        } else if (disturbed->second == Disturbed::kRestart) {
+          EXPECT_LE(f.demand_w, demand[row.period].first) << meter << " demand " << row.period;
+        }
         months[month_of_day(row.period)] += f;
         UsageFigures money_and_energy;
         money_and_energy.wh_by_period = f.wh_by_period;
         money_and_energy.cost_by_period = f.cost_by_period;
         money_and_energy.cost = f.cost;
         money_and_energy.free_wh = f.free_wh;
+        money_and_energy.tier_reached = f.tier_reached;
         account_days_from_meters[row.period] += money_and_energy;
         rollup_total += f.cost;
         coverage.months.insert(month_of_day(row.period));
@@ -324,6 +396,7 @@ class UsageRollupProperty : public EngineTest, public ::testing::WithParamInterf
       EXPECT_EQ(f.cost, charged) << "account cost on " << row.period;
       account_months[month_of_day(row.period)] += f;
       f.cut_offs = f.load_trips = f.relay_operations = 0;
+      f.demand_w = f.demand_at_ms = 0;  // the meters' coincident demand: usage_measures_test
       EXPECT_EQ(f, account_days_from_meters[row.period]) << "account " << row.period;
     }
     for (const UsageRollup& row : rows(UsageScope::kAccount, "a1", UsageGranularity::kMonth)) {
@@ -340,6 +413,7 @@ class UsageRollupProperty : public EngineTest, public ::testing::WithParamInterf
   std::map<std::string, std::vector<Reading>> readings_;
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> relay_ops_;
   std::map<std::string, bool> relay_closed_{{"m1", true}, {"m2", true}};
+  std::map<std::pair<std::string, std::int32_t>, Disturbed> disturbed_;
 };
 
 std::uint64_t base_seed() {
@@ -363,6 +437,7 @@ TEST_P(UsageRollupProperty, DaysAndMonthsAreTheLedgersChargesAndTheReadingsEnerg
   EXPECT_GE(coverage.crashes, 1);
   EXPECT_GE(coverage.cut_offs, 1);
   EXPECT_GE(coverage.relay_operations, 2);
+  EXPECT_GE(coverage.exact_demand_days, 300) << "most days are held to the exact demand";
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, UsageRollupProperty, ::testing::Range(0, 4));

@@ -33,8 +33,8 @@ std::string site_yaml(const SiteSpec& spec, const std::string& db_path) {
     << "  commit_interval: " << spec.commit_interval << "\n"
     << "poll_groups:\n"
     << "  - {name: fast, interval: " << spec.fast_interval << ", points: [power_total]}\n"
-    << "  - {name: slow, interval: " << spec.slow_interval
-    << ", points: [energy_total, relay_closed]}\n"
+    << "  - {name: slow, interval: " << spec.slow_interval << ", points: [" << spec.slow_points
+    << "]}\n"
     << "buses:\n";
   for (int b = 1; b <= spec.buses; ++b) {
     y << "  - name: bus" << b << "\n"

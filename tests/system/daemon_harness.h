@@ -25,6 +25,7 @@ struct SiteSpec {
   int meters_per_bus = 5;
   std::string fast_interval = "500ms";
   std::string slow_interval = "2s";
+  std::string slow_points = "energy_total, relay_closed";
   std::string budget = "64MiB";
   std::string commit_interval = "100ms";
   std::string meter_timeout = "200ms";

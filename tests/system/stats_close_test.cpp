@@ -71,6 +71,7 @@ SiteSpec site(const MosquittoBroker& broker, const Midnight& midnight) {
   spec.servers = {broker.uri()};
   spec.meters_per_bus = 2;
   spec.slow_interval = "500ms";
+  spec.slow_points = "energy_total, relay_closed, voltage_a";
   spec.meter_settings = "base_load_w: 9000";
   spec.billing_yaml = billing(midnight);
   return spec;
@@ -151,6 +152,14 @@ void expect_one_summary_each(const MqttCollector::Messages& messages, const Midn
                                       "' AND owner = '" + owner +
                                       "' AND granularity = 'day' AND period = " + period),
               wh);
+    // The voltage range of the polled phase, for meters only.
+    if (account) {
+      EXPECT_TRUE(s.at("voltage").is_null()) << s.dump();
+    } else {
+      const double low = s.at("voltage").value("min_v", 0.0);
+      EXPECT_GT(low, 100.0) << s.dump();
+      EXPECT_LE(low, s.at("voltage").value("max_v", 0.0)) << s.dump();
+    }
     if (account) {
       EXPECT_EQ(wh, meters_wh);  // kStatsTopics lists the meters first
     } else {

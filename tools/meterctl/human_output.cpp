@@ -199,9 +199,11 @@ std::string backlog_text(const json& r) {
 // A stats result: one line per period, the total and the comparison.
 std::string stats_text(const json& result) {
   if (!member(result, "periods").is_array()) return "";
-  std::vector<Row> rows{{"  period", "energy", "cost"}};
+  std::vector<Row> rows{{"  period", "energy", "cost", "max demand"}};
   auto line = [&rows](const std::string& name, const json& figures) {
-    rows.push_back({"  " + name, text(figures, "energy_wh") + " Wh", text(figures, "cost")});
+    const json& demand = member(figures, "demand");
+    rows.push_back({"  " + name, text(figures, "energy_wh") + " Wh", text(figures, "cost"),
+                    demand.is_object() ? text(demand, "w") + " W" : std::string("-")});
   };
   for (const json& period : member(result, "periods")) line(text(period, "period"), period);
   line("total", member(result, "total"));
@@ -214,7 +216,8 @@ std::string stats_text(const json& result) {
       return member(change, key).is_null() ? std::string("n/a") : text(change, key) + "%";
     };
     rows.push_back({"  change", text(change, "energy_wh") + " Wh (" + pct("energy_pct") + ")",
-                    text(change, "cost") + " (" + pct("cost_pct") + ")"});
+                    text(change, "cost") + " (" + pct("cost_pct") + ")",
+                    text(change, "demand_w") + " W (" + pct("demand_pct") + ")"});
   }
   return table(rows);
 }
