@@ -22,12 +22,12 @@ void Engine::on_reading(const MeterPolled& polled) { impl_->on_reading(polled); 
 
 void Engine::on_tick() { impl_->on_tick(); }
 
-void Engine::recharge(MoneyOrder order, std::function<void(MoneyOutcome)> done) {
-  impl_->orders_.recharge(std::move(order), std::move(done));
+void Engine::recharge(const MoneyOrder& order, std::function<void(MoneyOutcome)> done) {
+  impl_->orders_.recharge(order, std::move(done));
 }
 
-void Engine::refund(MoneyOrder order, std::function<void(MoneyOutcome)> done) {
-  impl_->orders_.refund(std::move(order), std::move(done));
+void Engine::refund(const MoneyOrder& order, std::function<void(MoneyOutcome)> done) {
+  impl_->orders_.refund(order, std::move(done));
 }
 
 void Engine::set_tariff(const std::string& account_id, CommandTariff tariff,
