@@ -57,7 +57,8 @@ std::string upsert_sql() {
     std::size_t end = columns.find(", ", start);
     if (end == std::string::npos) end = columns.size();
     const std::string name = columns.substr(start, end - start);
-    sql += (first ? "" : ", ") + name + " = " + name + " + excluded." + name;
+    if (!first) sql += ", ";
+    sql.append(name).append(" = ").append(name).append(" + excluded.").append(name);
     first = false;
     start = end + 2;
   }
