@@ -20,7 +20,7 @@ std::chrono::milliseconds stall_limit(const BusConfig& bus) {
 
 }  // namespace
 
-BusFleet::BusFleet(ValidatedConfig& validated, const Clock& clock, BusWorker::Sink sink)
+BusFleet::BusFleet(ValidatedConfig& validated, const Clock& clock, const BusWorker::Sink& sink)
     : registry_(validated.registry) {
   const AppConfig& config = *validated.config;
   for (std::size_t i = 0; i < config.buses.size(); ++i) {

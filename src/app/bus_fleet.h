@@ -17,7 +17,7 @@ namespace meterd {
 class BusFleet {
  public:
   // Takes the drivers (and the registry keeping their code loaded) out of `validated`.
-  BusFleet(ValidatedConfig& validated, const Clock& clock, BusWorker::Sink sink);
+  BusFleet(ValidatedConfig& validated, const Clock& clock, const BusWorker::Sink& sink);
   ~BusFleet();
 
   void start();

@@ -176,7 +176,8 @@ class Daemon::Impl {
   void report(const LocalRequest& request, std::function<void(std::string)> reply) {
     switch (request.kind) {
       case LocalRequest::Kind::kStatus:
-        return with_backlog_age(false, [reply](HealthSnapshot s) { reply(health_json(s)); });
+        return with_backlog_age(
+            false, [reply = std::move(reply)](const HealthSnapshot& s) { reply(health_json(s)); });
       case LocalRequest::Kind::kMeters:
         return reply(meters_report(board_.entries(), meter_facts(), clock_.wall_now()));
       case LocalRequest::Kind::kBacklog: {
@@ -462,7 +463,7 @@ class Daemon::Impl {
     health_timer_.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
       guard_.run("health report", [this] {
-        with_backlog_age(true, [this](HealthSnapshot s) {
+        with_backlog_age(true, [this](const HealthSnapshot& s) {
           uplink_->publish_volatile("health", health_json(s));
           notifier_.status(status_line(s, fleet_->meter_count()));
           if (!config_.metrics.textfile.empty()) {

@@ -39,7 +39,7 @@ void FleetActionPort::submit(const std::string& meter_id, Action action,
 void FleetActionPort::read(const std::string& meter_id, std::vector<std::string> points,
                            std::function<void(Result<MeterReading>)> done) {
   if (BusWorker* worker = worker_or_fail(meter_id, done)) {
-    worker->submit_read(meter_id, std::move(points), on_loop(loop_, std::move(done)));
+    worker->submit_read(meter_id, points, on_loop(loop_, std::move(done)));
   }
 }
 

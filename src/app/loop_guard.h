@@ -31,7 +31,7 @@ class LoopGuard {
   template <typename Fn>
   auto wrap(const char* handler, Fn fn) {
     return [this, handler, fn = std::move(fn)](auto&&... args) mutable {
-      run(handler, [&] { fn(std::forward<decltype(args)>(args)...); });
+      this->run(handler, [&] { fn(std::forward<decltype(args)>(args)...); });
     };
   }
 

@@ -121,7 +121,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::shared_ptr<State> state_;
   beast::tcp_stream stream_;
-  beast::flat_buffer buffer_{8 * 1024};
+  beast::flat_buffer buffer_{std::size_t{8} * 1024};
   http::request_parser<http::empty_body> parser_;
   http::response<http::string_body> response_;
 };

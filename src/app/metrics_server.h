@@ -19,7 +19,7 @@ struct MetricsServerSettings {
   std::uint16_t port = 0;  // 0: any free port (tests)
   int max_connections = 8;
   std::chrono::milliseconds read_timeout{5'000};
-  std::size_t header_limit = 8 * 1024;
+  std::size_t header_limit = std::size_t{8} * 1024;
 };
 
 struct MetricsServerStats {

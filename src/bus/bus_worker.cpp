@@ -473,7 +473,7 @@ void BusWorker::stop() { impl_->stop(); }
 void BusWorker::submit_action(const std::string& meter_id, Action action, ActionDone done) {
   impl_->submit_action(meter_id, std::move(action), std::move(done));
 }
-void BusWorker::submit_read(const std::string& meter_id, std::vector<std::string> points,
+void BusWorker::submit_read(const std::string& meter_id, const std::vector<std::string>& points,
                             ReadDone done) {
   impl_->submit_read(meter_id, points, std::move(done));
 }

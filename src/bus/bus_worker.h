@@ -83,7 +83,8 @@ class BusWorker {
   // like any poll), but it leaves the schedule and the meter's online state untouched (an
   // offline meter is still read). Unknown meter or no points: done gets kInvalidArgument at
   // once; no requested point polled at all: done gets the per-point errors at once.
-  void submit_read(const std::string& meter_id, std::vector<std::string> points, ReadDone done);
+  void submit_read(const std::string& meter_id, const std::vector<std::string>& points,
+                   ReadDone done);
   const std::string& name() const;
   // Stats since the previous snapshot for the rates, totals for the counters. Any thread.
   // `reset_rates` false (a Prometheus scrape) leaves the rates' interval running.

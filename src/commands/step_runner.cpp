@@ -65,7 +65,7 @@ std::function<void(std::size_t, nlohmann::json)> ResultGather::make(
   auto state = std::make_shared<State>(State{TargetResults(count), count, std::move(done)});
   if (count == 0) {
     state->done({});
-    return [](std::size_t, nlohmann::json) {};
+    return [](std::size_t, const nlohmann::json&) {};
   }
   return [state](std::size_t index, nlohmann::json result) {
     state->results[index] = std::move(result);
@@ -85,7 +85,7 @@ void StepRunner::run(const BatchStep& step, const std::string& who,
     case CommandOp::kQuery:
       return run_query(step, std::move(done));
     case CommandOp::kStats:
-      return run_stats(step, std::move(done));
+      return run_stats(step, done);
     case CommandOp::kSetTariff:
     case CommandOp::kSetThresholds:
     case CommandOp::kOpenAccount:
@@ -116,9 +116,9 @@ void StepRunner::run_payment(const BatchStep& step, const std::string& who,
                          {"order_applied_before", outcome.duplicate}}});
   };
   if (step.op == CommandOp::kRecharge) {
-    engine_.recharge(std::move(order), std::move(answer));
+    engine_.recharge(order, std::move(answer));
   } else {
-    engine_.refund(std::move(order), std::move(answer));
+    engine_.refund(order, std::move(answer));
   }
 }
 
@@ -140,7 +140,7 @@ void StepRunner::run_per_meter(const CommandTarget& target, std::function<void(T
                                const StartRead& start, bool with_point_errors) {
   for_each_meter(target, std::move(done),
                  [&start, with_point_errors](const std::string& meter,
-                                             std::function<void(nlohmann::json)> add) {
+                                             const std::function<void(nlohmann::json)>& add) {
                    start(meter, [meter, add, with_point_errors](Result<MeterReading> result) {
                      if (!result) {
                        return add(target_failure(meter, error_code(result.error().kind),
@@ -196,8 +196,10 @@ void StepRunner::run_query(const BatchStep& step, std::function<void(TargetResul
 void StepRunner::run_meter_control(const BatchStep& step, std::function<void(TargetResults)> done) {
   for_each_meter(
       step.target, std::move(done),
-      [this, &step](const std::string& meter, std::function<void(nlohmann::json)> add) {
-        auto answer = [meter, add](AdminOutcome outcome) { add(admin_result(meter, outcome)); };
+      [this, &step](const std::string& meter, const std::function<void(nlohmann::json)>& add) {
+        auto answer = [meter, add](const AdminOutcome& outcome) {
+          add(admin_result(meter, outcome));
+        };
         if (const auto* limits = std::get_if<LoadLimitsArgs>(&step.args)) {
           engine_.set_load_limits(meter, limits->set, std::move(answer));
         } else {

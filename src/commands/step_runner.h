@@ -40,8 +40,8 @@ class StepRunner {
   void run_relay(const BatchStep& step, std::function<void(TargetResults)> done);
   void run_query(const BatchStep& step, std::function<void(TargetResults)> done);
   // stats: the rollups of one meter or account, or the sum of the meters a tag selector
-  // matches (step_runner_stats.cpp).
-  void run_stats(const BatchStep& step, std::function<void(TargetResults)> done);
+  // matches (step_runner_stats.cpp). It reads the store and answers before it returns.
+  void run_stats(const BatchStep& step, const std::function<void(TargetResults)>& done);
   // Starts one read or action per meter of `target` (unknown meters fail at once) and gathers
   // a result per meter: the values read (and, for reads, the per-point errors).
   using StartRead = std::function<void(const std::string& meter,

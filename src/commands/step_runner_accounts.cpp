@@ -39,7 +39,7 @@ void StepRunner::run_account_op(const BatchStep& step, std::function<void(Target
     if (args.effective_from)
       effective = WallTime{} + std::chrono::milliseconds(*args.effective_from);
     for (const std::string& account : accounts) {
-      auto answer = [account, add, index = i++](AdminOutcome outcome) {
+      auto answer = [account, add, index = i++](const AdminOutcome& outcome) {
         add(index, admin_result(account, outcome));
       };
       engine_.set_tariff(account, command_tariff_of(args.tariff), effective, std::move(answer));
@@ -47,7 +47,7 @@ void StepRunner::run_account_op(const BatchStep& step, std::function<void(Target
     return;
   }
   auto single = [done = std::move(done)](const std::string& target) {
-    return [target, done](AdminOutcome outcome) { done({admin_result(target, outcome)}); };
+    return [target, done](const AdminOutcome& outcome) { done({admin_result(target, outcome)}); };
   };
   if (step.op == CommandOp::kAssignMeter) {
     const std::string meter = std::get<MeterTarget>(step.target).meter;

@@ -99,7 +99,8 @@ Result<Ranges> read_ranges(const StatsSource& source, UsageGranularity g, std::i
 std::string selector_name(const TagSelector& selector) {
   std::string name;
   for (const auto& [key, value] : selector.tags) {
-    name += (name.empty() ? "" : ",") + key + "=" + value;
+    if (!name.empty()) name += ',';
+    name.append(key).append("=").append(value);
   }
   return name;
 }
@@ -154,7 +155,7 @@ StatsSource owner_source(const Engine& engine, UsageScope scope, const std::stri
 
 }  // namespace
 
-void StepRunner::run_stats(const BatchStep& step, std::function<void(TargetResults)> done) {
+void StepRunner::run_stats(const BatchStep& step, const std::function<void(TargetResults)>& done) {
   const auto& args = std::get<StatsArgs>(step.args);
   const UsageGranularity g = args.granularity;
   StatsSource source;

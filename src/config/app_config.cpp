@@ -69,7 +69,7 @@ const SettingsNode* find_scalar(const SettingsNode& root, std::string_view key) 
 // `gateway_id`, with `${hostname}` and `${machine_id}` filled in from the host.
 std::string read_gateway_id(SettingsReader& r, const HostFacts& host, ConfigErrors& errors) {
   const std::string written = r.required_string("gateway_id");
-  if (written.empty()) return written;
+  if (written.empty()) return {};
   const SourcePos& pos = r.any("gateway_id")->pos;
   std::optional<std::string> id = expand_host_template(written, pos, host, errors);
   if (!id) return {};

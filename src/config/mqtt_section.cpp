@@ -104,7 +104,7 @@ MqttConfig read_mqtt_section(const SettingsNode& node, const std::string& gatewa
   mqtt.pack_min_rows = static_cast<int>(r.integer("pack_min_rows", 32, 2, 10'000));
   mqtt.pack_max_rows = static_cast<int>(r.integer("pack_max_rows", 500, 1, 10'000));
   mqtt.pack_max_bytes =
-      static_cast<std::size_t>(r.size_bytes("pack_max_bytes", 64 * 1024, 1024, 16ull << 20));
+      static_cast<std::size_t>(r.size_bytes("pack_max_bytes", 64ull << 10, 1024, 16ull << 20));
   mqtt.reconnect_min =
       r.duration("reconnect_min", milliseconds(500), milliseconds(100), std::chrono::minutes(5));
   mqtt.reconnect_max = r.duration("reconnect_max", seconds(30), seconds(1), std::chrono::hours(1));

@@ -56,8 +56,8 @@ std::optional<std::uint64_t> parse_size(const std::string& text) {
   if (unit == "MiB") factor = 1ull << 20;
   if (unit == "GiB") factor = 1ull << 30;
   if (unit == "kB" || unit == "KB") factor = 1000;
-  if (unit == "MB") factor = 1000 * 1000;
-  if (unit == "GB") factor = 1000 * 1000 * 1000;
+  if (unit == "MB") factor = 1000ull * 1000;
+  if (unit == "GB") factor = 1000ull * 1000 * 1000;
   // A product that wraps around would pass any range check.
   if (factor == 0 || n > UINT64_MAX / factor) return std::nullopt;
   return n * factor;

@@ -27,12 +27,12 @@ void Engine::on_meter_state(const std::string& meter_id, bool online, WallTime t
   impl_->on_meter_state(meter_id, online, time);
 }
 
-void Engine::recharge(MoneyOrder order, std::function<void(MoneyOutcome)> done) {
-  impl_->orders_.recharge(std::move(order), std::move(done));
+void Engine::recharge(const MoneyOrder& order, std::function<void(MoneyOutcome)> done) {
+  impl_->orders_.recharge(order, std::move(done));
 }
 
-void Engine::refund(MoneyOrder order, std::function<void(MoneyOutcome)> done) {
-  impl_->orders_.refund(std::move(order), std::move(done));
+void Engine::refund(const MoneyOrder& order, std::function<void(MoneyOutcome)> done) {
+  impl_->orders_.refund(order, std::move(done));
 }
 
 void Engine::set_tariff(const std::string& account_id, CommandTariff tariff,

@@ -97,8 +97,8 @@ class Engine {
   void on_tick();
 
   // `done` runs on the loop once the outcome is durable (or at once for a rejection).
-  void recharge(MoneyOrder order, std::function<void(MoneyOutcome)> done);
-  void refund(MoneyOrder order, std::function<void(MoneyOutcome)> done);
+  void recharge(const MoneyOrder& order, std::function<void(MoneyOutcome)> done);
+  void refund(const MoneyOrder& order, std::function<void(MoneyOutcome)> done);
 
   // Account and parameter changes (from commands; the account's source becomes "command", so
   // the site file no longer overrides it). `done` runs on the loop once durable.

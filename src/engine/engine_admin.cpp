@@ -76,7 +76,7 @@ void Engine::Impl::push_to_meter(const std::string& account_id, std::vector<Acti
   actions_.submit(
       meter_id, std::move(action),
       alive([this, account_id, meter_id, name, actions = std::move(actions),
-             done = std::move(done)](Result<MeterReading> result) mutable {
+             done = std::move(done)](const Result<MeterReading>& result) mutable {
         if (!result) {
           spdlog::warn("engine: meter {} did not take {}: {}", meter_id, name,
                        result.error().message);

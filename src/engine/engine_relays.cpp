@@ -30,11 +30,11 @@ std::vector<std::string> Engine::Impl::relay_holds(const std::string& meter_id) 
   if (auto meter = meters_.find(meter_id); meter != meters_.end()) {
     const AccountRuntime& account = accounts_.at(meter->second.account_id);
     if (account.mode == BillingMode::kGateway) {
-      if (account.level == AlarmLevel::kCutOff) holds.push_back("cut_off");
-      if (account.closed) holds.push_back("account_closed");
+      if (account.level == AlarmLevel::kCutOff) holds.emplace_back("cut_off");
+      if (account.closed) holds.emplace_back("account_closed");
     }
   }
-  if (relays_.forced_open(meter_id)) holds.push_back("relay_open_command");
+  if (relays_.forced_open(meter_id)) holds.emplace_back("relay_open_command");
   for (std::string& hold : controls_.holds(meter_id)) holds.push_back(std::move(hold));
   return holds;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "engine/load_limits.h"
 
+#include <cmath>
 #include <string>
 
 #include "engine/json_fields.h"
@@ -27,7 +28,7 @@ Result<std::int64_t> pf_milli(const nlohmann::json& value, const std::string& wh
   if (!(pf >= 0.5 && pf <= 1.0)) {
     return make_error(ErrorKind::kInvalidArgument, what + ": a power factor 0.5..1");
   }
-  return static_cast<std::int64_t>(pf * 1000 + 0.5);
+  return std::lround(pf * 1000);
 }
 
 Result<ApplianceSignature> read_signature(const nlohmann::json& json, const std::string& prefix) {

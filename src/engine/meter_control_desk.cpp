@@ -103,8 +103,8 @@ std::vector<std::string> MeterControlDesk::holds(const std::string& meter_id) co
   std::vector<std::string> holds;
   if (auto controls = controls_.find(meter_id); controls != controls_.end()) {
     const LoadTripState& trip = controls->second.guard.state();
-    if (trip.tripped) holds.push_back(load_trip_event(trip.reason));
-    if (!controls->second.schedule_allows) holds.push_back("supply_schedule");
+    if (trip.tripped) holds.emplace_back(load_trip_event(trip.reason));
+    if (!controls->second.schedule_allows) holds.emplace_back("supply_schedule");
   }
   return holds;
 }

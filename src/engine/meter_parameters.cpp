@@ -14,6 +14,7 @@ std::vector<Action> price_actions(const Tariff& tariff) {
   if (!tariff.tou)
     return {Action{"set_price", {{"price_per_kwh", tariff.price_per_kwh.units}}, {}}};
   std::vector<Action> actions;
+  actions.reserve(kTouPeriods);
   for (int period = 0; period < kTouPeriods; ++period) {
     actions.push_back(
         Action{"set_price",

@@ -69,7 +69,7 @@ bool OrderBook::answer_known_order(const std::string& key, Done& done) {
     return true;
   }
   if (auto waiting = waiters_.find(key); waiting != waiters_.end()) {
-    waiting->second.push_back([done = std::move(done)](MoneyOutcome outcome) {
+    waiting->second.emplace_back([done = std::move(done)](MoneyOutcome outcome) {
       outcome.duplicate = true;
       done(outcome);
     });
@@ -91,7 +91,7 @@ void OrderBook::answer_waiters(const std::string& key, const MoneyOutcome& outco
   for (auto& caller : callers) lifetime_.post()([caller, outcome] { caller(outcome); });
 }
 
-void OrderBook::finish_order(const std::string& key, MoneyOutcome outcome) {
+void OrderBook::finish_order(const std::string& key, const MoneyOutcome& outcome) {
   orders_[key] = outcome;
   unreachable_.erase(key);
   auto waiting = waiters_.find(key);
@@ -110,7 +110,7 @@ const AccountRuntime* OrderBook::open_account_or_reject(const MoneyOrder& order,
   return found;
 }
 
-void OrderBook::recharge(MoneyOrder order, Done done) {
+void OrderBook::recharge(const MoneyOrder& order, Done done) {
   const std::string key = "recharge:" + order.order_id;
   if (answer_known_order(key, done)) return;
   const AccountRuntime* found = open_account_or_reject(order, done);
@@ -155,7 +155,7 @@ void OrderBook::recharge(MoneyOrder order, Done done) {
        {});
 }
 
-void OrderBook::refund(MoneyOrder order, Done done) {
+void OrderBook::refund(const MoneyOrder& order, Done done) {
   const std::string key = "refund:" + order.order_id;
   if (answer_known_order(key, done)) return;
   const AccountRuntime* found = open_account_or_reject(order, done);
@@ -199,12 +199,12 @@ void OrderBook::submit_meter_recharge(const std::string& key) {
                 {{"amount", job.row.amount.units}, {"purchase_count", job.row.purchase_count}},
                 {}};
   actions_.submit(job.row.meter_id, std::move(action),
-                  lifetime_.alive([this, key](Result<MeterReading> result) {
-                    on_meter_recharge_done(key, std::move(result));
+                  lifetime_.alive([this, key](const Result<MeterReading>& result) {
+                    on_meter_recharge_done(key, result);
                   }));
 }
 
-void OrderBook::on_meter_recharge_done(const std::string& key, Result<MeterReading> result) {
+void OrderBook::on_meter_recharge_done(const std::string& key, const Result<MeterReading>& result) {
   auto found = meter_jobs_.find(key);
   if (found == meter_jobs_.end()) return;
   MeterRechargeJob& job = found->second;

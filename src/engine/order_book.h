@@ -59,8 +59,8 @@ class OrderBook {
   void resume(const std::vector<MeterRechargeRow>& rows);
 
   // `done` runs on the loop once the outcome is durable (or at once for a rejection).
-  void recharge(MoneyOrder order, Done done);
-  void refund(MoneyOrder order, Done done);
+  void recharge(const MoneyOrder& order, Done done);
+  void refund(const MoneyOrder& order, Done done);
   // Meter recharges whose retry is due.
   void tick();
   // A recharge is on its way to the meter: its balance readings wait.
@@ -68,7 +68,7 @@ class OrderBook {
 
  private:
   bool answer_known_order(const std::string& key, Done& done);
-  void finish_order(const std::string& key, MoneyOutcome outcome);
+  void finish_order(const std::string& key, const MoneyOutcome& outcome);
   // Answers everyone waiting for `key` with `outcome`, which is not remembered.
   void answer_waiters(const std::string& key, const MoneyOutcome& outcome);
   void reject(Done& done, std::string code, std::string message);
@@ -79,7 +79,7 @@ class OrderBook {
             std::vector<EngineChange> extra);
   void start_meter_recharge(const std::string& key, MeterRechargeJob job);
   void submit_meter_recharge(const std::string& key);
-  void on_meter_recharge_done(const std::string& key, Result<MeterReading> result);
+  void on_meter_recharge_done(const std::string& key, const Result<MeterReading>& result);
   // Ends a meter recharge without credit: refused by the meter, or `unanswered` after
   // `recharge_attempts`; journaled with the reason, a recharge_failed event, then answered.
   void fail_meter_recharge(const std::string& key, bool unanswered, const Error& error);

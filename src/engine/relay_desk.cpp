@@ -143,15 +143,16 @@ void RelayDesk::submit(const std::string& meter_id, bool closed,
   relay.needs_action = false;
   ++relay.attempts;
   ++actions_sent_;
-  actions_.submit(
-      meter_id, Action{relay_action_name(closed), {}, {}},
-      lifetime_.alive([this, meter_id, closed, done = std::move(done)](Result<MeterReading> r) {
-        on_done(meter_id, closed, r);
-        if (done) done(r);
-      }));
+  actions_.submit(meter_id, Action{relay_action_name(closed), {}, {}},
+                  lifetime_.alive([this, meter_id, closed,
+                                   done = std::move(done)](const Result<MeterReading>& r) {
+                    on_done(meter_id, closed, r);
+                    if (done) done(r);
+                  }));
 }
 
-void RelayDesk::on_done(const std::string& meter_id, bool closed, Result<MeterReading> result) {
+void RelayDesk::on_done(const std::string& meter_id, bool closed,
+                        const Result<MeterReading>& result) {
   RelayState& relay = relays_[meter_id];
   relay.in_flight = false;
   relay.last_done = clock_.wall_now();

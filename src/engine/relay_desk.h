@@ -76,7 +76,7 @@ class RelayDesk {
   // Sends the action (one attempt at the current goal); `done`, if any, gets its answer.
   void submit(const std::string& meter_id, bool closed,
               std::function<void(Result<MeterReading>)> done);
-  void on_done(const std::string& meter_id, bool closed, Result<MeterReading> result);
+  void on_done(const std::string& meter_id, bool closed, const Result<MeterReading>& result);
   void give_up(const std::string& meter_id, const std::string& reason, const std::string& message);
   // An event of the meter's relay: `details` plus the relay's state as "relay".
   Event relay_event(const std::string& type, const std::string& meter_id,

@@ -30,7 +30,7 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr std::size_t kMaxLine = 64 * 1024;  // bytes before the newline
+constexpr std::size_t kMaxLine = std::size_t{64} * 1024;  // bytes before the newline
 constexpr std::size_t kMaxSessions = 64;
 
 // "local:<user name>" for the peer of `fd`, "local:uid<N>" when the uid has no name.

@@ -332,7 +332,7 @@ Result<MeterReading> Dlt645Driver::write_money(std::size_t meter, const Action& 
     }
     for (DataId t = 1; t <= 4; ++t) {
       if (!tariff || *tariff == static_cast<std::int64_t>(t)) {
-        writes.push_back({di::kTariffPrice1 + t - 1, *price});
+        writes.emplace_back(di::kTariffPrice1 + t - 1, *price);
       }
     }
   } else {
@@ -343,8 +343,8 @@ Result<MeterReading> Dlt645Driver::write_money(std::size_t meter, const Action& 
                         "set_alarm_thresholds needs integers 'alarm_limit_1' and/or "
                         "'alarm_limit_2' (1/10000)");
     }
-    if (limit1) writes.push_back({di::kAlarmLimit1, *limit1});
-    if (limit2) writes.push_back({di::kAlarmLimit2, *limit2});
+    if (limit1) writes.emplace_back(di::kAlarmLimit1, *limit1);
+    if (limit2) writes.emplace_back(di::kAlarmLimit2, *limit2);
   }
   for (const auto& [id, money] : writes) {
     auto bytes = encode_money(money, *numeric_format(id), "value");

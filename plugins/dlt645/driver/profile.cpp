@@ -119,7 +119,9 @@ std::optional<RechargeAction> read_recharge(const SettingsNode& node, Version va
       const std::string text = f.required_string("format");
       const auto format = parse_bcd_format(text);
       if (!format && !text.empty()) {
-        errors.add(field.pos, item + ": format '" + text + "' is not like XXXXXX.XX");
+        std::string message = item;
+        message.append(": format '").append(text).append("' is not like XXXXXX.XX");
+        errors.add(field.pos, std::move(message));
       }
       f.finish();
       action.layout.push_back(

@@ -131,9 +131,9 @@ std::vector<Result<MeterReading>> LonWorksDriver::poll(const std::vector<std::si
     const bool silent = !answered[slot] && silent_error[slot].has_value();
     silent_[meters[slot]] = silent;
     if (silent) {
-      out.push_back(*silent_error[slot]);
+      out.emplace_back(*silent_error[slot]);
     } else {
-      out.push_back(std::move(readings[slot]));
+      out.emplace_back(std::move(readings[slot]));
     }
   }
   return out;

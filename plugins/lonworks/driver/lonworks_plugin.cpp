@@ -161,7 +161,9 @@ std::unique_ptr<MeterDriver> create_lonworks(const BusSpec& bus, const DriverEnv
                          : link == "ip852" ? links.ip852
                                            : std::nullopt;
       if (!link.empty() && !index) {
-        errors.add(m.pos(), mwhat + ": the bus has no " + link + " link");
+        std::string message = mwhat;
+        message.append(": the bus has no ").append(link).append(" link");
+        errors.add(m.pos(), std::move(message));
       }
       meter.link = index.value_or(0);
       m.finish();

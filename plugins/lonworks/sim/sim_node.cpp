@@ -37,7 +37,7 @@ std::optional<std::uint16_t> index_of_selector(std::uint16_t selector) {
 }  // namespace
 
 SimNode::SimNode(SimNodeConfig config, SteadyTime start)
-    : config_(std::move(config)),
+    : config_(config),
       start_(start),
       integrated_until_(start),
       energy_wh_exact_(static_cast<double>(config_.energy_wh)) {}
@@ -78,10 +78,10 @@ std::optional<std::vector<std::uint8_t>> SimNode::nv_value(std::uint16_t index, 
   switch (index) {
     case nv::kEnergy:
     case nv::kEnergyKwh: {
-      const std::int64_t wh = energy_wh(now);
       // The registers step by their resolution (0.1 kWh, 1 kWh): floor, never ahead.
-      value = index == nv::kEnergy ? static_cast<double>(wh / 100 * 100)
-                                   : static_cast<double>(wh / 1000 * 1000);
+      const std::int64_t step_wh = index == nv::kEnergy ? 100 : 1000;
+      const std::int64_t shown_wh = energy_wh(now) / step_wh * step_wh;
+      value = static_cast<double>(shown_wh);
       break;
     }
     case nv::kPower:

@@ -8,7 +8,8 @@
 namespace meterd::profibus {
 
 std::pair<std::uint8_t, std::uint8_t> watchdog_factors(std::chrono::milliseconds watchdog) {
-  const std::int64_t units = std::clamp<std::int64_t>((watchdog.count() + 9) / 10, 1, 255 * 255);
+  const std::int64_t units =
+      std::clamp<std::int64_t>((watchdog.count() + 9) / 10, 1, std::int64_t{255} * 255);
   if (units <= 255) return {static_cast<std::uint8_t>(units), 1};
   const std::int64_t second = (units + 254) / 255;
   const std::int64_t first = (units + second - 1) / second;
@@ -44,7 +45,7 @@ SlaveSetup setup_of(const ProfibusBusConfig& bus, const ProfibusMeterConfig& met
 
 ProfibusDriver::ProfibusDriver(ProfibusBusConfig bus, std::vector<ProfibusMeterConfig> meters,
                                std::vector<PollGroupSpec> groups, std::unique_ptr<Phy> phy,
-                               std::string state_dir)
+                               const std::string& state_dir)
     : bus_(std::move(bus)),
       meters_(std::move(meters)),
       groups_(std::move(groups)),
@@ -225,7 +226,7 @@ Result<MeterReading> ProfibusDriver::act(std::size_t meter, const Action& action
       return error;
     }
     std::vector<std::string> echo;
-    if (profile.find_point("relay_closed")) echo.push_back("relay_closed");
+    if (profile.find_point("relay_closed")) echo.emplace_back("relay_closed");
     return decode(meter, echo);
   });
 }

@@ -51,7 +51,7 @@ class ProfibusDriver final : public MeterDriver {
  public:
   ProfibusDriver(ProfibusBusConfig bus, std::vector<ProfibusMeterConfig> meters,
                  std::vector<PollGroupSpec> groups, std::unique_ptr<Phy> phy,
-                 std::string state_dir);
+                 const std::string& state_dir);
   ~ProfibusDriver() override;
 
   Status open() override;
