@@ -15,7 +15,7 @@ namespace meterd {
 
 // Where windows fall: every `window_ms` from `anchor_ms` (a local midnight), both ways.
 struct DemandGrid {
-  std::int64_t window_ms = 15 * 60'000;
+  std::int64_t window_ms = 900'000;  // 15 min
   std::int64_t anchor_ms = 0;
   std::int64_t start_of(std::int64_t t_ms) const;
 };
