@@ -2,9 +2,10 @@
 // Maximum demand: the energy a meter (or an account's meters together) consumes in fixed
 // windows, as average power per window. Windows are aligned to a local midnight (the grid's
 // anchor), so with a length that divides an hour every local day starts a window and no
-// window straddles two days (a DST change moves the clocks by a whole hour). The Wh of a reading are spread evenly over the time since the previous one,
-// as billing spreads an increment (pricing.h), so a meter read after an outage gives each
-// window of the gap the gap's average power. Pure, loop thread.
+// window straddles two days (a DST change moves the clocks by a whole hour). The Wh of a reading
+// are spread evenly over the time since the previous one, as billing spreads an increment
+// (pricing.h), so a meter read after an outage gives each window of the gap the gap's average
+// power. Pure, loop thread.
 #pragma once
 
 #include <cstdint>

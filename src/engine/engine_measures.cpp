@@ -55,8 +55,8 @@ void Engine::Impl::observe_demand(AccountRuntime& account, MeterRuntime& meter,
   demand.has_last = true;
   demand.last_wh = energy_wh;
   demand.last_ms = time_ms;
-  for (auto& [day, figures] : demand_by_day(demand.windows.close_through(grid, time_ms),
-                                            config_.zone)) {
+  for (auto& [day, figures] :
+       demand_by_day(demand.windows.close_through(grid, time_ms), config_.zone)) {
     usage_counts_.push_back(UsageDelta{meter.meter_id, "", day, figures});
   }
   // The account's window closes once each of its meters has been read past it, or a window
@@ -70,8 +70,8 @@ void Engine::Impl::observe_demand(AccountRuntime& account, MeterRuntime& meter,
     newest = std::max(newest, found->second.demand.last_ms);
   }
   const std::int64_t through = std::max(oldest, newest - window);
-  for (auto& [day, figures] : demand_by_day(account.demand.close_through(grid, through),
-                                            config_.zone)) {
+  for (auto& [day, figures] :
+       demand_by_day(account.demand.close_through(grid, through), config_.zone)) {
     usage_counts_.push_back(UsageDelta{"", account.id, day, figures});
   }
 }
@@ -146,8 +146,8 @@ void Engine::Impl::flush_measures() {
   // the next start begins from a new baseline) and the offline time so far is counted.
   const std::int64_t all = std::numeric_limits<std::int64_t>::max() - demand_grid_.window_ms;
   for (auto& [id, meter] : meters_) {
-    for (auto& [day, figures] : demand_by_day(meter.demand.windows.close_through(demand_grid_, all),
-                                              config_.zone)) {
+    for (auto& [day, figures] :
+         demand_by_day(meter.demand.windows.close_through(demand_grid_, all), config_.zone)) {
       usage_counts_.push_back(UsageDelta{meter.meter_id, "", day, figures});
     }
     if (meter.offline_since) add_offline(meter, std::max(*meter.offline_since, clock_.wall_now()));
