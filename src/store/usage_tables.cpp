@@ -73,6 +73,8 @@ UsageFigures read_usage_figures(const Statement& st, int first) {
 
 namespace {
 
+// The upsert of one row: its figures added to the stored row with its key (a new row when
+// there is none).
 std::string upsert_sql() {
   std::string sql = "INSERT INTO usage_rollups(scope, owner, granularity, period, ";
   sql += kColumns;
@@ -85,26 +87,31 @@ std::string upsert_sql() {
 
 }  // namespace
 
-Status add_usage(SqliteDb& db, const UsageDelta& delta) {
-  // Prepared once per connection: parsing this upsert costs more than running it, and it runs
-  // with every ledger deduction.
+Status add_usage_row(SqliteDb& db, const UsageRowKey& key, const UsageFigures& figures) {
+  // Prepared once per connection: parsing this upsert costs more than running it.
   static const std::string sql = upsert_sql();
   Statement& st = db.cached(sql);
-  const std::int32_t month = month_of_day(delta.day);
-  for (const auto& [scope, owner] : {std::pair{UsageScope::kMeter, &delta.meter_id},
-                                     std::pair{UsageScope::kAccount, &delta.account_id}}) {
-    if (owner->empty()) continue;
-    for (const auto& [granularity, period] : {std::pair{UsageGranularity::kDay, delta.day},
-                                              std::pair{UsageGranularity::kMonth, month}}) {
-      st.bind(1, std::string_view(usage_scope_name(scope)));
-      st.bind(2, *owner);
-      st.bind(3, std::string_view(usage_granularity_name(granularity)));
-      st.bind(4, std::int64_t{period});
-      bind_figures(st, 5, delta.figures);
-      if (Status status = st.run(); !status) return status;
-    }
+  st.bind(1, std::string_view(usage_scope_name(key.scope)));
+  st.bind(2, key.owner);
+  st.bind(3, std::string_view(usage_granularity_name(key.granularity)));
+  st.bind(4, std::int64_t{key.period});
+  bind_figures(st, 5, figures);
+  return st.run();
+}
+
+Status add_usage_rows(SqliteDb& db, const UsageAdditions& rows) {
+  for (const auto& [key, figures] : rows) {
+    if (Status status = add_usage_row(db, key, figures); !status) return status;
   }
   return Ok{};
+}
+
+Status add_usage(SqliteDb& db, const UsageDelta& delta) {
+  Status status = Ok{};
+  for_each_usage_row(delta, [&](const UsageRowKey& key) {
+    if (status) status = add_usage_row(db, key, delta.figures);
+  });
+  return status;
 }
 
 Status prune_usage(SqliteDb& db, const UsagePrune& prune) {
