@@ -43,7 +43,7 @@ using UsageAdditions = std::map<UsageRowKey, UsageFigures>;
 
 // Adds `figures` to the row `key` (created when there is none).
 Status add_usage_row(SqliteDb& db, const UsageRowKey& key, const UsageFigures& figures);
-// add_usage_row for each of `rows`, in key order.
+// add_usage_row for each of `rows`, in key order, several rows per statement.
 Status add_usage_rows(SqliteDb& db, const UsageAdditions& rows);
 // add_usage_row for each row of the delta. The engine's writes go through UsageCoalescer
 // instead, which merges a batch's deltas first (store/usage_coalescer.h).

@@ -192,7 +192,7 @@ TEST(UsageCoalescing, ABatchOfManyWritesLeavesTheRowsTheirChangesLeaveOneByOne) 
       // Rows already stored before the batch: its merged figures are added to theirs.
       for (const std::vector<EngineChange>& changes : earlier) store.write(changes);
       store.commit_as_one_batch();
-      // Many rows merged from many deltas in one batch.
+      // Enough rows in one batch that they go many per statement, and the rest one by one.
       EXPECT_GT(rollup_rows(batched_path).size(), 64u);
       for (const std::vector<EngineChange>& changes : batch) store.write(changes);
       store.commit_as_one_batch();
