@@ -256,14 +256,20 @@ TEST(UsageCoalescing, APruneInTheBatchRemovesTheDeltasBeforeItAndKeepsThoseAfter
   EXPECT_EQ(days.value()[0].figures.energy_wh(), 3);
 }
 
+LedgerEntry deduction(const std::string& account, std::int64_t amount) {
+  return LedgerEntry{account, 0, "deduction", Money{-amount}, Money{0}, "", "m1", "{}"};
+}
+
 TEST(UsageCoalescing, ABatchRolledBackAndRetriedCountsItsDeltasOnce) {
   TempDir dir;
   const std::string path = dir.file("store.db");
   BatchedStore store(path);
-  store.write({delta("m1", "a1", 20260131, 100)});
-  store.write({delta("m1", "a1", 20260131, 20)});
-  // Later in the same batch, a write that fails once: the deltas before it were merged, not
-  // written, when the batch rolled back; the retry applies them all again.
+  store.write({deduction("a1", 900), delta("m1", "a1", 20260131, 100)});
+  // A close in the batch writes the rows merged so far into the transaction.
+  store.write({UsagePeriodClose{UsageGranularity::kDay, 20260130, true}});
+  store.write({deduction("a1", 180), delta("m1", "a1", 20260131, 20)});
+  // Last in the same batch, a write that fails once: the batch rolls back with rows written
+  // and a delta merged but not written; the retry applies every write again.
   std::atomic<int> attempts{0};
   StateWrite failing_once;
   failing_once.apply = [&attempts](SqliteDb&) -> Status {
@@ -272,8 +278,12 @@ TEST(UsageCoalescing, ABatchRolledBackAndRetriedCountsItsDeltasOnce) {
   };
   store.store().append_state(std::move(failing_once));
   EXPECT_FALSE(store.store().flush());
+  // Neither the ledger rows nor their rollups: the batch is all or nothing.
+  EXPECT_EQ(query(path, "SELECT count(*) FROM ledger"), 0);
+  EXPECT_EQ(query(path, "SELECT count(*) FROM usage_rollups"), 0);
   ASSERT_TRUE(store.store().flush());
   EXPECT_EQ(attempts.load(), 2);
+  EXPECT_EQ(query(path, "SELECT count(*) FROM ledger"), 2);
 
   for (const auto& [scope, owner] :
        {std::pair{UsageScope::kMeter, "m1"}, std::pair{UsageScope::kAccount, "a1"}}) {
