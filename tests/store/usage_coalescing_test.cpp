@@ -2,8 +2,9 @@
 // The statistics rollups are written once per row and store batch (store/usage_coalescer.h):
 // on a real SQLite store, a batch of many engine writes must leave exactly the rows, closes and
 // marks that applying its changes one by one leaves, whatever it mixes in (period closes,
-// reopens, summaries and prunes see the deltas before them, not those after), and a batch that
-// rolls back and is retried must not count its deltas twice.
+// reopens, summaries and prunes see the deltas before them, not those after) and however its
+// figures merge (sums in memory and in SQL, maxima with ties, minima with 0 as none), and a
+// batch that rolls back and is retried must not count its deltas twice.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -110,7 +111,11 @@ void expect_same_rollups(const std::string& batched, const std::string& one_by_o
     const UsageFigures& row = got.at(key);
     EXPECT_TRUE(row == figures) << key << ": cost " << row.cost << " want " << figures.cost
                                 << ", Wh " << row.energy_wh() << " want " << figures.energy_wh()
-                                << ", free Wh " << row.free_wh << " want " << figures.free_wh;
+                                << ", demand " << row.demand_w << " W at " << row.demand_at_ms
+                                << " want " << figures.demand_w << " W at " << figures.demand_at_ms
+                                << ", voltage " << row.voltage_min_dv << ".." << row.voltage_max_dv
+                                << " want " << figures.voltage_min_dv << ".."
+                                << figures.voltage_max_dv;
   }
 }
 
@@ -170,6 +175,14 @@ class WriteMaker {
     f.cut_offs = pick(0, 30) == 0 ? 1 : 0;
     f.load_trips = pick(0, 40) == 0 ? 1 : 0;
     f.relay_operations = pick(0, 20) == 0 ? pick(1, 2) : 0;
+    f.offline_ms = pick(0, 10) == 0 ? pick(1, 3'600'000) : 0;
+    // The extremes, from few values so maxima tie (the earlier window wins) and 0 (none seen)
+    // meets real values.
+    f.tier_reached = pick(0, 3);
+    f.demand_w = 1000 * pick(0, 3);
+    f.demand_at_ms = f.demand_w > 0 ? 1'780'000'000'000 + 900'000 * pick(0, 95) : 0;
+    f.voltage_min_dv = pick(0, 2) == 0 ? 0 : 2100 + 10 * pick(0, 5);
+    f.voltage_max_dv = pick(0, 2) == 0 ? 0 : 2300 + 10 * pick(0, 5);
     return delta;
   }
 
