@@ -10,7 +10,9 @@
 //      then 10,000 submitted at once (throughput); durable outcomes per second.
 // The crossing case runs twice: as the daemon does (each deduction's UsageDelta upserted into
 // the rollups in its transaction) and with the deltas dropped before the store, so the
-// difference is the rollups' store cost per billed reading.
+// difference is the rollups' store cost per billed reading. Beside the wall time per reading,
+// the store thread's CPU time per reading: the rollups' cost is CPU on that thread, and it
+// drifts far less than wall time when other work shares the machine.
 // Usage: bench_ledger [dir]   (default /tmp; the database is removed afterwards)
 #include <unistd.h>
 
@@ -26,6 +28,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "process_cpu.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_engine_store.h"
 
@@ -192,6 +195,7 @@ void crossing(const std::string& path, bool rollups) {
   Rig rig(path, 1s, rollups);
   const std::int64_t before = rig.count("SELECT count(*) FROM ledger");
   constexpr int kRounds = 50;
+  const double store_cpu_before = meterd::bench::thread_cpu_seconds("meterd-store");
   const auto start = std::chrono::steady_clock::now();
   for (int round = 1; round <= kRounds; ++round) {
     rig.clock_.advance(1h);  // xx:30 -> xx+1:30: over the hour's switch
@@ -200,14 +204,15 @@ void crossing(const std::string& path, bool rollups) {
   const double engine_s = Seconds(std::chrono::steady_clock::now() - start).count();
   rig.flush();
   const double total_s = Seconds(std::chrono::steady_clock::now() - start).count();
+  const double store_cpu_s = meterd::bench::thread_cpu_seconds("meterd-store") - store_cpu_before;
   const std::int64_t rows = rig.count("SELECT count(*) FROM ledger") - before;
   const int readings = kRounds * kAccounts;
   std::printf(
       "crossing%s:  %d readings, each over a price boundary: %.0f readings/s through the "
-      "engine; %lld ledger rows committed in %.2f s = %.0f rows/s, %.2f us per reading "
-      "(%lld rollup rows)\n",
+      "engine; %lld ledger rows committed in %.2f s = %.0f rows/s, %.2f us per reading, "
+      "%.2f us of store thread CPU per reading (%lld rollup rows)\n",
       rollups ? "" : " (no rollups)", readings, readings / engine_s, static_cast<long long>(rows),
-      total_s, rows / total_s, 1e6 * total_s / readings,
+      total_s, rows / total_s, 1e6 * total_s / readings, 1e6 * store_cpu_s / readings,
       static_cast<long long>(rig.count("SELECT count(*) FROM usage_rollups")));
 }
 

@@ -25,6 +25,18 @@ std::string eviction_details(const Eviction& e) {
          ",\"newest_seq\":" + std::to_string(e.newest_seq) + "}";
 }
 
+// The deferred writes of the batch's state writes, each once, in the order first met.
+std::vector<DeferredWrites*> deferred_writes_of(const std::vector<PendingRow>& rows) {
+  std::vector<DeferredWrites*> out;
+  for (const PendingRow& row : rows) {
+    DeferredWrites* deferred = row.state ? row.state->deferred.get() : nullptr;
+    if (deferred && std::find(out.begin(), out.end(), deferred) == out.end()) {
+      out.push_back(deferred);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 struct BatchWriter::Statements {
@@ -175,8 +187,11 @@ Result<BatchOutcome> BatchWriter::write(const std::vector<PendingRow>& rows,
   const SteadyTime now = clock_.steady_now();
   const bool latest_due =
       !latest_.empty() && (write_latest_now || now - latest_written_ >= kLatestInterval);
+  const std::vector<DeferredWrites*> deferred = deferred_writes_of(rows);
   Transaction tx(db_);
   if (!tx.begun()) return tx.begun().error();
+  // A failed attempt at this batch may have left some: its applies run again below.
+  for (DeferredWrites* writes : deferred) writes->discard();
 
   // Acknowledged rows first: the room they free counts for this batch. One DELETE per run of
   // consecutive seqs: a drain acknowledges in seq order, so a batch is mostly one or a few runs.
@@ -219,6 +234,9 @@ Result<BatchOutcome> BatchWriter::write(const std::vector<PendingRow>& rows,
     }
   }
 
+  for (DeferredWrites* writes : deferred) {
+    if (Status status = writes->write(db_); !status) return status.error();
+  }
   if (latest_due) {
     if (Status status = write_latest(); !status) return status.error();
   }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Writes one batch of queued rows in one transaction: deletes acknowledged rows, makes room
 // under the size budget before each chunk of inserts, inserts outbox rows (an event also goes
-// into `events`), records store_eviction and store_full events, and commits. On failure
-// everything is rolled back and the caller keeps the batch to retry. Runs on the store thread.
+// into `events`), applies state writes and then the writes they deferred to the end of the
+// batch (DeferredWrites), records store_eviction and store_full events, and commits. On
+// failure everything is rolled back and the caller keeps the batch to retry. Runs on the
+// store thread.
 //
 // `latest` is for local queries, not for delivery: telemetry values are coalesced in memory
 // per (meter, point) and written at most every kLatestInterval (or when asked, at flush), so

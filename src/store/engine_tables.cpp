@@ -293,10 +293,19 @@ Status save_load_trip(SqliteDb& db, const std::string& meter_id, const LoadTripS
   return st.run();
 }
 
-Status apply_engine_change(SqliteDb& db, const EngineChange& change) {
+Status apply_engine_change(SqliteDb& db, const EngineChange& change, UsageCoalescer& usage) {
   return std::visit(
-      [&db](const auto& row) -> Status {
+      [&db, &usage](const auto& row) -> Status {
         using Row = std::decay_t<decltype(row)>;
+        // A close marks the rollup rows that exist and a prune removes rows: both must find
+        // the deltas before them written. A reopen and a summary only touch close records,
+        // but no period change runs ahead of a delta before it.
+        constexpr bool kPeriodChange =
+            std::is_same_v<Row, UsagePrune> || std::is_same_v<Row, UsagePeriodClose> ||
+            std::is_same_v<Row, UsageReopen> || std::is_same_v<Row, UsageSummary>;
+        if constexpr (kPeriodChange) {
+          if (Status status = usage.write(db); !status) return status;
+        }
         if constexpr (std::is_same_v<Row, AccountRow>) {
           return upsert_account(db, row);
         } else if constexpr (std::is_same_v<Row, AccountMetersRow>) {
@@ -318,7 +327,8 @@ Status apply_engine_change(SqliteDb& db, const EngineChange& change) {
         } else if constexpr (std::is_same_v<Row, LoadTripRow>) {
           return save_load_trip(db, row.meter_id, row.state);
         } else if constexpr (std::is_same_v<Row, UsageDelta>) {
-          return add_usage(db, row);
+          usage.add(row);
+          return Ok{};
         } else if constexpr (std::is_same_v<Row, UsagePrune>) {
           if (Status status = prune_usage(db, row); !status) return status;
           return prune_usage_closes(db, row);

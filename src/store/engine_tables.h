@@ -12,6 +12,7 @@
 #include "core/result.h"
 #include "engine/engine_rows.h"
 #include "store/sqlite_db.h"
+#include "store/usage_coalescer.h"
 
 namespace meterd {
 
@@ -36,7 +37,9 @@ Status save_control(SqliteDb& db, const std::string& meter_id, const std::string
 // A state neither tripped nor with restores to count removes the row.
 Status save_load_trip(SqliteDb& db, const std::string& meter_id, const LoadTripState& state);
 
-// One change of an EngineWrite, by its kind.
-Status apply_engine_change(SqliteDb& db, const EngineChange& change);
+// One change of an EngineWrite, by its kind. A UsageDelta goes into `usage`, written before
+// the batch commits; a period change (UsagePrune, UsagePeriodClose, UsageReopen, UsageSummary)
+// writes what `usage` holds first, so it sees the rollups as every delta before it left them.
+Status apply_engine_change(SqliteDb& db, const EngineChange& change, UsageCoalescer& usage);
 
 }  // namespace meterd

@@ -58,12 +58,13 @@ void SqliteEngineStore::write(EngineWrite write) {
                             summary->body_json});
     }
   }
-  state.apply = [changes = std::move(write.changes)](SqliteDb& db) -> Status {
+  state.apply = [changes = std::move(write.changes), usage = usage_](SqliteDb& db) -> Status {
     for (const EngineChange& change : changes) {
-      if (Status s = apply_engine_change(db, change); !s) return s;
+      if (Status s = apply_engine_change(db, change, *usage); !s) return s;
     }
     return Status{Ok{}};
   };
+  state.deferred = usage_;
   state.events = std::move(write.events);
   state.urgent = write.urgent;
   state.committed = std::move(write.committed);

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // The engine store port (engine/engine_store.h) on the SQLite store: each EngineWrite becomes
-// one StateWrite, applied in a batch transaction with its events; loading reads the engine's
-// tables on the store thread and the stored tariffs' JSON into tariffs.
+// one StateWrite, applied in a batch transaction with its events, its rollup deltas merged
+// with the rest of the batch's (store/usage_coalescer.h); loading reads the engine's tables on
+// the store thread and the stored tariffs' JSON into tariffs.
 #pragma once
+
+#include <memory>
 
 #include "engine/engine_store.h"
 #include "store/store.h"
+#include "store/usage_coalescer.h"
 
 namespace meterd {
 
@@ -23,6 +27,8 @@ class SqliteEngineStore final : public EngineStore {
 
  private:
   Store& store_;
+  // Shared with the state writes in the store's queue, which may outlive this port.
+  std::shared_ptr<UsageCoalescer> usage_ = std::make_shared<UsageCoalescer>();
 };
 
 }  // namespace meterd

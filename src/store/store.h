@@ -59,13 +59,28 @@ struct Telemetry {
 
 class SqliteDb;
 
+// Writes that state writes leave for the end of their batch, so that many small changes to
+// the same rows are merged in memory and written once per batch (the statistics rollups,
+// store/usage_coalescer.h). Shared by the state writes that feed it; the batch transaction
+// calls discard() before the first apply, so a rolled-back attempt leaves nothing behind, and
+// write() after the last, before COMMIT, so what it writes commits with them or not at all.
+// An apply that reads what it holds writes it first. Store thread only.
+class DeferredWrites {
+ public:
+  virtual ~DeferredWrites() = default;
+  virtual void discard() = 0;
+  virtual Status write(SqliteDb& db) = 0;
+};
+
 // A change to state tables (ledger, accounts, journal) made atomic with the outbox rows that
 // report it: `apply` runs on the store thread inside a batch transaction, and the events and
 // rows are inserted in the same transaction right after it. When the transaction fails it is
-// rolled back and `apply` runs again on the retry, so it must only touch the database.
-// `committed` (optional) runs on the store thread once everything is durable.
+// rolled back and `apply` runs again on the retry, so it must only touch the database (and
+// `deferred`). `committed` (optional) runs on the store thread once everything is durable.
 struct StateWrite {
   std::function<Status(SqliteDb&)> apply;
+  // What `apply` leaves for the end of the batch (see DeferredWrites); null: nothing.
+  std::shared_ptr<DeferredWrites> deferred;
   std::vector<Event> events;
   struct Row {
     OutboxKind kind = OutboxKind::kResult;

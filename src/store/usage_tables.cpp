@@ -73,38 +73,70 @@ UsageFigures read_usage_figures(const Statement& st, int first) {
 
 namespace {
 
-std::string upsert_sql() {
+// A row's parameters: its key's four, then its figures.
+constexpr int kRowParameters = 4 + kFigureColumns;
+// Rows per statement of add_usage_rows: a statement per row cost 30-40 % more per row (its
+// step, reset and start-up paid by each row; measured on 4,000-row batches).
+constexpr int kRowsPerStatement = 32;
+
+// The upsert of `rows` rows: each one's figures added to the stored row with its key (a new
+// row when there is none).
+std::string upsert_sql(int rows) {
   std::string sql = "INSERT INTO usage_rollups(scope, owner, granularity, period, ";
   sql += kColumns;
-  sql += ") VALUES(?1, ?2, ?3, ?4";
-  for (int i = 0; i < kFigureColumns; ++i) sql += ", ?" + std::to_string(5 + i);
-  sql += ") ON CONFLICT(scope, owner, granularity, period) DO UPDATE SET ";
+  sql += ") VALUES";
+  for (int row = 0; row < rows; ++row) {
+    sql += row == 0 ? "(" : ", (";
+    for (int i = 1; i <= kRowParameters; ++i) {
+      sql += (i == 1 ? "?" : ", ?") + std::to_string(row * kRowParameters + i);
+    }
+    sql += ")";
+  }
+  sql += " ON CONFLICT(scope, owner, granularity, period) DO UPDATE SET ";
   sql += kMerge;
   return sql;
 }
 
+void bind_row(Statement& st, int first, const UsageRowKey& key, const UsageFigures& figures) {
+  st.bind(first, std::string_view(usage_scope_name(key.scope)));
+  st.bind(first + 1, key.owner);
+  st.bind(first + 2, std::string_view(usage_granularity_name(key.granularity)));
+  st.bind(first + 3, std::int64_t{key.period});
+  bind_figures(st, first + 4, figures);
+}
+
 }  // namespace
 
-Status add_usage(SqliteDb& db, const UsageDelta& delta) {
-  // Prepared once per connection: parsing this upsert costs more than running it, and it runs
-  // with every ledger deduction.
-  static const std::string sql = upsert_sql();
+Status add_usage_row(SqliteDb& db, const UsageRowKey& key, const UsageFigures& figures) {
+  // Prepared once per connection: parsing this upsert costs more than running it.
+  static const std::string sql = upsert_sql(1);
   Statement& st = db.cached(sql);
-  const std::int32_t month = month_of_day(delta.day);
-  for (const auto& [scope, owner] : {std::pair{UsageScope::kMeter, &delta.meter_id},
-                                     std::pair{UsageScope::kAccount, &delta.account_id}}) {
-    if (owner->empty()) continue;
-    for (const auto& [granularity, period] : {std::pair{UsageGranularity::kDay, delta.day},
-                                              std::pair{UsageGranularity::kMonth, month}}) {
-      st.bind(1, std::string_view(usage_scope_name(scope)));
-      st.bind(2, *owner);
-      st.bind(3, std::string_view(usage_granularity_name(granularity)));
-      st.bind(4, std::int64_t{period});
-      bind_figures(st, 5, delta.figures);
-      if (Status status = st.run(); !status) return status;
+  bind_row(st, 1, key, figures);
+  return st.run();
+}
+
+Status add_usage_rows(SqliteDb& db, const UsageAdditions& rows) {
+  static const std::string sql = upsert_sql(kRowsPerStatement);
+  auto row = rows.begin();
+  for (std::size_t left = rows.size(); left >= kRowsPerStatement; left -= kRowsPerStatement) {
+    Statement& st = db.cached(sql);
+    for (int i = 0; i < kRowsPerStatement; ++i, ++row) {
+      bind_row(st, 1 + i * kRowParameters, row->first, row->second);
     }
+    if (Status status = st.run(); !status) return status;
+  }
+  for (; row != rows.end(); ++row) {
+    if (Status status = add_usage_row(db, row->first, row->second); !status) return status;
   }
   return Ok{};
+}
+
+Status add_usage(SqliteDb& db, const UsageDelta& delta) {
+  Status status = Ok{};
+  for_each_usage_row(delta, [&](const UsageRowKey& key) {
+    if (status) status = add_usage_row(db, key, delta.figures);
+  });
+  return status;
 }
 
 Status prune_usage(SqliteDb& db, const UsagePrune& prune) {

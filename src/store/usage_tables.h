@@ -4,6 +4,11 @@
 // and the rows of one owner read back for `stats` and the contract test. Store thread only.
 #pragma once
 
+#include <compare>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -12,6 +17,36 @@
 
 namespace meterd {
 
+// The primary key of one row of usage_rollups.
+struct UsageRowKey {
+  UsageScope scope = UsageScope::kMeter;
+  std::string owner;
+  UsageGranularity granularity = UsageGranularity::kDay;
+  std::int32_t period = 0;
+  auto operator<=>(const UsageRowKey&) const = default;
+};
+
+// Calls `each(UsageRowKey)` for the rows a delta adds to: the day and the month of its meter
+// and of its account; an empty id skips that owner.
+template <typename Each>
+void for_each_usage_row(const UsageDelta& delta, Each each) {
+  for (const auto& [scope, owner] : {std::pair{UsageScope::kMeter, &delta.meter_id},
+                                     std::pair{UsageScope::kAccount, &delta.account_id}}) {
+    if (owner->empty()) continue;
+    each(UsageRowKey{scope, *owner, UsageGranularity::kDay, delta.day});
+    each(UsageRowKey{scope, *owner, UsageGranularity::kMonth, month_of_day(delta.day)});
+  }
+}
+
+// Figures to add to rows of usage_rollups, by row, in key order.
+using UsageAdditions = std::map<UsageRowKey, UsageFigures>;
+
+// Adds `figures` to the row `key` (created when there is none).
+Status add_usage_row(SqliteDb& db, const UsageRowKey& key, const UsageFigures& figures);
+// add_usage_row for each of `rows`, in key order, several rows per statement.
+Status add_usage_rows(SqliteDb& db, const UsageAdditions& rows);
+// add_usage_row for each row of the delta. The engine's writes go through UsageCoalescer
+// instead, which merges a batch's deltas first (store/usage_coalescer.h).
 Status add_usage(SqliteDb& db, const UsageDelta& delta);
 Status prune_usage(SqliteDb& db, const UsagePrune& prune);
 
