@@ -160,10 +160,12 @@ Status upsert_tariff_change(SqliteDb& db, const TariffRow& row) {
 }
 
 Status save_account_state(SqliteDb& db, const AccountStateRow& row) {
-  Statement st(db,
-               "INSERT OR REPLACE INTO account_state(account_id, balance, alarm_level, "
-               "tier_period, tier_wh, allowance_period, allowance_used_wh, carry_milli) "
-               "VALUES(?1,?2,?3,?4,?5,?6,?7,?8)");
+  // Runs with every ledger deduction: prepared once per connection.
+  static const std::string sql =
+      "INSERT OR REPLACE INTO account_state(account_id, balance, alarm_level, "
+      "tier_period, tier_wh, allowance_period, allowance_used_wh, carry_milli) "
+      "VALUES(?1,?2,?3,?4,?5,?6,?7,?8)";
+  Statement& st = db.cached(sql);
   st.bind(1, row.account_id);
   st.bind(2, row.balance.units);
   st.bind(3, std::int64_t{static_cast<int>(row.level)});
@@ -176,9 +178,11 @@ Status save_account_state(SqliteDb& db, const AccountStateRow& row) {
 }
 
 Status append_ledger(SqliteDb& db, const LedgerEntry& entry) {
-  Statement st(db,
-               "INSERT INTO ledger(account_id, ts_ms, kind, amount, balance_after, order_id, "
-               "meter_id, details) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)");
+  // Runs with every ledger deduction: prepared once per connection.
+  static const std::string sql =
+      "INSERT INTO ledger(account_id, ts_ms, kind, amount, balance_after, order_id, "
+      "meter_id, details) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)";
+  Statement& st = db.cached(sql);
   st.bind(1, entry.account_id);
   st.bind(2, entry.ts_ms);
   st.bind(3, entry.kind);
@@ -195,8 +199,10 @@ Status append_ledger(SqliteDb& db, const LedgerEntry& entry) {
 }
 
 Status save_meter_billing(SqliteDb& db, const MeterBillingRow& row) {
-  Statement st(db,
-               "INSERT OR REPLACE INTO meter_billing(meter_id, energy_wh, ts_ms) VALUES(?1,?2,?3)");
+  // Runs with every ledger deduction: prepared once per connection.
+  static const std::string sql =
+      "INSERT OR REPLACE INTO meter_billing(meter_id, energy_wh, ts_ms) VALUES(?1,?2,?3)";
+  Statement& st = db.cached(sql);
   st.bind(1, row.meter_id);
   st.bind(2, row.energy.wh);
   st.bind(3, row.ts_ms);
