@@ -29,6 +29,7 @@
 #include "app/metrics_textfile.h"
 #include "app/reading_router.h"
 #include "app/systemd_notifier.h"
+#include "bus/output_inbox.h"
 #include "commands/command_service.h"
 #include "core/json_text.h"
 #include "local/local_control_server.h"
@@ -286,9 +287,7 @@ class Daemon::Impl {
     }
     board_.set_meters(meters);
     return std::make_unique<BusFleet>(validated, clock_, [this](BusOutput output) {
-      asio::post(loop_, guard_.wrap("reading router", [this, out = std::move(output)]() mutable {
-        router_->route(std::move(out));
-      }));
+      bus_outputs_.push(std::move(output));
     });
   }
 
@@ -509,6 +508,14 @@ class Daemon::Impl {
   std::unique_ptr<SqliteEngineStore> engine_store_;  // the engine's view of store_
   std::unique_ptr<ReadingRouter> router_;
   std::unique_ptr<Uplink> uplink_;
+  // Outputs of the bus threads, routed on the loop; before fleet_, which pushes to it.
+  OutputInbox bus_outputs_{[this] {
+    asio::post(loop_, [this] {
+      for (BusOutput& output : bus_outputs_.take()) {
+        guard_.run("reading router", [&] { router_->route(std::move(output)); });
+      }
+    });
+  }};
   std::unique_ptr<BusFleet> fleet_;
   FleetActionPort action_port_{loop_, [this] { return fleet_.get(); }};
   std::unique_ptr<Engine> engine_;

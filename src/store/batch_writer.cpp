@@ -141,34 +141,43 @@ Status BatchWriter::insert(const PendingRow& row, BatchOutcome& outcome) {
 }
 
 void BatchWriter::remember_latest(const PendingRow& row) {
-  std::string key;
+  if (row.latest.empty()) return;
+  MeterLatest& points = latest_[row.meter_id];
+  std::size_t next = 0;  // where the previous point was found, plus one
   for (const PointValue& point : row.latest) {
     if (const double* d = std::get_if<double>(&point.value); d && !std::isfinite(*d)) continue;
-    key.assign(row.meter_id).append(1, '\0').append(point.name);
-    auto [it, added] =
-        latest_.try_emplace(key, LatestValue{row.meter_id.size(), point.value, row.ts_ms});
-    if (!added && row.ts_ms >= it->second.ts_ms) {  // a late, older reading does not win
-      it->second.value = point.value;
-      it->second.ts_ms = row.ts_ms;
+    if (next >= points.size() || points[next].point != point.name) {
+      next = static_cast<std::size_t>(
+          std::find_if(points.begin(), points.end(),
+                       [&](const LatestValue& known) { return known.point == point.name; }) -
+          points.begin());
     }
+    if (next == points.size()) {
+      points.push_back({point.name, point.value, row.ts_ms});
+    } else if (row.ts_ms >= points[next].ts_ms) {  // a late, older reading does not win
+      points[next].value = point.value;
+      points[next].ts_ms = row.ts_ms;
+    }
+    ++next;
   }
 }
 
 Status BatchWriter::write_latest() {
   Statement& upsert = st_->upsert_latest;
-  for (const auto& [key, latest] : latest_) {
-    const std::string_view name(key);
-    upsert.bind(1, name.substr(0, latest.meter_size));
-    upsert.bind(2, name.substr(latest.meter_size + 1));
-    if (const double* d = std::get_if<double>(&latest.value)) {
-      upsert.bind(3, *d);
-    } else if (const bool* b = std::get_if<bool>(&latest.value)) {
-      upsert.bind(3, std::int64_t{*b ? 1 : 0});
-    } else {
-      upsert.bind(3, std::get<std::int64_t>(latest.value));
+  for (const auto& [meter_id, points] : latest_) {
+    for (const LatestValue& latest : points) {
+      upsert.bind(1, meter_id);
+      upsert.bind(2, latest.point);
+      if (const double* d = std::get_if<double>(&latest.value)) {
+        upsert.bind(3, *d);
+      } else if (const bool* b = std::get_if<bool>(&latest.value)) {
+        upsert.bind(3, std::int64_t{*b ? 1 : 0});
+      } else {
+        upsert.bind(3, std::get<std::int64_t>(latest.value));
+      }
+      upsert.bind(4, latest.ts_ms);
+      if (Status status = upsert.run(); !status) return status;
     }
-    upsert.bind(4, latest.ts_ms);
-    if (Status status = upsert.run(); !status) return status;
   }
   return Ok{};
 }

@@ -71,10 +71,13 @@ class BatchWriter {
  private:
   struct Statements;
   struct LatestValue {
-    std::size_t meter_size;  // the key is meter_id, '\0', point
+    std::string point;
     PointScalar value;
     std::int64_t ts_ms;
   };
+  // A meter's points in the order its readings last listed them, so a reading with the same
+  // points finds each at the position after the one before (no lookup by name).
+  using MeterLatest = std::vector<LatestValue>;
   Status insert(const PendingRow& row, BatchOutcome& outcome);
   void remember_latest(const PendingRow& row);
   Status write_latest();
@@ -86,7 +89,7 @@ class BatchWriter {
   const Clock& clock_;
   std::unique_ptr<Statements> st_;
   bool full_reported_ = false;  // store_full is reported once per over-budget episode
-  std::unordered_map<std::string, LatestValue> latest_;  // not yet in the `latest` table
+  std::unordered_map<std::string, MeterLatest> latest_;  // by meter; not yet in `latest`
   SteadyTime latest_written_{};
 };
 

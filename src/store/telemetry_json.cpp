@@ -39,7 +39,15 @@ void append_key(std::string& out, bool& first, std::string_view key) {
 void append_json_string(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  for (char c : text) {
+  // Runs of characters that need no escape go in whole (names and ids are all such).
+  const auto plain = [](char c) { return c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20; };
+  while (!text.empty()) {
+    std::size_t run = 0;
+    while (run < text.size() && plain(text[run])) ++run;
+    out.append(text.data(), run);
+    if (run == text.size()) break;
+    const char c = text[run];
+    text.remove_prefix(run + 1);
     switch (c) {
       case '"':
         out += "\\\"";
@@ -57,13 +65,9 @@ void append_json_string(std::string& out, std::string_view text) {
         out += "\\t";
         break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          out += kHex[(c >> 4) & 0xf];
-          out += kHex[c & 0xf];
-        } else {
-          out += c;
-        }
+        out += "\\u00";
+        out += kHex[(c >> 4) & 0xf];
+        out += kHex[c & 0xf];
     }
   }
   out += '"';

@@ -70,33 +70,43 @@ Status ModbusDriver::open() {
   return guard_plugin_call([&]() -> Status { return link_.open(); });
 }
 
+std::vector<Result<std::vector<std::uint16_t>>> ModbusDriver::transact_reads(
+    const ModbusMeter& meter, std::span<const PlannedRead> reads) {
+  std::vector<BlockRead> blocks;
+  for (const PlannedRead& read : reads) {
+    blocks.push_back({read.span.fc, read.span.address, read.span.count});
+  }
+  if (blocks.size() > 1) return link_.read_pipelined(meter.unit, blocks, meter.timeout);
+  std::vector<Result<std::vector<std::uint16_t>>> one;
+  one.push_back(link_.read(meter.unit, blocks[0].fc, blocks[0].address, blocks[0].count,
+                           meter.timeout));
+  return one;
+}
+
 Result<MeterReading> ModbusDriver::run(const ModbusMeter& meter, const Plan& plan) {
   MeterReading reading;
   bool answered = false;
-  for (const PlannedRead& read : plan.reads) {
-    auto regs =
-        link_.read(meter.unit, read.span.fc, read.span.address, read.span.count, meter.timeout);
-    if (!regs.ok()) {
-      const Error& e = regs.error();
-      if (e.kind == ErrorKind::kBusError || (!answered && meter_silent(e))) {
-        return make_error(e.kind, "meter '" + meter.id + "': " + e.message, e.code);
+  // TCP with `pipeline` > 1: that many reads in flight at once; otherwise one at a time.
+  const std::size_t in_flight =
+      line_settings_.tcp ? static_cast<std::size_t>(std::max(1, line_settings_.pipeline)) : 1;
+  const std::span<const PlannedRead> all(plan.reads);
+  for (std::size_t start = 0; start < all.size(); start += in_flight) {
+    const auto reads = all.subspan(start, std::min(in_flight, all.size() - start));
+    auto replies = transact_reads(meter, reads);
+    for (std::size_t k = 0; k < reads.size(); ++k) {
+      const PlannedRead& read = reads[k];
+      auto& regs = replies[k];
+      if (!regs.ok()) {
+        const Error& e = regs.error();
+        if (e.kind == ErrorKind::kBusError || (!answered && meter_silent(e))) {
+          return make_error(e.kind, "meter '" + meter.id + "': " + e.message, e.code);
+        }
+        for (std::size_t i : read.points) reading.errors.push_back({plan.points[i]->name, e});
+        answered = answered || e.kind == ErrorKind::kException;
+        continue;
       }
-      for (std::size_t i : read.points) reading.errors.push_back({plan.points[i]->name, e});
-      answered = answered || e.kind == ErrorKind::kException;
-      continue;
-    }
-    answered = true;
-    for (std::size_t i : read.points) {
-      const PointMap& p = *plan.points[i];
-      const std::size_t offset = p.span.address - read.span.address;
-      const auto width = static_cast<std::size_t>(register_width(p.format.type));
-      auto value = decode_value(std::span<const std::uint16_t>(regs.value()).subspan(offset, width),
-                                p.format);
-      if (value.ok()) {
-        reading.values.push_back({p.name, value.value()});
-      } else {
-        reading.errors.push_back({p.name, value.error()});
-      }
+      answered = true;
+      decode_points(plan, read, regs.value(), reading);
     }
   }
   for (const auto& name : plan.unmapped) {
@@ -105,6 +115,21 @@ Result<MeterReading> ModbusDriver::run(const ModbusMeter& meter, const Plan& pla
                           "profile '" + meter.profile->name + "' has no point '" + name + "'")});
   }
   return reading;
+}
+
+void ModbusDriver::decode_points(const Plan& plan, const PlannedRead& read,
+                                 const std::vector<std::uint16_t>& regs, MeterReading& reading) {
+  for (std::size_t i : read.points) {
+    const PointMap& p = *plan.points[i];
+    const std::size_t offset = p.span.address - read.span.address;
+    const auto width = static_cast<std::size_t>(register_width(p.format.type));
+    auto value = decode_value(std::span<const std::uint16_t>(regs).subspan(offset, width), p.format);
+    if (value.ok()) {
+      reading.values.push_back({p.name, value.value()});
+    } else {
+      reading.errors.push_back({p.name, value.error()});
+    }
+  }
 }
 
 Result<MeterReading> ModbusDriver::read(std::size_t meter, std::size_t group) {

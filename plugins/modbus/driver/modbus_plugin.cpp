@@ -5,7 +5,8 @@
 //             rtu: device (required), baud (1200..115200 of the standard list, default 9600),
 //                  parity (none|even|odd, default none), data_bits (7|8, default 8),
 //                  stop_bits (1|2, default 1), rs485 (bool, default false: kernel RS-485 mode);
-//             tcp: host (required), port (default 502);
+//             tcp: host (required), port (default 502), pipeline (1..16, default 1: reads
+//                  of one meter in flight at once, for servers that queue requests);
 //             recovery_wait (duration, default 50ms: how long the line is drained at least
 //             after a failed transaction), max_drain (default 500ms: the drain's bound on a
 //             line that never goes quiet), broadcast_turnaround (default 100ms).
@@ -32,6 +33,7 @@ LineSettings read_line(const BusSpec& bus, ConfigErrors& errors) {
   if (line.tcp) {
     line.host = r.required_string("host");
     line.port = static_cast<int>(r.integer("port", 502, 1, 65535));
+    line.pipeline = static_cast<int>(r.integer("pipeline", 1, 1, 16));
   } else {
     line.device = r.required_string("device");
     const auto baud = r.integer("baud", 9600, 1, 10'000'000);

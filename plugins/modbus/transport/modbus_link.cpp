@@ -76,8 +76,10 @@ void ModbusLink::close() {
 }
 
 Status ModbusLink::send(std::uint8_t unit, std::span<const std::uint8_t> pdu) {
-  const std::vector<std::uint8_t> adu =
-      settings_.tcp ? tcp_frame(++transaction_, unit, pdu) : rtu_frame(unit, pdu);
+  return send_adu(settings_.tcp ? tcp_frame(++transaction_, unit, pdu) : rtu_frame(unit, pdu));
+}
+
+Status ModbusLink::send_adu(std::span<const std::uint8_t> adu) {
   std::span<const std::uint8_t> rest(adu);
   while (!rest.empty()) {
     const ssize_t n = ::write(fd_, rest.data(), rest.size());
@@ -93,27 +95,31 @@ Status ModbusLink::send(std::uint8_t unit, std::span<const std::uint8_t> pdu) {
   return Ok{};
 }
 
-std::optional<Result<std::vector<std::uint8_t>>> ModbusLink::take_frame(std::uint8_t unit,
-                                                                        std::uint8_t fc) {
+std::optional<Result<ModbusLink::Reply>> ModbusLink::take_frame(std::uint8_t unit,
+                                                                std::uint8_t fc,
+                                                                std::uint16_t first) {
   for (;;) {
     const auto length = settings_.tcp ? tcp_frame_length(pending_) : rtu_reply_length(pending_, fc);
     if (!length || pending_.size() < *length) return std::nullopt;
     const std::span<const std::uint8_t> frame(pending_.data(), *length);
     std::uint8_t from = 0;
     bool stray = false;
-    std::vector<std::uint8_t> pdu;
+    Reply reply;
     if (settings_.tcp) {
       auto adu = parse_tcp(frame);
       if (!adu.ok()) return adu.error();  // a header no peer sends
       from = adu.value().unit;
-      stray = adu.value().transaction != transaction_;
-      pdu.assign(adu.value().pdu.begin(), adu.value().pdu.end());
+      reply.transaction = adu.value().transaction;
+      // Outstanding: first .. transaction_ (modulo 2^16).
+      stray = static_cast<std::uint16_t>(reply.transaction - first) >
+              static_cast<std::uint16_t>(transaction_ - first);
+      reply.pdu.assign(adu.value().pdu.begin(), adu.value().pdu.end());
     } else {
       auto adu = parse_rtu(frame);
       if (!adu.ok()) return adu.error();  // CRC: the drain drops the rest
       from = adu.value().unit;
       stray = from != unit;
-      pdu.assign(adu.value().pdu.begin(), adu.value().pdu.end());
+      reply.pdu.assign(adu.value().pdu.begin(), adu.value().pdu.end());
     }
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(*length));
     if (stray) {
@@ -121,14 +127,14 @@ std::optional<Result<std::vector<std::uint8_t>>> ModbusLink::take_frame(std::uin
       continue;
     }
     if (from != unit) return make_error(ErrorKind::kMalformed, "reply from another unit");
-    return pdu;
+    return reply;
   }
 }
 
-Result<std::vector<std::uint8_t>> ModbusLink::receive(std::uint8_t unit, std::uint8_t fc,
-                                                      Clock::time_point deadline) {
+Result<ModbusLink::Reply> ModbusLink::receive(std::uint8_t unit, std::uint8_t fc,
+                                              std::uint16_t first, Clock::time_point deadline) {
   for (;;) {
-    if (auto frame = take_frame(unit, fc)) return std::move(*frame);
+    if (auto frame = take_frame(unit, fc, first)) return std::move(*frame);
     const auto now = Clock::now();
     if (now >= deadline) {
       return make_error(ErrorKind::kTimeout, pending_.empty() ? "no reply" : "reply cut short");
@@ -139,7 +145,7 @@ Result<std::vector<std::uint8_t>> ModbusLink::receive(std::uint8_t unit, std::ui
     if (ready < 0 && errno == EINTR) continue;
     if (ready < 0) return bus_error("poll");
     if (ready == 0) continue;
-    std::uint8_t chunk[512];
+    std::uint8_t chunk[4096];  // pipelined replies may be waiting together
     const ssize_t n = ::read(fd_, chunk, sizeof chunk);
     if (n > 0) {
       pending_.insert(pending_.end(), chunk, chunk + n);
@@ -160,19 +166,72 @@ Result<std::vector<std::uint8_t>> ModbusLink::transact(std::uint8_t unit,
     const auto ready = idle_since_ + t35_;
     if (Clock::now() < ready) std::this_thread::sleep_until(ready);
   }
-  // Anything that arrived while the line was idle belongs to no transaction of ours.
-  stats_.drained_bytes += line::drop_pending(fd_) + pending_.size();
-  pending_.clear();
+  if (!settings_.tcp) {
+    // Anything that arrived while the line was idle belongs to no transaction of ours. (A TCP
+    // stream keeps its framing: a late reply there is recognised by its transaction id.)
+    stats_.drained_bytes += line::drop_pending(fd_) + pending_.size();
+    pending_.clear();
+  }
   if (Status sent = send(unit, pdu); !sent.ok()) return failed(sent.error());
   if (unit == kBroadcast) {
     std::this_thread::sleep_for(settings_.broadcast_turnaround);
     idle_since_ = Clock::now();
     return std::vector<std::uint8_t>{};
   }
-  auto reply = receive(unit, pdu[0], Clock::now() + timeout);
+  auto reply = receive(unit, pdu[0], transaction_, Clock::now() + timeout);
   if (!reply.ok()) return failed(reply.error());
   idle_since_ = Clock::now();
-  return reply;
+  return std::move(reply.value().pdu);
+}
+
+std::vector<Result<std::vector<std::uint16_t>>> ModbusLink::read_pipelined(
+    std::uint8_t unit, std::span<const BlockRead> blocks, std::chrono::milliseconds timeout) {
+  std::vector<std::optional<Result<std::vector<std::uint16_t>>>> slots(blocks.size());
+  const auto fail_rest = [&](const Error& error) {
+    for (auto& slot : slots) {
+      if (!slot) slot = error;
+    }
+  };
+  if (ctx_ == nullptr || !settings_.tcp) {
+    fail_rest(make_error(ErrorKind::kBusError, ctx_ ? "pipelining needs TCP" : "line not open"));
+  } else {
+    const auto first = static_cast<std::uint16_t>(transaction_ + 1);
+    std::vector<std::uint8_t> adus;
+    for (const BlockRead& block : blocks) {
+      const std::vector<std::uint8_t> adu =
+          tcp_frame(++transaction_, unit, read_request(block.fc, block.address, block.count));
+      adus.insert(adus.end(), adu.begin(), adu.end());
+    }
+    std::size_t answered = 0;
+    if (Status sent = send_adu(adus); !sent.ok()) {
+      fail_rest(failed(sent.error()));
+      answered = blocks.size();
+    }
+    while (answered < blocks.size()) {
+      auto reply = receive(unit, blocks[answered].fc, first, Clock::now() + timeout);
+      if (!reply.ok()) {
+        fail_rest(failed(reply.error()));
+        break;
+      }
+      const auto index = static_cast<std::uint16_t>(reply.value().transaction - first);
+      if (slots[index]) {  // a second answer to one request
+        ++stats_.stray_frames;
+        continue;
+      }
+      auto regs = parse_read_reply(reply.value().pdu, blocks[index].fc, blocks[index].count);
+      if (!regs.ok() && regs.error().kind != ErrorKind::kException) {
+        fail_rest(failed(regs.error()));
+        break;
+      }
+      slots[index] = std::move(regs);
+      ++answered;
+    }
+    idle_since_ = Clock::now();
+  }
+  std::vector<Result<std::vector<std::uint16_t>>> results;
+  results.reserve(slots.size());
+  for (auto& slot : slots) results.push_back(std::move(*slot));
+  return results;
 }
 
 Error ModbusLink::failed(Error error) {

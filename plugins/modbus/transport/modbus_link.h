@@ -43,6 +43,16 @@ struct LineSettings {
   std::chrono::milliseconds recovery_wait{50};  // drain listens at least this long
   std::chrono::milliseconds max_drain{500};     // and never longer than this
   std::chrono::milliseconds broadcast_turnaround{100};
+  // TCP: requests of one meter read in flight at once (distinct transaction ids); 1 = one at
+  // a time. Only for servers that queue requests (docs/modbus.md, "Pipelining").
+  int pipeline = 1;
+};
+
+// One register read of a pipelined batch.
+struct BlockRead {
+  std::uint8_t fc = 3;
+  std::uint16_t address = 0;
+  std::uint16_t count = 0;
 };
 
 struct LinkStats {
@@ -64,6 +74,12 @@ class ModbusLink {
 
   Result<std::vector<std::uint16_t>> read(std::uint8_t unit, std::uint8_t fc, std::uint16_t address,
                                           std::uint16_t count, std::chrono::milliseconds timeout);
+  // TCP: every block's request in one write, the replies matched by transaction id (in any
+  // order), each within `timeout` of the one before. One result per block, in block order:
+  // after a timeout or a malformed reply the line is drained once and every block still
+  // unanswered carries that error.
+  std::vector<Result<std::vector<std::uint16_t>>> read_pipelined(
+      std::uint8_t unit, std::span<const BlockRead> blocks, std::chrono::milliseconds timeout);
   // FC 06 (one value), 0x10, or a vendor code in 0x10 layout. Unit 0 broadcasts: no reply,
   // then the turnaround delay.
   Status write(std::uint8_t unit, std::uint8_t fc, std::uint16_t address,
@@ -75,11 +91,17 @@ class ModbusLink {
   // Sends `pdu` to `unit` and returns the reply PDU (exception replies included).
   Result<std::vector<std::uint8_t>> transact(std::uint8_t unit, std::span<const std::uint8_t> pdu,
                                              std::chrono::milliseconds timeout);
+  struct Reply {
+    std::uint16_t transaction = 0;  // TCP: the transaction id it answers
+    std::vector<std::uint8_t> pdu;
+  };
   Status send(std::uint8_t unit, std::span<const std::uint8_t> pdu);
-  Result<std::vector<std::uint8_t>> receive(std::uint8_t unit, std::uint8_t fc,
-                                            std::chrono::steady_clock::time_point deadline);
-  // The next complete frame in `pending_` as a reply PDU for (unit, fc); nullopt: need more.
-  std::optional<Result<std::vector<std::uint8_t>>> take_frame(std::uint8_t unit, std::uint8_t fc);
+  Status send_adu(std::span<const std::uint8_t> adu);
+  // The next reply for `unit`; on TCP one that answers a transaction in [first, transaction_].
+  Result<Reply> receive(std::uint8_t unit, std::uint8_t fc, std::uint16_t first,
+                        std::chrono::steady_clock::time_point deadline);
+  // The next complete frame in `pending_` as a reply for (unit, fc); nullopt: need more.
+  std::optional<Result<Reply>> take_frame(std::uint8_t unit, std::uint8_t fc, std::uint16_t first);
   Error failed(Error error);  // drains the line, or closes it on a bus error
 
   LineSettings settings_;
