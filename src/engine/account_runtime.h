@@ -84,6 +84,7 @@ struct AccountRuntime {
   SteadyTime pending_since{};
   bool has_pending = false;
   DemandWindows demand;  // the energy of all its meters, for the account's maximum demand
+  DemandPeak demand_peak;
 };
 
 // A recharge or refund, as ordered.

@@ -38,6 +38,17 @@ class DemandWindows {
   std::map<std::int64_t, std::int64_t> wh_by_start_;  // window start (unix ms) -> Wh
 };
 
+// The highest window of one local day already handed to the rollups (0 W: none). A window
+// that does not beat it (lower, or as high and not earlier) leaves the day's row as it is,
+// since the rollups keep the highest window and the earlier of two that tie, so it is not
+// written again: after the first hours of a day most readings add no demand row. Forgotten at
+// a restart, which only writes a window again.
+struct DemandPeak {
+  std::int32_t day = 0;  // yyyymmdd
+  std::int64_t w = 0;
+  std::int64_t start_ms = 0;
+};
+
 // A meter's demand windows and the energy reading they continue from: the billed reading at
 // start (gateway billing), else the first reading; one after an energy reversal is a new
 // baseline.
@@ -46,6 +57,7 @@ struct MeterDemand {
   std::int64_t last_wh = 0;
   std::int64_t last_ms = 0;
   DemandWindows windows;
+  DemandPeak peak;
 };
 
 }  // namespace meterd

@@ -16,16 +16,31 @@ namespace {
 
 constexpr const char* kVoltagePoints[] = {"voltage", "voltage_a", "voltage_b", "voltage_c"};
 
-// The highest demand of each local day among `closed`, as figures of that day.
+// Whether `window` of local day `day` changes the day's maximum demand beyond `peak`, which
+// then moves to it. The newest day's peak is kept; a window of an earlier day (a meter that
+// was silent while the account's windows closed) is written without it.
+bool raises_peak(DemandPeak& peak, std::int32_t day, const WindowDemand& window) {
+  if (day < peak.day) return true;
+  if (day > peak.day) peak = DemandPeak{day, 0, 0};
+  if (window.w < peak.w || (window.w == peak.w && window.start_ms >= peak.start_ms)) return false;
+  peak.w = window.w;
+  peak.start_ms = window.start_ms;
+  return true;
+}
+
+// The highest demand of each local day among `closed` that raises `peak`, as figures of that
+// day.
 std::map<std::int32_t, UsageFigures> demand_by_day(const std::vector<WindowDemand>& closed,
-                                                   LocalZone zone) {
+                                                   LocalZone zone, DemandPeak& peak) {
   std::map<std::int32_t, UsageFigures> days;
   for (const WindowDemand& window : closed) {
     if (window.w <= 0) continue;
+    const std::int32_t day = local_day_key(WallTime{Millis(window.start_ms)}, zone);
+    if (!raises_peak(peak, day, window)) continue;
     UsageFigures figures;
     figures.demand_w = window.w;
     figures.demand_at_ms = window.start_ms;
-    days[local_day_key(WallTime{Millis(window.start_ms)}, zone)] += figures;
+    days[day] += figures;
   }
   return days;
 }
@@ -56,7 +71,7 @@ void Engine::Impl::observe_demand(AccountRuntime& account, MeterRuntime& meter,
   demand.last_wh = energy_wh;
   demand.last_ms = time_ms;
   for (auto& [day, figures] :
-       demand_by_day(demand.windows.close_through(grid, time_ms), config_.zone)) {
+       demand_by_day(demand.windows.close_through(grid, time_ms), config_.zone, demand.peak)) {
     usage_counts_.push_back(UsageDelta{meter.meter_id, "", day, figures});
   }
   // The account's window closes once each of its meters has been read past it, or a window
@@ -70,8 +85,8 @@ void Engine::Impl::observe_demand(AccountRuntime& account, MeterRuntime& meter,
     newest = std::max(newest, found->second.demand.last_ms);
   }
   const std::int64_t through = std::max(oldest, newest - window);
-  for (auto& [day, figures] :
-       demand_by_day(account.demand.close_through(grid, through), config_.zone)) {
+  for (auto& [day, figures] : demand_by_day(account.demand.close_through(grid, through),
+                                            config_.zone, account.demand_peak)) {
     usage_counts_.push_back(UsageDelta{"", account.id, day, figures});
   }
 }
@@ -146,15 +161,15 @@ void Engine::Impl::flush_measures() {
   // the next start begins from a new baseline) and the offline time so far is counted.
   const std::int64_t all = std::numeric_limits<std::int64_t>::max() - demand_grid_.window_ms;
   for (auto& [id, meter] : meters_) {
-    for (auto& [day, figures] :
-         demand_by_day(meter.demand.windows.close_through(demand_grid_, all), config_.zone)) {
+    for (auto& [day, figures] : demand_by_day(meter.demand.windows.close_through(demand_grid_, all),
+                                              config_.zone, meter.demand.peak)) {
       usage_counts_.push_back(UsageDelta{meter.meter_id, "", day, figures});
     }
     if (meter.offline_since) add_offline(meter, std::max(*meter.offline_since, clock_.wall_now()));
   }
   for (auto& [id, account] : accounts_) {
-    for (auto& [day, figures] :
-         demand_by_day(account.demand.close_through(demand_grid_, all), config_.zone)) {
+    for (auto& [day, figures] : demand_by_day(account.demand.close_through(demand_grid_, all),
+                                              config_.zone, account.demand_peak)) {
       usage_counts_.push_back(UsageDelta{"", account.id, day, figures});
     }
   }

@@ -52,6 +52,11 @@ struct UsageFigures {
   // time when two windows tie for the maximum demand). Commutative and associative, so deltas
   // may be merged in any grouping (store batches, tag aggregates).
   UsageFigures& operator+=(const UsageFigures& other);
+  // Whether any extreme is set: merging figures without one leaves every extreme as it was.
+  bool has_extremes() const {
+    return tier_reached != 0 || demand_w != 0 || demand_at_ms != 0 || voltage_min_dv != 0 ||
+           voltage_max_dv != 0;
+  }
   friend bool operator==(const UsageFigures&, const UsageFigures&) = default;
 };
 

@@ -107,6 +107,11 @@ void Statement::bind(int index, std::string_view text) {
   }
 }
 
+void Statement::bind_uncopied(int index, std::string_view text) {
+  if (stmt_)
+    sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+}
+
 void Statement::bind_null(int index) {
   if (stmt_) sqlite3_bind_null(stmt_, index);
 }

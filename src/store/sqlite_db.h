@@ -67,6 +67,9 @@ class Statement {
   void bind(int index, std::int64_t value);
   void bind(int index, double value);
   void bind(int index, std::string_view text);
+  // Binds `text` without copying it: it must stay as it is until the next run() or reset().
+  // For statements run many times a batch, where the copy is a malloc per parameter.
+  void bind_uncopied(int index, std::string_view text);
   void bind_null(int index);
   // Binds ?1, ?2, ... to `values` in order.
   template <typename... Values>

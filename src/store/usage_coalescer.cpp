@@ -1,21 +1,41 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "store/usage_coalescer.h"
 
+#include <functional>
+
 namespace meterd {
 
+std::size_t UsageCoalescer::SourceHash::operator()(const Source& source) const {
+  const std::hash<std::string> text;
+  std::size_t h = text(source.meter_id);
+  h = h * 31 + text(source.account_id);
+  return h * 31 + static_cast<std::size_t>(source.day);
+}
+
 void UsageCoalescer::add(const UsageDelta& delta) {
-  for_each_usage_row(delta, [&](UsageRowKey key) {
-    // A new row starts from the delta's figures, never from zeroes: a figure merged by
-    // minimum would otherwise keep the zero.
-    auto [row, added] = rows_.try_emplace(std::move(key), delta.figures);
-    if (!added) row->second += delta.figures;
-  });
+  // A new entry starts from the delta's figures, never from zeroes: a figure merged by minimum
+  // would otherwise keep the zero.
+  auto [held, added] =
+      deltas_.try_emplace(Source{delta.meter_id, delta.account_id, delta.day}, delta.figures);
+  if (!added) held->second += delta.figures;
+}
+
+UsageAdditions UsageCoalescer::rows() const {
+  UsageAdditions rows;
+  for (const auto& [source, figures] : deltas_) {
+    for_each_usage_row(source.meter_id, source.account_id, source.day, [&](UsageRowKey key) {
+      auto [row, added] = rows.try_emplace(std::move(key), figures);
+      if (!added) row->second += figures;
+    });
+  }
+  return rows;
 }
 
 Status UsageCoalescer::write(SqliteDb& db) {
+  if (deltas_.empty()) return Ok{};
   // On failure the batch rolls back and is retried, its applies adding every delta again.
-  if (Status status = add_usage_rows(db, rows_); !status) return status;
-  rows_.clear();
+  if (Status status = add_usage_rows(db, rows()); !status) return status;
+  deltas_.clear();
   return Ok{};
 }
 

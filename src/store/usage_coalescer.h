@@ -5,13 +5,18 @@
 // days, so one upsert per row and batch replaces four per delta. The rows still commit with
 // the ledger rows they come from, in the same transaction, or not at all.
 //
-// Figures are merged with UsageFigures::operator+=, so each figure merges as the rollups
-// define it (sums, and whatever else a figure needs). A period change inside the batch (a
-// close, a prune) calls write() first, so it sees every delta before it, as if each had been
-// written on its own (store/engine_tables.h). Store thread only.
+// Deltas are merged first per (meter, account, day), one hash lookup per delta, and spread
+// over their rows only when written. Figures are merged with UsageFigures::operator+=, so each
+// figure merges as the rollups define it (sums, and whatever else a figure needs); it is
+// commutative and associative, so the grouping does not change a row. A period change inside
+// the batch (a close, a prune) calls write() first, so it sees every delta before it, as if
+// each had been written on its own (store/engine_tables.h). Store thread only.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
 
 #include "core/result.h"
 #include "engine/usage_rollup.h"
@@ -26,13 +31,23 @@ class UsageCoalescer final : public DeferredWrites {
   void add(const UsageDelta& delta);
   // Adds what it holds to the stored rows, then holds nothing.
   Status write(SqliteDb& db) override;
-  void discard() override { rows_.clear(); }
-  std::size_t pending_rows() const { return rows_.size(); }
+  void discard() override { deltas_.clear(); }
+  // The rollup rows the held deltas add to.
+  std::size_t pending_rows() const { return rows().size(); }
 
  private:
-  // In key order, so the upserts walk the table's b-tree in order: the same upserts in any
-  // order took twice as long.
-  UsageAdditions rows_;
+  struct Source {
+    std::string meter_id;
+    std::string account_id;
+    std::int32_t day = 0;
+    bool operator==(const Source&) const = default;
+  };
+  struct SourceHash {
+    std::size_t operator()(const Source& source) const;
+  };
+  UsageAdditions rows() const;
+
+  std::unordered_map<Source, UsageFigures, SourceHash> deltas_;
 };
 
 }  // namespace meterd

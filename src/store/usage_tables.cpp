@@ -4,6 +4,8 @@
 #include <array>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <string_view>
+#include <vector>
 
 namespace meterd {
 namespace {
@@ -14,11 +16,15 @@ constexpr const char* kColumns =
     "wh_sharp, wh_peak, wh_flat, wh_valley, cost_sharp, cost_peak, cost_flat, cost_valley, "
     "cost, free_wh, cut_offs, load_trips, relay_operations, offline_ms, tier_reached, demand_w, "
     "demand_at_ms, voltage_min_dv, voltage_max_dv";
+// The sums' columns: those before the first extreme.
+constexpr std::string_view kSumColumns =
+    std::string_view(kColumns).substr(0, std::string_view(kColumns).find(", tier_reached"));
+constexpr int kSumColumnCount = 14;
 constexpr int kFigureColumns = 19;
 
-// The merge of UsageFigures::operator+= in SQL. SQLite evaluates every SET expression on the
-// row as it was, so demand_at_ms compares the old demand_w.
-constexpr const char* kMerge =
+// The merge of UsageFigures::operator+= in SQL: the sums, then the extremes. SQLite evaluates
+// every SET expression on the row as it was, so demand_at_ms compares the old demand_w.
+constexpr const char* kSumMerge =
     "wh_sharp = wh_sharp + excluded.wh_sharp, wh_peak = wh_peak + excluded.wh_peak, "
     "wh_flat = wh_flat + excluded.wh_flat, wh_valley = wh_valley + excluded.wh_valley, "
     "cost_sharp = cost_sharp + excluded.cost_sharp, cost_peak = cost_peak + excluded.cost_peak, "
@@ -27,7 +33,8 @@ constexpr const char* kMerge =
     "free_wh = free_wh + excluded.free_wh, cut_offs = cut_offs + excluded.cut_offs, "
     "load_trips = load_trips + excluded.load_trips, "
     "relay_operations = relay_operations + excluded.relay_operations, "
-    "offline_ms = offline_ms + excluded.offline_ms, "
+    "offline_ms = offline_ms + excluded.offline_ms";
+constexpr const char* kExtremeMerge =
     "tier_reached = MAX(tier_reached, excluded.tier_reached), "
     "demand_at_ms = CASE WHEN excluded.demand_w > demand_w OR (excluded.demand_w = demand_w AND "
     "excluded.demand_w > 0 AND excluded.demand_at_ms < demand_at_ms) THEN excluded.demand_at_ms "
@@ -38,7 +45,8 @@ constexpr const char* kMerge =
     "END, "
     "voltage_max_dv = MAX(voltage_max_dv, excluded.voltage_max_dv)";
 
-// The non-period fields, in column order after the periods' Wh and cost.
+// The non-period fields, in column order after the periods' Wh and cost: six sums, then the
+// extremes.
 std::array<std::int64_t UsageFigures::*, 11> scalar_fields() {
   return {
       &UsageFigures::cost,           &UsageFigures::free_wh,          &UsageFigures::cut_offs,
@@ -53,11 +61,15 @@ const char* usage_figure_columns() { return kColumns; }
 
 namespace {
 
-void bind_figures(Statement& st, int first, const UsageFigures& f) {
+// Binds the first `columns` figures (kSumColumnCount or kFigureColumns) from `first` on.
+void bind_figures(Statement& st, int first, const UsageFigures& f, int columns) {
   int index = first;
   for (std::int64_t wh : f.wh_by_period) st.bind(index++, wh);
   for (std::int64_t cost : f.cost_by_period) st.bind(index++, cost);
-  for (std::int64_t UsageFigures::*field : scalar_fields()) st.bind(index++, f.*field);
+  for (std::int64_t UsageFigures::*field : scalar_fields()) {
+    if (index - first == columns) break;
+    st.bind(index++, f.*field);
+  }
 }
 
 }  // namespace
@@ -73,67 +85,103 @@ UsageFigures read_usage_figures(const Statement& st, int first) {
 
 namespace {
 
-// A row's parameters: its key's four, then its figures.
-constexpr int kRowParameters = 4 + kFigureColumns;
 // Rows per statement of add_usage_rows: a statement per row cost 30-40 % more per row (its
 // step, reset and start-up paid by each row; measured on 4,000-row batches).
 constexpr int kRowsPerStatement = 32;
 
-// The upsert of `rows` rows: each one's figures added to the stored row with its key (a new
-// row when there is none).
-std::string upsert_sql(int rows) {
+// The two upserts: of every figure, and of the sums alone for figures without extremes (most
+// rows: a bill's delta has none unless its tariff has tiers, and demand and voltage are
+// written only when they rise), which leaves the stored extremes as they are, as merging none
+// would, and skips their merge (bench_ledger). A new row gets the table's 0 (none) for them.
+struct RowShape {
+  std::string_view columns;
+  int figures;
+};
+constexpr RowShape kAllFigures{kColumns, kFigureColumns};
+constexpr RowShape kSumsOnly{kSumColumns, kSumColumnCount};
+
+// The upsert of `rows` rows of `shape`: each one's figures added to the stored row with its
+// key (a new row when there is none).
+std::string upsert_sql(const RowShape& shape, int rows) {
+  const int parameters = 4 + shape.figures;  // the key's four, then the figures
   std::string sql = "INSERT INTO usage_rollups(scope, owner, granularity, period, ";
-  sql += kColumns;
+  sql += shape.columns;
   sql += ") VALUES";
   for (int row = 0; row < rows; ++row) {
     sql += row == 0 ? "(" : ", (";
-    for (int i = 1; i <= kRowParameters; ++i) {
-      sql += (i == 1 ? "?" : ", ?") + std::to_string(row * kRowParameters + i);
+    for (int i = 1; i <= parameters; ++i) {
+      sql += (i == 1 ? "?" : ", ?") + std::to_string(row * parameters + i);
     }
     sql += ")";
   }
   sql += " ON CONFLICT(scope, owner, granularity, period) DO UPDATE SET ";
-  sql += kMerge;
+  sql += kSumMerge;
+  if (shape.figures == kFigureColumns) {
+    sql += ", ";
+    sql += kExtremeMerge;
+  }
   return sql;
 }
 
-void bind_row(Statement& st, int first, const UsageRowKey& key, const UsageFigures& figures) {
-  st.bind(first, std::string_view(usage_scope_name(key.scope)));
-  st.bind(first + 1, key.owner);
-  st.bind(first + 2, std::string_view(usage_granularity_name(key.granularity)));
+void bind_row(Statement& st, int first, const RowShape& shape, const UsageRowKey& key,
+              const UsageFigures& figures) {
+  // The key outlives the statement's run (upsert_rows), the names are literals.
+  st.bind_uncopied(first, usage_scope_name(key.scope));
+  st.bind_uncopied(first + 1, key.owner);
+  st.bind_uncopied(first + 2, usage_granularity_name(key.granularity));
   st.bind(first + 3, std::int64_t{key.period});
-  bind_figures(st, first + 4, figures);
+  bind_figures(st, first + 4, figures, shape.figures);
+}
+
+using AdditionList = std::vector<const UsageAdditions::value_type*>;
+
+// Upserts `rows` (in key order), all of `shape`: kRowsPerStatement to a statement, the rest
+// one by one.
+Status upsert_rows(SqliteDb& db, const RowShape& shape, const AdditionList& rows) {
+  // Prepared once per connection: parsing these upserts costs more than running them.
+  static const std::string many_all = upsert_sql(kAllFigures, kRowsPerStatement);
+  static const std::string many_sums = upsert_sql(kSumsOnly, kRowsPerStatement);
+  static const std::string one_all = upsert_sql(kAllFigures, 1);
+  static const std::string one_sums = upsert_sql(kSumsOnly, 1);
+  const bool all = shape.figures == kFigureColumns;
+  const int parameters = 4 + shape.figures;
+  auto row = rows.begin();
+  for (std::size_t left = rows.size(); left >= kRowsPerStatement; left -= kRowsPerStatement) {
+    Statement& st = db.cached(all ? many_all : many_sums);
+    for (int i = 0; i < kRowsPerStatement; ++i, ++row) {
+      bind_row(st, 1 + i * parameters, shape, (*row)->first, (*row)->second);
+    }
+    if (Status status = st.run(); !status) return status;
+  }
+  for (; row != rows.end(); ++row) {
+    Statement& st = db.cached(all ? one_all : one_sums);
+    bind_row(st, 1, shape, (*row)->first, (*row)->second);
+    if (Status status = st.run(); !status) return status;
+  }
+  return Ok{};
 }
 
 }  // namespace
 
 Status add_usage_row(SqliteDb& db, const UsageRowKey& key, const UsageFigures& figures) {
-  // Prepared once per connection: parsing this upsert costs more than running it.
-  static const std::string sql = upsert_sql(1);
-  Statement& st = db.cached(sql);
-  bind_row(st, 1, key, figures);
-  return st.run();
+  // Every figure, extremes or none: the reference the merged writes are tested against.
+  const UsageAdditions::value_type row{key, figures};
+  return upsert_rows(db, kAllFigures, {&row});
 }
 
 Status add_usage_rows(SqliteDb& db, const UsageAdditions& rows) {
-  static const std::string sql = upsert_sql(kRowsPerStatement);
-  auto row = rows.begin();
-  for (std::size_t left = rows.size(); left >= kRowsPerStatement; left -= kRowsPerStatement) {
-    Statement& st = db.cached(sql);
-    for (int i = 0; i < kRowsPerStatement; ++i, ++row) {
-      bind_row(st, 1 + i * kRowParameters, row->first, row->second);
-    }
-    if (Status status = st.run(); !status) return status;
+  AdditionList with_extremes;
+  AdditionList sums_only;
+  for (const auto& row : rows) {
+    (row.second.has_extremes() ? with_extremes : sums_only).push_back(&row);
   }
-  for (; row != rows.end(); ++row) {
-    if (Status status = add_usage_row(db, row->first, row->second); !status) return status;
-  }
-  return Ok{};
+  if (Status status = upsert_rows(db, kSumsOnly, sums_only); !status) return status;
+  return upsert_rows(db, kAllFigures, with_extremes);
 }
 
 Status add_usage(SqliteDb& db, const UsageDelta& delta) {
   Status status = Ok{};
-  for_each_usage_row(delta, [&](const UsageRowKey& key) {
+  for_each_usage_row(delta.meter_id, delta.account_id, delta.day, [&](const UsageRowKey& key) {
     if (status) status = add_usage_row(db, key, delta.figures);
   });
   return status;

@@ -26,24 +26,27 @@ struct UsageRowKey {
   auto operator<=>(const UsageRowKey&) const = default;
 };
 
-// Calls `each(UsageRowKey)` for the rows a delta adds to: the day and the month of its meter
-// and of its account; an empty id skips that owner.
+// Calls `each(UsageRowKey)` for the rows a delta of `meter_id` and `account_id` on local day
+// `day` adds to: the day and the month of the meter and of the account; an empty id skips that
+// owner.
 template <typename Each>
-void for_each_usage_row(const UsageDelta& delta, Each each) {
-  for (const auto& [scope, owner] : {std::pair{UsageScope::kMeter, &delta.meter_id},
-                                     std::pair{UsageScope::kAccount, &delta.account_id}}) {
+void for_each_usage_row(const std::string& meter_id, const std::string& account_id,
+                        std::int32_t day, Each each) {
+  for (const auto& [scope, owner] :
+       {std::pair{UsageScope::kMeter, &meter_id}, std::pair{UsageScope::kAccount, &account_id}}) {
     if (owner->empty()) continue;
-    each(UsageRowKey{scope, *owner, UsageGranularity::kDay, delta.day});
-    each(UsageRowKey{scope, *owner, UsageGranularity::kMonth, month_of_day(delta.day)});
+    each(UsageRowKey{scope, *owner, UsageGranularity::kDay, day});
+    each(UsageRowKey{scope, *owner, UsageGranularity::kMonth, month_of_day(day)});
   }
 }
 
 // Figures to add to rows of usage_rollups, by row, in key order.
 using UsageAdditions = std::map<UsageRowKey, UsageFigures>;
 
-// Adds `figures` to the row `key` (created when there is none).
+// Adds `figures` to the row `key` (created when there is none), merging every figure.
 Status add_usage_row(SqliteDb& db, const UsageRowKey& key, const UsageFigures& figures);
-// add_usage_row for each of `rows`, in key order, several rows per statement.
+// add_usage_row for each of `rows`, in key order, several rows per statement; rows without
+// extremes with an upsert of the sums alone.
 Status add_usage_rows(SqliteDb& db, const UsageAdditions& rows);
 // add_usage_row for each row of the delta. The engine's writes go through UsageCoalescer
 // instead, which merges a batch's deltas first (store/usage_coalescer.h).

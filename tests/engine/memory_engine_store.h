@@ -142,6 +142,7 @@ class MemoryEngineStore final : public EngineStore {
   int writes = 0;
   int urgent_writes = 0;
   int refused_writes = 0;
+  int demand_deltas = 0;  // UsageDeltas carrying a maximum demand
 
  private:
   static WallTime to_ms(WallTime t) {
@@ -216,6 +217,7 @@ class MemoryEngineStore final : public EngineStore {
                      (granularity == UsageGranularity::kDay ? row.before_day : row.before_month);
             });
           } else if constexpr (std::is_same_v<Row, UsageDelta>) {
+            if (row.figures.demand_w > 0) ++demand_deltas;
             for (const auto& [scope, owner] : {std::pair{UsageScope::kMeter, &row.meter_id},
                                                std::pair{UsageScope::kAccount, &row.account_id}}) {
               if (owner->empty()) continue;

@@ -74,6 +74,39 @@ TEST_F(UsageMeasures, MaximumDemandIsTheHighestWindowAverageWithItsStartForMeter
   EXPECT_NE(at_1015, at_1030);
 }
 
+TEST_F(UsageMeasures, ADemandWindowIsWrittenOnlyWhenItRaisesTheDaysMaximum) {
+  start_engine(flat_config(Money{500 * kUnits}, Money{kUnits}, {"m1"}));
+  // From 10:00 local, a reading a minute: a steady 1.2 kW for two hours, then 2.4 kW from
+  // 12:00 to 12:15, then 1.2 kW again. Of the ten windows that close, three raise the day's
+  // maximum of the meter and of the account: the first, and the 2.4 kW one.
+  std::int64_t wh = 0;
+  read("m1", gateway_reading(wh, true));
+  for (int minute = 1; minute <= 150; ++minute) {
+    clock_.advance(1min);
+    wh += minute > 120 && minute <= 135 ? 40 : 20;
+    read("m1", gateway_reading(wh, true));
+  }
+  tick();
+  EXPECT_EQ(store_.demand_deltas, 4) << "the first window and the 2.4 kW one, meter and account";
+  EXPECT_EQ(meter_day("m1", 20260302).demand_w, 2400);
+  EXPECT_EQ(meter_day("m1", 20260302).demand_at_ms, to_unix_ms(kStart + 120min));
+  EXPECT_EQ(account_day(20260302).demand_w, 2400);
+  // After a restart the engine no longer knows the day's maximum: it writes the next window
+  // again, which leaves the rows as they are.
+  restart_engine(flat_config(Money{500 * kUnits}, Money{kUnits}, {"m1"}));
+  const int before = store_.demand_deltas;
+  read("m1", gateway_reading(wh, true));
+  for (int minute = 1; minute <= 30; ++minute) {
+    clock_.advance(1min);
+    wh += 20;
+    read("m1", gateway_reading(wh, true));
+  }
+  tick();
+  EXPECT_EQ(store_.demand_deltas - before, 2) << "the first window after the restart";
+  EXPECT_EQ(meter_day("m1", 20260302).demand_w, 2400);
+  EXPECT_EQ(meter_day("m1", 20260302).demand_at_ms, to_unix_ms(kStart + 120min));
+}
+
 TEST_F(UsageMeasures, DemandWindowIsConfigurable) {
   BillingConfig config = flat_config(Money{500 * kUnits}, Money{kUnits});
   config.demand_window = 5min;
