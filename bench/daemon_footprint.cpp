@@ -7,39 +7,14 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "daemon_site.h"
+#include "process_cpu.h"
 #include "support/broker.h"
 #include "support/mqtt_collector.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
-
-namespace {
-
-long rss_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
-  }
-  return -1;
-}
-
-double cpu_seconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::istringstream fields(content.substr(content.rfind(')') + 2));
-  std::string skip;
-  for (int i = 0; i < 11; ++i) fields >> skip;  // state .. cmajflt
-  long utime = 0, stime = 0;
-  fields >> utime >> stime;
-  return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   using namespace meterd;
@@ -54,16 +29,16 @@ int main(int argc, char** argv) {
   bench::write_site(config, broker.uri(), dir.file("meterd.db"), 4, meters / 4, "10s");
   test::ChildProcess daemon({METERD_BINARY, "--config", config}, dir.file("meterd.log"));
   std::this_thread::sleep_for(seconds / 6 * 1s);  // warm-up: first poll round everywhere
-  const double cpu0 = cpu_seconds(daemon.pid());
+  const double cpu0 = bench::process_cpu_seconds(daemon.pid());
   const std::size_t msgs0 = collector.size();
   const auto t0 = steady_clock::now();
-  long rss_max = 0, rss_first = rss_kib(daemon.pid());
+  long rss_max = 0, rss_first = bench::process_status_kib(daemon.pid(), "VmRSS");
   while (steady_clock::now() - t0 < seconds * 1s) {
     std::this_thread::sleep_for(1s);
-    rss_max = std::max(rss_max, rss_kib(daemon.pid()));
+    rss_max = std::max(rss_max, bench::process_status_kib(daemon.pid(), "VmRSS"));
   }
   const double wall = duration<double>(steady_clock::now() - t0).count();
-  const double cpu = cpu_seconds(daemon.pid()) - cpu0;
+  const double cpu = bench::process_cpu_seconds(daemon.pid()) - cpu0;
   std::printf(
       "cores=%ld meters=%d interval=10s window=%.0fs: cpu %.2f%% of one core, RSS start %ld KiB "
       "max %ld KiB, %zu telemetry messages received (%.0f/s)\n",

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // CPU time a process has used so far (user + system, from /proc/<pid>/stat), for benchmarks that
-// report a daemon's and a broker's CPU side by side; and the CPU time of this process's thread
-// of a given name (the store thread), which other load on the machine disturbs far less than
-// wall time. Linux only; 0 when the process or the thread is gone.
+// report a daemon's and a broker's CPU side by side, and its memory (/proc/<pid>/status); and
+// the CPU time of this process's thread of a given name (the store thread), which other load on
+// the machine disturbs far less than wall time. Linux only; 0 when the process or the thread is
+// gone.
 #pragma once
 
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -29,6 +31,16 @@ inline double process_cpu_seconds(pid_t pid) {
   long long stime = 0;
   fields >> utime >> stime;
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// A size field of /proc/<pid>/status in KiB ("VmRSS", "VmHWM"); -1 when absent.
+inline long process_status_kib(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with(field + ":")) return std::atol(line.c_str() + field.size() + 1);
+  }
+  return -1;
 }
 
 // The first thread of this process named `name` (pthread_setname_np): the time it has run on

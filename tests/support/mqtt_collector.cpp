@@ -127,6 +127,14 @@ MqttCollector::Messages MqttCollector::messages() const {
   return messages_;
 }
 
+MqttCollector::Messages MqttCollector::take() {
+  std::lock_guard lock(mutex_);
+  absorb_inbox();
+  Messages out;
+  out.swap(messages_);
+  return out;
+}
+
 MqttCollector::Messages MqttCollector::messages_on(const std::string& topic) const {
   std::lock_guard lock(mutex_);
   absorb_inbox();

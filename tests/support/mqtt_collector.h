@@ -61,6 +61,9 @@ class MqttCollector {
   MqttCollector& operator=(const MqttCollector&) = delete;
 
   Messages messages() const;
+  // Hands over the messages collected so far and forgets them: a long run's consumer keeps
+  // only what it derives from them (bench_fleet's per-gateway tallies).
+  Messages take();
   Messages messages_on(const std::string& topic) const;
   std::size_t size() const;
   void clear();

@@ -91,6 +91,10 @@ std::optional<ExitStatus> DaemonUnderTest::terminate(std::chrono::milliseconds t
   return process_->wait(timeout);
 }
 
+std::optional<ExitStatus> DaemonUnderTest::wait(std::chrono::milliseconds timeout) {
+  return process_->wait(timeout);
+}
+
 void DaemonUnderTest::kill9() {
   process_->send_signal(SIGKILL);
   process_->wait(std::chrono::seconds(10));
@@ -103,6 +107,25 @@ std::string DaemonUnderTest::log() const {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+std::size_t connects_to(const std::string& log, const std::string& uri) {
+  const std::string needle = "uplink: connected to " + uri;
+  std::size_t n = 0;
+  for (auto at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) {
+    // Not a longer uri with this one as its prefix (another port's first digits).
+    const auto after = at + needle.size();
+    if (after == log.size() || log[after] == '\n' || log[after] == '\r') ++n;
+  }
+  return n;
+}
+
+std::string connected_server(const std::string& log) {
+  const std::string needle = "uplink: connected to ";
+  const auto at = log.rfind(needle);
+  if (at == std::string::npos) return "";
+  const auto end = log.find_first_of("\r\n", at);
+  return log.substr(at + needle.size(), end - at - needle.size());
 }
 
 namespace {

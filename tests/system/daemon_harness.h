@@ -54,6 +54,8 @@ class DaemonUnderTest {
   bool running();
   // SIGTERM and wait; nullopt when it did not exit within `timeout`.
   std::optional<ExitStatus> terminate(std::chrono::milliseconds timeout);
+  // Waits for the daemon to exit (after a signal sent with send_signal); nullopt as above.
+  std::optional<ExitStatus> wait(std::chrono::milliseconds timeout);
   void kill9();
   void send_signal(int sig);
   pid_t pid() const { return process_ ? process_->pid() : -1; }
@@ -68,6 +70,11 @@ class DaemonUnderTest {
   std::string lsan_suppressions_path_;
   std::unique_ptr<ChildProcess> process_;
 };
+
+// From the daemon's log: how often it connected to `uri`, and the server of its most recent
+// connection (empty before the first).
+std::size_t connects_to(const std::string& log, const std::string& uri);
+std::string connected_server(const std::string& log);
 
 // Read-only queries on the daemon's database.
 struct StoreView {

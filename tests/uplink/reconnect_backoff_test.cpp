@@ -3,6 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
+#include <random>
+#include <set>
+#include <vector>
+
 namespace meterd {
 namespace {
 
@@ -33,6 +39,28 @@ TEST(ReconnectBackoff, JitterStaysWithinTheUpperHalf) {
   EXPECT_EQ(low.on_failure(0.0).delay, milliseconds(500));
   ReconnectBackoff high(milliseconds(1000), milliseconds(1000), 1);
   EXPECT_EQ(high.on_failure(1.0).delay, milliseconds(1000));
+}
+
+// 100 gateways at the cap draw their waits independently: the waits cover [cap/2, cap] instead
+// of piling up on one value (the fleet's reconnect storm, bench/README.md "Fleet").
+TEST(ReconnectBackoff, HundredGatewaysAtTheCapSpreadOverTheUpperHalfOfTheWait) {
+  std::mt19937 seeds(18);  // stands in for each daemon's std::random_device
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  std::array<int, 10> tenths{};  // draws per 500 ms slice of [5 s, 10 s]
+  std::set<long> distinct;
+  for (int gateway = 0; gateway < 100; ++gateway) {
+    std::minstd_rand rng(seeds());  // MqttSession's generator
+    ReconnectBackoff backoff(milliseconds(100), milliseconds(10'000), 3);
+    ReconnectBackoff::Next next;
+    for (int i = 0; i < 3 * 10; ++i) next = backoff.on_failure(uniform(rng));  // 10 rounds
+    ASSERT_GE(next.delay, milliseconds(5'000));
+    ASSERT_LE(next.delay, milliseconds(10'000));
+    ++tenths[static_cast<std::size_t>(std::min<long>((next.delay.count() - 5'000) / 500, 9))];
+    distinct.insert(next.delay.count());
+  }
+  for (int n : tenths) EXPECT_GE(n, 3) << "a slice of the window got (almost) no gateway";
+  for (int n : tenths) EXPECT_LE(n, 20) << "a slice of the window got a fifth of the gateways";
+  EXPECT_GE(distinct.size(), 90u);
 }
 
 TEST(ReconnectBackoff, SuccessResetsTheExponent) {

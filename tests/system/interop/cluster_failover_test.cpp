@@ -27,23 +27,6 @@ int kills_wanted() {
   return v ? std::max(1, std::atoi(v)) : 2;
 }
 
-// How often the daemon's log says it connected to `uri`.
-std::size_t connects_to(const std::string& log, const std::string& uri) {
-  const std::string needle = "uplink: connected to " + uri;
-  std::size_t n = 0;
-  for (auto at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) ++n;
-  return n;
-}
-
-// The server of the daemon's most recent connection.
-std::string connected_server(const std::string& log) {
-  const std::string needle = "uplink: connected to ";
-  const auto at = log.rfind(needle);
-  if (at == std::string::npos) return "";
-  const auto end = log.find_first_of("\r\n", at);
-  return log.substr(at + needle.size(), end - at - needle.size());
-}
-
 TEST(RabbitCluster, NodeKilledWhileCloudAwayLosesNothingAndCommandsRunOnce) {
   if (!RabbitNode::installed()) {
     GTEST_SKIP()

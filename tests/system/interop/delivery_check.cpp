@@ -1,33 +1,35 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "system/interop/delivery_check.h"
 
-#include <map>
+#include <functional>
 
 #include "system/command_harness.h"
 
 namespace meterd::test {
 
-Delivered delivered(const MqttCollector::Messages& messages) {
-  Delivered d;
-  std::map<std::int64_t, std::string> payloads;
-  for (const auto& message : messages) {
-    const bool outbox = message.topic.ends_with("/telemetry") ||
-                        message.topic.ends_with("/events") ||
-                        message.topic.ends_with("/cmd/result");
-    if (!outbox) continue;
-    const nlohmann::json j = message.json();
-    if (j.is_discarded() || !j.contains("seq") || !j["seq"].is_number_integer()) continue;
-    const std::int64_t seq = j["seq"].get<std::int64_t>();
-    d.store_ids.insert(j.value("store_id", ""));
-    const auto [it, fresh] = payloads.emplace(seq, message.payload);
-    if (fresh) {
-      d.seqs.insert(seq);
-      continue;
-    }
-    ++d.duplicates;
-    if (it->second != message.payload) d.conflicting.push_back(seq);
+bool DeliveryTally::add(const CollectedMessage& message) {
+  const bool outbox = message.topic.ends_with("/telemetry") || message.topic.ends_with("/events") ||
+                      message.topic.ends_with("/cmd/result");
+  if (!outbox) return false;
+  const nlohmann::json j = message.json();
+  if (j.is_discarded() || !j.contains("seq") || !j["seq"].is_number_integer()) return false;
+  const std::int64_t seq = j["seq"].get<std::int64_t>();
+  d_.store_ids.insert(j.value("store_id", ""));
+  const std::size_t content = std::hash<std::string>{}(j.dump());
+  const auto [it, fresh] = content_hashes_.emplace(seq, content);
+  if (fresh) {
+    d_.seqs.insert(seq);
+    return true;
   }
-  return d;
+  ++d_.duplicates;
+  if (it->second != content) d_.conflicting.push_back(seq);
+  return true;
+}
+
+Delivered delivered(const MqttCollector::Messages& messages) {
+  DeliveryTally tally;
+  for (const auto& message : messages) tally.add(message);
+  return tally.result();
 }
 
 std::vector<std::int64_t> missing_from(const StoreView& view, const Delivered& d) {

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -23,6 +24,20 @@ struct Delivered {
   std::vector<std::int64_t> conflicting;  // repeated seqs whose payload differed
 };
 Delivered delivered(const MqttCollector::Messages& messages);
+
+// delivered(), one message at a time, for a run too long to keep every message: a repeated
+// seq is compared by a hash of its parsed row (so a row repeated in a pack, re-serialized,
+// matches the row sent alone).
+class DeliveryTally {
+ public:
+  // False when the message is not an outbox row (another topic, no integer seq).
+  bool add(const CollectedMessage& message);
+  const Delivered& result() const { return d_; }
+
+ private:
+  Delivered d_;
+  std::map<std::int64_t, std::size_t> content_hashes_;
+};
 
 // The seqs of `view` that left the outbox (the broker acknowledged them) but are not in `d`.
 std::vector<std::int64_t> missing_from(const StoreView& view, const Delivered& d);

@@ -126,9 +126,19 @@ pid_t RabbitNode::vm_pid() const {
 
 void RabbitNode::start(std::chrono::milliseconds timeout) {
   if (running()) return;
+  launch();
+  await_started(timeout);
+}
+
+void RabbitNode::launch() {
+  if (running()) return;
   std::filesystem::remove(dir_ / "rabbitmq.pid");
   process_ = std::make_unique<ChildProcess>(std::vector<std::string>{kServer},
                                             (dir_ / "rabbitmq.log").string(), environment());
+}
+
+void RabbitNode::await_started(std::chrono::milliseconds timeout) {
+  if (!process_) throw std::logic_error("RabbitNode " + node_ + ": await_started before launch");
   const bool up =
       wait_for([&] { return !process_->is_running() || accepts_connections(mqtt_port_); }, timeout,
                std::chrono::milliseconds(100));

@@ -55,6 +55,10 @@ class RabbitNode {
   // Starts the node (again, on the same data) and waits until its MQTT listener accepts
   // connections; throws std::runtime_error with the node's log when it does not in `timeout`.
   void start(std::chrono::milliseconds timeout = std::chrono::seconds(120));
+  // start() in two halves, for nodes that must boot together: after a cluster-wide crash each
+  // node waits for its peers' tables, so starting them one after the other would not finish.
+  void launch();
+  void await_started(std::chrono::milliseconds timeout = std::chrono::seconds(120));
   // SIGKILL to the Erlang VM: a node crash, no goodbye to the cluster or the clients.
   void kill();
   // A clean stop (SIGTERM to the VM).
@@ -72,10 +76,10 @@ class RabbitNode {
   std::uint16_t mqtts_port() const { return mqtts_port_; }  // 0 without TLS
   std::string uri() const { return "tcp://127.0.0.1:" + std::to_string(mqtt_port_); }
   std::string log() const;
+  pid_t vm_pid() const;  // the Erlang VM, from the pid file; -1 when not (yet) written
 
  private:
   std::map<std::string, std::string> environment() const;
-  pid_t vm_pid() const;  // from the pid file; -1 when not (yet) written
 
   std::filesystem::path cluster_dir_;
   std::filesystem::path dir_;
