@@ -62,8 +62,9 @@ void write_site(const std::string& path, const std::string& broker_uri, const st
     y << "  - name: tcp" << b + 1 << "\n    protocol: modbus\n    transport: tcp\n"
       << "    host: 127.0.0.1\n    port: " << port << "\n    pipeline: " << pipeline
       << "\n    meters:\n"
-      << "      - id: \"u{n}\"\n        count: " << per_bus << "\n        first: "
-      << b * per_bus + 1 << "\n        address: \"{n}\"\n        timeout: 500ms\n"
+      << "      - id: \"u{n}\"\n        count: " << per_bus
+      << "\n        first: " << b * per_bus + 1
+      << "\n        address: \"{n}\"\n        timeout: 500ms\n"
       << "        profile: float100\n";
   }
 }
@@ -116,8 +117,8 @@ int main(int argc, char** argv) {
   const int interval_ms = argc > 2 ? std::atoi(argv[2]) : 100;
   const int meters = argc > 3 ? std::atoi(argv[3]) : 100;
   const int pipeline = argc > 4 ? std::atoi(argv[4]) : 2;
-  if (seconds <= 0 || interval_ms <= 0 || meters < kBuses || meters % kBuses != 0 ||
-      pipeline < 1 || pipeline > 16) {
+  if (seconds <= 0 || interval_ms <= 0 || meters < kBuses || meters % kBuses != 0 || pipeline < 1 ||
+      pipeline > 16) {
     std::fprintf(stderr,
                  "usage: bench_daemon_modbus_tcp [seconds > 0] [interval_ms > 0] "
                  "[meters, a multiple of %d] [pipeline 1..16]\n",
@@ -181,8 +182,8 @@ int main(int argc, char** argv) {
       "window_s=%.0f "
       "points_per_s=%.0f meterd_cpu_pct_of_core=%.1f rss_start_kib=%ld rss_max_kib=%ld "
       "mosquitto_cpu_pct=%.1f sim_cpu_pct=%.1f\n",
-      sysconf(_SC_NPROCESSORS_ONLN), meters, kPoints, interval_ms, pipeline, wall, rows * kPoints / wall,
-      100.0 * cpu / wall, rss_first, rss_max,
+      sysconf(_SC_NPROCESSORS_ONLN), meters, kPoints, interval_ms, pipeline, wall,
+      rows * kPoints / wall, 100.0 * cpu / wall, rss_first, rss_max,
       100.0 * (bench::process_cpu_seconds(broker.pid()) - broker0) / wall,
       100.0 * (bench::process_cpu_seconds(sim.pid()) - sim0) / wall);
   for (const auto& [name, seconds_used] : cpu1) {

@@ -286,9 +286,8 @@ class Daemon::Impl {
       for (const MeterSpec& meter : bus.spec.meters) meters.emplace_back(meter.id, bus.spec.name);
     }
     board_.set_meters(meters);
-    return std::make_unique<BusFleet>(validated, clock_, [this](BusOutput output) {
-      bus_outputs_.push(std::move(output));
-    });
+    return std::make_unique<BusFleet>(
+        validated, clock_, [this](BusOutput output) { bus_outputs_.push(std::move(output)); });
   }
 
   void on_signal(const boost::system::error_code& ec, int signo) {

@@ -40,7 +40,9 @@ void append_json_string(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   // Runs of characters that need no escape go in whole (names and ids are all such).
-  const auto plain = [](char c) { return c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20; };
+  const auto plain = [](char c) {
+    return c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20;
+  };
   while (!text.empty()) {
     std::size_t run = 0;
     while (run < text.size() && plain(text[run])) ++run;

@@ -78,8 +78,8 @@ std::vector<Result<std::vector<std::uint16_t>>> ModbusDriver::transact_reads(
   }
   if (blocks.size() > 1) return link_.read_pipelined(meter.unit, blocks, meter.timeout);
   std::vector<Result<std::vector<std::uint16_t>>> one;
-  one.push_back(link_.read(meter.unit, blocks[0].fc, blocks[0].address, blocks[0].count,
-                           meter.timeout));
+  one.push_back(
+      link_.read(meter.unit, blocks[0].fc, blocks[0].address, blocks[0].count, meter.timeout));
   return one;
 }
 
@@ -123,7 +123,8 @@ void ModbusDriver::decode_points(const Plan& plan, const PlannedRead& read,
     const PointMap& p = *plan.points[i];
     const std::size_t offset = p.span.address - read.span.address;
     const auto width = static_cast<std::size_t>(register_width(p.format.type));
-    auto value = decode_value(std::span<const std::uint16_t>(regs).subspan(offset, width), p.format);
+    auto value =
+        decode_value(std::span<const std::uint16_t>(regs).subspan(offset, width), p.format);
     if (value.ok()) {
       reading.values.push_back({p.name, value.value()});
     } else {

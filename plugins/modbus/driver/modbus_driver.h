@@ -44,8 +44,8 @@ class ModbusDriver final : public MeterDriver {
   static Plan make_plan(const Profile& profile, const std::vector<std::string>& points);
   Result<MeterReading> run(const ModbusMeter& meter, const Plan& plan);
   // The replies to `reads`, in order: pipelined when there are several (TCP only).
-  std::vector<Result<std::vector<std::uint16_t>>> transact_reads(const ModbusMeter& meter,
-                                                                 std::span<const PlannedRead> reads);
+  std::vector<Result<std::vector<std::uint16_t>>> transact_reads(
+      const ModbusMeter& meter, std::span<const PlannedRead> reads);
   static void decode_points(const Plan& plan, const PlannedRead& read,
                             const std::vector<std::uint16_t>& regs, MeterReading& reading);
   Result<MeterReading> recharge(const ModbusMeter& meter, const ActionMap& map,

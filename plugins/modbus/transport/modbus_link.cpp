@@ -95,8 +95,7 @@ Status ModbusLink::send_adu(std::span<const std::uint8_t> adu) {
   return Ok{};
 }
 
-std::optional<Result<ModbusLink::Reply>> ModbusLink::take_frame(std::uint8_t unit,
-                                                                std::uint8_t fc,
+std::optional<Result<ModbusLink::Reply>> ModbusLink::take_frame(std::uint8_t unit, std::uint8_t fc,
                                                                 std::uint16_t first) {
   for (;;) {
     const auto length = settings_.tcp ? tcp_frame_length(pending_) : rtu_reply_length(pending_, fc);

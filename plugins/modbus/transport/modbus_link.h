@@ -78,8 +78,9 @@ class ModbusLink {
   // order), each within `timeout` of the one before. One result per block, in block order:
   // after a timeout or a malformed reply the line is drained once and every block still
   // unanswered carries that error.
-  std::vector<Result<std::vector<std::uint16_t>>> read_pipelined(
-      std::uint8_t unit, std::span<const BlockRead> blocks, std::chrono::milliseconds timeout);
+  std::vector<Result<std::vector<std::uint16_t>>> read_pipelined(std::uint8_t unit,
+                                                                 std::span<const BlockRead> blocks,
+                                                                 std::chrono::milliseconds timeout);
   // FC 06 (one value), 0x10, or a vendor code in 0x10 layout. Unit 0 broadcasts: no reply,
   // then the turnaround delay.
   Status write(std::uint8_t unit, std::uint8_t fc, std::uint16_t address,
