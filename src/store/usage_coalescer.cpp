@@ -22,7 +22,9 @@ void UsageCoalescer::add(const UsageDelta& delta) {
 
 UsageAdditions UsageCoalescer::rows() const {
   UsageAdditions rows;
-  for (const auto& [source, figures] : deltas_) {
+  for (const auto& [source, held] : deltas_) {
+    // A structured binding is named through a reference: clang 14 does not capture bindings.
+    const UsageFigures& figures = held;
     for_each_usage_row(source.meter_id, source.account_id, source.day, [&](UsageRowKey key) {
       auto [row, added] = rows.try_emplace(std::move(key), figures);
       if (!added) row->second += figures;
