@@ -20,12 +20,13 @@ std::chrono::milliseconds stall_limit(const BusConfig& bus) {
 
 }  // namespace
 
-BusFleet::BusFleet(ValidatedConfig& validated, const Clock& clock, const BusWorker::Sink& sink)
+BusFleet::BusFleet(ValidatedConfig& validated, const Clock& clock, const BusWorker::Sink& sink,
+                   const BusWorker::BurstEnd& burst_end)
     : registry_(validated.registry) {
   const AppConfig& config = *validated.config;
   for (std::size_t i = 0; i < config.buses.size(); ++i) {
-    workers_.push_back(
-        std::make_unique<BusWorker>(config.buses[i], std::move(validated.drivers[i]), clock, sink));
+    workers_.push_back(std::make_unique<BusWorker>(config.buses[i], std::move(validated.drivers[i]),
+                                                   clock, sink, burst_end));
     stall_limits_.push_back(stall_limit(config.buses[i]));
     for (const MeterSpec& meter : config.buses[i].spec.meters) {
       meter_workers_[meter.id] = workers_.back().get();

@@ -17,7 +17,8 @@ namespace meterd {
 class BusFleet {
  public:
   // Takes the drivers (and the registry keeping their code loaded) out of `validated`.
-  BusFleet(ValidatedConfig& validated, const Clock& clock, const BusWorker::Sink& sink);
+  BusFleet(ValidatedConfig& validated, const Clock& clock, const BusWorker::Sink& sink,
+           const BusWorker::BurstEnd& burst_end = {});
   ~BusFleet();
 
   void start();

@@ -287,7 +287,8 @@ class Daemon::Impl {
     }
     board_.set_meters(meters);
     return std::make_unique<BusFleet>(
-        validated, clock_, [this](BusOutput output) { bus_outputs_.push(std::move(output)); });
+        validated, clock_, [this](BusOutput output) { bus_outputs_.push(std::move(output)); },
+        [this] { bus_outputs_.hand_over(); });
   }
 
   void on_signal(const boost::system::error_code& ec, int signo) {

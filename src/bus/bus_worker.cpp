@@ -49,11 +49,13 @@ Millis early_window(const std::vector<Millis>& intervals) {
 
 class BusWorker::Impl {
  public:
-  Impl(const BusConfig& config, std::unique_ptr<MeterDriver> driver, const Clock& clock, Sink sink)
+  Impl(const BusConfig& config, std::unique_ptr<MeterDriver> driver, const Clock& clock, Sink sink,
+       BurstEnd burst_end)
       : config_(config),
         driver_(std::move(driver)),
         clock_(clock),
         sink_(std::move(sink)),
+        burst_end_(std::move(burst_end)),
         schedule_(config.spec.meters.size(), intervals_of(config.spec),
                   config.offline_after_failures, config.backoff_interval),
         early_(early_window(intervals_of(config.spec))),
@@ -183,6 +185,7 @@ class BusWorker::Impl {
     }
     fail_queued_actions(ErrorKind::kRejected, "bus '" + config_.spec.name + "' is stopped");
     if (bus_open_) close_driver();
+    end_burst();  // the outputs of the last turns and of the close
   }
 
   // One turn of the bus thread: (re)open, then one action, live read or poll, or a wait.
@@ -235,6 +238,7 @@ class BusWorker::Impl {
   // Waits until `until` (by the injected clock), at most kMaxIdleWait, or until stop (or an
   // action arrives, when `wake_on_action`).
   void wait_until(SteadyTime until, bool wake_on_action) {
+    end_burst();
     auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(until - clock_.steady_now());
     wait = std::clamp<std::chrono::nanoseconds>(wait, std::chrono::nanoseconds(0), kMaxIdleWait);
     std::unique_lock lock(mu_);
@@ -437,7 +441,17 @@ class BusWorker::Impl {
     }
   }
 
+  void end_burst() {
+    if (!burst_end_) return;
+    try {
+      burst_end_();
+    } catch (const std::exception& e) {
+      spdlog::error("bus '{}': burst end threw: {}", config_.spec.name, e.what());
+    }
+  }
+
   void deliver(const ActionDone& done, Result<MeterReading> result) {
+    end_burst();
     try {
       done(std::move(result));
     } catch (const std::exception& e) {
@@ -449,6 +463,7 @@ class BusWorker::Impl {
   std::unique_ptr<MeterDriver> driver_;
   const Clock& clock_;
   Sink sink_;
+  BurstEnd burst_end_;
   std::unordered_map<std::string, std::size_t> index_;  // immutable after construction
 
   // Bus thread only.
@@ -477,8 +492,9 @@ class BusWorker::Impl {
 };
 
 BusWorker::BusWorker(const BusConfig& config, std::unique_ptr<MeterDriver> driver,
-                     const Clock& clock, Sink sink)
-    : impl_(std::make_unique<Impl>(config, std::move(driver), clock, std::move(sink))) {}
+                     const Clock& clock, Sink sink, BurstEnd burst_end)
+    : impl_(std::make_unique<Impl>(config, std::move(driver), clock, std::move(sink),
+                                   std::move(burst_end))) {}
 
 BusWorker::~BusWorker() = default;
 

@@ -57,11 +57,15 @@ struct BusStats {
 class BusWorker {
  public:
   using Sink = std::function<void(BusOutput)>;
+  // Called on the bus thread when the worker has no further output in hand for now: before it
+  // waits, and before it calls an action's or a live read's done. A sink that holds outputs to
+  // hand them over together hands them over then (so a done never overtakes an output).
+  using BurstEnd = std::function<void()>;
   using ActionDone = std::function<void(Result<MeterReading>)>;
   using ReadDone = std::function<void(Result<MeterReading>)>;
 
   BusWorker(const BusConfig& config, std::unique_ptr<MeterDriver> driver, const Clock& clock,
-            Sink sink);
+            Sink sink, BurstEnd burst_end = {});
   ~BusWorker();  // stops and joins
   BusWorker(const BusWorker&) = delete;
   BusWorker& operator=(const BusWorker&) = delete;

@@ -121,15 +121,16 @@ class BusWorkerTest : public ::testing::Test {
     return c;
   }
 
-  BusWorker& make_worker(const BusConfig& c) {
+  BusWorker& make_worker(const BusConfig& c, BusWorker::BurstEnd burst_end = {}) {
     ConfigErrors errors;
     auto driver = registry_.plugin_for("sim").create(c.spec, env_, errors);
     EXPECT_TRUE(errors.empty()) << errors.all().front().to_string();
     calls_ = std::make_shared<DriverCalls>();
     calls_->reads.assign(c.spec.meters.size(), 0);
     calls_->acts.assign(c.spec.meters.size(), 0);
-    worker_ = std::make_unique<BusWorker>(
-        c, std::make_unique<CountingDriver>(std::move(driver), calls_), clock_, sink_.sink());
+    worker_ =
+        std::make_unique<BusWorker>(c, std::make_unique<CountingDriver>(std::move(driver), calls_),
+                                    clock_, sink_.sink(), std::move(burst_end));
     return *worker_;
   }
 
@@ -247,6 +248,34 @@ TEST_F(BusWorkerTest, QueuedActionsRunBeforeAnyFurtherPoll) {
   EXPECT_EQ(stats.actions, 3);
   EXPECT_EQ(stats.action_errors, 0);
   EXPECT_GT(stats.overruns, 0);
+}
+
+// A sink that holds outputs hands them over at each burst end: every output the worker made
+// before an action's done is handed over before that done runs (a saturated bus never waits,
+// so only the end of burst before the done hands them over), and the last ones at stop.
+TEST_F(BusWorkerTest, BurstEndHandsOverEveryOutputBeforeADoneAndAtStop) {
+  std::atomic<std::size_t> handed_over{0};
+  BusWorker& worker =
+      make_worker(config(4, 50ms, 200ms, "30ms"), [&] { handed_over = sink_.size(); });
+  std::mutex mu;
+  std::vector<std::pair<std::size_t, std::size_t>> at_done;  // (outputs made, handed over)
+  std::atomic<int> polls_seen{0};
+  sink_.on_output = [&](const BusOutput& out) {
+    if (!std::holds_alternative<MeterPolled>(out) || ++polls_seen % 5 != 0) return;
+    worker.submit_action("m2", Action{"relay_open", {}, {}}, [&](Result<MeterReading>) {
+      std::lock_guard lock(mu);
+      at_done.emplace_back(sink_.size(), handed_over.load());
+    });
+  };
+  worker.start();
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mu);
+    return at_done.size() >= 4;
+  }));
+  worker.stop();
+  std::lock_guard lock(mu);
+  for (const auto& [made, handed] : at_done) EXPECT_EQ(made, handed);
+  EXPECT_EQ(handed_over.load(), sink_.size());
 }
 
 TEST_F(BusWorkerTest, ActionForAnUnknownMeterFailsAtOnce) {

@@ -50,6 +50,11 @@ LineSettings read_line(const BusSpec& bus, ConfigErrors& errors) {
     line.data_bits = static_cast<int>(r.integer("data_bits", 8, 7, 8));
     line.stop_bits = static_cast<int>(r.integer("stop_bits", 1, 1, 2));
     line.rs485 = r.boolean("rs485", false);
+    if (const SettingsNode* pipeline = r.any("pipeline")) {
+      errors.add(pipeline->pos,
+                 "pipeline applies to transport tcp only: an RTU line carries one request at a "
+                 "time");
+    }
   }
   line.recovery_wait = r.duration("recovery_wait", Millis(50), Millis(0), Millis(10'000));
   line.max_drain = r.duration("max_drain", Millis(500), Millis(0), Millis(10'000));

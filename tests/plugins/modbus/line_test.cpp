@@ -38,9 +38,13 @@ const std::vector<std::string> kLive = {"voltage_a",    "current_a",    "power_t
 
 class ModbusLineTest : public ::testing::Test {
  protected:
-  void start(int meters, bool frozen = true, bool tcp = false) {
+  // pipeline > 1 (TCP only) sends a meter's block reads without waiting for each reply.
+  void start(int meters, bool frozen = true, bool tcp = false, int pipeline = 1) {
     profile_ = testing::shipped_profile("acrel-ddsy1352");
-    tree_ = testing::profile_tree(testing::shipped_profile_text("acrel-ddsy1352"));
+    if (driver_profile_text_.empty()) {
+      driver_profile_text_ = testing::shipped_profile_text("acrel-ddsy1352");
+    }
+    tree_ = testing::profile_tree(driver_profile_text_);
     std::vector<std::unique_ptr<sim::SimMeter>> sims;
     for (int u = 1; u <= meters; ++u) {
       sim::SimMeterParams p;
@@ -61,7 +65,8 @@ class ModbusLineTest : public ::testing::Test {
       bus.settings = map_of({{"transport", "tcp"},
                              {"host", "127.0.0.1"},
                              {"port", std::to_string(port)},
-                             {"recovery_wait", "100ms"}});
+                             {"recovery_wait", "100ms"},
+                             {"pipeline", std::to_string(pipeline)}});
     } else {
       server_->start_rtu(pty_.b());
       bus.settings = map_of({{"device", pty_.a()}, {"baud", "9600"}, {"recovery_wait", "100ms"}});
@@ -103,6 +108,18 @@ class ModbusLineTest : public ::testing::Test {
     }
   }
 
+  void expect_every_meter_reads_its_own_values(int meters) {
+    for (int u = 1; u <= meters; ++u) {
+      auto r = driver_->read(static_cast<std::size_t>(u - 1), 0);
+      ASSERT_TRUE(r.ok()) << "meter " << u << ": " << r.error().message;
+      ASSERT_TRUE(r.value().errors.empty()) << r.value().errors[0].error.message;
+      ASSERT_EQ(r.value().values.size(), kLive.size());
+      for (const auto& v : r.value().values) {
+        EXPECT_EQ(v.value, expected(u, v.name)) << "meter " << u << " point " << v.name;
+      }
+    }
+  }
+
   static const PointScalar* find(const MeterReading& r, const std::string& name) {
     for (const auto& v : r.values) {
       if (v.name == name) return &v.value;
@@ -117,6 +134,7 @@ class ModbusLineTest : public ::testing::Test {
   DriverEnv env_{&clock_};
   std::shared_ptr<const Profile> profile_;
   std::shared_ptr<const SettingsNode> tree_;
+  std::string driver_profile_text_;  // the driver's profile; empty: the shipped one
   std::unique_ptr<sim::LineServer> server_;
   std::unique_ptr<MeterDriver> driver_;
 };
@@ -245,6 +263,43 @@ TEST_F(ModbusLineTest, LateTcpReplyOfAnEarlierTransactionIsDropped) {
   start(3, true, /*tcp=*/true);
   server_->set_fault(2, {sim::FaultKind::kHeld, 1, 0ms});
   expect_late_meter_costs_only_its_own_read();
+}
+
+// A pipeline of 4 sends all of a meter's block reads (the live group needs several) before the
+// first reply: every value still lands on its own point, and a late reply of one meter inside
+// the next meter's window of transaction ids costs only its own read.
+TEST_F(ModbusLineTest, PipelinedTcpReadsMatchEachReplyToItsOwnBlock) {
+  // The shipped profile reads the live points in one block: without it and with no gap
+  // allowed, the driver reads the live group in several blocks (the simulator is unchanged).
+  std::string text = testing::shipped_profile_text("acrel-ddsy1352");
+  const auto blocks = text.find("read_blocks:");
+  const auto points = text.find("points:");
+  ASSERT_TRUE(blocks != std::string::npos && points != std::string::npos && blocks < points);
+  text.erase(blocks, points - blocks);
+  const auto gap = text.find("max_gap: 8");
+  ASSERT_NE(gap, std::string::npos);
+  text.replace(gap, 10, "max_gap: 0");
+  driver_profile_text_ = text;
+  start(8, true, /*tcp=*/true, /*pipeline=*/4);
+  const std::uint64_t before = server_->requests();
+  expect_every_meter_reads_its_own_values(8);
+  EXPECT_GE(server_->requests() - before, 4U * 8) << "the live group must need several blocks";
+  server_->set_fault(2, {sim::FaultKind::kHeld, 1, 0ms});
+  expect_late_meter_costs_only_its_own_read();
+}
+
+TEST_F(ModbusLineTest, PipelineIsRefusedOnAnRtuLine) {
+  profile_ = testing::shipped_profile("acrel-ddsy1352");
+  tree_ = testing::profile_tree(testing::shipped_profile_text("acrel-ddsy1352"));
+  BusSpec bus;
+  bus.name = "line1";
+  bus.protocol = "modbus";
+  bus.settings = map_of({{"device", pty_.a()}, {"baud", "9600"}, {"pipeline", "4"}});
+  ConfigErrors errors;
+  auto driver = registry_.plugin_for("modbus").create(bus, env_, errors);
+  ASSERT_FALSE(errors.all().empty());
+  EXPECT_NE(errors.all()[0].to_string().find("pipeline"), std::string::npos)
+      << errors.all()[0].to_string();
 }
 
 // An amount finer than the balance register (0.01) could only be written rounded: refused
