@@ -37,11 +37,11 @@ std::vector<Millis> intervals_of(const BusSpec& spec) {
 // time, so one wake-up of the bus thread serves several meters (their phases are kept: the next
 // poll is due one interval after the planned time). An eighth of the shortest interval, at
 // most kEarlyPollMax.
-constexpr Millis kEarlyPollMax{10};
+constexpr Millis kEarlyPollMax{25};
 
 Millis early_window(const std::vector<Millis>& intervals) {
   Millis window = kEarlyPollMax;
-  for (const Millis interval : intervals) window = std::min(window, interval / 8);
+  for (const Millis interval : intervals) window = std::min(window, interval / 4);
   return window;
 }
 

@@ -16,10 +16,16 @@ void append_int(std::string& out, std::int64_t value) {
   out.append(buffer, end);
 }
 
-// Shortest text that reads back as the same double; a '.0' keeps whole numbers doubles.
+// Shortest text that reads back as the same double; a '.0' keeps whole numbers doubles. A value
+// that is exactly a 32-bit float (a float32 register read unscaled) is written at the float's
+// resolution: the shortest text that reads back as the same float (230.1, not the double
+// 230.10000610351562 the float holds), which is all the meter said.
 void append_double(std::string& out, double value) {
   char buffer[32];
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  const auto as_float = static_cast<float>(value);
+  auto [end, ec] = static_cast<double>(as_float) == value
+                       ? std::to_chars(buffer, buffer + sizeof buffer, as_float)
+                       : std::to_chars(buffer, buffer + sizeof buffer, value);
   out.append(buffer, end);
   if (std::string_view(buffer, static_cast<std::size_t>(end - buffer)).find_first_of(".e") ==
       std::string_view::npos) {

@@ -62,6 +62,23 @@ TEST(TelemetryJsonTest, IntegersStayIntegersAndWholeDoublesStayDoubles) {
   EXPECT_EQ(json["values"]["harmonic_3"].get<double>(), 1e-300);
 }
 
+// A float32 register's value is written with the digits that identify the float, not the
+// noise digits of its double; every other double still round-trips exactly.
+TEST(TelemetryJsonTest, AFloat32ValueIsWrittenAtTheFloatsResolution) {
+  Telemetry t;
+  t.group = "fast";
+  t.values = {{"voltage_a", PointScalar{static_cast<double>(230.1F)}},
+              {"current_a", PointScalar{static_cast<double>(-0.003F)}},
+              {"energy", PointScalar{static_cast<double>(16777216.0F)}},
+              {"power", PointScalar{230.1}}};
+  EXPECT_EQ(encode_telemetry_body(t),
+            R"({"group":"fast","values":{"voltage_a":230.1,"current_a":-0.003,)"
+            R"("energy":16777216.0,"power":230.1}})");
+  const auto json = nlohmann::json::parse(encode_telemetry_body(t));
+  EXPECT_EQ(static_cast<float>(json["values"]["voltage_a"].get<double>()), 230.1F);
+  EXPECT_EQ(json["values"]["power"].get<double>(), 230.1);
+}
+
 TEST(TelemetryJsonTest, NonFiniteDoublesAreLeftOutOfValuesAndReportedAsErrors) {
   Telemetry t;
   t.group = "fast";
