@@ -18,6 +18,7 @@ const char* meter_link_name(MeterLink link) {
 
 void MeterBoard::set_meters(const std::vector<std::pair<std::string, std::string>>& meter_and_bus) {
   std::vector<MeterBoardEntry> next;
+  next.reserve(meter_and_bus.size());
   std::map<std::string, std::size_t> index;
   for (const auto& [meter, bus] : meter_and_bus) {
     MeterBoardEntry entry;

@@ -137,9 +137,9 @@ BusConfig read_bus(const SettingsNode& node, const std::vector<PollGroupSpec>& g
     if (meters->items.empty()) errors.add(meters->pos, "'meters' must list at least one meter");
     // The copies of a `count:` entry share positions; load() reports each problem once.
     for (const auto& entry : meters->items) {
-      for (const auto& meter : expand_meter_entry(entry, errors, budget)) {
-        read_meter(meter, bus, ids, profiles, errors);
-      }
+      const std::vector<SettingsNode> expanded = expand_meter_entry(entry, errors, budget);
+      bus.spec.meters.reserve(bus.spec.meters.size() + expanded.size());
+      for (const auto& meter : expanded) read_meter(meter, bus, ids, profiles, errors);
     }
   }
   bus.spec.settings = r.rest();

@@ -113,6 +113,7 @@ SimSettings read_sim_settings(const BusSpec& bus, ConfigErrors& errors) {
   std::uint64_t seed = 1;
   settings.bus = read_bus(bus, errors, seed);
   std::set<const SettingsNode*> profiles_read;
+  settings.meters.reserve(bus.meters.size());
   for (std::size_t i = 0; i < bus.meters.size(); ++i) {
     const MeterSpec& meter = bus.meters[i];
     ConfigErrors profile_errors;

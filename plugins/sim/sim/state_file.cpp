@@ -61,23 +61,53 @@ Error io_error(const std::string& what, const std::string& path) {
 
 }  // namespace
 
+// Written as text directly, meter after meter: a bus of thousands of meters as a JSON document
+// in memory first would take megabytes for a moment with every save.
 std::string encode_bus_state(const BusState& state) {
-  json meters = json::object();
+  std::string out;
+  out.reserve(64 + state.meters.size() * 200);
+  const auto field = [&out](std::string_view key, std::int64_t value) {
+    out += '"';
+    out += key;
+    out += "\":";
+    out += std::to_string(value);
+  };
+  out += '{';
+  field("version", kFormatVersion);
+  out += ',';
+  field("started_ms", state.started_ms);
+  out += ',';
+  field("saved_ms", state.saved_ms);
+  out += ",\"meters\":{";
+  bool first = true;
   for (const auto& [id, s] : state.meters) {
-    json bands = json::object();
-    for (int b = 0; b < 4; ++b) bands[kBands[b]] = s.band_wh[static_cast<std::size_t>(b)];
-    json m = {{"energy_wh", s.energy_wh},         {"bands_wh", bands},
-              {"carry_wms", s.carry_wms},         {"cost_carry", s.cost_carry},
-              {"price_per_kwh", s.price_per_kwh}, {"purchase_count", s.purchase_count},
-              {"relay_closed", s.relay_closed}};
-    if (s.balance) m["balance"] = *s.balance;
-    meters[id] = std::move(m);
+    if (!first) out += ',';
+    first = false;
+    out += json(id).dump();  // escaped as JSON needs
+    out += ":{";
+    field("energy_wh", s.energy_wh);
+    out += ",\"bands_wh\":{";
+    for (std::size_t b = 0; b < 4; ++b) {
+      if (b > 0) out += ',';
+      field(kBands[b], s.band_wh[b]);
+    }
+    out += "},";
+    field("carry_wms", s.carry_wms);
+    out += ',';
+    field("cost_carry", s.cost_carry);
+    out += ',';
+    field("price_per_kwh", s.price_per_kwh);
+    out += ',';
+    field("purchase_count", s.purchase_count);
+    out += s.relay_closed ? ",\"relay_closed\":true" : ",\"relay_closed\":false";
+    if (s.balance) {
+      out += ',';
+      field("balance", *s.balance);
+    }
+    out += '}';
   }
-  json doc = {{"version", kFormatVersion},
-              {"started_ms", state.started_ms},
-              {"saved_ms", state.saved_ms},
-              {"meters", std::move(meters)}};
-  return doc.dump() + "\n";  // compact: the file is rewritten often, on flash too
+  out += "}}\n";  // compact: the file is rewritten often, on flash too
+  return out;
 }
 
 Result<BusState> decode_bus_state(std::string_view text) {

@@ -176,7 +176,7 @@ TEST(StateFileTest, EncodeAndDecodeAreInverse) {
   a.relay_closed = false;
   MeterState b = a;
   b.balance.reset();
-  state.meters = {{"a-01", a}, {"b-02", b}};
+  state.meters = {{"a-01", a}, {"b-02", b}, {"c\"3\\", a}};  // the last id needs escaping
   auto decoded = decode_bus_state(encode_bus_state(state));
   ASSERT_TRUE(decoded.ok()) << decoded.error().message;
   EXPECT_EQ(decoded.value(), state);
