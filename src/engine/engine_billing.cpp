@@ -237,9 +237,9 @@ void Engine::Impl::on_tick() {
     }
   }
   controls_.tick();
-  prune_usage();
   flush_offline_days();
   close_periods();
+  prune_usage();  // after the closes: a month's days go once its row is folded from them
   relays_.tick();
   orders_.tick();
 }

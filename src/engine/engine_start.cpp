@@ -32,8 +32,8 @@ void Engine::Impl::start() {
     if (!meters_.count(meter_id)) update_supply(meter_id);
   }
   orders_.resume(stored.meter_recharges);
-  prune_usage();
   start_period_close();
+  prune_usage();  // after the closes: a month's days go once its row is folded from them
 }
 
 void Engine::Impl::load(const StoredEngineState& stored) {

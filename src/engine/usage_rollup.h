@@ -2,8 +2,9 @@
 // Statistics rollups: the usage of a meter and of an account per local day and local month
 // (local as billing reckons it, engine/local_time.h). The engine writes a UsageDelta with the
 // ledger deduction it comes from, in the same EngineWrite, so the rollups and the ledger never
-// disagree after a crash; the store adds each delta to the day's and the month's rows of the
-// meter and of the account. Plain values, any thread.
+// disagree after a crash; the store adds each delta to the day's rows of the meter and of the
+// account, and folds a month's rows from its days when the month closes (store/usage_tables.h).
+// Plain values, any thread.
 #pragma once
 
 #include <array>
@@ -60,8 +61,8 @@ struct UsageFigures {
   friend bool operator==(const UsageFigures&, const UsageFigures&) = default;
 };
 
-// Adds `figures` to local day `day` (yyyymmdd) and its month of the meter and of the account;
-// an empty id skips that owner.
+// Adds `figures` to local day `day` (yyyymmdd), and so to its month, of the meter and of the
+// account; an empty id skips that owner.
 struct UsageDelta {
   std::string meter_id;
   std::string account_id;

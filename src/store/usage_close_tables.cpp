@@ -25,6 +25,13 @@ Status mark_due(SqliteDb& db, UsageScope scope, const std::string& owner,
 }  // namespace
 
 Status close_usage_period(SqliteDb& db, const UsagePeriodClose& close) {
+  if (close.granularity == UsageGranularity::kMonth) {
+    // The month's row (and that of any month skipped since the last close) is folded from its
+    // days now; from here on a late delta for it adds to the row as well.
+    Result<std::int32_t> closed = read_closed_month(db);
+    if (!closed) return closed.error();
+    if (Status status = fold_months(db, closed.value(), close.period); !status) return status;
+  }
   Statement mark(db,
                  "INSERT INTO usage_close_marks(granularity, closed_through) VALUES(?1, ?2) "
                  "ON CONFLICT(granularity) DO UPDATE SET closed_through = excluded.closed_through");

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The statistics rollup deltas of one store batch, merged per rollup row and written once per
-// row before the batch commits: a deduction's UsageDelta touches four rows (its meter's and
-// its account's day and month), and a batch carries many deductions of the same meters and
-// days, so one upsert per row and batch replaces four per delta. The rows still commit with
-// the ledger rows they come from, in the same transaction, or not at all.
+// row before the batch commits: a deduction's UsageDelta touches two rows (its meter's and
+// its account's day; four when its month is closed: usage_tables.h), and a batch carries many
+// deductions of the same meters and days, so one upsert per row and batch replaces four per delta.
+// The rows still commit with the ledger rows they come from, in the same transaction, or not at
+// all.
 //
 // Deltas are merged first per (meter, account, day), one hash lookup per delta, and spread
 // over their rows only when written. Figures are merged with UsageFigures::operator+=, so each
@@ -32,8 +33,8 @@ class UsageCoalescer final : public DeferredWrites {
   // Adds what it holds to the stored rows, then holds nothing.
   Status write(SqliteDb& db) override;
   void discard() override { deltas_.clear(); }
-  // The rollup rows the held deltas add to.
-  std::size_t pending_rows() const { return rows().size(); }
+  // The rollup rows the held deltas add to, with the months up to `closed_month` closed.
+  std::size_t pending_rows(std::int32_t closed_month) const { return rows(closed_month).size(); }
 
  private:
   struct Source {
@@ -45,7 +46,7 @@ class UsageCoalescer final : public DeferredWrites {
   struct SourceHash {
     std::size_t operator()(const Source& source) const;
   };
-  UsageAdditions rows() const;
+  UsageAdditions rows(std::int32_t closed_month) const;
 
   std::unordered_map<Source, UsageFigures, SourceHash> deltas_;
 };

@@ -179,67 +179,195 @@ Status add_usage_rows(SqliteDb& db, const UsageAdditions& rows) {
   return upsert_rows(db, kAllFigures, with_extremes);
 }
 
+Result<std::int32_t> read_closed_month(SqliteDb& db) {
+  Statement& st =
+      db.cached("SELECT closed_through FROM usage_close_marks WHERE granularity = 'month'");
+  Result<Statement::Step> step = st.step();
+  if (!step) return step.error();
+  const std::int32_t month =
+      step.value() == Statement::Step::kRow ? static_cast<std::int32_t>(st.column_int(0)) : 0;
+  st.reset();
+  return month;
+}
+
 Status add_usage(SqliteDb& db, const UsageDelta& delta) {
+  Result<std::int32_t> closed = read_closed_month(db);
+  if (!closed) return closed.error();
   Status status = Ok{};
-  for_each_usage_row(delta.meter_id, delta.account_id, delta.day, [&](const UsageRowKey& key) {
-    if (status) status = add_usage_row(db, key, delta.figures);
-  });
+  for_each_usage_row(delta.meter_id, delta.account_id, delta.day, closed.value(),
+                     [&](const UsageRowKey& key) {
+                       if (status) status = add_usage_row(db, key, delta.figures);
+                     });
   return status;
 }
 
+namespace {
+
+std::int32_t next_month(std::int32_t month) {
+  return month % 100 >= 12 ? (month / 100 + 1) * 100 + 1 : month + 1;
+}
+
+// The first and last day keys (yyyymmdd) of the months `from`..`to` (yyyymm); `from` may be
+// one past a December (yyyy13), as a bound.
+std::int32_t first_day_key(std::int32_t month) { return month * 100 + 1; }
+std::int32_t last_day_key(std::int32_t month) { return month * 100 + 31; }
+
+// The owners of a query: one, or many as a JSON array.
+struct Owners {
+  std::string_view text;
+  bool many = false;
+};
+
+// Per period, the figures of the rows of `owners` (scope `scope`) of `granularity` with
+// from <= period <= to; each row's period mapped through `period_of`.
+template <typename PeriodOf>
+Status sum_rows(SqliteDb& db, std::string_view scope, Owners owners, UsageGranularity granularity,
+                std::int32_t from, std::int32_t to, PeriodOf period_of,
+                std::map<std::int32_t, UsageFigures>& sums) {
+  // Many owners in one statement: they go in as one JSON array, so the primary key (scope,
+  // owner, granularity, period) is searched once per owner inside SQLite rather than once per
+  // owner across the store thread. The rows come owner by owner and are summed here: SQLite's
+  // GROUP BY would sort them through a temporary b-tree first, which took half the time
+  // (bench_stats_query).
+  static const std::string select =
+      std::string("SELECT period, ") + kColumns + " FROM usage_rollups WHERE scope = ?1 AND owner ";
+  static const std::string range = " AND granularity = ?3 AND period BETWEEN ?4 AND ?5";
+  static const std::string one_sql = select + "= ?2" + range;
+  static const std::string many_sql = select + "IN (SELECT value FROM json_each(?2))" + range;
+  Statement& st = db.cached(owners.many ? many_sql : one_sql);
+  st.bind_all(scope, owners.text, std::string_view(usage_granularity_name(granularity)),
+              std::int64_t{from}, std::int64_t{to});
+  while (true) {
+    Result<Statement::Step> step = st.step();
+    if (!step) {
+      st.reset();
+      return step.error();
+    }
+    if (step.value() == Statement::Step::kDone) {
+      st.reset();
+      return Ok{};
+    }
+    sums[period_of(static_cast<std::int32_t>(st.column_int(0)))] += read_usage_figures(st, 1);
+  }
+}
+
+// The figures per period of `owners` for `granularity` from `from` to `to`: a closed month's
+// from its row, a month after the last closed one from its days.
+Result<std::map<std::int32_t, UsageFigures>> sum_periods(SqliteDb& db, std::string_view scope,
+                                                         Owners owners,
+                                                         UsageGranularity granularity,
+                                                         std::int32_t from, std::int32_t to) {
+  std::map<std::int32_t, UsageFigures> sums;
+  const auto same = [](std::int32_t period) { return period; };
+  if (granularity == UsageGranularity::kDay) {
+    if (Status s = sum_rows(db, scope, owners, granularity, from, to, same, sums); !s) {
+      return s.error();
+    }
+    return sums;
+  }
+  Result<std::int32_t> closed = read_closed_month(db);
+  if (!closed) return closed.error();
+  if (from <= std::min(to, closed.value())) {
+    if (Status s = sum_rows(db, scope, owners, granularity, from, std::min(to, closed.value()),
+                            same, sums);
+        !s) {
+      return s.error();
+    }
+  }
+  if (to > closed.value()) {
+    const std::int32_t first = std::max(from, next_month(closed.value()));
+    if (Status s = sum_rows(db, scope, owners, UsageGranularity::kDay, first_day_key(first),
+                            last_day_key(to), month_of_day, sums);
+        !s) {
+      return s.error();
+    }
+  }
+  return sums;
+}
+
+std::vector<UsageRollup> first_rollups(const std::map<std::int32_t, UsageFigures>& sums,
+                                       UsageScope scope, const std::string& owner,
+                                       UsageGranularity granularity, int limit) {
+  std::vector<UsageRollup> out;
+  for (const auto& [period, figures] : sums) {
+    if (static_cast<int>(out.size()) >= limit) break;
+    out.push_back(UsageRollup{scope, owner, granularity, period, figures});
+  }
+  return out;
+}
+
+}  // namespace
+
+Status fold_months(SqliteDb& db, std::int32_t after, std::int32_t through) {
+  // The first close folds every month with days up to it; a gap of more than a century (a
+  // clock far off) is not walked month by month.
+  std::int32_t month = next_month(after);
+  if (after == 0) {
+    Statement& first = db.cached("SELECT MIN(period) FROM usage_rollups WHERE granularity = 'day'");
+    Result<Statement::Step> step = first.step();
+    if (!step) {
+      first.reset();
+      return step.error();
+    }
+    month = first.column_is_null(0) ? through
+                                    : month_of_day(static_cast<std::int32_t>(first.column_int(0)));
+    first.reset();
+  }
+  month = std::max(month, through - 100 * 100);
+  for (; month <= through; month = next_month(month)) {
+    Statement& drop =
+        db.cached("DELETE FROM usage_rollups WHERE granularity = 'month' AND period = ?1");
+    drop.bind_all(std::int64_t{month});
+    if (Status status = drop.run(); !status) return status;
+    Statement& days = db.cached(std::string("SELECT scope, owner, ") + kColumns +
+                                " FROM usage_rollups WHERE granularity = 'day' AND period "
+                                "BETWEEN ?1 AND ?2");
+    days.bind_all(std::int64_t{first_day_key(month)}, std::int64_t{last_day_key(month)});
+    UsageAdditions rows;
+    while (true) {
+      Result<Statement::Step> step = days.step();
+      if (!step) {
+        days.reset();
+        return step.error();
+      }
+      if (step.value() == Statement::Step::kDone) break;
+      const UsageScope scope = usage_scope_named(days.column_text(0)).value_or(UsageScope::kMeter);
+      rows[UsageRowKey{scope, days.column_text(1), UsageGranularity::kMonth, month}] +=
+          read_usage_figures(days, 2);
+    }
+    days.reset();
+    if (Status status = add_usage_rows(db, rows); !status) return status;
+  }
+  return Ok{};
+}
+
 Status prune_usage(SqliteDb& db, const UsagePrune& prune) {
-  Statement st(db, "DELETE FROM usage_rollups WHERE granularity = ?1 AND period < ?2");
-  st.bind_all(std::string_view("day"), std::int64_t{prune.before_day});
-  if (Status status = st.run(); !status) return status;
-  st.bind_all(std::string_view("month"), std::int64_t{prune.before_month});
-  return st.run();
+  // The days of a month not closed stay until it is: its row is folded from them then.
+  Statement days(db,
+                 "DELETE FROM usage_rollups WHERE granularity = 'day' AND period < MIN(?1, "
+                 "COALESCE((SELECT closed_through * 100 + 32 FROM usage_close_marks WHERE "
+                 "granularity = 'month'), ?1))");
+  days.bind_all(std::int64_t{prune.before_day});
+  if (Status status = days.run(); !status) return status;
+  Statement months(db, "DELETE FROM usage_rollups WHERE granularity = 'month' AND period < ?1");
+  months.bind_all(std::int64_t{prune.before_month});
+  return months.run();
 }
 
 Result<std::vector<UsageRollup>> read_usage(SqliteDb& db, const UsageQuery& query) {
-  Statement st(db, std::string("SELECT period, ") + kColumns +
-                       " FROM usage_rollups WHERE scope = ?1 AND owner = ?2 AND granularity = ?3 "
-                       "AND period BETWEEN ?4 AND ?5 ORDER BY period LIMIT ?6");
-  st.bind_all(std::string_view(usage_scope_name(query.scope)), std::string_view(query.owner),
-              std::string_view(usage_granularity_name(query.granularity)), std::int64_t{query.from},
-              std::int64_t{query.to}, std::int64_t{query.limit});
-  std::vector<UsageRollup> out;
-  while (true) {
-    Result<Statement::Step> step = st.step();
-    if (!step) return step.error();
-    if (step.value() == Statement::Step::kDone) return out;
-    out.push_back(UsageRollup{query.scope, query.owner, query.granularity,
-                              static_cast<std::int32_t>(st.column_int(0)),
-                              read_usage_figures(st, 1)});
-  }
+  Result<std::map<std::int32_t, UsageFigures>> sums =
+      sum_periods(db, usage_scope_name(query.scope), Owners{query.owner, false}, query.granularity,
+                  query.from, query.to);
+  if (!sums) return sums.error();
+  return first_rollups(sums.value(), query.scope, query.owner, query.granularity, query.limit);
 }
 
 Result<std::vector<UsageRollup>> read_usage_sum(SqliteDb& db, const UsageSumQuery& query) {
-  // One statement over every meter: the owners go in as one JSON array, so the primary key
-  // (scope, owner, granularity, period) is searched once per meter inside SQLite rather than
-  // once per meter across the store thread. The rows come meter by meter and are summed here:
-  // SQLite's GROUP BY would sort them through a temporary b-tree first, which took half the
-  // time (bench_stats_query).
-  static const std::string sql = std::string("SELECT period, ") + kColumns +
-                                 " FROM usage_rollups WHERE scope = 'meter' AND owner IN (SELECT "
-                                 "value FROM json_each(?1)) AND granularity = ?2 AND period "
-                                 "BETWEEN ?3 AND ?4";
-  Statement st(db, sql);
   const std::string owners = nlohmann::json(query.meters).dump();
-  st.bind_all(std::string_view(owners), std::string_view(usage_granularity_name(query.granularity)),
-              std::int64_t{query.from}, std::int64_t{query.to});
-  std::map<std::int32_t, UsageFigures> sums;
-  while (true) {
-    Result<Statement::Step> step = st.step();
-    if (!step) return step.error();
-    if (step.value() == Statement::Step::kDone) break;
-    sums[static_cast<std::int32_t>(st.column_int(0))] += read_usage_figures(st, 1);
-  }
-  std::vector<UsageRollup> out;
-  for (const auto& [period, figures] : sums) {
-    if (static_cast<int>(out.size()) == query.limit) break;
-    out.push_back(UsageRollup{UsageScope::kMeter, "", query.granularity, period, figures});
-  }
-  return out;
+  Result<std::map<std::int32_t, UsageFigures>> sums =
+      sum_periods(db, "meter", Owners{owners, true}, query.granularity, query.from, query.to);
+  if (!sums) return sums.error();
+  return first_rollups(sums.value(), UsageScope::kMeter, "", query.granularity, query.limit);
 }
 
 }  // namespace meterd

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // The statistics rollups table (store migration 6, usage_rollups): a UsageDelta added to the
-// day's and the month's rows of its meter and account inside the engine's batch transaction,
-// and the rows of one owner read back for `stats` and the contract test. Store thread only.
+// day's rows of its meter and account inside the engine's batch transaction, and the rows of
+// one owner read back for `stats` and the contract test. Store thread only.
+//
+// A month's row is folded from its day rows when the month closes (close_usage_period), not
+// written with every delta: until then a month's figures are the sum of its days, read from
+// the day rows. A delta that arrives for a closed month (a meter offline across its end) is
+// added to the month's row as well as to the day's. Half the rows written per reading.
 #pragma once
 
 #include <compare>
@@ -27,18 +32,25 @@ struct UsageRowKey {
 };
 
 // Calls `each(UsageRowKey)` for the rows a delta of `meter_id` and `account_id` on local day
-// `day` adds to: the day and the month of the meter and of the account; an empty id skips that
-// owner.
+// `day` adds to: the day of the meter and of the account, and their month when it is closed
+// (at or before `closed_month`, yyyymm; 0: none closed); an empty id skips that owner.
 template <typename Each>
 void for_each_usage_row(const std::string& meter_id, const std::string& account_id,
-                        std::int32_t day, Each each) {
+                        std::int32_t day, std::int32_t closed_month, Each each) {
+  const std::int32_t month = month_of_day(day);
   for (const auto& [scope, owner] :
        {std::pair{UsageScope::kMeter, &meter_id}, std::pair{UsageScope::kAccount, &account_id}}) {
     if (owner->empty()) continue;
     each(UsageRowKey{scope, *owner, UsageGranularity::kDay, day});
-    each(UsageRowKey{scope, *owner, UsageGranularity::kMonth, month_of_day(day)});
+    if (month <= closed_month) each(UsageRowKey{scope, *owner, UsageGranularity::kMonth, month});
   }
 }
+
+// The last closed month (yyyymm), 0 when none is.
+Result<std::int32_t> read_closed_month(SqliteDb& db);
+// Writes the rows of each month after `after` up to `through` (yyyymm) as the sum of its day
+// rows, per owner, replacing any row the month had.
+Status fold_months(SqliteDb& db, std::int32_t after, std::int32_t through);
 
 // Figures to add to rows of usage_rollups, by row, in key order.
 using UsageAdditions = std::map<UsageRowKey, UsageFigures>;
@@ -51,6 +63,7 @@ Status add_usage_rows(SqliteDb& db, const UsageAdditions& rows);
 // add_usage_row for each row of the delta. The engine's writes go through UsageCoalescer
 // instead, which merges a batch's deltas first (store/usage_coalescer.h).
 Status add_usage(SqliteDb& db, const UsageDelta& delta);
+// Never removes the day rows of a month not closed: its row is still to be folded from them.
 Status prune_usage(SqliteDb& db, const UsagePrune& prune);
 
 Result<std::vector<UsageRollup>> read_usage(SqliteDb& db, const UsageQuery& query);

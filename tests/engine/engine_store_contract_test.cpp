@@ -356,6 +356,7 @@ TYPED_TEST(EngineStoreContract, UsagePruneRemovesDaysAndMonthsBeforeItsBoundsOfE
   some.wh_by_period[static_cast<int>(TouPeriod::kFlat)] = 10;
   this->write({UsageDelta{"m1", "a1", 20260228, some}, UsageDelta{"m1", "a1", 20260310, some},
                UsageDelta{"m2", "", 20260309, some}, UsageDelta{"m1", "a1", 20260401, some}});
+  this->write({UsagePeriodClose{UsageGranularity::kMonth, 202603, false}});
   this->write({UsagePrune{20260310, 202604}});
   this->load();
 
@@ -378,6 +379,61 @@ TYPED_TEST(EngineStoreContract, UsagePruneRemovesDaysAndMonthsBeforeItsBoundsOfE
             (std::vector<std::int32_t>{202604}));
   EXPECT_EQ(periods(UsageScope::kAccount, "a1", UsageGranularity::kMonth),
             (std::vector<std::int32_t>{202604}));
+}
+
+// A month's figures are folded from its days when it closes: until then a prune keeps its
+// days, and the month, though older than the prune's bound, still has its figures.
+TYPED_TEST(EngineStoreContract, UsagePruneKeepsAMonthNotClosedAndItsDays) {
+  UsageFigures some;
+  some.wh_by_period[static_cast<int>(TouPeriod::kFlat)] = 10;
+  this->write({UsagePeriodClose{UsageGranularity::kMonth, 202602, false}});
+  this->write({UsageDelta{"m1", "a1", 20260305, some}, UsageDelta{"m1", "a1", 20260401, some}});
+  this->write({UsagePrune{20260320, 202604}});
+  this->load();
+  for (const auto& [g, want] :
+       {std::pair{UsageGranularity::kDay, std::vector<std::int32_t>{20260305, 20260401}},
+        std::pair{UsageGranularity::kMonth, std::vector<std::int32_t>{202603, 202604}}}) {
+    Result<std::vector<UsageRollup>> rows =
+        this->port_.port().read_usage(UsageQuery{UsageScope::kAccount, "a1", g, 0, 99'999'999, 9});
+    ASSERT_TRUE(rows) << rows.error().message;
+    std::vector<std::int32_t> periods;
+    for (const UsageRollup& row : rows.value()) {
+      periods.push_back(row.period);
+      EXPECT_EQ(row.figures.energy_wh(), 10);
+    }
+    EXPECT_EQ(periods, want) << usage_granularity_name(g);
+  }
+}
+
+// A month's close folds its days into its row; a delta for it that comes after the close (a
+// meter offline across its end) adds to the day and to the month.
+TYPED_TEST(EngineStoreContract, AMonthClosedKeepsItsSumAndTakesALateDelta) {
+  UsageFigures some;
+  some.wh_by_period[static_cast<int>(TouPeriod::kFlat)] = 10;
+  some.demand_w = 500;
+  some.demand_at_ms = 2'000;
+  UsageFigures peak = some;
+  peak.demand_w = 700;
+  peak.demand_at_ms = 9'000;
+  this->write({UsagePeriodClose{UsageGranularity::kMonth, 202602, false}});
+  this->write({UsageDelta{"m1", "", 20260302, some}, UsageDelta{"m1", "", 20260331, some}});
+  this->write({UsagePeriodClose{UsageGranularity::kMonth, 202603, true}});
+  this->write({UsageDelta{"m1", "", 20260331, peak}, UsageDelta{"m1", "", 20260401, some}});
+  this->load();
+  Result<std::vector<UsageRollup>> months = this->port_.port().read_usage(
+      UsageQuery{UsageScope::kMeter, "m1", UsageGranularity::kMonth, 202601, 202612, 9});
+  ASSERT_TRUE(months) << months.error().message;
+  ASSERT_EQ(months.value().size(), 2u);
+  EXPECT_EQ(months.value()[0].period, 202603);
+  EXPECT_EQ(months.value()[0].figures.energy_wh(), 30);
+  EXPECT_EQ(months.value()[0].figures.demand_w, 700);
+  EXPECT_EQ(months.value()[0].figures.demand_at_ms, 9'000);
+  EXPECT_EQ(months.value()[1].period, 202604);
+  EXPECT_EQ(months.value()[1].figures.energy_wh(), 10);
+  Result<std::vector<DueSummary>> due = this->port_.port().read_due_summaries(9);
+  ASSERT_TRUE(due) << due.error().message;
+  ASSERT_EQ(due.value().size(), 1u);
+  EXPECT_EQ(due.value()[0].rollup.figures.energy_wh(), 30);
 }
 
 TYPED_TEST(EngineStoreContract, AWriteIsAppliedInItsOrder) {

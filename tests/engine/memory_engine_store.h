@@ -206,15 +206,22 @@ class MemoryEngineStore final : public EngineStore {
             close.due = false;
             summaries.push_back(row);
           } else if constexpr (std::is_same_v<Row, UsagePrune>) {
+            // As the SQLite store: a month not closed keeps its figures and the days they come
+            // from (store/usage_tables.h).
+            UsagePrune bounds = row;
+            if (marks_.month != 0) {
+              bounds.before_day = std::min(bounds.before_day, marks_.month * 100 + 32);
+              bounds.before_month = std::min(bounds.before_month, marks_.month + 1);
+            }
             std::erase_if(closes_, [&](const auto& entry) {
               const auto& [scope, owner, granularity, period] = entry.first;
-              return period <
-                     (granularity == UsageGranularity::kDay ? row.before_day : row.before_month);
+              return period < (granularity == UsageGranularity::kDay ? bounds.before_day
+                                                                     : bounds.before_month);
             });
             std::erase_if(usage_, [&](const auto& entry) {
               const auto& [scope, owner, granularity, period] = entry.first;
-              return period <
-                     (granularity == UsageGranularity::kDay ? row.before_day : row.before_month);
+              return period < (granularity == UsageGranularity::kDay ? bounds.before_day
+                                                                     : bounds.before_month);
             });
           } else if constexpr (std::is_same_v<Row, UsageDelta>) {
             if (row.figures.demand_w > 0) ++demand_deltas;

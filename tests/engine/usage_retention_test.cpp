@@ -46,10 +46,10 @@ TEST_F(UsageRetention, DaysAndMonthsPastTheirRetentionGoOnTheFirstTickOfANewDay)
     }
   }
   restart_engine(config);  // writes what is pending; the day's retention already ran
-  EXPECT_EQ(periods(UsageScope::kMeter, "m1", UsageGranularity::kDay),
-            (std::vector<std::int32_t>{20260304, 20260305, 20260306}));
-  EXPECT_EQ(periods(UsageScope::kAccount, "a1", UsageGranularity::kDay),
-            (std::vector<std::int32_t>{20260304, 20260305, 20260306}));
+  // March is not closed: its month's figures are still folded from its days, which stay.
+  const std::vector<std::int32_t> march{20260302, 20260303, 20260304, 20260305, 20260306};
+  EXPECT_EQ(periods(UsageScope::kMeter, "m1", UsageGranularity::kDay), march);
+  EXPECT_EQ(periods(UsageScope::kAccount, "a1", UsageGranularity::kDay), march);
   ASSERT_EQ(periods(UsageScope::kMeter, "m1", UsageGranularity::kMonth),
             (std::vector<std::int32_t>{202603}));
   Result<std::vector<UsageRollup>> month = store_.read_usage(
@@ -57,7 +57,8 @@ TEST_F(UsageRetention, DaysAndMonthsPastTheirRetentionGoOnTheFirstTickOfANewDay)
   ASSERT_TRUE(month);
   EXPECT_EQ(month.value().at(0).figures.energy_wh(), 5000) << "months keep their own days";
 
-  // Two months later the March rows are past both retentions (kept: April and May).
+  // Two months later March is closed (its row folded from its days) and its rows are past both
+  // retentions (kept: April and May).
   clock_.advance(std::chrono::days{62});
   engine_->on_tick();
   drain();
