@@ -209,8 +209,9 @@ std::int32_t next_month(std::int32_t month) {
 
 // The first and last day keys (yyyymmdd) of the months `from`..`to` (yyyymm); `from` may be
 // one past a December (yyyy13), as a bound.
-std::int32_t first_day_key(std::int32_t month) { return month * 100 + 1; }
-std::int32_t last_day_key(std::int32_t month) { return month * 100 + 31; }
+// In 64 bits: a query's bound may be any int32 (a month range up to 99999999).
+std::int64_t first_day_key(std::int32_t month) { return std::int64_t{month} * 100 + 1; }
+std::int64_t last_day_key(std::int32_t month) { return std::int64_t{month} * 100 + 31; }
 
 // The owners of a query: one, or many as a JSON array.
 struct Owners {
@@ -222,7 +223,7 @@ struct Owners {
 // from <= period <= to; each row's period mapped through `period_of`.
 template <typename PeriodOf>
 Status sum_rows(SqliteDb& db, std::string_view scope, Owners owners, UsageGranularity granularity,
-                std::int32_t from, std::int32_t to, PeriodOf period_of,
+                std::int64_t from, std::int64_t to, PeriodOf period_of,
                 std::map<std::int32_t, UsageFigures>& sums) {
   // Many owners in one statement: they go in as one JSON array, so the primary key (scope,
   // owner, granularity, period) is searched once per owner inside SQLite rather than once per
@@ -235,8 +236,7 @@ Status sum_rows(SqliteDb& db, std::string_view scope, Owners owners, UsageGranul
   static const std::string one_sql = select + "= ?2" + range;
   static const std::string many_sql = select + "IN (SELECT value FROM json_each(?2))" + range;
   Statement& st = db.cached(owners.many ? many_sql : one_sql);
-  st.bind_all(scope, owners.text, std::string_view(usage_granularity_name(granularity)),
-              std::int64_t{from}, std::int64_t{to});
+  st.bind_all(scope, owners.text, std::string_view(usage_granularity_name(granularity)), from, to);
   while (true) {
     Result<Statement::Step> step = st.step();
     if (!step) {
@@ -322,7 +322,7 @@ Status fold_months(SqliteDb& db, std::int32_t after, std::int32_t through) {
     Statement& days = db.cached(std::string("SELECT scope, owner, ") + kColumns +
                                 " FROM usage_rollups WHERE granularity = 'day' AND period "
                                 "BETWEEN ?1 AND ?2");
-    days.bind_all(std::int64_t{first_day_key(month)}, std::int64_t{last_day_key(month)});
+    days.bind_all(first_day_key(month), last_day_key(month));
     UsageAdditions rows;
     while (true) {
       Result<Statement::Step> step = days.step();
