@@ -277,6 +277,70 @@ TEST(UsageCoalescing, APruneInTheBatchRemovesTheDeltasBeforeItAndKeepsThoseAfter
   EXPECT_EQ(days.value()[0].figures.energy_wh(), 3);
 }
 
+// However closes and late deltas interleave with batches, every month is the sum of its days:
+// a closed month's row folded at its close and added to by later deltas, an open month summed
+// from its days when asked; and only closed months have a row of their own.
+TEST(UsageCoalescing, EveryMonthIsTheSumOfItsDaysAcrossClosesAndLateDeltas) {
+  TempDir dir;
+  const std::string path = dir.file("store.db");
+  BatchedStore store(path);
+  std::mt19937 random(11);
+  const auto pick = [&random](int low, int high) {
+    return std::uniform_int_distribution<int>(low, high)(random);
+  };
+  const std::vector<std::int32_t> days = {20260115, 20260131, 20260201,
+                                          20260228, 20260301, 20260317};
+  const std::vector<std::string> meters = {"m1", "m2", "m3"};
+  const std::vector<std::string> accounts = {"a1", "a2", ""};
+  store.write({UsagePeriodClose{UsageGranularity::kMonth, 202512, false}});
+  std::int32_t closed = 202512;
+  for (int i = 0; i < 400; ++i) {
+    UsageDelta d = delta(meters[static_cast<std::size_t>(pick(0, 2))],
+                         accounts[static_cast<std::size_t>(pick(0, 2))],
+                         days[static_cast<std::size_t>(pick(0, 5))], pick(1, 900));
+    d.figures.demand_w = 100 * pick(0, 4);
+    d.figures.demand_at_ms = d.figures.demand_w > 0 ? 1'780'000'000'000 + 60'000 * pick(0, 9) : 0;
+    store.write({d});
+    if (i % 100 == 99 && closed < 202602) {  // January, then February; March stays open
+      closed = closed == 202512 ? 202601 : 202602;
+      store.write({UsagePeriodClose{UsageGranularity::kMonth, closed, true}});
+    }
+    if (i % 37 == 36) store.commit_as_one_batch();
+  }
+  store.commit_as_one_batch();
+  ASSERT_EQ(closed, 202602);
+
+  for (const auto& [scope, owner] :
+       {std::pair{UsageScope::kMeter, "m1"}, std::pair{UsageScope::kMeter, "m2"},
+        std::pair{UsageScope::kMeter, "m3"}, std::pair{UsageScope::kAccount, "a1"},
+        std::pair{UsageScope::kAccount, "a2"}}) {
+    Result<std::vector<UsageRollup>> months = store.port().read_usage(
+        UsageQuery{scope, owner, UsageGranularity::kMonth, 202601, 202603, 10});
+    ASSERT_TRUE(months.ok()) << months.error().message;
+    ASSERT_EQ(months.value().size(), 3u) << owner;
+    for (const UsageRollup& month : months.value()) {
+      Result<std::vector<UsageRollup>> in_days =
+          store.port().read_usage(UsageQuery{scope, owner, UsageGranularity::kDay,
+                                             month.period * 100 + 1, month.period * 100 + 31, 40});
+      ASSERT_TRUE(in_days.ok()) << in_days.error().message;
+      UsageFigures sum;
+      for (const UsageRollup& day : in_days.value()) sum += day.figures;
+      EXPECT_TRUE(month.figures == sum)
+          << owner << " " << month.period << ": Wh " << month.figures.energy_wh() << " want "
+          << sum.energy_wh() << ", demand " << month.figures.demand_w << " at "
+          << month.figures.demand_at_ms << " want " << sum.demand_w << " at " << sum.demand_at_ms;
+    }
+  }
+  EXPECT_GT(query(path,
+                  "SELECT count(*) FROM usage_rollups WHERE granularity = 'month' AND "
+                  "period <= 202602"),
+            0);
+  EXPECT_EQ(query(path,
+                  "SELECT count(*) FROM usage_rollups WHERE granularity = 'month' AND "
+                  "period > 202602"),
+            0);
+}
+
 LedgerEntry deduction(const std::string& account, std::int64_t amount) {
   return LedgerEntry{account, 0, "deduction", Money{-amount}, Money{0}, "", "m1", "{}"};
 }
