@@ -35,7 +35,7 @@ std::vector<Millis> intervals_of(const BusSpec& spec) {
 
 // Polls due within this window after the one due now run with it, a little ahead of their
 // time, so one wake-up of the bus thread serves several meters (their phases are kept: the next
-// poll is due one interval after the planned time). An eighth of the shortest interval, at
+// poll is due one interval after the planned time). A quarter of the shortest interval, at
 // most kEarlyPollMax.
 constexpr Millis kEarlyPollMax{25};
 

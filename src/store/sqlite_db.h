@@ -97,16 +97,29 @@ class Statement {
 // Start-up only: throws std::runtime_error naming the first statement that did not prepare.
 void require_prepared(std::initializer_list<const Statement*> statements);
 
+// Runs `each` for every row of `st`, bound already, then resets it for its next use (a cached
+// statement).
+template <typename Each>
+Status for_each_row(Statement& st, Each each) {
+  Status status = Ok{};
+  while (true) {
+    Result<Statement::Step> step = st.step();
+    if (!step) {
+      status = step.error();
+      break;
+    }
+    if (step.value() == Statement::Step::kDone) break;
+    each(st);
+  }
+  st.reset();
+  return status;
+}
+
 // Runs `each` for every row of `sql`.
 template <typename Each>
 Status for_each_row(SqliteDb& db, const std::string& sql, Each each) {
   Statement st(db, sql);
-  while (true) {
-    Result<Statement::Step> step = st.step();
-    if (!step) return step.error();
-    if (step.value() == Statement::Step::kDone) return Ok{};
-    each(st);
-  }
+  return for_each_row(st, each);
 }
 
 // BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit() succeeded.

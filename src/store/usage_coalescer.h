@@ -2,9 +2,9 @@
 // The statistics rollup deltas of one store batch, merged per rollup row and written once per
 // row before the batch commits: a deduction's UsageDelta touches two rows (its meter's and
 // its account's day; four when its month is closed: usage_tables.h), and a batch carries many
-// deductions of the same meters and days, so one upsert per row and batch replaces four per delta.
-// The rows still commit with the ledger rows they come from, in the same transaction, or not at
-// all.
+// deductions of the same meters and days, so one upsert per row and batch replaces those of
+// every delta. The rows still commit with the ledger rows they come from, in the same
+// transaction, or not at all.
 //
 // Deltas are merged first per (meter, account, day), one hash lookup per delta, and spread
 // over their rows only when written. Figures are merged with UsageFigures::operator+=, so each

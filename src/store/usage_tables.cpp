@@ -180,13 +180,11 @@ Status add_usage_rows(SqliteDb& db, const UsageAdditions& rows) {
 }
 
 Result<std::int32_t> read_closed_month(SqliteDb& db) {
-  Statement& st =
-      db.cached("SELECT closed_through FROM usage_close_marks WHERE granularity = 'month'");
-  Result<Statement::Step> step = st.step();
-  if (!step) return step.error();
-  const std::int32_t month =
-      step.value() == Statement::Step::kRow ? static_cast<std::int32_t>(st.column_int(0)) : 0;
-  st.reset();
+  std::int32_t month = 0;
+  Status status = for_each_row(
+      db.cached("SELECT closed_through FROM usage_close_marks WHERE granularity = 'month'"),
+      [&month](const Statement& row) { month = static_cast<std::int32_t>(row.column_int(0)); });
+  if (!status) return status.error();
   return month;
 }
 
@@ -208,8 +206,7 @@ std::int32_t next_month(std::int32_t month) {
 }
 
 // The first and last day keys (yyyymmdd) of the months `from`..`to` (yyyymm); `from` may be
-// one past a December (yyyy13), as a bound.
-// In 64 bits: a query's bound may be any int32 (a month range up to 99999999).
+// one past a December (yyyy13), as a bound. In 64 bits: a query's bound may be any int32.
 std::int64_t first_day_key(std::int32_t month) { return std::int64_t{month} * 100 + 1; }
 std::int64_t last_day_key(std::int32_t month) { return std::int64_t{month} * 100 + 31; }
 
@@ -237,18 +234,9 @@ Status sum_rows(SqliteDb& db, std::string_view scope, Owners owners, UsageGranul
   static const std::string many_sql = select + "IN (SELECT value FROM json_each(?2))" + range;
   Statement& st = db.cached(owners.many ? many_sql : one_sql);
   st.bind_all(scope, owners.text, std::string_view(usage_granularity_name(granularity)), from, to);
-  while (true) {
-    Result<Statement::Step> step = st.step();
-    if (!step) {
-      st.reset();
-      return step.error();
-    }
-    if (step.value() == Statement::Step::kDone) {
-      st.reset();
-      return Ok{};
-    }
-    sums[period_of(static_cast<std::int32_t>(st.column_int(0)))] += read_usage_figures(st, 1);
-  }
+  return for_each_row(st, [&](const Statement& row) {
+    sums[period_of(static_cast<std::int32_t>(row.column_int(0)))] += read_usage_figures(row, 1);
+  });
 }
 
 // The figures per period of `owners` for `granularity` from `from` to `to`: a closed month's
@@ -303,15 +291,14 @@ Status fold_months(SqliteDb& db, std::int32_t after, std::int32_t through) {
   // clock far off) is not walked month by month.
   std::int32_t month = next_month(after);
   if (after == 0) {
-    Statement& first = db.cached("SELECT MIN(period) FROM usage_rollups WHERE granularity = 'day'");
-    Result<Statement::Step> step = first.step();
-    if (!step) {
-      first.reset();
-      return step.error();
-    }
-    month = first.column_is_null(0) ? through
-                                    : month_of_day(static_cast<std::int32_t>(first.column_int(0)));
-    first.reset();
+    month = through;
+    Status status =
+        for_each_row(db.cached("SELECT MIN(period) FROM usage_rollups WHERE granularity = 'day'"),
+                     [&month](const Statement& row) {
+                       if (!row.column_is_null(0))
+                         month = month_of_day(static_cast<std::int32_t>(row.column_int(0)));
+                     });
+    if (!status) return status;
   }
   month = std::max(month, through - 100 * 100);
   for (; month <= through; month = next_month(month)) {
@@ -324,19 +311,13 @@ Status fold_months(SqliteDb& db, std::int32_t after, std::int32_t through) {
                                 "BETWEEN ?1 AND ?2");
     days.bind_all(first_day_key(month), last_day_key(month));
     UsageAdditions rows;
-    while (true) {
-      Result<Statement::Step> step = days.step();
-      if (!step) {
-        days.reset();
-        return step.error();
-      }
-      if (step.value() == Statement::Step::kDone) break;
-      const UsageScope scope = usage_scope_named(days.column_text(0)).value_or(UsageScope::kMeter);
-      rows[UsageRowKey{scope, days.column_text(1), UsageGranularity::kMonth, month}] +=
-          read_usage_figures(days, 2);
-    }
-    days.reset();
-    if (Status status = add_usage_rows(db, rows); !status) return status;
+    Status status = for_each_row(days, [&](const Statement& row) {
+      const UsageScope scope = usage_scope_named(row.column_text(0)).value_or(UsageScope::kMeter);
+      rows[UsageRowKey{scope, row.column_text(1), UsageGranularity::kMonth, month}] +=
+          read_usage_figures(row, 2);
+    });
+    if (!status) return status;
+    if (status = add_usage_rows(db, rows); !status) return status;
   }
   return Ok{};
 }

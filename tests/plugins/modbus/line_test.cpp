@@ -108,15 +108,22 @@ class ModbusLineTest : public ::testing::Test {
     }
   }
 
+  // Reads meter `unit`'s live group into `reading`: every point, each the simulator's value.
+  void read_own_values(int unit, MeterReading& reading) {
+    auto r = driver_->read(static_cast<std::size_t>(unit - 1), 0);
+    ASSERT_TRUE(r.ok()) << "meter " << unit << ": " << r.error().message;
+    ASSERT_TRUE(r.value().errors.empty()) << r.value().errors[0].error.message;
+    ASSERT_EQ(r.value().values.size(), kLive.size());
+    for (const auto& v : r.value().values) {
+      EXPECT_EQ(v.value, expected(unit, v.name)) << "meter " << unit << " point " << v.name;
+    }
+    reading = std::move(r.value());
+  }
+
   void expect_every_meter_reads_its_own_values(int meters) {
     for (int u = 1; u <= meters; ++u) {
-      auto r = driver_->read(static_cast<std::size_t>(u - 1), 0);
-      ASSERT_TRUE(r.ok()) << "meter " << u << ": " << r.error().message;
-      ASSERT_TRUE(r.value().errors.empty()) << r.value().errors[0].error.message;
-      ASSERT_EQ(r.value().values.size(), kLive.size());
-      for (const auto& v : r.value().values) {
-        EXPECT_EQ(v.value, expected(u, v.name)) << "meter " << u << " point " << v.name;
-      }
+      MeterReading reading;
+      ASSERT_NO_FATAL_FAILURE(read_own_values(u, reading));
     }
   }
 
@@ -142,19 +149,14 @@ class ModbusLineTest : public ::testing::Test {
 TEST_F(ModbusLineTest, ThirtyTwoMetersOnOneLineReadTheSimulatorsValues) {
   start(32);
   for (int u = 1; u <= 32; ++u) {
-    auto r = driver_->read(static_cast<std::size_t>(u - 1), 0);
-    ASSERT_TRUE(r.ok()) << "meter " << u << ": " << r.error().message;
-    ASSERT_TRUE(r.value().errors.empty()) << r.value().errors[0].error.message;
-    ASSERT_EQ(r.value().values.size(), kLive.size());
-    for (const auto& v : r.value().values) {
-      EXPECT_EQ(v.value, expected(u, v.name)) << "meter " << u << " point " << v.name;
-    }
-    EXPECT_EQ(std::get<std::int64_t>(*find(r.value(), "energy_total")), 100'000 + 1'000 * u);
-    EXPECT_EQ(std::get<std::int64_t>(*find(r.value(), "balance")), 1'000'000 + 100 * u);
-    EXPECT_EQ(std::get<std::int64_t>(*find(r.value(), "purchase_count")), 4);
-    EXPECT_NEAR(std::get<double>(*find(r.value(), "voltage_a")), 220.0 + 0.1 * u, 0.05);
-    EXPECT_NEAR(std::get<double>(*find(r.value(), "power_total")), 500 + 10 * u, 1.0);
-    EXPECT_TRUE(std::get<bool>(*find(r.value(), "relay_closed")));
+    MeterReading reading;
+    ASSERT_NO_FATAL_FAILURE(read_own_values(u, reading));
+    EXPECT_EQ(std::get<std::int64_t>(*find(reading, "energy_total")), 100'000 + 1'000 * u);
+    EXPECT_EQ(std::get<std::int64_t>(*find(reading, "balance")), 1'000'000 + 100 * u);
+    EXPECT_EQ(std::get<std::int64_t>(*find(reading, "purchase_count")), 4);
+    EXPECT_NEAR(std::get<double>(*find(reading, "voltage_a")), 220.0 + 0.1 * u, 0.05);
+    EXPECT_NEAR(std::get<double>(*find(reading, "power_total")), 500 + 10 * u, 1.0);
+    EXPECT_TRUE(std::get<bool>(*find(reading, "relay_closed")));
   }
   EXPECT_EQ(server_->requests(), 32u);  // one 48-register read per meter
 }
